@@ -1,0 +1,31 @@
+//! Lambda entry point: build the store, the push client and the verifier once per cold start,
+//! then serve the router under `lambda_http`.
+
+use std::sync::Arc;
+
+use http_api::{router, AppState};
+use shared::adapters::apigw::ApiGatewayPush;
+use shared::adapters::dynamo::{sdk_config, DynamoStore};
+use shared::auth::Authenticator;
+use shared::config::{init_tracing, Config};
+use shared::domain::realtime::Realtime;
+use shared::ports::clock::SystemClock;
+use shared::Chat;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    init_tracing(true);
+    let config = Config::from_env()?;
+    let auth = config.auth.as_ref().ok_or_else(|| anyhow::anyhow!("JWT_ISSUER and JWT_AUDIENCE are required"))?;
+    let sdk = sdk_config(None).await;
+    let store = Arc::new(DynamoStore::from_config(&sdk, &config.table_name));
+    let endpoint = std::env::var("WS_MANAGEMENT_ENDPOINT").map_err(|_| anyhow::anyhow!("WS_MANAGEMENT_ENDPOINT is required"))?;
+    let clock = Arc::new(SystemClock);
+    let realtime = Arc::new(Realtime::new(store.clone(), Arc::new(ApiGatewayPush::new(&sdk, &endpoint)), clock.clone()));
+    let state = AppState {
+        chat: Arc::new(Chat::new(store, clock, realtime)),
+        auth: Arc::new(Authenticator::oidc(&auth.issuer, &auth.audience, &auth.jwks_url)),
+        limits: config.limits.clone(),
+    };
+    lambda_http::run(router(state)).await
+}

@@ -1,0 +1,306 @@
+//! Route handlers and the OpenAPI document generated from them.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use shared::domain::chat::{HistoryQuery, NewMessage};
+use shared::domain::ids::{ClientMessageId, ConversationId, MessageId, UserId};
+use shared::domain::model::*;
+use shared::domain::values::{ChannelName, MessageBody, Topic};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
+use crate::AppState;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/health", get(health))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/chat/users", get(find_users))
+        .route("/api/v1/chat/conversations", get(list_conversations))
+        .route("/api/v1/chat/conversations/{id}", get(get_conversation))
+        .route("/api/v1/chat/channels", get(browse_channels).post(create_channel))
+        .route("/api/v1/chat/channels/{id}/join", post(join_channel))
+        .route("/api/v1/chat/channels/{id}/leave", post(leave_channel))
+        .route("/api/v1/chat/channels/{id}/members", post(invite_member))
+        .route("/api/v1/chat/channels/{id}/members/{user_id}", axum::routing::delete(remove_member))
+        .route("/api/v1/chat/dms", post(open_dm))
+        .route("/api/v1/chat/conversations/{id}/messages", get(history).post(send_message))
+        .route("/api/v1/chat/conversations/{id}/messages/{message_id}", patch(edit_message).delete(delete_message))
+        .route("/api/v1/chat/conversations/{id}/changes", get(changes))
+        .route("/api/v1/chat/conversations/{id}/read", post(mark_read))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Tenant Chat API", version = "1"),
+    paths(
+        health, me, find_users, list_conversations, get_conversation, browse_channels, create_channel, join_channel,
+        leave_channel, invite_member, remove_member, open_dm, history, send_message, edit_message, delete_message,
+        changes, mark_read
+    ),
+    components(schemas(ErrorBody, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+fn conversation_id(raw: &str) -> ApiResult<ConversationId> {
+    Ok(ConversationId::parse(raw)?)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    status: &'static str,
+}
+
+#[utoipa::path(get, path = "/api/v1/health", responses((status = 200, body = Health)))]
+async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    tenant_id: String,
+    user_id: String,
+    handle: String,
+    display_name: String,
+    roles: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+async fn me(Authed(caller): Authed) -> Json<Me> {
+    Json(Me {
+        tenant_id: caller.tenant.to_string(),
+        user_id: caller.user.to_string(),
+        handle: caller.handle.as_str().to_owned(),
+        display_name: caller.display_name.as_str().to_owned(),
+        roles: caller.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Items<T: ToSchema> {
+    items: Vec<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct UserSearch {
+    /// Start of a handle or of any word of a display name; case-insensitive.
+    #[serde(default)]
+    prefix: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/chat/users", params(UserSearch), security(("bearer" = [])),
+    responses((status = 200, body = Items<UserProfile>), (status = 401, body = ErrorBody)))]
+async fn find_users(State(state): State<AppState>, Authed(caller): Authed, ApiQuery(q): ApiQuery<UserSearch>) -> ApiResult<Json<Items<UserProfile>>> {
+    let items = state.chat.find_users(&caller, &q.prefix).await?;
+    Ok(Json(Items { items, next_cursor: None }))
+}
+
+#[utoipa::path(get, path = "/api/v1/chat/conversations", security(("bearer" = [])),
+    responses((status = 200, body = Items<ConversationSummary>), (status = 401, body = ErrorBody)))]
+async fn list_conversations(State(state): State<AppState>, Authed(caller): Authed) -> ApiResult<Json<Items<ConversationSummary>>> {
+    let items = state.chat.list_conversations(&caller).await?;
+    Ok(Json(Items { items, next_cursor: None }))
+}
+
+#[utoipa::path(get, path = "/api/v1/chat/conversations/{id}", security(("bearer" = [])),
+    responses((status = 200, body = ConversationSummary), (status = 404, body = ErrorBody)))]
+async fn get_conversation(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>) -> ApiResult<Json<ConversationSummary>> {
+    Ok(Json(state.chat.summary(&caller, &conversation_id(&id)?).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct Paging {
+    /// The `nextCursor` of the previous page.
+    cursor: Option<String>,
+    /// 1-100, default 50.
+    limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/chat/channels", params(Paging), security(("bearer" = [])),
+    responses((status = 200, body = Items<PublicChannel>), (status = 401, body = ErrorBody)))]
+async fn browse_channels(State(state): State<AppState>, Authed(caller): Authed, ApiQuery(q): ApiQuery<Paging>) -> ApiResult<Json<Items<PublicChannel>>> {
+    let (items, next_cursor) = state.chat.browse_channels(&caller, q.cursor.as_deref(), q.limit).await?;
+    Ok(Json(Items { items, next_cursor }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateChannel {
+    name: String,
+    visibility: Visibility,
+    #[serde(default)]
+    topic: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/chat/channels", request_body = CreateChannel, security(("bearer" = [])),
+    responses((status = 201, body = ConversationSummary), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn create_channel(State(state): State<AppState>, Authed(caller): Authed, ApiJson(body): ApiJson<CreateChannel>) -> ApiResult<(StatusCode, Json<ConversationSummary>)> {
+    let name = ChannelName::parse(&body.name)?;
+    let topic = body.topic.as_deref().map(Topic::parse).transpose()?;
+    let created = state.chat.create_channel(&caller, name, body.visibility, topic).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[utoipa::path(post, path = "/api/v1/chat/channels/{id}/join", security(("bearer" = [])),
+    responses((status = 200, body = ConversationSummary), (status = 404, body = ErrorBody)))]
+async fn join_channel(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>) -> ApiResult<Json<ConversationSummary>> {
+    Ok(Json(state.chat.join(&caller, &conversation_id(&id)?).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/chat/channels/{id}/leave", security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn leave_channel(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
+    state.chat.leave(&caller, &conversation_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRef {
+    user_id: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/chat/channels/{id}/members", request_body = UserRef, security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn invite_member(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>, ApiJson(body): ApiJson<UserRef>) -> ApiResult<StatusCode> {
+    let target = UserId::parse(&body.user_id)?;
+    state.chat.invite(&caller, &conversation_id(&id)?, &target).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/api/v1/chat/channels/{id}/members/{user_id}", security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn remove_member(State(state): State<AppState>, Authed(caller): Authed, ApiPath((id, user_id)): ApiPath<(String, String)>) -> ApiResult<StatusCode> {
+    let target = UserId::parse(&user_id)?;
+    state.chat.remove(&caller, &conversation_id(&id)?, &target).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/chat/dms", request_body = UserRef, security(("bearer" = [])),
+    responses((status = 200, body = ConversationSummary), (status = 404, body = ErrorBody)))]
+async fn open_dm(State(state): State<AppState>, Authed(caller): Authed, ApiJson(body): ApiJson<UserRef>) -> ApiResult<Json<ConversationSummary>> {
+    let other = UserId::parse(&body.user_id)?;
+    Ok(Json(state.chat.open_dm(&caller, &other).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct HistoryParams {
+    /// A message id: the page of messages just older than it.
+    before: Option<String>,
+    /// A message id: the page of messages just newer than it.
+    after: Option<String>,
+    /// 1-100, default 50.
+    limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/chat/conversations/{id}/messages", params(HistoryParams), security(("bearer" = [])),
+    responses((status = 200, body = MessagePage), (status = 404, body = ErrorBody)))]
+async fn history(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>, ApiQuery(q): ApiQuery<HistoryParams>) -> ApiResult<Json<MessagePage>> {
+    let query = HistoryQuery {
+        before: q.before.as_deref().map(MessageId::parse).transpose()?,
+        after: q.after.as_deref().map(MessageId::parse).transpose()?,
+        limit: q.limit,
+    };
+    Ok(Json(state.chat.history(&caller, &conversation_id(&id)?, query).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SendMessage {
+    /// Chosen by the client; sending the same id again returns the first message.
+    client_message_id: String,
+    body: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/chat/conversations/{id}/messages", request_body = SendMessage, security(("bearer" = [])),
+    responses((status = 201, body = Message, description = "created"), (status = 200, body = Message, description = "a duplicate of an earlier send: the first message"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn send_message(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>, ApiJson(body): ApiJson<SendMessage>) -> ApiResult<(StatusCode, Json<Message>)> {
+    let conversation = conversation_id(&id)?;
+    let new = NewMessage { client_message_id: ClientMessageId::parse(&body.client_message_id)?, body: MessageBody::parse(&body.body)? };
+    let sent = state.chat.send(&caller, &conversation, new).await?;
+    let status = if sent.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(sent.message)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EditMessage {
+    body: String,
+}
+
+#[utoipa::path(patch, path = "/api/v1/chat/conversations/{id}/messages/{message_id}", request_body = EditMessage, security(("bearer" = [])),
+    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn edit_message(State(state): State<AppState>, Authed(caller): Authed, ApiPath((id, message_id)): ApiPath<(String, String)>, ApiJson(body): ApiJson<EditMessage>) -> ApiResult<Json<Message>> {
+    let conversation = conversation_id(&id)?;
+    let message = MessageId::parse(&message_id)?;
+    Ok(Json(state.chat.edit(&caller, &conversation, &message, MessageBody::parse(&body.body)?).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/chat/conversations/{id}/messages/{message_id}", security(("bearer" = [])),
+    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_message(State(state): State<AppState>, Authed(caller): Authed, ApiPath((id, message_id)): ApiPath<(String, String)>) -> ApiResult<Json<Message>> {
+    let conversation = conversation_id(&id)?;
+    let message = MessageId::parse(&message_id)?;
+    Ok(Json(state.chat.delete(&caller, &conversation, &message).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangesParams {
+    /// The last seq the client holds (0: from the start).
+    #[serde(default)]
+    after_seq: u64,
+    /// 1-500, default 50.
+    limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/chat/conversations/{id}/changes", params(ChangesParams), security(("bearer" = [])),
+    responses((status = 200, body = Changes), (status = 404, body = ErrorBody)))]
+async fn changes(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>, ApiQuery(q): ApiQuery<ChangesParams>) -> ApiResult<Json<Changes>> {
+    Ok(Json(state.chat.changes(&caller, &conversation_id(&id)?, q.after_seq, q.limit).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MarkRead {
+    message_id: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/chat/conversations/{id}/read", request_body = MarkRead, security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn mark_read(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>, ApiJson(body): ApiJson<MarkRead>) -> ApiResult<StatusCode> {
+    let message = MessageId::parse(&body.message_id)?;
+    state.chat.mark_read(&caller, &conversation_id(&id)?, &message).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,186 @@
+//! The local stack: the same HTTP router and WebSocket handler as in Lambda, over embedded
+//! adapters, in one process. It emulates API Gateway's WebSocket API (connection ids, route keys,
+//! the `@connections` management API, idle timeouts), adds the local-only dev-token route, and
+//! serves the web client.
+
+pub mod emulator;
+pub mod registry;
+pub mod seed;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use shared::adapters::sqlite::SqliteStore;
+use shared::auth::{Authenticator, Claims, DEV_AUDIENCE, DEV_ISSUER};
+use shared::config::Limits;
+use shared::domain::ids::{TenantId, UserId};
+use shared::domain::realtime::Realtime;
+use shared::domain::values::DisplayName;
+use shared::ports::clock::{Clock, SystemClock};
+use shared::Chat;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use http_api::error::ApiError;
+use http_api::extract::ApiJson;
+use http_api::AppState;
+
+use crate::registry::Registry;
+
+pub struct StackOptions {
+    pub addr: SocketAddr,
+    /// Where the SQLite file lives; `None` keeps everything in memory (tests).
+    pub data_dir: Option<PathBuf>,
+    pub dev_secret: Vec<u8>,
+    /// API Gateway closes a WebSocket after 10 idle minutes; so does the emulator.
+    pub idle_timeout: Duration,
+    pub static_dir: Option<PathBuf>,
+    pub seed: bool,
+    pub limits: Limits,
+}
+
+impl StackOptions {
+    /// A stack for tests: port 0, in memory, no page.
+    pub fn ephemeral() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: None,
+            dev_secret: b"test-secret-test-secret-test-secret".to_vec(),
+            idle_timeout: Duration::from_secs(600),
+            static_dir: None,
+            seed: false,
+            limits: Limits::default(),
+        }
+    }
+}
+
+pub struct Stack {
+    pub addr: SocketAddr,
+    pub store: SqliteStore,
+    pub registry: Registry,
+    pub chat: Arc<Chat>,
+    pub auth: Arc<Authenticator>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: JoinHandle<()>,
+}
+
+#[derive(Clone)]
+pub struct LocalState {
+    pub api: AppState,
+    pub ws: Arc<ws::WsApp>,
+    pub registry: Registry,
+    pub clock: Arc<dyn Clock>,
+    pub idle_timeout: Duration,
+}
+
+impl Stack {
+    pub async fn start(opts: StackOptions) -> anyhow::Result<Stack> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let store = match &opts.data_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                SqliteStore::open(&dir.join("chat.sqlite3"), clock.clone())?
+            }
+            None => SqliteStore::in_memory(clock.clone())?,
+        };
+        let registry = Registry::default();
+        let shared_store: Arc<dyn shared::ports::store::Store> = Arc::new(store.clone());
+        let realtime = Arc::new(Realtime::new(shared_store.clone(), Arc::new(registry.clone()), clock.clone()));
+        let chat = Arc::new(Chat::new(shared_store, clock.clone(), realtime.clone()));
+        let auth = Arc::new(Authenticator::dev(&opts.dev_secret));
+        if opts.seed {
+            seed::demo(&chat).await.context("seeding demo data")?;
+        }
+        let api = AppState { chat: chat.clone(), auth: auth.clone(), limits: opts.limits.clone() };
+        let ws_app = Arc::new(ws::WsApp { realtime, auth: auth.clone(), limits: opts.limits.clone() });
+        let state = LocalState { api: api.clone(), ws: ws_app, registry: registry.clone(), clock, idle_timeout: opts.idle_timeout };
+
+        let mut app = http_api::router(api.clone())
+            .merge(Router::new().route("/api/v1/dev/token", post(dev_token)).with_state(api))
+            .merge(emulator::routes(state));
+        if let Some(dir) = &opts.static_dir {
+            let index = dir.join("index.html");
+            app = app.fallback_service(tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(index)));
+        }
+        let listener = tokio::net::TcpListener::bind(opts.addr).await.with_context(|| format!("binding {}", opts.addr))?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let service = app.into_make_service_with_connect_info::<SocketAddr>();
+            if let Err(e) = axum::serve(listener, service).with_graceful_shutdown(async { drop(rx.await) }).await {
+                tracing::error!(error = %e, "server stopped");
+            }
+        });
+        Ok(Stack { addr, store, registry, chat, auth, shutdown: Some(tx), server })
+    }
+
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Issues a development token, as `POST /api/v1/dev/token` does.
+    pub fn token(&self, tenant: &str, user: &str, display_name: &str, roles: &[&str]) -> anyhow::Result<String> {
+        Ok(self.auth.issue_dev_token(&dev_claims(tenant, user, display_name, roles.iter().map(|r| r.to_string()).collect())?)?)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.server.abort();
+        let _ = (&mut self.server).await;
+    }
+}
+
+/// Development tokens live 12 hours.
+const DEV_TOKEN_SECS: u64 = 12 * 3600;
+
+fn dev_claims(tenant: &str, user: &str, display_name: &str, roles: Vec<String>) -> Result<Claims, ApiError> {
+    let tenant = TenantId::parse(tenant)?;
+    let user = UserId::parse(user)?;
+    let name = DisplayName::parse(display_name)?;
+    let now = (SystemClock.now_ms() / 1000) as u64;
+    Ok(Claims {
+        sub: user.to_string(),
+        tenant_id: Some(tenant.to_string()),
+        roles,
+        name: Some(name.as_str().to_owned()),
+        preferred_username: Some(user.to_string()),
+        exp: now + DEV_TOKEN_SECS,
+        iat: Some(now),
+        iss: DEV_ISSUER.to_owned(),
+        aud: DEV_AUDIENCE.to_owned(),
+        ..Default::default()
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DevTokenRequest {
+    tenant_id: String,
+    user_id: String,
+    display_name: Option<String>,
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+/// Local only: signs people and tests in without an identity provider. Never compiled into a
+/// Lambda (this crate is not deployed).
+async fn dev_token(State(state): State<AppState>, ApiJson(body): ApiJson<DevTokenRequest>) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let display = body.display_name.clone().unwrap_or_else(|| body.user_id.clone());
+    let claims = dev_claims(&body.tenant_id, &body.user_id, &display, body.roles)?;
+    let token = state.auth.issue_dev_token(&claims)?;
+    Ok((StatusCode::OK, Json(serde_json::json!({ "token": token }))))
+}

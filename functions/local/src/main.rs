@@ -1,0 +1,52 @@
+//! `make dev`: the whole system on a laptop at http://127.0.0.1:3000, data in `./.data`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use local::{Stack, StackOptions};
+use shared::config::{init_tracing, Config};
+
+/// A per-checkout secret for dev tokens, made once and kept in the data folder.
+fn dev_secret(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let path = data_dir.join("dev-jwt-secret");
+    if let Ok(secret) = std::fs::read(&path) {
+        if secret.len() >= 32 {
+            return Ok(secret);
+        }
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let secret: String = (0..48).map(|_| char::from(b'a' + rand_byte() % 26)).collect();
+    std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    Ok(secret.into_bytes())
+}
+
+fn rand_byte() -> u8 {
+    rand::random::<u8>()
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    init_tracing(std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json"));
+    let config = Config::from_env()?;
+    let addr: SocketAddr = std::env::var("LOCAL_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into()).parse().context("LOCAL_ADDR")?;
+    let data_dir = PathBuf::from(std::env::var("DATA_DIR").unwrap_or_else(|_| ".data".into()));
+    let idle = std::env::var("LOCAL_WS_IDLE_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(600);
+    let static_dir = PathBuf::from(std::env::var("CLIENT_DIST").unwrap_or_else(|_| "client/dist".into()));
+    let stack = Stack::start(StackOptions {
+        addr,
+        dev_secret: dev_secret(&data_dir)?,
+        data_dir: Some(data_dir),
+        idle_timeout: Duration::from_secs(idle),
+        static_dir: static_dir.exists().then_some(static_dir),
+        seed: std::env::var("SEED_DEMO").map(|v| v != "false").unwrap_or(true),
+        limits: config.limits,
+    })
+    .await?;
+    tracing::info!(url = %stack.http_url(), ws = %stack.ws_url(), "Tenant Chat is running");
+    println!("Tenant Chat: {}  (WebSocket {}?token=…)", stack.http_url(), stack.ws_url());
+    tokio::signal::ctrl_c().await?;
+    stack.stop().await;
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! The WebSocket API function. API Gateway routes on `$request.body.action`; this handler takes
+//! the event for any route key, so the same code serves Lambda and the local emulator.
+//!
+//! Client → server: `{"action": "subscribe", "conversationIds"?: [...]}`, `{"action": "ping"}`.
+//! Server → client: `subscribed` (with each conversation's `lastSeq`), `pong`, `error`, and the
+//! `chat:*` events.
+
+use std::sync::Arc;
+
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use aws_lambda_events::encodings::Body;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use shared::auth::Authenticator;
+use shared::config::Limits;
+use shared::domain::ids::{ConnectionId, ConversationId};
+use shared::domain::realtime::Realtime;
+use shared::ChatError;
+
+pub struct WsApp {
+    pub realtime: Arc<Realtime>,
+    pub auth: Arc<Authenticator>,
+    pub limits: Limits,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "action", rename_all = "lowercase", deny_unknown_fields)]
+enum ClientFrame {
+    Subscribe {
+        #[serde(default, rename = "conversationIds")]
+        conversation_ids: Option<Vec<String>>,
+    },
+    Ping,
+}
+
+fn response(status: i64, body: Option<&str>) -> ApiGatewayProxyResponse {
+    let mut out = ApiGatewayProxyResponse::default();
+    out.status_code = status;
+    out.body = body.map(|b| Body::Text(b.to_owned()));
+    out
+}
+
+pub fn error_frame(code: &str, message: &str) -> Value {
+    json!({ "type": "error", "code": code, "message": message })
+}
+
+impl WsApp {
+    pub async fn handle(&self, event: ApiGatewayWebsocketProxyRequest) -> ApiGatewayProxyResponse {
+        let ctx = &event.request_context;
+        let route = ctx.route_key.clone().unwrap_or_default();
+        let Some(connection) = ctx.connection_id.as_deref().and_then(|c| ConnectionId::parse(c).ok()) else {
+            return response(400, Some("missing connection id"));
+        };
+        match route.as_str() {
+            "$connect" => self.connect(&connection, event.query_string_parameters.first("token")).await,
+            "$disconnect" => {
+                if let Err(e) = self.realtime.disconnect(&connection).await {
+                    tracing::warn!(connection = %connection, error = %e, "disconnect clean-up failed; TTL will sweep it");
+                }
+                response(200, None)
+            }
+            _ => {
+                let body = match (event.body.as_deref(), event.is_base64_encoded) {
+                    (_, true) => Err(("binary_not_supported", "frames are JSON text".to_owned())),
+                    (None, false) => Err(("invalid_json", "empty frame".to_owned())),
+                    (Some(body), false) => Ok(body),
+                };
+                let reply = match body {
+                    Ok(body) => self.frame(&connection, body).await,
+                    Err((code, message)) => error_frame(code, &message),
+                };
+                if let Err(e) = self.realtime.send_to(&connection, &reply).await {
+                    tracing::debug!(connection = %connection, error = %e, "reply not delivered");
+                }
+                response(200, None)
+            }
+        }
+    }
+
+    /// Authenticates before anything is stored: a refused token never becomes a connection.
+    async fn connect(&self, connection: &ConnectionId, token: Option<&str>) -> ApiGatewayProxyResponse {
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            return response(401, Some("missing token"));
+        };
+        let caller = match self.auth.authenticate(token).await {
+            Ok(caller) => caller,
+            Err(e) => {
+                tracing::debug!(error = %e, "websocket connect refused");
+                return response(401, Some("unauthenticated"));
+            }
+        };
+        match self.realtime.connect(&caller, connection).await {
+            Ok(()) => response(200, None),
+            Err(ChatError::Forbidden { message, .. }) => response(429, Some(&message)),
+            Err(e) => {
+                tracing::error!(error = %e, "connect failed");
+                response(500, None)
+            }
+        }
+    }
+
+    /// One client frame → the reply frame. Never fails: bad input becomes an error frame.
+    pub async fn frame(&self, connection: &ConnectionId, body: &str) -> Value {
+        if body.len() > self.limits.max_frame_bytes {
+            return error_frame("frame_too_large", &format!("frames are limited to {} bytes", self.limits.max_frame_bytes));
+        }
+        let value: Value = match serde_json::from_str(body) {
+            Ok(v) => v,
+            Err(_) => return error_frame("invalid_json", "frame is not JSON"),
+        };
+        let action = value.get("action").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let frame: ClientFrame = match serde_json::from_value(value) {
+            Ok(f) => f,
+            Err(e) if matches!(action.as_str(), "subscribe" | "ping") => return error_frame("invalid_frame", &e.to_string()),
+            Err(_) => return error_frame("unknown_action", &format!("unknown action {action:?}")),
+        };
+        if let Err(e) = self.realtime.touch(connection).await {
+            tracing::debug!(error = %e, "touch failed");
+        }
+        match frame {
+            ClientFrame::Ping => json!({ "type": "pong" }),
+            ClientFrame::Subscribe { conversation_ids } => {
+                let ids = match conversation_ids
+                    .map(|ids| ids.iter().map(|s| ConversationId::parse(s)).collect::<Result<Vec<_>, _>>())
+                    .transpose()
+                {
+                    Ok(ids) => ids,
+                    Err(e) => return error_frame("invalid_input", &e.to_string()),
+                };
+                match self.realtime.subscribe(connection, ids).await {
+                    Ok(conversations) => json!({ "type": "subscribed", "conversations": conversations }),
+                    Err(ChatError::NotFound(_)) => error_frame("not_found", "conversation not found"),
+                    Err(ChatError::Invalid(e)) => error_frame("invalid_input", &e.to_string()),
+                    Err(ChatError::Unauthenticated(m)) => error_frame("unauthenticated", &m),
+                    Err(e) => {
+                        tracing::error!(error = %e, "subscribe failed");
+                        error_frame("internal", "subscribe failed")
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Adapters behind the ports: AWS (`dynamo`, `apigw`) and embedded (`sqlite`, for `make dev`
+//! and tests).
+
+#[cfg(feature = "aws")]
+pub mod apigw;
+#[cfg(feature = "aws")]
+pub mod dynamo;
+#[cfg(feature = "embedded")]
+pub mod sqlite;

@@ -1,0 +1,343 @@
+//! The embedded `Store`: one SQLite file (WAL, synchronous FULL, so an acknowledged write
+//! survives a crash) implementing the same primitives as DynamoDB, plus a durable change feed
+//! with old and new images, as DynamoDB Streams gives, for the local stream consumers.
+
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::Value;
+use tokio::sync::watch;
+
+use crate::ports::clock::Clock;
+use crate::ports::store::{Attrs, ChangeRecord, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp, MAX_TRANSACTION_OPS, TTL_ATTR};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS items (
+    pk TEXT NOT NULL,
+    sk TEXT NOT NULL,
+    attrs TEXT NOT NULL,
+    expires_at INTEGER,
+    PRIMARY KEY (pk, sk)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS feed (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    pk TEXT NOT NULL,
+    sk TEXT NOT NULL,
+    old TEXT,
+    new TEXT
+);
+";
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    clock: Arc<dyn Clock>,
+    feed_head: watch::Sender<u64>,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(backend)?;
+        Self::init(conn, clock)
+    }
+
+    pub fn in_memory(clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(backend)?, clock)
+    }
+
+    fn init(conn: Connection, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(backend)?;
+        conn.execute_batch(SCHEMA).map_err(backend)?;
+        let head: u64 = conn
+            .query_row("SELECT COALESCE(MAX(position), 0) FROM feed", [], |r| r.get::<_, i64>(0))
+            .map_err(backend)? as u64;
+        let (feed_head, _) = watch::channel(head);
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), clock, feed_head })
+    }
+
+    async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, i64) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        let now_s = self.clock.now_ms() / 1000;
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| StoreError::Backend("sqlite connection poisoned".into()))?;
+            f(&mut guard, now_s)
+        })
+        .await
+        .map_err(backend)?
+    }
+
+    /// Runs writes in one SQLite transaction and announces the new feed head.
+    async fn write(&self, ops: Vec<WriteOp>, atomic: bool) -> Result<Vec<Option<Attrs>>, StoreError> {
+        let head = self.feed_head.clone();
+        let results = self
+            .with_conn(move |conn, now_s| {
+                let tx = conn.transaction().map_err(backend)?;
+                let mut olds = Vec::with_capacity(ops.len());
+                for op in &ops {
+                    olds.push(read_live(&tx, op.key(), now_s)?);
+                }
+                if atomic {
+                    let failed: Vec<usize> = ops
+                        .iter()
+                        .zip(&olds)
+                        .enumerate()
+                        .filter(|(_, (op, old))| !cond_holds(op_cond(op), old.as_ref()))
+                        .map(|(i, _)| i)
+                        .collect();
+                    if !failed.is_empty() {
+                        return Err(StoreError::TransactionCanceled { failed });
+                    }
+                } else if let Some((op, old)) = ops.iter().zip(&olds).find(|(op, old)| !cond_holds(op_cond(op), old.as_ref())) {
+                    let _ = (op, old);
+                    return Err(StoreError::ConditionFailed);
+                }
+                let mut results = Vec::with_capacity(ops.len());
+                let mut last_position = None;
+                for (op, old) in ops.into_iter().zip(olds) {
+                    let (key, new) = match op {
+                        WriteOp::Put { item, .. } => (item.key, Some(item.attrs)),
+                        WriteOp::Update { key, update, .. } => {
+                            let new = apply_update(old.clone().unwrap_or_default(), &update);
+                            (key, Some(new))
+                        }
+                        WriteOp::Delete { key, .. } => (key, None),
+                        WriteOp::Check { .. } => {
+                            results.push(old);
+                            continue;
+                        }
+                    };
+                    match &new {
+                        Some(attrs) => {
+                            tx.execute(
+                                "INSERT INTO items (pk, sk, attrs, expires_at) VALUES (?1, ?2, ?3, ?4)
+                                 ON CONFLICT (pk, sk) DO UPDATE SET attrs = excluded.attrs, expires_at = excluded.expires_at",
+                                params![key.pk, key.sk, Value::Object(attrs.clone()).to_string(), attrs.get(TTL_ATTR).and_then(Value::as_i64)],
+                            )
+                            .map_err(backend)?;
+                        }
+                        None => {
+                            tx.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk]).map_err(backend)?;
+                        }
+                    }
+                    if old.is_some() || new.is_some() {
+                        tx.execute(
+                            "INSERT INTO feed (pk, sk, old, new) VALUES (?1, ?2, ?3, ?4)",
+                            params![
+                                key.pk,
+                                key.sk,
+                                old.as_ref().map(|a| Value::Object(a.clone()).to_string()),
+                                new.as_ref().map(|a| Value::Object(a.clone()).to_string())
+                            ],
+                        )
+                        .map_err(backend)?;
+                        last_position = Some(tx.last_insert_rowid() as u64);
+                    }
+                    results.push(new);
+                }
+                tx.commit().map_err(backend)?;
+                Ok((results, last_position))
+            })
+            .await?;
+        let (results, last_position) = results;
+        if let Some(position) = last_position {
+            head.send_replace(position);
+        }
+        Ok(results)
+    }
+
+    /// Feed records after `position`, oldest first: what a local stream consumer reads.
+    pub async fn read_feed(&self, after: u64, limit: usize) -> Result<Vec<ChangeRecord>, StoreError> {
+        self.with_conn(move |conn, _| {
+            let mut stmt = conn
+                .prepare_cached("SELECT position, pk, sk, old, new FROM feed WHERE position > ?1 ORDER BY position LIMIT ?2")
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![after as i64, limit as i64], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, Option<String>>(4)?))
+                })
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (position, pk, sk, old, new) = row.map_err(backend)?;
+                out.push(ChangeRecord { position: position as u64, key: Key { pk, sk }, old: parse_attrs(old)?, new: parse_attrs(new)? });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Drops feed records up to `position` once every consumer is past them.
+    pub async fn trim_feed(&self, through: u64) -> Result<(), StoreError> {
+        self.with_conn(move |conn, _| {
+            conn.execute("DELETE FROM feed WHERE position <= ?1", params![through as i64]).map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Watches the newest feed position, so consumers wake when something is written.
+    pub fn feed_head(&self) -> watch::Receiver<u64> {
+        self.feed_head.subscribe()
+    }
+}
+
+fn parse_attrs(raw: Option<String>) -> Result<Option<Attrs>, StoreError> {
+    match raw {
+        None => Ok(None),
+        Some(text) => match serde_json::from_str::<Value>(&text).map_err(backend)? {
+            Value::Object(map) => Ok(Some(map)),
+            _ => Err(StoreError::Backend("stored item is not an object".into())),
+        },
+    }
+}
+
+fn op_cond(op: &WriteOp) -> &Cond {
+    match op {
+        WriteOp::Put { cond, .. } | WriteOp::Update { cond, .. } | WriteOp::Delete { cond, .. } | WriteOp::Check { cond, .. } => cond,
+    }
+}
+
+/// The item as a reader sees it: an expired item (TTL passed, not yet swept) counts as absent.
+fn read_live(conn: &Connection, key: &Key, now_s: i64) -> Result<Option<Attrs>, StoreError> {
+    let row: Option<String> = conn
+        .prepare_cached("SELECT attrs FROM items WHERE pk = ?1 AND sk = ?2 AND (expires_at IS NULL OR expires_at > ?3)")
+        .map_err(backend)?
+        .query_row(params![key.pk, key.sk, now_s], |r| r.get(0))
+        .optional()
+        .map_err(backend)?;
+    parse_attrs(row)
+}
+
+pub(crate) fn cond_holds(cond: &Cond, current: Option<&Attrs>) -> bool {
+    match cond {
+        Cond::Always => true,
+        Cond::NotExists => current.is_none(),
+        Cond::Exists => current.is_some(),
+        Cond::Equals(attr, value) => current.and_then(|a| a.get(attr)).is_some_and(|v| v == value),
+        Cond::MissingOrBelow(attr, n) => match current.and_then(|a| a.get(attr)) {
+            None | Some(Value::Null) => true,
+            Some(v) => v.as_i64().is_some_and(|v| v < *n),
+        },
+    }
+}
+
+pub(crate) fn apply_update(mut attrs: Attrs, update: &Update) -> Attrs {
+    for (k, v) in &update.set {
+        attrs.insert(k.clone(), v.clone());
+    }
+    for k in &update.remove {
+        attrs.remove(k);
+    }
+    for (k, delta) in &update.add {
+        let current = attrs.get(k).and_then(Value::as_i64).unwrap_or(0);
+        attrs.insert(k.clone(), (current + delta).into());
+    }
+    attrs
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn get(&self, key: &Key, _consistent: bool) -> Result<Option<Item>, StoreError> {
+        let key = key.clone();
+        self.with_conn(move |conn, now_s| Ok(read_live(conn, &key, now_s)?.map(|attrs| Item::new(key, attrs)))).await
+    }
+
+    async fn batch_get(&self, keys: &[Key], _consistent: bool) -> Result<Vec<Item>, StoreError> {
+        let keys = keys.to_vec();
+        self.with_conn(move |conn, now_s| {
+            let mut out = Vec::with_capacity(keys.len());
+            for key in keys {
+                if let Some(attrs) = read_live(conn, &key, now_s)? {
+                    out.push(Item::new(key, attrs));
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
+        self.write(vec![WriteOp::Put { item, cond }], false).await.map(|_| ())
+    }
+
+    async fn update(&self, key: &Key, update: Update, cond: Cond) -> Result<Attrs, StoreError> {
+        let mut results = self.write(vec![WriteOp::Update { key: key.clone(), update, cond }], false).await?;
+        results.pop().flatten().ok_or_else(|| StoreError::Backend("update returned nothing".into()))
+    }
+
+    async fn delete(&self, key: &Key, cond: Cond) -> Result<Option<Attrs>, StoreError> {
+        let key = key.clone();
+        let old = self.get(&key, true).await?.map(|i| i.attrs);
+        self.write(vec![WriteOp::Delete { key, cond }], false).await?;
+        Ok(old)
+    }
+
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        if ops.len() > MAX_TRANSACTION_OPS {
+            return Err(StoreError::Backend(format!("transaction of {} operations exceeds {MAX_TRANSACTION_OPS}", ops.len())));
+        }
+        let mut seen = std::collections::HashSet::new();
+        if !ops.iter().all(|op| seen.insert(op.key().clone())) {
+            return Err(StoreError::Backend("transaction touches one item twice".into()));
+        }
+        self.write(ops, true).await.map(|_| ())
+    }
+
+    async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        self.write(ops, false).await.map(|_| ())
+    }
+
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        let query = query.clone();
+        self.with_conn(move |conn, now_s| {
+            let mut sql = String::from("SELECT sk, attrs FROM items WHERE pk = ?1 AND (expires_at IS NULL OR expires_at > ?2)");
+            let mut args: Vec<rusqlite::types::Value> = vec![query.pk.clone().into(), now_s.into()];
+            for (bound, inclusive_op, exclusive_op) in [(&query.lower, ">=", ">"), (&query.upper, "<=", "<")] {
+                match bound {
+                    Bound::Included(v) => {
+                        args.push(v.clone().into());
+                        sql.push_str(&format!(" AND sk {inclusive_op} ?{}", args.len()));
+                    }
+                    Bound::Excluded(v) => {
+                        args.push(v.clone().into());
+                        sql.push_str(&format!(" AND sk {exclusive_op} ?{}", args.len()));
+                    }
+                    Bound::Unbounded => {}
+                }
+            }
+            sql.push_str(if query.forward { " ORDER BY sk ASC" } else { " ORDER BY sk DESC" });
+            args.push(((query.limit + 1) as i64).into());
+            sql.push_str(&format!(" LIMIT ?{}", args.len()));
+            let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .map_err(backend)?;
+            let mut items = Vec::new();
+            for row in rows {
+                let (sk, attrs) = row.map_err(backend)?;
+                let attrs = parse_attrs(Some(attrs))?.unwrap_or_default();
+                items.push(Item::new(Key::new(query.pk.clone(), sk), attrs));
+            }
+            let more = items.len() > query.limit;
+            items.truncate(query.limit);
+            Ok(Page { items, more })
+        })
+        .await
+    }
+}

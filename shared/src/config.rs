@@ -1,0 +1,96 @@
+//! Configuration from environment variables, read once at cold start. Limits live here, in one
+//! type, so every function enforces the same numbers.
+
+use std::env;
+
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest HTTP request body (a 40,000-character message in 4-byte UTF-8 plus JSON fits).
+    pub max_body_bytes: usize,
+    /// Largest WebSocket frame a client may send (API Gateway's own limit is 128 KiB).
+    pub max_frame_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_body_bytes: 256 * 1024, max_frame_bytes: 32 * 1024 }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub issuer: String,
+    pub audience: String,
+    pub jwks_url: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub table_name: String,
+    /// `CHAT_DEBUG=true`: debug-level logs of socket activity and request handling.
+    pub debug: bool,
+    pub auth: Option<AuthConfig>,
+    pub limits: Limits,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+fn var(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn number(name: &str, default: usize) -> Result<usize, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(|_| ConfigError(format!("{name} must be a whole number, got {v:?}"))),
+    }
+}
+
+pub fn debug_enabled() -> bool {
+    matches!(var("CHAT_DEBUG").as_deref(), Some("true" | "1" | "yes"))
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let defaults = Limits::default();
+        let auth = match (var("JWT_ISSUER"), var("JWT_AUDIENCE")) {
+            (Some(issuer), Some(audience)) => {
+                let jwks_url = var("JWKS_URL").unwrap_or_else(|| format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/')));
+                Some(AuthConfig { issuer, audience, jwks_url })
+            }
+            (None, None) => None,
+            _ => return Err(ConfigError("JWT_ISSUER and JWT_AUDIENCE go together".into())),
+        };
+        Ok(Self {
+            table_name: var("TABLE_NAME").unwrap_or_else(|| "tenant-chat".into()),
+            debug: debug_enabled(),
+            auth,
+            limits: Limits {
+                max_body_bytes: number("MAX_BODY_BYTES", defaults.max_body_bytes)?,
+                max_frame_bytes: number("MAX_FRAME_BYTES", defaults.max_frame_bytes)?,
+            },
+        })
+    }
+}
+
+/// JSON logs in Lambda (CloudWatch), readable ones on a terminal; `CHAT_DEBUG=true` lowers the
+/// level of our own crates to debug. `RUST_LOG` overrides both.
+pub fn init_tracing(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if debug_enabled() {
+        "info,shared=debug,http_api=debug,ws=debug,local=debug"
+    } else {
+        "info"
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let result = if json {
+        builder.json().flatten_event(true).with_current_span(true).without_time().try_init()
+    } else {
+        builder.with_target(false).try_init()
+    };
+    // Already initialised (tests start several stacks in one process): keep the first.
+    drop(result);
+}

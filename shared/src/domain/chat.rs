@@ -1,0 +1,986 @@
+//! The use cases. Authorization lives here, once: every use case takes the authenticated
+//! `Caller`, and every store access is keyed by the caller's tenant.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::caller::Caller;
+use super::error::{ChatError, ChatResult, InvalidInput};
+use super::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
+use super::model::*;
+use super::values::{ChannelName, MessageBody, Topic};
+use crate::keys;
+use crate::ports::clock::Clock;
+use crate::ports::events::EventSink;
+use crate::ports::store::{Attrs, Cond, Item, Key, Query, Store, StoreError, Update, WriteOp};
+
+/// Largest page of history or catch-up a client may ask for.
+pub const MAX_PAGE: usize = 100;
+pub const MAX_CHANGES_PAGE: usize = 500;
+/// How often a change is retried when another change to the same conversation won the race for
+/// its sequence number.
+const MAX_COMMIT_ATTEMPTS: u32 = 12;
+/// A user is listed in at most this many conversations (the sidebar reads them all).
+const MAX_MEMBERSHIPS: usize = 2_000;
+pub const MAX_USER_MATCHES: usize = 20;
+
+pub fn to_attrs<T: Serialize>(value: &T) -> ChatResult<Attrs> {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ChatError::Internal("item did not serialize to an object".into())),
+        Err(e) => Err(ChatError::Internal(format!("serialize item: {e}"))),
+    }
+}
+
+pub fn from_attrs<T: DeserializeOwned>(attrs: &Attrs) -> ChatResult<T> {
+    serde_json::from_value(Value::Object(attrs.clone())).map_err(ChatError::corrupt)
+}
+
+fn put_new(key: Key, attrs: Attrs) -> WriteOp {
+    WriteOp::Put { item: Item::new(key, attrs), cond: Cond::NotExists }
+}
+
+/// What a committed change did, for the caller to build its answer and event from.
+struct Committed {
+    seq: u64,
+}
+
+/// What a change writes besides its change record and the conversation's sequence.
+struct ChangePlan {
+    ops: Vec<WriteOp>,
+    meta_update: Update,
+    change: Attrs,
+}
+
+enum CommitOutcome {
+    Done(Committed),
+    /// The condition of one of the plan's own operations failed (by index into `ops`).
+    Refused(Vec<usize>),
+}
+
+/// Inputs to a send, parsed.
+pub struct NewMessage {
+    pub client_message_id: ClientMessageId,
+    pub body: MessageBody,
+}
+
+pub struct Sent {
+    pub message: Message,
+    /// False when the client message id had been seen: the first message is returned, nothing written.
+    pub created: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct HistoryQuery {
+    pub before: Option<MessageId>,
+    pub after: Option<MessageId>,
+    pub limit: Option<usize>,
+}
+
+pub struct Chat {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    events: Arc<dyn EventSink>,
+    /// Profiles already upserted by this process: "first sight" costs one read per cold start.
+    seen_profiles: Mutex<HashSet<(TenantId, UserId, String)>>,
+}
+
+impl Chat {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, events: Arc<dyn EventSink>) -> Self {
+        Self { store, clock, events, seen_profiles: Mutex::new(HashSet::new()) }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn now(&self) -> String {
+        format_time(self.clock.now_ms())
+    }
+
+    // ----- users -------------------------------------------------------------------------
+
+    /// Creates or refreshes the caller's profile (and its search tokens) the first time this
+    /// process sees them, so DMs and mentions can find people who have signed in.
+    pub async fn ensure_profile(&self, caller: &Caller) -> ChatResult<()> {
+        let marker = (caller.tenant.clone(), caller.user.clone(), caller.display_name.as_str().to_owned());
+        if self.seen_profiles.lock().map(|seen| seen.contains(&marker)).unwrap_or(false) {
+            return Ok(());
+        }
+        let profile = UserProfile {
+            id: caller.user.clone(),
+            handle: caller.handle.as_str().to_owned(),
+            display_name: caller.display_name.as_str().to_owned(),
+        };
+        let key = keys::user_profile(&caller.tenant, &caller.user);
+        let existing: Option<UserProfile> = match self.store.get(&key, false).await? {
+            Some(item) => Some(from_attrs(&item.attrs)?),
+            None => None,
+        };
+        if existing.as_ref() != Some(&profile) {
+            self.write_profile(&caller.tenant, existing.as_ref(), &profile).await?;
+        }
+        if let Ok(mut seen) = self.seen_profiles.lock() {
+            seen.insert(marker);
+        }
+        Ok(())
+    }
+
+    async fn write_profile(&self, tenant: &TenantId, old: Option<&UserProfile>, new: &UserProfile) -> ChatResult<()> {
+        let old_tokens: HashSet<String> = old.map(search_tokens).unwrap_or_default();
+        let new_tokens = search_tokens(new);
+        let mut ops = vec![WriteOp::Put {
+            item: Item::new(keys::user_profile(tenant, &new.id), to_attrs(new)?),
+            cond: Cond::Always,
+        }];
+        for token in old_tokens.difference(&new_tokens) {
+            ops.push(WriteOp::Delete { key: keys::user_index(tenant, token, &new.id), cond: Cond::Always });
+        }
+        for token in &new_tokens {
+            ops.push(WriteOp::Put {
+                item: Item::new(keys::user_index(tenant, token, &new.id), to_attrs(&json!({ "userId": new.id }))?),
+                cond: Cond::Always,
+            });
+        }
+        self.store.batch_write(ops).await?;
+        Ok(())
+    }
+
+    /// Seeds or updates a profile without a token (demo data, admin import).
+    pub async fn upsert_profile(&self, tenant: &TenantId, profile: &UserProfile) -> ChatResult<()> {
+        let key = keys::user_profile(tenant, &profile.id);
+        let existing: Option<UserProfile> = match self.store.get(&key, true).await? {
+            Some(item) => Some(from_attrs(&item.attrs)?),
+            None => None,
+        };
+        if existing.as_ref() != Some(profile) {
+            self.write_profile(tenant, existing.as_ref(), profile).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn profile(&self, tenant: &TenantId, user: &UserId) -> ChatResult<Option<UserProfile>> {
+        match self.store.get(&keys::user_profile(tenant, user), false).await? {
+            Some(item) => Ok(Some(from_attrs(&item.attrs)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Up to 20 users of the caller's tenant whose handle or any word of whose display name
+    /// starts with `prefix` (case-insensitive): a key-range query on the tenant's token index.
+    pub async fn find_users(&self, caller: &Caller, prefix: &str) -> ChatResult<Vec<UserProfile>> {
+        let prefix = normalize_token(prefix.trim().trim_start_matches('@'));
+        if prefix.chars().count() > 80 {
+            return Err(InvalidInput::new("prefix", "must be at most 80 characters").into());
+        }
+        if prefix.contains('#') {
+            return Ok(Vec::new());
+        }
+        let mut ids: Vec<UserId> = Vec::new();
+        let query = Query::prefix(keys::user_index_pk(&caller.tenant), &prefix).limit(200);
+        let page = self.store.query(&query).await?;
+        for item in &page.items {
+            let Some(user) = item.attrs.get("userId").and_then(Value::as_str) else { continue };
+            let Ok(user) = UserId::parse(user) else { continue };
+            if !ids.contains(&user) {
+                ids.push(user);
+            }
+            if ids.len() >= MAX_USER_MATCHES {
+                break;
+            }
+        }
+        let profiles = self.profiles(&caller.tenant, &ids).await?;
+        let mut found: Vec<UserProfile> = ids.iter().filter_map(|id| profiles.get(id).cloned()).collect();
+        found.sort_by(|a, b| a.handle.cmp(&b.handle));
+        Ok(found)
+    }
+
+    async fn profiles(&self, tenant: &TenantId, users: &[UserId]) -> ChatResult<HashMap<UserId, UserProfile>> {
+        let keys: Vec<Key> = users.iter().map(|u| keys::user_profile(tenant, u)).collect();
+        let mut out = HashMap::new();
+        for item in self.store.batch_get(&keys, false).await? {
+            let profile: UserProfile = from_attrs(&item.attrs)?;
+            out.insert(profile.id.clone(), profile);
+        }
+        Ok(out)
+    }
+
+    // ----- conversations ----------------------------------------------------------------
+
+    async fn meta(&self, tenant: &TenantId, conversation: &ConversationId, consistent: bool) -> ChatResult<Option<ConversationMeta>> {
+        match self.store.get(&keys::conversation_meta(tenant, conversation), consistent).await? {
+            Some(item) => Ok(Some(from_attrs(&item.attrs)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn member(&self, tenant: &TenantId, conversation: &ConversationId, user: &UserId) -> ChatResult<Option<Member>> {
+        match self.store.get(&keys::member(tenant, conversation, user), true).await? {
+            Some(item) => Ok(Some(from_attrs(&item.attrs)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The caller's membership, or the error that reveals no more than they may know: a public
+    /// channel of their tenant is no secret (403), anything else is 404.
+    async fn require_member(&self, caller: &Caller, conversation: &ConversationId) -> ChatResult<Member> {
+        if let Some(member) = self.member(&caller.tenant, conversation, &caller.user).await? {
+            return Ok(member);
+        }
+        match self.meta(&caller.tenant, conversation, false).await? {
+            Some(meta) if meta.kind == ConversationKind::Public => {
+                Err(ChatError::forbidden("not_a_member", "join the channel first"))
+            }
+            _ => Err(ChatError::NotFound("conversation")),
+        }
+    }
+
+    fn can_manage_members(caller: &Caller, member: &Member) -> bool {
+        member.role == MemberRole::Admin || caller.is_tenant_admin()
+    }
+
+    pub async fn create_channel(
+        &self,
+        caller: &Caller,
+        name: ChannelName,
+        visibility: Visibility,
+        topic: Option<Topic>,
+    ) -> ChatResult<ConversationSummary> {
+        let id = ConversationId::new_channel();
+        let now = self.now();
+        let kind = ConversationKind::from(visibility);
+        let topic = topic.map(|t| t.as_str().to_owned()).filter(|t| !t.is_empty());
+        let meta = ConversationMeta {
+            id: id.clone(),
+            kind,
+            name: Some(name.as_str().to_owned()),
+            topic: topic.clone(),
+            created_by: caller.user.clone(),
+            created_at: now.clone(),
+            // The creator joining is the channel's first change.
+            last_seq: 1,
+            message_count: 0,
+            last_message_at: None,
+            dm_users: Vec::new(),
+        };
+        let t = &caller.tenant;
+        let mut ops = vec![
+            put_new(keys::channel_name(t, name.as_str()), to_attrs(&json!({ "conversationId": id }))?),
+            put_new(keys::conversation_meta(t, &id), to_attrs(&meta)?),
+        ];
+        ops.extend(self.join_ops(t, &id, kind, &caller.user, MemberRole::Admin, &now)?);
+        let mut first_change = member_change(EventType::MemberAdded, &caller.user);
+        first_change.insert("seq".into(), 1.into());
+        ops.push(put_new(keys::change(t, &id, 1), first_change));
+        if kind == ConversationKind::Public {
+            let entry = json!({ "conversationId": id, "name": name.as_str(), "topic": topic });
+            ops.push(put_new(keys::public_channel(t, name.as_str()), to_attrs(&entry)?));
+        }
+        match self.store.transact(ops).await {
+            Ok(()) => {}
+            Err(StoreError::TransactionCanceled { failed }) if failed.contains(&0) => {
+                return Err(ChatError::conflict("name_taken", format!("a channel named #{} exists", name.as_str())));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.publish(t, Event {
+            kind: EventType::MemberAdded,
+            conversation_id: id.clone(),
+            seq: 1,
+            data: json!({ "userId": caller.user }),
+        })
+        .await;
+        Ok(ConversationSummary {
+            id,
+            kind,
+            name: meta.name,
+            topic,
+            members: None,
+            role: MemberRole::Admin,
+            last_seq: 1,
+            unread_count: 0,
+            mention_count: 0,
+            last_message_at: None,
+        })
+    }
+
+    fn join_ops(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        kind: ConversationKind,
+        user: &UserId,
+        role: MemberRole,
+        now: &str,
+    ) -> ChatResult<Vec<WriteOp>> {
+        let member = Member { user_id: user.clone(), role, joined_at: now.to_owned() };
+        let membership = Membership {
+            conversation_id: c.clone(),
+            kind,
+            role,
+            joined_at: now.to_owned(),
+            read_seq: 0,
+            read_count: 0,
+            mention_count: 0,
+        };
+        Ok(vec![
+            put_new(keys::member(t, c, user), to_attrs(&member)?),
+            WriteOp::Put { item: Item::new(keys::membership(t, user, c), to_attrs(&membership)?), cond: Cond::Always },
+        ])
+    }
+
+    /// Public channels of the caller's tenant, by name; `after` is the last name of the previous page.
+    pub async fn browse_channels(&self, caller: &Caller, after: Option<&str>, limit: Option<usize>) -> ChatResult<(Vec<PublicChannel>, Option<String>)> {
+        let limit = page_limit(limit, MAX_PAGE)?;
+        let mut query = Query::prefix(keys::tenant_pk(&caller.tenant), keys::PUBLIC_CHANNEL_PREFIX).limit(limit);
+        if let Some(after) = after {
+            let name = ChannelName::parse(after).map_err(|_| InvalidInput::new("cursor", "is not a channel name"))?;
+            query = query.after(keys::public_channel_sk(name.as_str()));
+        }
+        let page = self.store.query(&query).await?;
+        let mut channels = Vec::with_capacity(page.items.len());
+        for item in &page.items {
+            let id: ConversationId = from_attrs::<Value>(&item.attrs)?
+                .get("conversationId")
+                .and_then(Value::as_str)
+                .and_then(|s| ConversationId::parse(s).ok())
+                .ok_or_else(|| ChatError::corrupt("public channel entry without id"))?;
+            channels.push(PublicChannel {
+                id,
+                name: item.attrs.get("name").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                topic: item.attrs.get("topic").and_then(Value::as_str).map(str::to_owned),
+                joined: false,
+            });
+        }
+        let membership_keys: Vec<Key> = channels.iter().map(|c| keys::membership(&caller.tenant, &caller.user, &c.id)).collect();
+        let joined: HashSet<String> = self
+            .store
+            .batch_get(&membership_keys, false)
+            .await?
+            .into_iter()
+            .map(|item| item.key.sk)
+            .collect();
+        for channel in &mut channels {
+            channel.joined = joined.contains(&keys::membership(&caller.tenant, &caller.user, &channel.id).sk);
+        }
+        let next = if page.more { channels.last().map(|c| c.name.clone()) } else { None };
+        Ok((channels, next))
+    }
+
+    pub async fn join(&self, caller: &Caller, conversation: &ConversationId) -> ChatResult<ConversationSummary> {
+        let t = &caller.tenant;
+        if self.member(t, conversation, &caller.user).await?.is_some() {
+            return self.summary(caller, conversation).await;
+        }
+        let meta = self.meta(t, conversation, false).await?.ok_or(ChatError::NotFound("conversation"))?;
+        match meta.kind {
+            ConversationKind::Public => {}
+            // A private channel the caller is not in does not exist for them.
+            ConversationKind::Private | ConversationKind::Dm => return Err(ChatError::NotFound("conversation")),
+        }
+        let now = self.now();
+        let user = caller.user.clone();
+        let outcome = self
+            .commit_change(t, conversation, |meta, _seq| {
+                Ok(ChangePlan {
+                    ops: self.join_ops(t, conversation, meta.kind, &user, MemberRole::Member, &now)?,
+                    meta_update: Update::default(),
+                    change: member_change(EventType::MemberAdded, &user),
+                })
+            })
+            .await?;
+        match outcome {
+            CommitOutcome::Done(done) => {
+                self.publish_member(t, conversation, EventType::MemberAdded, done.seq, &user).await;
+            }
+            // Joined concurrently by another request of the same user: already a member.
+            CommitOutcome::Refused(_) => {}
+        }
+        self.summary(caller, conversation).await
+    }
+
+    pub async fn leave(&self, caller: &Caller, conversation: &ConversationId) -> ChatResult<()> {
+        let member = self.require_member(caller, conversation).await?;
+        self.remove_member(caller, conversation, &member.user_id).await
+    }
+
+    /// Adds `target` to a channel: in a private channel only its admins (or a tenant admin) may;
+    /// in a public one any member may.
+    pub async fn invite(&self, caller: &Caller, conversation: &ConversationId, target: &UserId) -> ChatResult<()> {
+        let t = &caller.tenant;
+        let member = self.require_member(caller, conversation).await?;
+        let meta = self.meta(t, conversation, false).await?.ok_or(ChatError::NotFound("conversation"))?;
+        match meta.kind {
+            ConversationKind::Dm => return Err(ChatError::forbidden("dm_membership", "a direct message always has the same two people")),
+            ConversationKind::Private if !Self::can_manage_members(caller, &member) => {
+                return Err(ChatError::forbidden("not_channel_admin", "only channel admins can invite to a private channel"))
+            }
+            _ => {}
+        }
+        if self.profile(t, target).await?.is_none() {
+            return Err(ChatError::NotFound("user"));
+        }
+        if self.member(t, conversation, target).await?.is_some() {
+            return Ok(());
+        }
+        let now = self.now();
+        let outcome = self
+            .commit_change(t, conversation, |meta, _| {
+                Ok(ChangePlan {
+                    ops: self.join_ops(t, conversation, meta.kind, target, MemberRole::Member, &now)?,
+                    meta_update: Update::default(),
+                    change: member_change(EventType::MemberAdded, target),
+                })
+            })
+            .await?;
+        if let CommitOutcome::Done(done) = outcome {
+            self.publish_member(t, conversation, EventType::MemberAdded, done.seq, target).await;
+        }
+        Ok(())
+    }
+
+    /// Removes `target` (the caller themselves: leaving). Removing someone else takes a channel
+    /// admin or a tenant admin.
+    pub async fn remove(&self, caller: &Caller, conversation: &ConversationId, target: &UserId) -> ChatResult<()> {
+        let member = self.require_member(caller, conversation).await?;
+        if target != &caller.user && !Self::can_manage_members(caller, &member) {
+            return Err(ChatError::forbidden("not_channel_admin", "only channel admins can remove members"));
+        }
+        if self.member(&caller.tenant, conversation, target).await?.is_none() {
+            return Err(ChatError::NotFound("member"));
+        }
+        self.remove_member(caller, conversation, target).await
+    }
+
+    async fn remove_member(&self, caller: &Caller, conversation: &ConversationId, target: &UserId) -> ChatResult<()> {
+        let t = &caller.tenant;
+        if conversation.is_dm() {
+            return Err(ChatError::forbidden("dm_membership", "a direct message always has the same two people"));
+        }
+        let outcome = self
+            .commit_change(t, conversation, |_, _| {
+                Ok(ChangePlan {
+                    ops: vec![
+                        WriteOp::Delete { key: keys::member(t, conversation, target), cond: Cond::Exists },
+                        WriteOp::Delete { key: keys::membership(t, target, conversation), cond: Cond::Always },
+                    ],
+                    meta_update: Update::default(),
+                    change: member_change(EventType::MemberRemoved, target),
+                })
+            })
+            .await?;
+        match outcome {
+            CommitOutcome::Done(done) => {
+                self.publish_member(t, conversation, EventType::MemberRemoved, done.seq, target).await;
+                Ok(())
+            }
+            CommitOutcome::Refused(_) => Err(ChatError::NotFound("member")),
+        }
+    }
+
+    /// Opens the DM between the caller and `other`, creating it the first time; idempotent, and
+    /// only ever between two users of the caller's tenant.
+    pub async fn open_dm(&self, caller: &Caller, other: &UserId) -> ChatResult<ConversationSummary> {
+        let t = &caller.tenant;
+        if other == &caller.user {
+            return Err(InvalidInput::new("userId", "must be someone else").into());
+        }
+        let id = ConversationId::for_dm(t, &caller.user, other);
+        if self.member(t, &id, &caller.user).await?.is_some() {
+            return self.summary(caller, &id).await;
+        }
+        if self.profile(t, other).await?.is_none() {
+            return Err(ChatError::NotFound("user"));
+        }
+        let now = self.now();
+        let mut users = vec![caller.user.clone(), other.clone()];
+        users.sort();
+        let meta = ConversationMeta {
+            id: id.clone(),
+            kind: ConversationKind::Dm,
+            name: None,
+            topic: None,
+            created_by: caller.user.clone(),
+            created_at: now.clone(),
+            last_seq: 0,
+            message_count: 0,
+            last_message_at: None,
+            dm_users: users.clone(),
+        };
+        let mut ops = vec![put_new(keys::conversation_meta(t, &id), to_attrs(&meta)?)];
+        for user in &users {
+            ops.extend(self.join_ops(t, &id, ConversationKind::Dm, user, MemberRole::Member, &now)?);
+        }
+        match self.store.transact(ops).await {
+            Ok(()) => {}
+            // Opened concurrently by the other person: it exists now.
+            Err(StoreError::TransactionCanceled { failed }) if !failed.is_empty() => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.summary(caller, &id).await
+    }
+
+    /// The caller's view of one conversation.
+    pub async fn summary(&self, caller: &Caller, conversation: &ConversationId) -> ChatResult<ConversationSummary> {
+        let t = &caller.tenant;
+        let item = self
+            .store
+            .get(&keys::membership(t, &caller.user, conversation), true)
+            .await?
+            .ok_or(ChatError::NotFound("conversation"))?;
+        let membership: Membership = from_attrs(&item.attrs)?;
+        let meta = self.meta(t, conversation, true).await?.ok_or(ChatError::NotFound("conversation"))?;
+        let profiles = self.profiles(t, &meta.dm_users).await?;
+        Ok(summarize(&meta, &membership, &profiles))
+    }
+
+    /// Every conversation the caller is in, with unread and mention counts: one query of the
+    /// caller's memberships plus batched reads of the conversations (O(1) each).
+    pub async fn list_conversations(&self, caller: &Caller) -> ChatResult<Vec<ConversationSummary>> {
+        let t = &caller.tenant;
+        let mut memberships: Vec<Membership> = Vec::new();
+        let mut query = Query::prefix(keys::user_pk(t, &caller.user), keys::MEMBERSHIP_PREFIX).limit(500);
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in &page.items {
+                memberships.push(from_attrs(&item.attrs)?);
+            }
+            match page.items.last() {
+                Some(last) if page.more && memberships.len() < MAX_MEMBERSHIPS => query = query.after(last.key.sk.clone()),
+                _ => break,
+            }
+        }
+        let meta_keys: Vec<Key> = memberships.iter().map(|m| keys::conversation_meta(t, &m.conversation_id)).collect();
+        let mut metas: HashMap<ConversationId, ConversationMeta> = HashMap::new();
+        for item in self.store.batch_get(&meta_keys, false).await? {
+            let meta: ConversationMeta = from_attrs(&item.attrs)?;
+            metas.insert(meta.id.clone(), meta);
+        }
+        let dm_users: Vec<UserId> = {
+            let set: HashSet<UserId> = metas.values().flat_map(|m| m.dm_users.iter().cloned()).collect();
+            set.into_iter().collect()
+        };
+        let profiles = self.profiles(t, &dm_users).await?;
+        let mut out: Vec<ConversationSummary> = memberships
+            .iter()
+            .filter_map(|m| metas.get(&m.conversation_id).map(|meta| summarize(meta, m, &profiles)))
+            .collect();
+        out.sort_by(|a, b| match (a.kind == ConversationKind::Dm, b.kind == ConversationKind::Dm) {
+            (false, true) => std::cmp::Ordering::Less,
+            (true, false) => std::cmp::Ordering::Greater,
+            _ => a.name.cmp(&b.name).then(a.id.cmp(&b.id)),
+        });
+        Ok(out)
+    }
+
+    // ----- messages ---------------------------------------------------------------------
+
+    async fn message(&self, t: &TenantId, c: &ConversationId, m: &MessageId) -> ChatResult<Option<Message>> {
+        match self.store.get(&keys::message(t, c, m), true).await? {
+            Some(item) => Ok(Some(from_attrs(&item.attrs)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn message_by_client_id(&self, caller: &Caller, c: &ConversationId, cmid: &ClientMessageId) -> ChatResult<Option<Message>> {
+        let t = &caller.tenant;
+        let Some(guard) = self.store.get(&keys::client_message(t, c, &caller.user, cmid), true).await? else {
+            return Ok(None);
+        };
+        let id = guard
+            .attrs
+            .get("messageId")
+            .and_then(Value::as_str)
+            .and_then(|s| MessageId::parse(s).ok())
+            .ok_or_else(|| ChatError::corrupt("client-id guard without message id"))?;
+        self.message(t, c, &id).await
+    }
+
+    /// Sends a message. The client message id is a unique constraint written in the same
+    /// transaction: the same id again returns the first message, forever, and writes nothing.
+    pub async fn send(&self, caller: &Caller, conversation: &ConversationId, new: NewMessage) -> ChatResult<Sent> {
+        let t = &caller.tenant;
+        self.require_member(caller, conversation).await?;
+        if let Some(message) = self.message_by_client_id(caller, conversation, &new.client_message_id).await? {
+            return Ok(Sent { message, created: false });
+        }
+        let id = MessageId::from_ulid(ulid::Ulid::from_parts(self.clock.now_ms().max(0) as u64, rand::random()));
+        let now = self.now();
+        let body = new.body.into_inner();
+        let mut sent: Option<Message> = None;
+        let outcome = self
+            .commit_change(t, conversation, |meta, seq| {
+                let ordinal = meta.message_count + 1;
+                let message = Message {
+                    id,
+                    conversation_id: conversation.clone(),
+                    seq,
+                    updated_seq: seq,
+                    author_id: caller.user.clone(),
+                    body: body.clone(),
+                    mentions: Vec::new(),
+                    attachments: Vec::new(),
+                    client_message_id: new.client_message_id.clone(),
+                    created_at: now.clone(),
+                    edited_at: None,
+                    deleted_at: None,
+                };
+                let mut attrs = to_attrs(&message)?;
+                attrs.insert("ordinal".into(), ordinal.into());
+                sent = Some(message);
+                Ok(ChangePlan {
+                    ops: vec![
+                        put_new(keys::client_message(t, conversation, &caller.user, &new.client_message_id), to_attrs(&json!({ "messageId": id }))?),
+                        put_new(keys::message(t, conversation, &id), attrs),
+                        // Sending advances the sender's own read position; the condition also
+                        // proves they are still a member when the message commits.
+                        WriteOp::Update {
+                            key: keys::membership(t, &caller.user, conversation),
+                            update: Update::default().set("readSeq", seq).set("readCount", ordinal),
+                            cond: Cond::Exists,
+                        },
+                        WriteOp::Check { key: keys::member(t, conversation, &caller.user), cond: Cond::Exists },
+                    ],
+                    meta_update: Update::default().add("messageCount", 1).set("lastMessageAt", now.clone()),
+                    change: message_change(EventType::NewMessage, &id),
+                })
+            })
+            .await?;
+        match outcome {
+            CommitOutcome::Done(done) => {
+                let message = sent.ok_or_else(|| ChatError::Internal("send committed without a message".into()))?;
+                self.publish(t, message_event(EventType::NewMessage, done.seq, &message)).await;
+                Ok(Sent { message, created: true })
+            }
+            CommitOutcome::Refused(failed) if failed.contains(&0) => {
+                // Another request with the same client id won the race: answer with its message.
+                let message = self
+                    .message_by_client_id(caller, conversation, &new.client_message_id)
+                    .await?
+                    .ok_or_else(|| ChatError::Internal("client-id guard without its message".into()))?;
+                Ok(Sent { message, created: false })
+            }
+            CommitOutcome::Refused(_) => Err(ChatError::NotFound("conversation")),
+        }
+    }
+
+    /// Edits the caller's own message.
+    pub async fn edit(&self, caller: &Caller, conversation: &ConversationId, id: &MessageId, body: MessageBody) -> ChatResult<Message> {
+        let t = &caller.tenant;
+        self.require_member(caller, conversation).await?;
+        let current = self.message(t, conversation, id).await?.filter(|m| m.deleted_at.is_none()).ok_or(ChatError::NotFound("message"))?;
+        if current.author_id != caller.user {
+            return Err(ChatError::forbidden("not_author", "only the author can edit a message"));
+        }
+        let body = body.into_inner();
+        if body == current.body {
+            return Ok(current);
+        }
+        let now = self.now();
+        let outcome = self
+            .commit_change(t, conversation, |_, seq| {
+                Ok(ChangePlan {
+                    ops: vec![WriteOp::Update {
+                        key: keys::message(t, conversation, id),
+                        update: Update::default().set("body", body.clone()).set("editedAt", now.clone()).set("updatedSeq", seq),
+                        cond: Cond::Exists,
+                    }],
+                    meta_update: Update::default(),
+                    change: message_change(EventType::MessageUpdated, id),
+                })
+            })
+            .await?;
+        let CommitOutcome::Done(done) = outcome else {
+            return Err(ChatError::NotFound("message"));
+        };
+        let message = Message { body, edited_at: Some(now), updated_seq: done.seq, ..current };
+        self.publish(t, message_event(EventType::MessageUpdated, done.seq, &message)).await;
+        Ok(message)
+    }
+
+    /// Deletes a message (its author, a channel admin, or a tenant admin): a tombstone keeps its
+    /// id and seq so catch-up can carry the delete; the body and attachments are gone.
+    pub async fn delete(&self, caller: &Caller, conversation: &ConversationId, id: &MessageId) -> ChatResult<Message> {
+        let t = &caller.tenant;
+        let member = self.require_member(caller, conversation).await?;
+        let current = self.message(t, conversation, id).await?.ok_or(ChatError::NotFound("message"))?;
+        if current.deleted_at.is_some() {
+            return Ok(current);
+        }
+        let is_channel_admin = member.role == MemberRole::Admin && !conversation.is_dm();
+        if current.author_id != caller.user && !is_channel_admin && !caller.is_tenant_admin() {
+            return Err(ChatError::forbidden("not_author", "only the author or a channel admin can delete a message"));
+        }
+        let now = self.now();
+        let outcome = self
+            .commit_change(t, conversation, |_, seq| {
+                Ok(ChangePlan {
+                    ops: vec![WriteOp::Update {
+                        key: keys::message(t, conversation, id),
+                        update: Update::default()
+                            .set("body", "")
+                            .set("attachments", Value::Array(Vec::new()))
+                            .set("mentions", Value::Array(Vec::new()))
+                            .set("deletedAt", now.clone())
+                            .set("updatedSeq", seq),
+                        cond: Cond::Exists,
+                    }],
+                    meta_update: Update::default(),
+                    change: message_change(EventType::MessageDeleted, id),
+                })
+            })
+            .await?;
+        let CommitOutcome::Done(done) = outcome else {
+            return Err(ChatError::NotFound("message"));
+        };
+        let message = Message {
+            body: String::new(),
+            attachments: Vec::new(),
+            mentions: Vec::new(),
+            deleted_at: Some(now),
+            updated_seq: done.seq,
+            ..current
+        };
+        self.publish(t, message_event(EventType::MessageDeleted, done.seq, &message)).await;
+        Ok(message)
+    }
+
+    /// A page of history in chronological order. Without cursors: the newest page. `before`
+    /// pages back (the next cursor is the oldest id returned); `after` pages forward.
+    pub async fn history(&self, caller: &Caller, conversation: &ConversationId, q: HistoryQuery) -> ChatResult<MessagePage> {
+        let t = &caller.tenant;
+        self.require_member(caller, conversation).await?;
+        if q.before.is_some() && q.after.is_some() {
+            return Err(InvalidInput::new("before", "cannot be combined with after").into());
+        }
+        let limit = page_limit(q.limit, MAX_PAGE)?;
+        let mut query = Query::prefix(keys::conversation_pk(t, conversation), keys::MESSAGE_PREFIX).limit(limit).consistent();
+        let forward = q.after.is_some();
+        if let Some(after) = &q.after {
+            query = query.after(keys::message_sk(after));
+        } else {
+            query = query.backward();
+            if let Some(before) = &q.before {
+                query = query.before(keys::message_sk(before));
+            }
+        }
+        let page = self.store.query(&query).await?;
+        let mut items: Vec<Message> = page.items.iter().map(|i| from_attrs(&i.attrs)).collect::<ChatResult<_>>()?;
+        if !forward {
+            items.reverse();
+        }
+        let next_cursor = if !page.more {
+            None
+        } else if forward {
+            items.last().map(|m| m.id.to_string())
+        } else {
+            items.first().map(|m| m.id.to_string())
+        };
+        Ok(MessagePage { items, next_cursor })
+    }
+
+    /// Catch-up: every change after `after_seq`, edits, deletes and membership changes included,
+    /// in seq order. Message changes carry the message as it is now.
+    pub async fn changes(&self, caller: &Caller, conversation: &ConversationId, after_seq: u64, limit: Option<usize>) -> ChatResult<Changes> {
+        let t = &caller.tenant;
+        self.require_member(caller, conversation).await?;
+        let limit = page_limit(limit, MAX_CHANGES_PAGE)?;
+        // Read the sequence first: every change at or below it has committed (they commit
+        // together), so reporting it as held never skips one.
+        let meta = self.meta(t, conversation, true).await?.ok_or(ChatError::NotFound("conversation"))?;
+        let query = Query::prefix(keys::conversation_pk(t, conversation), keys::CHANGE_PREFIX)
+            .after(keys::change_sk(after_seq))
+            .limit(limit)
+            .consistent();
+        let page = self.store.query(&query).await?;
+        let message_keys: Vec<Key> = page
+            .items
+            .iter()
+            .filter_map(|i| i.attrs.get("messageId").and_then(Value::as_str))
+            .filter_map(|s| MessageId::parse(s).ok())
+            .collect::<HashSet<_>>()
+            .iter()
+            .map(|m| keys::message(t, conversation, m))
+            .collect();
+        let mut messages: HashMap<String, Message> = HashMap::new();
+        for item in self.store.batch_get(&message_keys, true).await? {
+            let message: Message = from_attrs(&item.attrs)?;
+            messages.insert(message.id.to_string(), message);
+        }
+        let mut items = Vec::with_capacity(page.items.len());
+        for item in &page.items {
+            let seq = item.attrs.get("seq").and_then(Value::as_u64).ok_or_else(|| ChatError::corrupt("change without seq"))?;
+            let kind: EventType = serde_json::from_value(item.attrs.get("type").cloned().unwrap_or(Value::Null)).map_err(ChatError::corrupt)?;
+            let data = if let Some(id) = item.attrs.get("messageId").and_then(Value::as_str) {
+                match messages.get(id) {
+                    Some(message) => serde_json::to_value(message).map_err(|e| ChatError::Internal(e.to_string()))?,
+                    // Removed by retention since: the client drops it.
+                    None => json!({ "id": id, "conversationId": conversation, "removed": true }),
+                }
+            } else {
+                json!({ "userId": item.attrs.get("userId").cloned().unwrap_or(Value::Null) })
+            };
+            items.push(Event { kind, conversation_id: conversation.clone(), seq, data });
+        }
+        let last_returned = items.last().map(|e| e.seq).unwrap_or(after_seq);
+        let last_seq = if page.more { last_returned } else { last_returned.max(meta.last_seq) };
+        Ok(Changes { items, last_seq, has_more: page.more })
+    }
+
+    /// Moves the caller's read position forward to `message` (never back) and tells the
+    /// caller's other connections.
+    pub async fn mark_read(&self, caller: &Caller, conversation: &ConversationId, id: &MessageId) -> ChatResult<()> {
+        let t = &caller.tenant;
+        self.require_member(caller, conversation).await?;
+        let item = self.store.get(&keys::message(t, conversation, id), true).await?.ok_or(ChatError::NotFound("message"))?;
+        let message: Message = from_attrs(&item.attrs)?;
+        let ordinal = item.attrs.get("ordinal").and_then(Value::as_u64).unwrap_or(0);
+        let update = Update::default().set("readSeq", message.seq).set("readCount", ordinal).set("mentionCount", 0);
+        match self
+            .store
+            .update(&keys::membership(t, &caller.user, conversation), update, Cond::MissingOrBelow("readSeq".into(), message.seq as i64))
+            .await
+        {
+            Ok(_) => {
+                self.publish(t, Event {
+                    kind: EventType::ConversationRead,
+                    conversation_id: conversation.clone(),
+                    seq: message.seq,
+                    data: json!({ "userId": caller.user, "seq": message.seq }),
+                })
+                .await;
+                Ok(())
+            }
+            // Already read further (another tab got there first): forward only.
+            Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    // ----- the sequence -----------------------------------------------------------------
+
+    /// Commits one change with the conversation's next sequence number, in one transaction with
+    /// the change record and the plan's own writes. The sequence update is conditional on the
+    /// value read, so changes commit in seq order and seqs have no holes; losing the race to a
+    /// concurrent change means reading again and retrying with jittered backoff.
+    async fn commit_change<F>(&self, t: &TenantId, c: &ConversationId, mut plan: F) -> ChatResult<CommitOutcome>
+    where
+        F: FnMut(&ConversationMeta, u64) -> ChatResult<ChangePlan>,
+    {
+        for attempt in 0..MAX_COMMIT_ATTEMPTS {
+            let meta = self.meta(t, c, true).await?.ok_or(ChatError::NotFound("conversation"))?;
+            let seq = meta.last_seq + 1;
+            let ChangePlan { mut ops, meta_update, mut change } = plan(&meta, seq)?;
+            let own_ops = ops.len();
+            change.insert("seq".into(), seq.into());
+            ops.push(put_new(keys::change(t, c, seq), change));
+            ops.push(WriteOp::Update {
+                key: keys::conversation_meta(t, c),
+                update: meta_update.set("lastSeq", seq),
+                cond: Cond::Equals("lastSeq".into(), meta.last_seq.into()),
+            });
+            match self.store.transact(ops).await {
+                Ok(()) => return Ok(CommitOutcome::Done(Committed { seq })),
+                Err(StoreError::TransactionCanceled { failed }) if failed.iter().any(|&i| i < own_ops) => {
+                    return Ok(CommitOutcome::Refused(failed.into_iter().filter(|&i| i < own_ops).collect()));
+                }
+                Err(e @ (StoreError::TransactionCanceled { .. } | StoreError::Transient(_))) => {
+                    tracing::debug!(conversation = %c, attempt, error = %e, "sequence contention, retrying");
+                    backoff(attempt).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ChatError::Internal(format!("conversation {c} too contended to commit a change")))
+    }
+
+    async fn publish(&self, t: &TenantId, event: Event) {
+        self.events.publish(t, &event).await;
+    }
+
+    async fn publish_member(&self, t: &TenantId, c: &ConversationId, kind: EventType, seq: u64, user: &UserId) {
+        self.publish(t, Event { kind, conversation_id: c.clone(), seq, data: json!({ "userId": user }) }).await;
+    }
+}
+
+async fn backoff(attempt: u32) {
+    let base = 5u64 << attempt.min(6);
+    let jitter = rand::random::<u64>() % base.max(1);
+    tokio::time::sleep(Duration::from_millis(base / 2 + jitter)).await;
+}
+
+fn page_limit(limit: Option<usize>, max: usize) -> ChatResult<usize> {
+    match limit {
+        None => Ok(max.min(50)),
+        Some(0) => Err(InvalidInput::new("limit", format!("must be 1-{max}")).into()),
+        Some(n) if n > max => Err(InvalidInput::new("limit", format!("must be 1-{max}")).into()),
+        Some(n) => Ok(n),
+    }
+}
+
+fn member_change(kind: EventType, user: &UserId) -> Attrs {
+    let mut attrs = Attrs::new();
+    attrs.insert("type".into(), kind.as_str().into());
+    attrs.insert("userId".into(), user.as_str().into());
+    attrs
+}
+
+fn message_change(kind: EventType, id: &MessageId) -> Attrs {
+    let mut attrs = Attrs::new();
+    attrs.insert("type".into(), kind.as_str().into());
+    attrs.insert("messageId".into(), id.to_string().into());
+    attrs
+}
+
+fn message_event(kind: EventType, seq: u64, message: &Message) -> Event {
+    Event {
+        kind,
+        conversation_id: message.conversation_id.clone(),
+        seq,
+        data: serde_json::to_value(message).unwrap_or(Value::Null),
+    }
+}
+
+fn summarize(meta: &ConversationMeta, membership: &Membership, profiles: &HashMap<UserId, UserProfile>) -> ConversationSummary {
+    let members = if meta.kind == ConversationKind::Dm {
+        Some(meta.dm_users.iter().filter_map(|u| profiles.get(u).cloned()).collect())
+    } else {
+        None
+    };
+    ConversationSummary {
+        id: meta.id.clone(),
+        kind: meta.kind,
+        name: meta.name.clone(),
+        topic: meta.topic.clone(),
+        members,
+        role: membership.role,
+        last_seq: meta.last_seq,
+        unread_count: meta.message_count.saturating_sub(membership.read_count),
+        mention_count: membership.mention_count,
+        last_message_at: meta.last_message_at.clone(),
+    }
+}
+
+/// Lowercased, NFC, for case-insensitive prefix matching in any script.
+fn normalize_token(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfc().collect::<String>().to_lowercase()
+}
+
+/// The tokens a user is found by: the handle and each word of the display name.
+fn search_tokens(profile: &UserProfile) -> HashSet<String> {
+    let mut tokens = HashSet::new();
+    tokens.insert(normalize_token(&profile.handle));
+    for word in profile.display_name.split(|c: char| c.is_whitespace() || c == '-' || c == '.') {
+        let word = normalize_token(word);
+        if !word.is_empty() && !word.contains('#') {
+            tokens.insert(word);
+        }
+    }
+    tokens
+}

@@ -1,0 +1,9 @@
+//! The domain: typed values, the model, and the use cases with their authorization.
+
+pub mod caller;
+pub mod chat;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod realtime;
+pub mod values;

@@ -1,0 +1,103 @@
+//! The table's keys, in one place. Every partition key starts with the tenant, and everything a
+//! message send writes lives in that conversation's partition (plus the sender's own membership
+//! item), so no per-tenant item is written on the hot path.
+//!
+//! | item                       | PK                   | SK                        |
+//! |----------------------------|----------------------|---------------------------|
+//! | conversation               | `T#{t}#C#{c}`        | `META`                    |
+//! | member (by conversation)   | `T#{t}#C#{c}`        | `MEM#{u}`                 |
+//! | message                    | `T#{t}#C#{c}`        | `MSG#{ulid}`              |
+//! | client-id guard            | `T#{t}#C#{c}`        | `CMID#{u}#{clientMsgId}`  |
+//! | change record              | `T#{t}#C#{c}`        | `CHG#{seq:016}`           |
+//! | membership (by user)       | `T#{t}#U#{u}`        | `CONV#{c}`                |
+//! | user profile               | `T#{t}`              | `USER#{u}`                |
+//! | channel name (unique)      | `T#{t}`              | `CHNAME#{name}`           |
+//! | public channel directory   | `T#{t}`              | `PUBCHAN#{name}`          |
+//! | user search token          | `T#{t}#UIDX`         | `{token}#{u}`             |
+//! | connection                 | `CONN#{id}`          | `META`                    |
+//! | connection (by user)       | `T#{t}#U#{u}`        | `CONN#{id}`               |
+//! | subscription               | `T#{t}#CS#{c}`       | `CONN#{id}`               |
+//!
+//! Connection items carry a TTL past API Gateway's 2-hour limit: TTL sweeps what `$disconnect` missed.
+
+use crate::domain::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
+use crate::ports::store::Key;
+
+pub const META: &str = "META";
+pub const MEMBER_PREFIX: &str = "MEM#";
+pub const MESSAGE_PREFIX: &str = "MSG#";
+pub const CHANGE_PREFIX: &str = "CHG#";
+pub const MEMBERSHIP_PREFIX: &str = "CONV#";
+pub const PUBLIC_CHANNEL_PREFIX: &str = "PUBCHAN#";
+
+pub fn conversation_pk(t: &TenantId, c: &ConversationId) -> String {
+    format!("T#{t}#C#{c}")
+}
+pub fn conversation_meta(t: &TenantId, c: &ConversationId) -> Key {
+    Key::new(conversation_pk(t, c), META)
+}
+pub fn member(t: &TenantId, c: &ConversationId, u: &UserId) -> Key {
+    Key::new(conversation_pk(t, c), format!("{MEMBER_PREFIX}{u}"))
+}
+pub fn message_sk(m: &MessageId) -> String {
+    format!("{MESSAGE_PREFIX}{m}")
+}
+pub fn message(t: &TenantId, c: &ConversationId, m: &MessageId) -> Key {
+    Key::new(conversation_pk(t, c), message_sk(m))
+}
+/// Scoped by author: two people who happen to pick the same client id never collide.
+pub fn client_message(t: &TenantId, c: &ConversationId, author: &UserId, cmid: &ClientMessageId) -> Key {
+    Key::new(conversation_pk(t, c), format!("CMID#{author}#{cmid}"))
+}
+/// Zero-padded so the sort key orders like the number.
+pub fn change_sk(seq: u64) -> String {
+    format!("{CHANGE_PREFIX}{seq:016}")
+}
+pub fn change(t: &TenantId, c: &ConversationId, seq: u64) -> Key {
+    Key::new(conversation_pk(t, c), change_sk(seq))
+}
+
+pub fn user_pk(t: &TenantId, u: &UserId) -> String {
+    format!("T#{t}#U#{u}")
+}
+pub fn membership(t: &TenantId, u: &UserId, c: &ConversationId) -> Key {
+    Key::new(user_pk(t, u), format!("{MEMBERSHIP_PREFIX}{c}"))
+}
+
+pub fn tenant_pk(t: &TenantId) -> String {
+    format!("T#{t}")
+}
+pub fn user_profile(t: &TenantId, u: &UserId) -> Key {
+    Key::new(tenant_pk(t), format!("USER#{u}"))
+}
+pub fn channel_name(t: &TenantId, name: &str) -> Key {
+    Key::new(tenant_pk(t), format!("CHNAME#{name}"))
+}
+pub fn public_channel_sk(name: &str) -> String {
+    format!("{PUBLIC_CHANNEL_PREFIX}{name}")
+}
+pub fn public_channel(t: &TenantId, name: &str) -> Key {
+    Key::new(tenant_pk(t), public_channel_sk(name))
+}
+
+pub fn user_index_pk(t: &TenantId) -> String {
+    format!("T#{t}#UIDX")
+}
+pub fn user_index(t: &TenantId, token: &str, u: &UserId) -> Key {
+    Key::new(user_index_pk(t), format!("{token}#{u}"))
+}
+
+pub const CONNECTION_PREFIX: &str = "CONN#";
+
+pub fn connection(id: &crate::domain::ids::ConnectionId) -> Key {
+    Key::new(format!("{CONNECTION_PREFIX}{id}"), META)
+}
+pub fn user_connection(t: &TenantId, u: &UserId, id: &crate::domain::ids::ConnectionId) -> Key {
+    Key::new(user_pk(t, u), format!("{CONNECTION_PREFIX}{id}"))
+}
+pub fn subscriptions_pk(t: &TenantId, c: &ConversationId) -> String {
+    format!("T#{t}#CS#{c}")
+}
+pub fn subscription(t: &TenantId, c: &ConversationId, id: &crate::domain::ids::ConnectionId) -> Key {
+    Key::new(subscriptions_pk(t, c), format!("{CONNECTION_PREFIX}{id}"))
+}

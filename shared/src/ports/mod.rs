@@ -1,0 +1,6 @@
+//! Ports: what the domain needs from the outside world, as traits the adapters implement.
+
+pub mod clock;
+pub mod events;
+pub mod push;
+pub mod store;
