@@ -477,9 +477,10 @@ impl Store for DynamoStore {
         let pk_name = expr.name(PK);
         let pk_value = expr.value(AttributeValue::S(query.pk.clone()));
         let sk_name = expr.name(SK);
+        // DynamoDB refuses an empty string in a key condition; "" as a lower bound is no bound.
         let bound_value = |b: &Bound<String>| match b {
-            Bound::Included(v) | Bound::Excluded(v) => Some(v.clone()),
-            Bound::Unbounded => None,
+            Bound::Included(v) | Bound::Excluded(v) if !v.is_empty() => Some(v.clone()),
+            _ => None,
         };
         let sk_condition = match (bound_value(&query.lower), bound_value(&query.upper)) {
             (Some(lo), Some(hi)) => {

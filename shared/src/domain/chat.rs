@@ -528,11 +528,14 @@ impl Chat {
     /// The caller's view of one conversation.
     pub async fn summary(&self, caller: &Caller, conversation: &ConversationId) -> ChatResult<ConversationSummary> {
         let t = &caller.tenant;
-        let item = self
-            .store
-            .get(&keys::membership(t, &caller.user, conversation), true)
-            .await?
-            .ok_or(ChatError::NotFound("conversation"))?;
+        let item = match self.store.get(&keys::membership(t, &caller.user, conversation), true).await? {
+            Some(item) => item,
+            None => {
+                // Not a member: answer as every other route does (403 for a public channel, 404 else).
+                self.require_member(caller, conversation).await?;
+                return Err(ChatError::NotFound("conversation"));
+            }
+        };
         let membership: Membership = from_attrs(&item.attrs)?;
         let meta = self.meta(t, conversation, true).await?.ok_or(ChatError::NotFound("conversation"))?;
         let profiles = self.profiles(t, &meta.dm_users).await?;

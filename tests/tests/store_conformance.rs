@@ -1,0 +1,208 @@
+//! One conformance suite, run against both `Store` adapters: embedded SQLite and DynamoDB (on a
+//! moto server started by the harness). The domain relies on exactly these behaviours.
+
+use std::sync::Arc;
+
+use integration_tests::moto_store;
+use serde_json::{json, Value};
+use shared::adapters::sqlite::SqliteStore;
+use shared::ports::clock::SystemClock;
+use shared::ports::store::{Attrs, Cond, Item, Key, Query, Store, StoreError, Update, WriteOp, TTL_ATTR};
+
+fn attrs(v: Value) -> Attrs {
+    match v {
+        Value::Object(m) => m,
+        _ => panic!("object expected"),
+    }
+}
+
+fn item(pk: &str, sk: &str, v: Value) -> Item {
+    Item::new(Key::new(pk, sk), attrs(v))
+}
+
+fn now_s() -> i64 {
+    use shared::ports::clock::Clock;
+    SystemClock.now_ms() / 1000
+}
+
+async fn roundtrip(store: Arc<dyn Store>) {
+    let value = json!({ "s": "héllo #1", "n": 42, "neg": -7, "b": true, "list": ["a", 1], "obj": { "x": [1, 2] }, "empty": "" });
+    store.put(item("P", "A", value.clone()), Cond::Always).await.unwrap();
+    let got = store.get(&Key::new("P", "A"), true).await.unwrap().expect("item");
+    assert_eq!(Value::Object(got.attrs), value);
+    assert!(store.get(&Key::new("P", "missing"), true).await.unwrap().is_none());
+}
+
+async fn conditional_put(store: Arc<dyn Store>) {
+    store.put(item("P", "A", json!({ "v": 1 })), Cond::NotExists).await.unwrap();
+    let err = store.put(item("P", "A", json!({ "v": 2 })), Cond::NotExists).await.unwrap_err();
+    assert_eq!(err, StoreError::ConditionFailed);
+    assert_eq!(store.get(&Key::new("P", "A"), true).await.unwrap().unwrap().attrs["v"], json!(1));
+    store.put(item("P", "A", json!({ "v": 3 })), Cond::Equals("v".into(), json!(1))).await.unwrap();
+    assert_eq!(store.put(item("P", "A", json!({ "v": 4 })), Cond::Equals("v".into(), json!(1))).await.unwrap_err(), StoreError::ConditionFailed);
+    assert_eq!(store.put(item("P", "B", json!({})), Cond::Exists).await.unwrap_err(), StoreError::ConditionFailed);
+}
+
+async fn update_and_counters(store: Arc<dyn Store>) {
+    let key = Key::new("P", "COUNTER");
+    let after = store.update(&key, Update::default().add("n", 1).set("name", "x"), Cond::Always).await.unwrap();
+    assert_eq!(after["n"], json!(1));
+    let after = store.update(&key, Update::default().add("n", 5).remove("name"), Cond::Exists).await.unwrap();
+    assert_eq!(after["n"], json!(6));
+    assert!(!after.contains_key("name"));
+    // Forward-only positions.
+    store.update(&key, Update::default().set("pos", 10), Cond::MissingOrBelow("pos".into(), 10)).await.unwrap();
+    assert_eq!(
+        store.update(&key, Update::default().set("pos", 5), Cond::MissingOrBelow("pos".into(), 5)).await.unwrap_err(),
+        StoreError::ConditionFailed
+    );
+    store.update(&key, Update::default().set("pos", 11), Cond::MissingOrBelow("pos".into(), 11)).await.unwrap();
+    assert_eq!(store.update(&Key::new("P", "NONE"), Update::default().set("a", 1), Cond::Exists).await.unwrap_err(), StoreError::ConditionFailed);
+}
+
+async fn delete(store: Arc<dyn Store>) {
+    assert_eq!(store.delete(&Key::new("P", "gone"), Cond::Exists).await.unwrap_err(), StoreError::ConditionFailed);
+    store.put(item("P", "D", json!({ "v": 1 })), Cond::Always).await.unwrap();
+    let old = store.delete(&Key::new("P", "D"), Cond::Exists).await.unwrap();
+    assert_eq!(old.unwrap()["v"], json!(1));
+    assert!(store.get(&Key::new("P", "D"), true).await.unwrap().is_none());
+}
+
+async fn transactions_are_all_or_nothing(store: Arc<dyn Store>) {
+    store.put(item("P", "EXISTS", json!({ "v": 1 })), Cond::Always).await.unwrap();
+    let ops = vec![
+        WriteOp::Put { item: item("P", "T1", json!({})), cond: Cond::NotExists },
+        WriteOp::Update { key: Key::new("P", "T2"), update: Update::default().add("n", 1), cond: Cond::Always },
+        WriteOp::Put { item: item("P", "EXISTS", json!({ "v": 2 })), cond: Cond::NotExists },
+        WriteOp::Check { key: Key::new("P", "T3"), cond: Cond::NotExists },
+    ];
+    let err = store.transact(ops).await.unwrap_err();
+    assert_eq!(err, StoreError::TransactionCanceled { failed: vec![2] });
+    assert!(store.get(&Key::new("P", "T1"), true).await.unwrap().is_none());
+    assert!(store.get(&Key::new("P", "T2"), true).await.unwrap().is_none());
+    let ops = vec![
+        WriteOp::Put { item: item("P", "T1", json!({ "ok": true })), cond: Cond::NotExists },
+        WriteOp::Update { key: Key::new("P", "EXISTS"), update: Update::default().add("v", 1), cond: Cond::Equals("v".into(), json!(1)) },
+        WriteOp::Delete { key: Key::new("P", "T2"), cond: Cond::Always },
+        WriteOp::Check { key: Key::new("P", "EXISTS"), cond: Cond::Exists },
+    ];
+    let err = store.transact(ops.clone()).await;
+    // A Check and an Update of the same item is refused by DynamoDB; both adapters agree.
+    assert!(err.is_err());
+    store.transact(ops[..3].to_vec()).await.unwrap();
+    assert_eq!(store.get(&Key::new("P", "EXISTS"), true).await.unwrap().unwrap().attrs["v"], json!(2));
+    assert_eq!(store.get(&Key::new("P", "T1"), true).await.unwrap().unwrap().attrs["ok"], json!(true));
+}
+
+async fn queries(store: Arc<dyn Store>) {
+    let mut ops = Vec::new();
+    for i in 0..30 {
+        ops.push(WriteOp::Put { item: item("Q", &format!("MSG#{i:03}"), json!({ "i": i })), cond: Cond::Always });
+    }
+    ops.push(WriteOp::Put { item: item("Q", "CHG#001", json!({})), cond: Cond::Always });
+    ops.push(WriteOp::Put { item: item("Q", "NOPE", json!({})), cond: Cond::Always });
+    ops.push(WriteOp::Put { item: item("OTHER", "MSG#000", json!({})), cond: Cond::Always });
+    store.batch_write(ops).await.unwrap();
+
+    let all = store.query(&Query::prefix("Q", "MSG#").limit(100)).await.unwrap();
+    assert_eq!(all.items.len(), 30);
+    assert!(!all.more);
+    let ids: Vec<i64> = all.items.iter().map(|i| i.attrs["i"].as_i64().unwrap()).collect();
+    assert_eq!(ids, (0..30).collect::<Vec<_>>());
+
+    let page = store.query(&Query::prefix("Q", "MSG#").limit(10)).await.unwrap();
+    assert_eq!(page.items.len(), 10);
+    assert!(page.more);
+    let next = store.query(&Query::prefix("Q", "MSG#").after(page.items[9].key.sk.clone()).limit(10)).await.unwrap();
+    assert_eq!(next.items[0].key.sk, "MSG#010");
+
+    let back = store.query(&Query::prefix("Q", "MSG#").backward().limit(5)).await.unwrap();
+    assert_eq!(back.items.iter().map(|i| i.key.sk.as_str()).collect::<Vec<_>>(), ["MSG#029", "MSG#028", "MSG#027", "MSG#026", "MSG#025"]);
+    let before = store.query(&Query::prefix("Q", "MSG#").before("MSG#005".into()).backward().limit(100)).await.unwrap();
+    assert_eq!(before.items.len(), 5);
+    assert_eq!(before.items[0].key.sk, "MSG#004");
+    assert!(!before.more);
+    let exact = store.query(&Query::prefix("Q", "MSG#").after("MSG#028".into()).limit(1)).await.unwrap();
+    assert_eq!(exact.items.len(), 1);
+    assert!(!exact.more);
+    let none = store.query(&Query::prefix("Q", "ZZZ#")).await.unwrap();
+    assert!(none.items.is_empty() && !none.more);
+}
+
+async fn unicode_sort_keys(store: Arc<dyn Store>) {
+    for token in ["zoë", "zoe", "Ωmega", "émile", "émilie", "漢字"] {
+        store.put(item("U", &format!("{token}#u"), json!({ "t": token })), Cond::Always).await.unwrap();
+    }
+    let page = store.query(&Query::prefix("U", "émil")).await.unwrap();
+    assert_eq!(page.items.len(), 2);
+    let page = store.query(&Query::prefix("U", "zo")).await.unwrap();
+    assert_eq!(page.items.iter().map(|i| i.attrs["t"].as_str().unwrap()).collect::<Vec<_>>(), ["zoe", "zoë"]);
+    let page = store.query(&Query::prefix("U", "漢")).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+}
+
+async fn batches(store: Arc<dyn Store>) {
+    let ops: Vec<WriteOp> = (0..60).map(|i| WriteOp::Put { item: item("B", &format!("{i:02}"), json!({ "i": i })), cond: Cond::Always }).collect();
+    store.batch_write(ops).await.unwrap();
+    let keys: Vec<Key> = (0..130).map(|i| Key::new("B", format!("{i:02}"))).collect();
+    let got = store.batch_get(&keys, true).await.unwrap();
+    assert_eq!(got.len(), 60);
+    let deletes: Vec<WriteOp> = (0..30).map(|i| WriteOp::Delete { key: Key::new("B", format!("{i:02}")), cond: Cond::Always }).collect();
+    store.batch_write(deletes).await.unwrap();
+    assert_eq!(store.batch_get(&keys, true).await.unwrap().len(), 30);
+    assert!(store.batch_get(&[], true).await.unwrap().is_empty());
+}
+
+async fn expired_items_are_invisible(store: Arc<dyn Store>) {
+    store.put(item("X", "old", json!({ TTL_ATTR: now_s() - 10 })), Cond::Always).await.unwrap();
+    store.put(item("X", "new", json!({ TTL_ATTR: now_s() + 3600 })), Cond::Always).await.unwrap();
+    assert!(store.get(&Key::new("X", "old"), true).await.unwrap().is_none());
+    assert!(store.get(&Key::new("X", "new"), true).await.unwrap().is_some());
+    let page = store.query(&Query::prefix("X", "")).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(store.batch_get(&[Key::new("X", "old"), Key::new("X", "new")], true).await.unwrap().len(), 1);
+}
+
+async fn one_winner_under_contention(store: Arc<dyn Store>) {
+    let attempts = (0..20).map(|i| {
+        let store = store.clone();
+        async move { store.put(item("C", "guard", json!({ "by": i })), Cond::NotExists).await }
+    });
+    let results = futures::future::join_all(attempts).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| *e == StoreError::ConditionFailed));
+}
+
+macro_rules! conformance {
+    ($adapter:ident, $factory:expr) => {
+        mod $adapter {
+            use super::*;
+            async fn store() -> Arc<dyn Store> {
+                $factory
+            }
+            #[tokio::test]
+            async fn roundtrip() { super::roundtrip(store().await).await }
+            #[tokio::test]
+            async fn conditional_put() { super::conditional_put(store().await).await }
+            #[tokio::test]
+            async fn update_and_counters() { super::update_and_counters(store().await).await }
+            #[tokio::test]
+            async fn delete() { super::delete(store().await).await }
+            #[tokio::test]
+            async fn transactions_are_all_or_nothing() { super::transactions_are_all_or_nothing(store().await).await }
+            #[tokio::test]
+            async fn queries() { super::queries(store().await).await }
+            #[tokio::test]
+            async fn unicode_sort_keys() { super::unicode_sort_keys(store().await).await }
+            #[tokio::test]
+            async fn batches() { super::batches(store().await).await }
+            #[tokio::test]
+            async fn expired_items_are_invisible() { super::expired_items_are_invisible(store().await).await }
+            #[tokio::test]
+            async fn one_winner_under_contention() { super::one_winner_under_contention(store().await).await }
+        }
+    };
+}
+
+conformance!(sqlite, Arc::new(SqliteStore::in_memory(Arc::new(SystemClock)).unwrap()));
+conformance!(dynamodb, Arc::new(moto_store().await));
