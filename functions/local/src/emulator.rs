@@ -102,12 +102,16 @@ async fn serve_socket(state: LocalState, socket: WebSocket, connection: Connecti
     let (tx, mut rx) = mpsc::channel::<Outbound>(OUTBOUND_QUEUE);
     let registration = state.registry.register(connection.clone(), tx, source.ip().to_string(), state.clock.now_ms());
     let (mut sink, mut stream) = socket.split();
+    // DeleteConnection closes at once, as API Gateway does, without waiting for the client.
+    let closed_by_server = std::sync::Arc::new(tokio::sync::Notify::new());
+    let close_signal = closed_by_server.clone();
     let writer = tokio::spawn(async move {
         while let Some(out) = rx.recv().await {
             let result = match out {
                 Outbound::Text(text) => sink.send(Message::Text(text.into())).await,
                 Outbound::Close => {
                     let _ = sink.send(Message::Close(None)).await;
+                    close_signal.notify_one();
                     break;
                 }
             };
@@ -117,12 +121,15 @@ async fn serve_socket(state: LocalState, socket: WebSocket, connection: Connecti
         }
     });
     loop {
-        let next = match tokio::time::timeout(state.idle_timeout, stream.next()).await {
-            Ok(next) => next,
-            Err(_) => {
-                tracing::debug!(connection = %connection, "idle timeout: closing like API Gateway");
-                break;
-            }
+        let next = tokio::select! {
+            next = tokio::time::timeout(state.idle_timeout, stream.next()) => match next {
+                Ok(next) => next,
+                Err(_) => {
+                    tracing::debug!(connection = %connection, "idle timeout: closing like API Gateway");
+                    break;
+                }
+            },
+            () = closed_by_server.notified() => break,
         };
         let body = match next {
             Some(Ok(Message::Text(text))) => (text.to_string(), false),

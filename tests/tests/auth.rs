@@ -1,0 +1,127 @@
+//! Token verification the way Lambda does it: RS256 against a JWKS fetched from the identity
+//! provider (served here on loopback), issuer/audience/expiry checked, `alg: none` and HS/RS
+//! confusion refused.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::routing::get;
+use axum::Router;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{json, Value};
+use shared::auth::{AuthError, Authenticator};
+use shared::Role;
+
+const PRIVATE_PEM: &[u8] = include_bytes!("../fixtures/test-rs256-private.pem");
+const PUBLIC_PEM: &[u8] = include_bytes!("../fixtures/test-rs256-public.pem");
+const JWKS: &str = include_str!("../fixtures/test-jwks.json");
+const ISSUER: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test";
+const AUDIENCE: &str = "client-123";
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn claims() -> Value {
+    json!({
+        "sub": "5f1c7a2e-0000-4000-8000-000000000001",
+        "custom:tenant_id": "acme",
+        "cognito:groups": ["admin"],
+        "name": "Alice Anderson",
+        "email": "alice@acme.test",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "exp": now() + 600,
+    })
+}
+
+fn rs256(claims: &Value, kid: &str) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.to_owned());
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_pem(PRIVATE_PEM).unwrap()).unwrap()
+}
+
+/// A stand-in identity provider serving its JWKS on loopback, as Cognito does.
+async fn identity_provider() -> String {
+    let app = Router::new().route("/.well-known/jwks.json", get(|| async { ([("content-type", "application/json")], JWKS) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/.well-known/jwks.json")
+}
+
+#[tokio::test]
+async fn cognito_style_tokens_verify_against_a_fetched_jwks() {
+    let jwks_url = identity_provider().await;
+    let auth = Authenticator::oidc(ISSUER, AUDIENCE, &jwks_url);
+    let caller = auth.authenticate(&rs256(&claims(), "test-key-1")).await.expect("valid token");
+    assert_eq!(caller.tenant.as_str(), "acme");
+    assert_eq!(caller.user.as_str(), "5f1c7a2e-0000-4000-8000-000000000001");
+    assert_eq!(caller.display_name.as_str(), "Alice Anderson");
+    assert_eq!(caller.handle.as_str(), "alice");
+    assert!(caller.has_role(Role::TenantAdmin));
+    assert!(!caller.has_role(Role::SuperAdmin));
+}
+
+#[tokio::test]
+async fn bad_tokens_are_refused() {
+    let jwks_url = identity_provider().await;
+    let auth = Authenticator::oidc(ISSUER, AUDIENCE, &jwks_url);
+    let with = |patch: Value| {
+        let mut c = claims();
+        for (k, v) in patch.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        c
+    };
+    assert_eq!(auth.authenticate(&rs256(&with(json!({ "exp": now() - 120 })), "test-key-1")).await.unwrap_err(), AuthError::Expired);
+    assert!(matches!(auth.authenticate(&rs256(&with(json!({ "iss": "https://evil.test" })), "test-key-1")).await, Err(AuthError::Invalid(_))));
+    assert!(matches!(auth.authenticate(&rs256(&with(json!({ "aud": "other-client" })), "test-key-1")).await, Err(AuthError::Invalid(_))));
+    assert_eq!(auth.authenticate(&rs256(&claims(), "unknown-kid")).await.unwrap_err(), AuthError::UnknownKey);
+    let mut no_tenant = claims();
+    no_tenant.as_object_mut().unwrap().remove("custom:tenant_id");
+    assert!(matches!(auth.authenticate(&rs256(&no_tenant, "test-key-1")).await, Err(AuthError::Claims(_))));
+
+    // HS/RS confusion: an HS256 token "signed" with the public key must not verify.
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some("test-key-1".into());
+    let confused = jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_secret(PUBLIC_PEM)).unwrap();
+    assert_eq!(auth.authenticate(&confused).await.unwrap_err(), AuthError::Algorithm);
+
+    // alg: none, with and without a signature part.
+    use base64::Engine;
+    let b64 = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let unsigned = format!("{}.{}.", b64(json!({ "alg": "none", "typ": "JWT" })), b64(claims()));
+    assert!(auth.authenticate(&unsigned).await.is_err());
+    let unsigned_rs = format!("{}.{}.", b64(json!({ "alg": "RS256", "kid": "test-key-1" })), b64(claims()));
+    assert!(auth.authenticate(&unsigned_rs).await.is_err());
+
+    // A tampered payload fails the signature.
+    let token = rs256(&claims(), "test-key-1");
+    let parts: Vec<&str> = token.split('.').collect();
+    let forged = format!("{}.{}.{}", parts[0], b64(with(json!({ "custom:tenant_id": "globex" }))), parts[2]);
+    assert!(matches!(auth.authenticate(&forged).await, Err(AuthError::Invalid(_))));
+}
+
+#[tokio::test]
+async fn dev_tokens_are_refused_where_only_the_identity_provider_is_trusted() {
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(JWKS).unwrap();
+    let lambda_auth = Authenticator::with_jwks(ISSUER, AUDIENCE, jwks);
+    let dev = Authenticator::dev(b"local-secret-local-secret-local-secret");
+    let claims = shared::auth::Claims {
+        sub: "alice".into(),
+        tenant_id: Some("acme".into()),
+        exp: now() + 600,
+        iss: shared::auth::DEV_ISSUER.into(),
+        aud: shared::auth::DEV_AUDIENCE.into(),
+        ..Default::default()
+    };
+    let token = dev.issue_dev_token(&claims).unwrap();
+    assert!(dev.authenticate(&token).await.is_ok());
+    assert_eq!(lambda_auth.authenticate(&token).await.unwrap_err(), AuthError::Algorithm);
+}
+
+#[tokio::test]
+async fn an_unreachable_identity_provider_is_an_outage_not_a_login_failure() {
+    let auth = Authenticator::oidc(ISSUER, AUDIENCE, "http://127.0.0.1:9/.well-known/jwks.json");
+    assert_eq!(auth.authenticate(&rs256(&claims(), "test-key-1")).await.unwrap_err(), AuthError::KeysUnavailable);
+}

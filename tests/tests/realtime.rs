@@ -1,0 +1,355 @@
+//! Real WebSocket clients against the local stack: who receives each of the six events (every
+//! tab of every member, nobody else), reconnect with catch-up, bad frames, the emulator's
+//! refusals and idle timeout, and the API Gateway Management adapter against the emulator's
+//! `@connections` API.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::SinkExt;
+use integration_tests::*;
+use local::StackOptions;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use shared::adapters::apigw::ApiGatewayPush;
+use shared::adapters::dynamo::sdk_config;
+use shared::domain::ids::ConnectionId;
+use shared::domain::realtime::Realtime;
+use shared::keys;
+use shared::ports::clock::SystemClock;
+use shared::ports::push::{Push, PushError};
+use shared::ports::store::{Query, Store};
+use tokio_tungstenite::tungstenite::Message;
+
+const QUIET: Duration = Duration::from_millis(300);
+
+struct Tab {
+    who: &'static str,
+    socket: Socket,
+}
+
+async fn tab(app: &TestApp, user: &TestUser, who: &'static str) -> Tab {
+    let mut socket = ws_connect(app, user).await;
+    let ack = ws_subscribe(&mut socket, None).await;
+    assert_eq!(ack["type"], "subscribed", "{ack}");
+    Tab { who, socket }
+}
+
+/// Drains every tab and returns, per event type, which tabs got it (by name).
+async fn received(tabs: &mut [Tab]) -> Vec<(String, String, u64)> {
+    let drained = futures::future::join_all(tabs.iter_mut().map(|tab| async move { (tab.who, ws_drain(&mut tab.socket, QUIET).await) })).await;
+    let mut out = Vec::new();
+    for (who, frames) in drained {
+        for frame in frames {
+            let kind = frame["type"].as_str().unwrap_or_default().to_owned();
+            out.push((who.to_owned(), kind, frame["seq"].as_u64().unwrap_or(0)));
+        }
+    }
+    out
+}
+
+fn who_got(events: &[(String, String, u64)], kind: &str) -> Vec<String> {
+    let mut names: Vec<String> = events.iter().filter(|(_, k, _)| k == kind).map(|(w, _, _)| w.clone()).collect();
+    names.sort();
+    names
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn each_event_reaches_exactly_the_members_connections() {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let bob = app.user("acme", "bob").await;
+    let carol = app.user("acme", "carol").await;
+    let dave = app.user("globex", "dave").await;
+    let public = app.create_channel(&alice, "general", "public").await;
+    let private = app.create_channel(&alice, "secret", "private").await;
+    let globex = app.create_channel(&dave, "general", "public").await;
+    app.invite(&alice, &public, &bob).await;
+    app.invite(&alice, &public, &carol).await;
+    app.invite(&alice, &private, &bob).await;
+    let dm = app.open_dm(&alice, &carol).await;
+
+    let mut tabs = vec![
+        tab(&app, &alice, "alice-1").await,
+        tab(&app, &alice, "alice-2").await,
+        tab(&app, &bob, "bob-1").await,
+        tab(&app, &bob, "bob-2").await,
+        tab(&app, &carol, "carol").await,
+        tab(&app, &dave, "dave").await,
+    ];
+
+    // Private channel: alice's and bob's tabs only.
+    let m = app.send(&alice, &private, "s1", "secret plan").await;
+    let got = received(&mut tabs).await;
+    assert_eq!(who_got(&got, "chat:newMessage"), names(&["alice-1", "alice-2", "bob-1", "bob-2"]));
+    assert!(got.iter().all(|(_, _, seq)| *seq == m["seq"].as_u64().unwrap()));
+
+    let id = m["id"].as_str().unwrap();
+    app.call(Method::PATCH, &format!("/api/v1/chat/conversations/{private}/messages/{id}"), Some(&alice), Some(json!({ "body": "new plan" }))).await;
+    let got = received(&mut tabs).await;
+    assert_eq!(who_got(&got, "chat:messageUpdated"), names(&["alice-1", "alice-2", "bob-1", "bob-2"]));
+    app.call(Method::DELETE, &format!("/api/v1/chat/conversations/{private}/messages/{id}"), Some(&alice), None).await;
+    let got = received(&mut tabs).await;
+    assert_eq!(who_got(&got, "chat:messageDeleted"), names(&["alice-1", "alice-2", "bob-1", "bob-2"]));
+    assert_eq!(got.len(), 4);
+
+    // DM: exactly the two people.
+    app.send(&carol, &dm, "d1", "hi alice").await;
+    let got = received(&mut tabs).await;
+    assert_eq!(who_got(&got, "chat:newMessage"), names(&["alice-1", "alice-2", "carol"]));
+    assert_eq!(got.len(), 3);
+
+    // Public channel: its members; never the other tenant.
+    app.send(&bob, &public, "p1", "hello all").await;
+    let got = received(&mut tabs).await;
+    assert_eq!(who_got(&got, "chat:newMessage"), names(&["alice-1", "alice-2", "bob-1", "bob-2", "carol"]));
+    app.send(&dave, &globex, "g1", "globex only").await;
+    let got = received(&mut tabs).await;
+    assert_eq!(who_got(&got, "chat:newMessage"), names(&["dave"]));
+
+    // Member added: the channel's members and every tab of the new member.
+    app.invite(&alice, &private, &carol).await;
+    let got = received(&mut tabs).await;
+    assert_eq!(who_got(&got, "chat:memberAdded"), names(&["alice-1", "alice-2", "bob-1", "bob-2", "carol"]));
+    // Carol's client subscribes to the new channel, as the web client does on memberAdded.
+    let carol_tab = tabs.iter_mut().find(|t| t.who == "carol").unwrap();
+    let ack = ws_subscribe(&mut carol_tab.socket, Some(vec![private.clone()])).await;
+    assert_eq!(ack["type"], "subscribed");
+    app.send(&bob, &private, "s2", "welcome carol").await;
+    let got = received(&mut tabs).await;
+    assert_eq!(who_got(&got, "chat:newMessage"), names(&["alice-1", "alice-2", "bob-1", "bob-2", "carol"]));
+
+    // Member removed: the removed member hears it once, then nothing more from there.
+    let (status, _) = app.call(Method::DELETE, &format!("/api/v1/chat/channels/{private}/members/carol"), Some(&alice), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let got = received(&mut tabs).await;
+    assert_eq!(who_got(&got, "chat:memberRemoved"), names(&["alice-1", "alice-2", "bob-1", "bob-2", "carol"]));
+    app.send(&bob, &private, "s3", "carol is gone").await;
+    let got = received(&mut tabs).await;
+    assert_eq!(who_got(&got, "chat:newMessage"), names(&["alice-1", "alice-2", "bob-1", "bob-2"]));
+
+    // Read: only the reader's own tabs.
+    let last = app.send(&alice, &public, "p2", "read me").await;
+    received(&mut tabs).await;
+    let (status, _) = app.post(&bob, &format!("/api/v1/chat/conversations/{public}/read"), json!({ "messageId": last["id"] })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let got = received(&mut tabs).await;
+    assert_eq!(who_got(&got, "chat:conversationRead"), names(&["bob-1", "bob-2"]));
+    assert_eq!(got.len(), 2);
+}
+
+#[tokio::test]
+async fn a_reconnecting_client_catches_up_to_exactly_the_servers_state() {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let bob = app.user("acme", "bob").await;
+    let channel = app.create_channel(&alice, "general", "public").await;
+    app.invite(&alice, &channel, &bob).await;
+    let first = app.send(&alice, &channel, "before", "before the gap").await;
+
+    // Bob's client state: messages by id, and the last seq it holds.
+    let mut socket = ws_connect(&app, &bob).await;
+    let ack = ws_subscribe(&mut socket, None).await;
+    let held = ack["conversations"].as_array().unwrap().iter().find(|c| c["conversationId"] == channel.as_str()).unwrap()["lastSeq"].as_u64().unwrap();
+    let mut state: HashMap<String, Value> = HashMap::new();
+    state.insert(first["id"].as_str().unwrap().to_owned(), first.clone());
+    socket.close(None).await.unwrap();
+    drop(socket);
+
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(app.send(&alice, &channel, &format!("gap{i}"), &format!("during the gap {i}")).await["id"].as_str().unwrap().to_owned());
+    }
+    app.call(Method::PATCH, &format!("/api/v1/chat/conversations/{channel}/messages/{}", ids[1]), Some(&alice), Some(json!({ "body": "edited in the gap" }))).await;
+    app.call(Method::DELETE, &format!("/api/v1/chat/conversations/{channel}/messages/{}", ids[2]), Some(&alice), None).await;
+
+    // Reconnect → subscribe → ack carries lastSeq → fetch changes after the seq held.
+    let mut socket = ws_connect(&app, &bob).await;
+    let ack = ws_subscribe(&mut socket, Some(vec![channel.clone()])).await;
+    let server_seq = ack["conversations"][0]["lastSeq"].as_u64().unwrap();
+    assert_eq!(server_seq, held + 7);
+    let (_, changes) = app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq={held}")).await;
+    let mut applied_seqs = HashSet::new();
+    for change in changes["items"].as_array().unwrap() {
+        assert!(applied_seqs.insert(change["seq"].as_u64().unwrap()), "no duplicate changes");
+        let data = &change["data"];
+        state.insert(data["id"].as_str().unwrap().to_owned(), data.clone());
+    }
+    assert_eq!(changes["lastSeq"].as_u64().unwrap(), server_seq);
+    assert_eq!(applied_seqs.len(), 7);
+    let (_, history) = app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/messages")).await;
+    let server: HashMap<String, Value> = history["items"].as_array().unwrap().iter().map(|m| (m["id"].as_str().unwrap().to_owned(), m.clone())).collect();
+    assert_eq!(state, server);
+    assert_eq!(state[&ids[1]]["body"], "edited in the gap");
+    assert!(state[&ids[2]]["deletedAt"].is_string());
+    // And the live path works again after the catch-up.
+    app.send(&alice, &channel, "after", "after the gap").await;
+    let frame = ws_next(&mut socket, Duration::from_secs(5)).await.expect("live event");
+    assert_eq!(frame["type"], "chat:newMessage");
+    assert_eq!(frame["seq"].as_u64().unwrap(), server_seq + 1);
+}
+
+#[tokio::test]
+async fn bad_frames_get_error_frames_and_nothing_breaks() {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let bob = app.user("acme", "bob").await;
+    let private = app.create_channel(&alice, "secret", "private").await;
+    let bobs = app.create_channel(&bob, "bobs", "public").await;
+    let mut bystander = ws_connect(&app, &bob).await;
+    ws_subscribe(&mut bystander, None).await;
+    let mut socket = ws_connect(&app, &bob).await;
+
+    let cases: Vec<(Message, &str)> = vec![
+        (Message::Text("{not json".into()), "invalid_json"),
+        (Message::Text(json!({ "action": "dance" }).to_string().into()), "unknown_action"),
+        (Message::Text(json!({ "no": "action" }).to_string().into()), "unknown_action"),
+        (Message::Text(json!({ "action": "subscribe", "conversationIds": "nope" }).to_string().into()), "invalid_frame"),
+        (Message::Text(json!({ "action": "subscribe", "conversationIds": ["bad id"] }).to_string().into()), "invalid_input"),
+        (Message::Text(json!({ "action": "subscribe", "conversationIds": [private] }).to_string().into()), "not_found"),
+        (Message::Text(json!({ "action": "ping", "padding": "x".repeat(40 * 1024) }).to_string().into()), "frame_too_large"),
+        (Message::Binary(vec![0, 159, 146, 150].into()), "binary_not_supported"),
+    ];
+    for (frame, code) in cases {
+        socket.send(frame).await.unwrap();
+        let reply = ws_next(&mut socket, Duration::from_secs(5)).await.expect("an answer");
+        assert_eq!(reply["type"], "error", "{reply}");
+        assert_eq!(reply["code"], code, "{reply}");
+        assert!(reply["message"].is_string());
+    }
+    // A subscribe storm is answered frame by frame.
+    for _ in 0..50 {
+        ws_send(&mut socket, json!({ "action": "subscribe" })).await;
+    }
+    let acks = ws_drain(&mut socket, Duration::from_millis(500)).await;
+    assert_eq!(acks.len(), 50);
+    assert!(acks.iter().all(|a| a["type"] == "subscribed"));
+    // The connection and the server are still up, and the bystander saw none of it.
+    ws_send(&mut socket, json!({ "action": "ping" })).await;
+    assert_eq!(ws_next(&mut socket, Duration::from_secs(5)).await.unwrap()["type"], "pong");
+    assert!(ws_drain(&mut bystander, QUIET).await.is_empty());
+    app.send(&bob, &bobs, "x", "still works").await;
+    assert_eq!(ws_next(&mut bystander, Duration::from_secs(5)).await.unwrap()["type"], "chat:newMessage");
+    // The private channel was never subscribed: nothing from it reaches bob.
+    app.send(&alice, &private, "s", "not for bob").await;
+    let frames = ws_drain(&mut socket, QUIET).await;
+    assert!(frames.iter().all(|f| f["conversationId"] != private.as_str()), "{frames:?}");
+}
+
+#[tokio::test]
+async fn connections_are_refused_before_they_exist() {
+    let app = spawn_app().await;
+    for url in [app.stack.ws_url(), format!("{}?token=garbage", app.stack.ws_url())] {
+        let err = tokio_tungstenite::connect_async(url).await.expect_err("refused");
+        match err {
+            tokio_tungstenite::tungstenite::Error::Http(resp) => assert_eq!(resp.status(), 401),
+            other => panic!("expected an HTTP refusal, got {other}"),
+        }
+    }
+    assert!(app.stack.registry.is_empty());
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_like_api_gateway_does() {
+    let mut opts = StackOptions::ephemeral();
+    opts.idle_timeout = Duration::from_millis(600);
+    let app = spawn_app_with(opts).await;
+    let alice = app.user("acme", "alice").await;
+    let mut socket = ws_connect(&app, &alice).await;
+    // Pinging keeps it open past the idle time...
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        ws_send(&mut socket, json!({ "action": "ping" })).await;
+        assert_eq!(ws_next(&mut socket, Duration::from_secs(2)).await.unwrap()["type"], "pong");
+    }
+    // ...silence closes it, and $disconnect forgets it.
+    assert!(ws_next(&mut socket, Duration::from_secs(3)).await.is_none());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(app.stack.registry.is_empty());
+    let conns = app.stack.store.query(&Query::prefix(keys::user_pk(&"acme".parse_tenant(), &"alice".parse_user()), keys::CONNECTION_PREFIX)).await.unwrap();
+    assert!(conns.items.is_empty());
+}
+
+trait ParseIds {
+    fn parse_tenant(&self) -> shared::domain::ids::TenantId;
+    fn parse_user(&self) -> shared::domain::ids::UserId;
+}
+impl ParseIds for &str {
+    fn parse_tenant(&self) -> shared::domain::ids::TenantId {
+        shared::domain::ids::TenantId::parse(self).unwrap()
+    }
+    fn parse_user(&self) -> shared::domain::ids::UserId {
+        shared::domain::ids::UserId::parse(self).unwrap()
+    }
+}
+
+async fn connection_ids(app: &TestApp, tenant: &str, user: &str) -> Vec<ConnectionId> {
+    let page = app.stack.store.query(&Query::prefix(keys::user_pk(&tenant.parse_tenant(), &user.parse_user()), keys::CONNECTION_PREFIX)).await.unwrap();
+    page.items.iter().map(|i| ConnectionId::parse(i.attrs["connectionId"].as_str().unwrap()).unwrap()).collect()
+}
+
+#[tokio::test]
+async fn the_api_gateway_adapter_posts_and_cleans_up_gone_connections() {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let channel = app.create_channel(&alice, "general", "public").await;
+    let mut socket = ws_connect(&app, &alice).await;
+    ws_subscribe(&mut socket, None).await;
+    let live = connection_ids(&app, "acme", "alice").await.pop().expect("connection stored");
+
+    // The real SDK client, speaking to the emulator's @connections API.
+    let sdk = sdk_config(Some(&app.stack.http_url())).await;
+    let push = Arc::new(ApiGatewayPush::new(&sdk, &format!("{}/_ws", app.stack.http_url())));
+    push.post(&live, br#"{"type":"hello"}"#).await.expect("posted");
+    assert_eq!(ws_next(&mut socket, Duration::from_secs(5)).await.unwrap()["type"], "hello");
+    let ghost = ConnectionId::parse("ghost-connection").unwrap();
+    assert_eq!(push.post(&ghost, b"{}").await, Err(PushError::Gone));
+
+    // A stale connection (its socket long gone, its items still in the table) is forgotten on
+    // the 410, and the live one still receives.
+    let store: Arc<dyn Store> = Arc::new(app.stack.store.clone());
+    let realtime = Realtime::new(store.clone(), push.clone(), Arc::new(SystemClock));
+    let caller = app.stack.chat.as_ref();
+    let _ = caller;
+    let alice_caller = shared::Caller {
+        tenant: "acme".parse_tenant(),
+        user: "alice".parse_user(),
+        roles: vec![],
+        display_name: shared::domain::values::DisplayName::parse("Alice").unwrap(),
+        handle: shared::domain::values::Handle::parse("alice").unwrap(),
+    };
+    realtime.connect(&alice_caller, &ghost).await.unwrap();
+    realtime.subscribe(&ghost, None).await.unwrap();
+    assert_eq!(connection_ids(&app, "acme", "alice").await.len(), 2);
+    let event = shared::domain::model::Event {
+        kind: shared::domain::model::EventType::NewMessage,
+        conversation_id: shared::domain::ids::ConversationId::parse(&channel).unwrap(),
+        seq: 99,
+        data: json!({ "id": "x" }),
+    };
+    let report = realtime.fanout(&"acme".parse_tenant(), &event).await.unwrap();
+    assert_eq!((report.recipients, report.delivered, report.gone), (2, 1, 1));
+    assert_eq!(connection_ids(&app, "acme", "alice").await, vec![live.clone()], "only THAT connection is deleted");
+    let subs = store.query(&Query::prefix(keys::subscriptions_pk(&"acme".parse_tenant(), &event.conversation_id), keys::CONNECTION_PREFIX)).await.unwrap();
+    assert_eq!(subs.items.len(), 1);
+    assert_eq!(ws_next(&mut socket, Duration::from_secs(5)).await.unwrap()["seq"], 99);
+
+    // GET and DELETE @connections: the documented management API.
+    let http = reqwest::Client::new();
+    let info = http.get(format!("{}/_ws/@connections/{live}", app.stack.http_url())).send().await.unwrap();
+    assert_eq!(info.status(), StatusCode::OK);
+    let info: Value = info.json().await.unwrap();
+    assert!(info["connectedAt"].is_string());
+    push.close(&live).await.expect("closed by the server");
+    assert!(ws_next(&mut socket, Duration::from_secs(3)).await.is_none());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let gone = http.get(format!("{}/_ws/@connections/{live}", app.stack.http_url())).send().await.unwrap();
+    assert_eq!(gone.status(), StatusCode::GONE);
+}
