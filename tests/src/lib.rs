@@ -163,7 +163,7 @@ pub async fn ws_drain(socket: &mut Socket, quiet: Duration) -> Vec<Value> {
 // ----- moto ---------------------------------------------------------------------------------
 
 /// The endpoint of a moto server shared by this test binary: `MOTO_ENDPOINT` if set, otherwise
-/// one started here (from `MOTO_SERVER`, default `moto_server` on the PATH) on a free loopback
+/// one started here (`scripts/moto_serial.py` under `MOTO_PYTHON`, default `python3`) on a free loopback
 /// port. It dies with the test process (PR_SET_PDEATHSIG on a thread that never exits).
 pub fn moto() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
@@ -172,11 +172,13 @@ pub fn moto() -> &'static str {
             return endpoint;
         }
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-        let program = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
+        // moto applies concurrent requests without isolation; the wrapper serialises them.
+        let program = std::env::var("MOTO_PYTHON").unwrap_or_else(|_| "python3".into());
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/moto_serial.py");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut command = Command::new(&program);
-            command.args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null());
+            command.args([script, "-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null());
             // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill the child when
             // this (never-exiting) thread's process dies.
             unsafe {

@@ -612,12 +612,15 @@ impl Chat {
         if let Some(message) = self.message_by_client_id(caller, conversation, &new.client_message_id).await? {
             return Ok(Sent { message, created: false });
         }
-        let id = MessageId::from_ulid(ulid::Ulid::from_parts(self.clock.now_ms().max(0) as u64, rand::random()));
-        let now = self.now();
         let body = new.body.into_inner();
         let mut sent: Option<Message> = None;
         let outcome = self
             .commit_change(t, conversation, |meta, seq| {
+                // The id (time-ordered) is taken after the sequence was read, on every attempt,
+                // so history order (by id) follows commit order (by seq) but for sends within
+                // the same millisecond on different instances; clients order by seq.
+                let id = MessageId::from_ulid(ulid::Ulid::from_parts(self.clock.now_ms().max(0) as u64, rand::random()));
+                let now = self.now();
                 let ordinal = meta.message_count + 1;
                 let message = Message {
                     id,

@@ -1,0 +1,125 @@
+//! The use cases over the DynamoDB adapter (moto): the same keys, conditions and transactions
+//! the local stack runs on SQLite, proven on the AWS protocol.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use integration_tests::moto_store;
+use shared::domain::chat::{HistoryQuery, NewMessage};
+use shared::domain::ids::{ClientMessageId, TenantId, UserId};
+use shared::domain::model::{Event, EventType, UserProfile, Visibility};
+use shared::domain::values::{ChannelName, DisplayName, Handle, MessageBody};
+use shared::ports::clock::SystemClock;
+use shared::ports::events::EventSink;
+use shared::{Caller, Chat, ChatError};
+
+#[derive(Default)]
+struct Recorded(Mutex<Vec<Event>>);
+
+#[async_trait]
+impl EventSink for Recorded {
+    async fn publish(&self, _tenant: &TenantId, event: &Event) {
+        self.0.lock().unwrap().push(event.clone());
+    }
+}
+
+fn caller(tenant: &str, user: &str) -> Caller {
+    Caller {
+        tenant: TenantId::parse(tenant).unwrap(),
+        user: UserId::parse(user).unwrap(),
+        roles: vec![],
+        display_name: DisplayName::parse(user).unwrap(),
+        handle: Handle::parse(user).unwrap(),
+    }
+}
+
+fn new_message(cmid: &str, body: &str) -> NewMessage {
+    NewMessage { client_message_id: ClientMessageId::parse(cmid).unwrap(), body: MessageBody::parse(body).unwrap() }
+}
+
+#[tokio::test]
+async fn use_cases_run_on_dynamodb() {
+    let events = Arc::new(Recorded::default());
+    let chat = Arc::new(Chat::new(Arc::new(moto_store().await), Arc::new(SystemClock), events.clone()));
+    let alice = caller("acme", "alice");
+    let bob = caller("acme", "bob");
+    let dave = caller("globex", "dave");
+    for c in [&alice, &bob, &dave] {
+        chat.ensure_profile(c).await.unwrap();
+    }
+    let channel = chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Private, None).await.unwrap();
+    assert!(matches!(
+        chat.create_channel(&bob, ChannelName::parse("GENERAL").unwrap(), Visibility::Public, None).await,
+        Err(ChatError::Conflict { code: "name_taken", .. })
+    ));
+    chat.invite(&alice, &channel.id, &bob.user).await.unwrap();
+    assert!(matches!(chat.invite(&dave, &channel.id, &dave.user).await, Err(ChatError::NotFound(_))));
+
+    // The duplicate guard under concurrency: one message, one seq.
+    let sends = (0..20).map(|_| {
+        let chat = chat.clone();
+        let alice = alice.clone();
+        let id = channel.id.clone();
+        async move { chat.send(&alice, &id, new_message("dup", "once")).await }
+    });
+    let results: Vec<_> = futures::future::join_all(sends).await.into_iter().map(|r| r.expect("send")).collect();
+    assert_eq!(results.iter().filter(|s| s.created).count(), 1);
+    let first = results[0].message.id;
+    assert!(results.iter().all(|s| s.message.id == first));
+
+    // Concurrent different sends: each gets its own seq, no holes, none lost.
+    let sends = (0..10).map(|i| {
+        let chat = chat.clone();
+        let who = if i % 2 == 0 { alice.clone() } else { bob.clone() };
+        let id = channel.id.clone();
+        async move { chat.send(&who, &id, new_message(&format!("c{i}"), &format!("concurrent {i}"))).await }
+    });
+    let mut seqs: Vec<u64> = futures::future::join_all(sends).await.into_iter().map(|r| r.unwrap().message.seq).collect();
+    seqs.sort();
+    assert_eq!(seqs, (seqs[0]..seqs[0] + 10).collect::<Vec<_>>());
+
+    let target = results[0].message.id;
+    chat.edit(&alice, &channel.id, &target, MessageBody::parse("edited").unwrap()).await.unwrap();
+    chat.delete(&bob, &channel.id, &target).await.expect_err("bob is neither author nor admin");
+    chat.delete(&alice, &channel.id, &target).await.unwrap();
+
+    let changes = chat.changes(&bob, &channel.id, 0, Some(500)).await.unwrap();
+    let kinds: Vec<EventType> = changes.items.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == EventType::NewMessage).count(), 11);
+    assert_eq!(kinds.iter().filter(|k| **k == EventType::MemberAdded).count(), 2);
+    assert!(kinds.contains(&EventType::MessageUpdated) && kinds.contains(&EventType::MessageDeleted));
+    let seqs: Vec<u64> = changes.items.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "dense, ordered seqs");
+    assert_eq!(changes.last_seq, *seqs.last().unwrap());
+    assert_eq!(events.0.lock().unwrap().len(), seqs.len(), "one event per committed change");
+
+    let history = chat.history(&bob, &channel.id, HistoryQuery { limit: Some(5), ..Default::default() }).await.unwrap();
+    assert_eq!(history.items.len(), 5);
+    let older = chat
+        .history(&bob, &channel.id, HistoryQuery { before: history.next_cursor.as_deref().map(|c| shared::domain::ids::MessageId::parse(c).unwrap()), limit: Some(100), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(older.items.len() + history.items.len(), 11);
+    assert!(older.next_cursor.is_none());
+
+    // DMs: idempotent from either side; never across tenants.
+    let dm1 = chat.open_dm(&alice, &bob.user).await.unwrap();
+    let dm2 = chat.open_dm(&bob, &alice.user).await.unwrap();
+    assert_eq!(dm1.id, dm2.id);
+    assert!(matches!(chat.open_dm(&dave, &alice.user).await, Err(ChatError::NotFound("user"))));
+    let list = chat.list_conversations(&bob).await.unwrap();
+    assert_eq!(list.len(), 2);
+    // Unread for bob: the messages after his own newest one (sending advanced his position).
+    let mut all = chat.history(&bob, &channel.id, HistoryQuery { limit: Some(100), ..Default::default() }).await.unwrap().items;
+    all.sort_by_key(|m| m.seq);
+    let after_bobs = all.iter().rev().take_while(|m| m.author_id != bob.user).count() as u64;
+    assert_eq!(list.iter().find(|c| c.id == channel.id).unwrap().unread_count, after_bobs);
+    let users = chat.find_users(&alice, "b").await.unwrap();
+    assert_eq!(users, vec![UserProfile { id: bob.user.clone(), handle: "bob".into(), display_name: "bob".into() }]);
+
+    // Remove and leave.
+    chat.remove(&alice, &channel.id, &bob.user).await.unwrap();
+    assert!(matches!(chat.changes(&bob, &channel.id, 0, None).await, Err(ChatError::NotFound(_))));
+    chat.leave(&alice, &channel.id).await.unwrap();
+    assert!(chat.list_conversations(&alice).await.unwrap().iter().all(|c| c.id != channel.id));
+}
