@@ -67,13 +67,12 @@ pub struct Claims {
 
 impl Claims {
     pub fn into_caller(self) -> Result<Caller, AuthError> {
-        let tenant_raw = self
-            .tenant_id
-            .or(self.cognito_tenant_id)
-            .ok_or_else(|| AuthError::Claims("no tenant".into()))?;
+        let tenant_raw =
+            self.tenant_id.or(self.cognito_tenant_id).ok_or_else(|| AuthError::Claims("no tenant".into()))?;
         let tenant = TenantId::parse(&tenant_raw).map_err(|e| AuthError::Claims(e.to_string()))?;
         let user = UserId::parse(&self.sub).map_err(|e| AuthError::Claims(e.to_string()))?;
-        let mut roles: Vec<Role> = self.roles.iter().chain(self.cognito_groups.iter()).filter_map(|r| Role::from_claim(r)).collect();
+        let mut roles: Vec<Role> =
+            self.roles.iter().chain(self.cognito_groups.iter()).filter_map(|r| Role::from_claim(r)).collect();
         roles.dedup();
         let shown = self
             .name
@@ -84,7 +83,8 @@ impl Claims {
         let display_name = DisplayName::parse(&shown)
             .or_else(|_| DisplayName::parse(&self.sub))
             .map_err(|e| AuthError::Claims(e.to_string()))?;
-        let handle_source = self.preferred_username.as_deref().or(self.email.as_deref()).or(self.name.as_deref()).unwrap_or(&self.sub);
+        let handle_source =
+            self.preferred_username.as_deref().or(self.email.as_deref()).or(self.name.as_deref()).unwrap_or(&self.sub);
         let handle = Handle::derive(handle_source, &self.sub);
         Ok(Caller { tenant, user, roles, display_name, handle })
     }
@@ -125,7 +125,11 @@ impl Authenticator {
             dev_secret: None,
             issuer: Some(issuer.to_owned()),
             audience: Some(audience.to_owned()),
-            jwks: Some(Arc::new(Jwks { url: None, keys: RwLock::new((keys, Some(Instant::now()))), http: reqwest::Client::new() })),
+            jwks: Some(Arc::new(Jwks {
+                url: None,
+                keys: RwLock::new((keys, Some(Instant::now()))),
+                http: reqwest::Client::new(),
+            })),
         }
     }
 
@@ -184,7 +188,9 @@ fn decode(token: &str, key: &DecodingKey, validation: &Validation) -> Result<Cla
     jsonwebtoken::decode::<Claims>(token, key, validation).map(|d| d.claims).map_err(|e| match e.kind() {
         ErrorKind::ExpiredSignature => AuthError::Expired,
         ErrorKind::InvalidAlgorithm => AuthError::Algorithm,
-        ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => AuthError::Malformed,
+        ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+            AuthError::Malformed
+        }
         ErrorKind::MissingRequiredClaim(claim) => AuthError::Claims(format!("missing {claim}")),
         other => AuthError::Invalid(format!("{other:?}")),
     })
@@ -228,7 +234,12 @@ impl Jwks {
             tracing::warn!(error = %e, "JWKS fetch failed");
             AuthError::KeysUnavailable
         })?;
-        let set: JwkSet = response.error_for_status().map_err(|_| AuthError::KeysUnavailable)?.json().await.map_err(|_| AuthError::KeysUnavailable)?;
+        let set: JwkSet = response
+            .error_for_status()
+            .map_err(|_| AuthError::KeysUnavailable)?
+            .json()
+            .await
+            .map_err(|_| AuthError::KeysUnavailable)?;
         guard.0 = set;
         Ok(())
     }

@@ -57,7 +57,8 @@ impl Config {
         let defaults = Limits::default();
         let auth = match (var("JWT_ISSUER"), var("JWT_AUDIENCE")) {
             (Some(issuer), Some(audience)) => {
-                let jwks_url = var("JWKS_URL").unwrap_or_else(|| format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/')));
+                let jwks_url = var("JWKS_URL")
+                    .unwrap_or_else(|| format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/')));
                 Some(AuthConfig { issuer, audience, jwks_url })
             }
             (None, None) => None,
@@ -79,11 +80,7 @@ impl Config {
 /// level of our own crates to debug. `RUST_LOG` overrides both.
 pub fn init_tracing(json: bool) {
     use tracing_subscriber::EnvFilter;
-    let default = if debug_enabled() {
-        "info,shared=debug,http_api=debug,ws=debug,local=debug"
-    } else {
-        "info"
-    };
+    let default = if debug_enabled() { "info,shared=debug,http_api=debug,ws=debug,local=debug" } else { "info" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let result = if json {

@@ -55,11 +55,23 @@ impl TestApp {
         user
     }
 
-    pub async fn call(&self, method: Method, path: &str, user: Option<&TestUser>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        user: Option<&TestUser>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         self.call_token(method, path, user.map(|u| u.token.as_str()), body).await
     }
 
-    pub async fn call_token(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call_token(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.http.request(method, self.url(path));
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -70,7 +82,8 @@ impl TestApp {
         let resp = req.send().await.expect("request sent");
         let status = resp.status();
         let text = resp.text().await.expect("body read");
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         (status, value)
     }
 
@@ -83,19 +96,25 @@ impl TestApp {
     }
 
     pub async fn create_channel(&self, owner: &TestUser, name: &str, visibility: &str) -> String {
-        let (status, body) = self.post(owner, "/api/v1/chat/channels", json!({ "name": name, "visibility": visibility })).await;
+        let (status, body) =
+            self.post(owner, "/api/v1/chat/channels", json!({ "name": name, "visibility": visibility })).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["id"].as_str().expect("channel id").to_owned()
     }
 
     pub async fn invite(&self, admin: &TestUser, channel: &str, user: &TestUser) {
-        let (status, body) = self.post(admin, &format!("/api/v1/chat/channels/{channel}/members"), json!({ "userId": user.id })).await;
+        let (status, body) =
+            self.post(admin, &format!("/api/v1/chat/channels/{channel}/members"), json!({ "userId": user.id })).await;
         assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     }
 
     pub async fn send(&self, user: &TestUser, conversation: &str, client_id: &str, body: &str) -> Value {
         let (status, message) = self
-            .post(user, &format!("/api/v1/chat/conversations/{conversation}/messages"), json!({ "clientMessageId": client_id, "body": body }))
+            .post(
+                user,
+                &format!("/api/v1/chat/conversations/{conversation}/messages"),
+                json!({ "clientMessageId": client_id, "body": body }),
+            )
             .await;
         assert!(status == StatusCode::CREATED || status == StatusCode::OK, "{status} {message}");
         message
@@ -178,7 +197,10 @@ pub fn moto() -> &'static str {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut command = Command::new(&program);
-            command.args([script, "-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null());
+            command
+                .args([script, "-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
             // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill the child when
             // this (never-exiting) thread's process dies.
             unsafe {
@@ -190,7 +212,9 @@ pub fn moto() -> &'static str {
             }
             let child = command.spawn();
             let started = child.is_ok();
-            let _ = tx.send(child.map(|_| ()).map_err(|e| format!("cannot start {program}: {e} (make test installs moto[server])")));
+            let _ = tx.send(
+                child.map(|_| ()).map_err(|e| format!("cannot start {program}: {e} (make test installs moto[server])")),
+            );
             if started {
                 loop {
                     std::thread::park();

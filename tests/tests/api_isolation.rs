@@ -43,7 +43,11 @@ fn conversation_routes(c: &str, m: &str, user: &str) -> Vec<(Method, String, Opt
     vec![
         (Method::GET, format!("/api/v1/chat/conversations/{c}"), None),
         (Method::GET, format!("/api/v1/chat/conversations/{c}/messages"), None),
-        (Method::POST, format!("/api/v1/chat/conversations/{c}/messages"), Some(json!({ "clientMessageId": "x1", "body": "intruder" }))),
+        (
+            Method::POST,
+            format!("/api/v1/chat/conversations/{c}/messages"),
+            Some(json!({ "clientMessageId": "x1", "body": "intruder" })),
+        ),
         (Method::PATCH, format!("/api/v1/chat/conversations/{c}/messages/{m}"), Some(json!({ "body": "changed" }))),
         (Method::DELETE, format!("/api/v1/chat/conversations/{c}/messages/{m}"), None),
         (Method::GET, format!("/api/v1/chat/conversations/{c}/changes?afterSeq=0"), None),
@@ -70,12 +74,22 @@ fn all_routes(w: &World) -> Vec<(Method, String, Option<Value>)> {
 
 fn expired_token() -> String {
     let claims = json!({ "sub": "alice", "tenant_id": "acme", "iss": "tenant-chat-local", "aud": "tenant-chat", "exp": 1_000_000_000u64 });
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(b"test-secret-test-secret-test-secret")).unwrap()
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(b"test-secret-test-secret-test-secret"),
+    )
+    .unwrap()
 }
 
 fn wrong_issuer_token() -> String {
     let claims = json!({ "sub": "alice", "tenant_id": "acme", "iss": "someone-else", "aud": "tenant-chat", "exp": 4_000_000_000u64 });
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(b"test-secret-test-secret-test-secret")).unwrap()
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(b"test-secret-test-secret-test-secret"),
+    )
+    .unwrap()
 }
 
 fn wrong_secret_token() -> String {
@@ -87,14 +101,17 @@ fn alg_none_token() -> String {
     use base64::Engine;
     let b64 = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
     let header = b64(json!({ "alg": "none", "typ": "JWT" }));
-    let claims = b64(json!({ "sub": "alice", "tenant_id": "acme", "iss": "tenant-chat-local", "aud": "tenant-chat", "exp": 4_000_000_000u64 }));
+    let claims = b64(
+        json!({ "sub": "alice", "tenant_id": "acme", "iss": "tenant-chat-local", "aud": "tenant-chat", "exp": 4_000_000_000u64 }),
+    );
     format!("{header}.{claims}.")
 }
 
 #[tokio::test]
 async fn anonymous_and_bad_tokens_are_refused_everywhere() {
     let w = world().await;
-    let bad_tokens = [expired_token(), wrong_issuer_token(), wrong_secret_token(), alg_none_token(), "garbage".to_owned()];
+    let bad_tokens =
+        [expired_token(), wrong_issuer_token(), wrong_secret_token(), alg_none_token(), "garbage".to_owned()];
     for (method, path, body) in all_routes(&w) {
         let (status, err) = w.app.call_token(method.clone(), &path, None, body.clone()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "anonymous {method} {path}");
@@ -121,7 +138,8 @@ async fn another_tenant_gets_404s_identical_to_nonexistent_resources() {
             let (ghost_status, ghost_err) = w.app.call(method.clone(), &ghost_path, Some(&w.dave), body).await;
             assert_eq!((status, &err), (ghost_status, &ghost_err), "a 404 must not reveal existence ({method} {path})");
         }
-        let (status, _) = w.app.call(Method::POST, &format!("/api/v1/chat/channels/{conversation}/join"), Some(&w.dave), None).await;
+        let (status, _) =
+            w.app.call(Method::POST, &format!("/api/v1/chat/channels/{conversation}/join"), Some(&w.dave), None).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
     // Tenant-wide lists show nothing of acme.
@@ -147,7 +165,8 @@ async fn a_non_member_cannot_touch_a_private_channel_or_a_dm() {
             let (status, err) = w.app.call(method.clone(), &path, Some(&w.carol), body).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "carol {method} {path}: {err}");
         }
-        let (status, _) = w.app.call(Method::POST, &format!("/api/v1/chat/channels/{conversation}/join"), Some(&w.carol), None).await;
+        let (status, _) =
+            w.app.call(Method::POST, &format!("/api/v1/chat/channels/{conversation}/join"), Some(&w.carol), None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "joining a private channel or DM");
     }
     let (_, channels) = w.app.get(&w.carol, "/api/v1/chat/channels").await;
@@ -174,9 +193,13 @@ async fn a_non_member_of_a_public_channel_is_told_to_join() {
 async fn members_cannot_do_what_only_admins_and_authors_may() {
     let w = world().await;
     // bob is a plain member of the private channel: cannot invite or remove.
-    let (status, err) = w.app.post(&w.bob, &format!("/api/v1/chat/channels/{}/members", w.private), json!({ "userId": "carol" })).await;
+    let (status, err) =
+        w.app.post(&w.bob, &format!("/api/v1/chat/channels/{}/members", w.private), json!({ "userId": "carol" })).await;
     assert_eq!((status, error_code(&err).as_str()), (StatusCode::FORBIDDEN, "not_channel_admin"));
-    let (status, err) = w.app.call(Method::DELETE, &format!("/api/v1/chat/channels/{}/members/alice", w.private), Some(&w.bob), None).await;
+    let (status, err) = w
+        .app
+        .call(Method::DELETE, &format!("/api/v1/chat/channels/{}/members/alice", w.private), Some(&w.bob), None)
+        .await;
     assert_eq!((status, error_code(&err).as_str()), (StatusCode::FORBIDDEN, "not_channel_admin"));
     // Not the author: cannot edit; a plain member cannot delete someone else's message.
     let path = format!("/api/v1/chat/conversations/{}/messages/{}", w.private, w.private_msg);
@@ -185,18 +208,27 @@ async fn members_cannot_do_what_only_admins_and_authors_may() {
     let (status, err) = w.app.call(Method::DELETE, &path, Some(&w.bob), None).await;
     assert_eq!((status, error_code(&err).as_str()), (StatusCode::FORBIDDEN, "not_author"));
     // Nobody invites into a DM or leaves it.
-    let (status, _) = w.app.post(&w.alice, &format!("/api/v1/chat/channels/{}/members", w.dm), json!({ "userId": "carol" })).await;
+    let (status, _) =
+        w.app.post(&w.alice, &format!("/api/v1/chat/channels/{}/members", w.dm), json!({ "userId": "carol" })).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = w.app.post(&w.alice, &format!("/api/v1/chat/channels/{}/leave", w.dm), json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // The admin can: invite carol, then remove her; bob's messages can be deleted by the admin.
     w.app.invite(&w.alice, &w.private, &w.carol).await;
-    let (status, _) = w.app.call(Method::DELETE, &format!("/api/v1/chat/channels/{}/members/carol", w.private), Some(&w.alice), None).await;
+    let (status, _) = w
+        .app
+        .call(Method::DELETE, &format!("/api/v1/chat/channels/{}/members/carol", w.private), Some(&w.alice), None)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let bob_msg = w.app.send(&w.bob, &w.private, "b1", "from bob").await;
     let (status, deleted) = w
         .app
-        .call(Method::DELETE, &format!("/api/v1/chat/conversations/{}/messages/{}", w.private, bob_msg["id"].as_str().unwrap()), Some(&w.alice), None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/chat/conversations/{}/messages/{}", w.private, bob_msg["id"].as_str().unwrap()),
+            Some(&w.alice),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(deleted["deletedAt"].is_string());

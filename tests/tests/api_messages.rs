@@ -30,10 +30,12 @@ async fn twenty_concurrent_sends_with_one_client_id_make_one_message() {
     let (_, history) = app.get(&alice, &path).await;
     assert_eq!(history["items"].as_array().unwrap().len(), 1);
     // Later retries, even with a different body, still return the first message and write nothing.
-    let (status, again) = app.post(&alice, &path, json!({ "clientMessageId": "same-id", "body": "changed my mind" })).await;
+    let (status, again) =
+        app.post(&alice, &path, json!({ "clientMessageId": "same-id", "body": "changed my mind" })).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(again["body"], "only once");
-    let (_, changes) = app.get(&alice, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq=0&limit=500")).await;
+    let (_, changes) =
+        app.get(&alice, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq=0&limit=500")).await;
     let new_messages = changes["items"].as_array().unwrap().iter().filter(|c| c["type"] == "chat:newMessage").count();
     assert_eq!(new_messages, 1);
 }
@@ -49,7 +51,8 @@ async fn the_same_client_id_from_two_people_makes_two_messages() {
 #[tokio::test]
 async fn history_and_catch_up_over_250_messages_with_edits_and_deletes() {
     let (app, alice, bob, channel) = channel_with_two().await;
-    let (_, start) = app.get(&alice, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq=0&limit=500")).await;
+    let (_, start) =
+        app.get(&alice, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq=0&limit=500")).await;
     let start_seq = start["lastSeq"].as_u64().unwrap();
     let mut expected: HashMap<String, Value> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
@@ -61,13 +64,25 @@ async fn history_and_catch_up_over_250_messages_with_edits_and_deletes() {
         expected.insert(id.clone(), message);
         if i % 10 == 5 {
             let (status, edited) = app
-                .call(Method::PATCH, &format!("/api/v1/chat/conversations/{channel}/messages/{id}"), Some(author), Some(json!({ "body": format!("edited {i}") })))
+                .call(
+                    Method::PATCH,
+                    &format!("/api/v1/chat/conversations/{channel}/messages/{id}"),
+                    Some(author),
+                    Some(json!({ "body": format!("edited {i}") })),
+                )
                 .await;
             assert_eq!(status, StatusCode::OK);
             expected.insert(id.clone(), edited);
         }
         if i % 25 == 7 {
-            let (status, deleted) = app.call(Method::DELETE, &format!("/api/v1/chat/conversations/{channel}/messages/{id}"), Some(author), None).await;
+            let (status, deleted) = app
+                .call(
+                    Method::DELETE,
+                    &format!("/api/v1/chat/conversations/{channel}/messages/{id}"),
+                    Some(author),
+                    None,
+                )
+                .await;
             assert_eq!(status, StatusCode::OK);
             assert_eq!(deleted["body"], "");
             expected.insert(id.clone(), deleted);
@@ -84,7 +99,8 @@ async fn history_and_catch_up_over_250_messages_with_edits_and_deletes() {
         };
         let (status, page) = app.get(&bob, &path).await;
         assert_eq!(status, StatusCode::OK, "{page}");
-        let ids: Vec<String> = page["items"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
+        let ids: Vec<String> =
+            page["items"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
         let mut sorted = ids.clone();
         sorted.sort();
         assert_eq!(ids, sorted, "a page is chronological");
@@ -97,10 +113,16 @@ async fn history_and_catch_up_over_250_messages_with_edits_and_deletes() {
     assert_eq!(seen, order);
     // Paging forward from the start gives the same.
     let mut forward: Vec<String> = Vec::new();
-    let (_, first) = app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/messages?limit=1&before={}", order[1])).await;
+    let (_, first) =
+        app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/messages?limit=1&before={}", order[1])).await;
     forward.push(first["items"][0]["id"].as_str().unwrap().to_owned());
     loop {
-        let (_, page) = app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/messages?limit=100&after={}", forward.last().unwrap())).await;
+        let (_, page) = app
+            .get(
+                &bob,
+                &format!("/api/v1/chat/conversations/{channel}/messages?limit=100&after={}", forward.last().unwrap()),
+            )
+            .await;
         forward.extend(page["items"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()));
         if page["nextCursor"].is_null() {
             break;
@@ -114,7 +136,8 @@ async fn history_and_catch_up_over_250_messages_with_edits_and_deletes() {
     let mut after = start_seq;
     let mut kinds: HashMap<String, usize> = HashMap::new();
     loop {
-        let (_, changes) = app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq={after}&limit=100")).await;
+        let (_, changes) =
+            app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq={after}&limit=100")).await;
         for change in changes["items"].as_array().unwrap() {
             let seq = change["seq"].as_u64().unwrap();
             assert!(seq > after, "seqs increase");
@@ -133,7 +156,8 @@ async fn history_and_catch_up_over_250_messages_with_edits_and_deletes() {
     assert_eq!(kinds["chat:messageDeleted"], 10);
     assert_eq!(state, expected);
     // A catch-up from a seq in the middle returns only what came after it.
-    let (_, tail) = app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq={}", after - 3)).await;
+    let (_, tail) =
+        app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq={}", after - 3)).await;
     assert_eq!(tail["items"].as_array().unwrap().len(), 3);
     assert_eq!(tail["lastSeq"].as_u64().unwrap(), after);
     let (_, none) = app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq={after}")).await;
@@ -146,9 +170,15 @@ async fn read_position_only_moves_forward_and_unread_counts_follow() {
     let (app, alice, bob, channel) = channel_with_two().await;
     let mut ids = Vec::new();
     for i in 0..5 {
-        ids.push(app.send(&alice, &channel, &format!("r{i}"), &format!("m{i}")).await["id"].as_str().unwrap().to_owned());
+        ids.push(
+            app.send(&alice, &channel, &format!("r{i}"), &format!("m{i}")).await["id"].as_str().unwrap().to_owned(),
+        );
     }
-    let unread = |list: &Value| list["items"].as_array().unwrap().iter().find(|c| c["id"] == channel.as_str()).unwrap()["unreadCount"].as_u64().unwrap();
+    let unread = |list: &Value| {
+        list["items"].as_array().unwrap().iter().find(|c| c["id"] == channel.as_str()).unwrap()["unreadCount"]
+            .as_u64()
+            .unwrap()
+    };
     let (_, list) = app.get(&bob, "/api/v1/chat/conversations").await;
     assert_eq!(unread(&list), 5);
     let (_, list) = app.get(&alice, "/api/v1/chat/conversations").await;
@@ -170,9 +200,17 @@ async fn bad_input_gets_typed_4xx_errors() {
     };
     let cases: Vec<(reqwest::Response, StatusCode, &str)> = vec![
         (raw("{not json", "application/json").await.unwrap(), StatusCode::BAD_REQUEST, "invalid_json"),
-        (raw(r#"{"clientMessageId": 5, "body": "x"}"#, "application/json").await.unwrap(), StatusCode::BAD_REQUEST, "invalid_input"),
+        (
+            raw(r#"{"clientMessageId": 5, "body": "x"}"#, "application/json").await.unwrap(),
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+        ),
         (raw(r#"{"body": "x"}"#, "application/json").await.unwrap(), StatusCode::BAD_REQUEST, "invalid_input"),
-        (raw(r#"{"clientMessageId": "a", "body": "x"}"#, "text/plain").await.unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        (
+            raw(r#"{"clientMessageId": "a", "body": "x"}"#, "text/plain").await.unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
     ];
     for (resp, status, code) in cases {
         assert_eq!(resp.status(), status);
@@ -180,7 +218,14 @@ async fn bad_input_gets_typed_4xx_errors() {
         assert_eq!(error_code(&body), code);
     }
     let oversized = "x".repeat(300 * 1024);
-    let resp = app.http.post(&url).bearer_auth(&alice.token).json(&json!({ "clientMessageId": "big", "body": oversized })).send().await.unwrap();
+    let resp = app
+        .http
+        .post(&url)
+        .bearer_auth(&alice.token)
+        .json(&json!({ "clientMessageId": "big", "body": oversized }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error_code(&resp.json().await.unwrap()), "payload_too_large");
 
@@ -208,9 +253,17 @@ async fn bad_input_gets_typed_4xx_errors() {
         (Method::GET, format!("/api/v1/chat/conversations/{channel}/messages?limit=-1"), None),
         (Method::GET, format!("/api/v1/chat/conversations/{channel}/changes?afterSeq=abc"), None),
         (Method::PATCH, format!("/api/v1/chat/conversations/{channel}/messages/xyz"), Some(json!({ "body": "x" }))),
-        (Method::POST, "/api/v1/chat/channels".to_owned(), Some(json!({ "name": "has space", "visibility": "public" }))),
+        (
+            Method::POST,
+            "/api/v1/chat/channels".to_owned(),
+            Some(json!({ "name": "has space", "visibility": "public" })),
+        ),
         (Method::POST, "/api/v1/chat/channels".to_owned(), Some(json!({ "name": "ok", "visibility": "secret" }))),
-        (Method::POST, "/api/v1/chat/channels".to_owned(), Some(json!({ "name": "ok", "visibility": "public", "topic": "x".repeat(251) }))),
+        (
+            Method::POST,
+            "/api/v1/chat/channels".to_owned(),
+            Some(json!({ "name": "ok", "visibility": "public", "topic": "x".repeat(251) })),
+        ),
         (Method::POST, "/api/v1/chat/dms".to_owned(), Some(json!({ "userId": "alice" }))),
         (Method::POST, "/api/v1/chat/dms".to_owned(), Some(json!({ "userId": "a#b" }))),
         (Method::POST, format!("/api/v1/chat/conversations/{channel}/read"), Some(json!({ "messageId": 12 }))),
@@ -228,8 +281,13 @@ async fn bad_input_gets_typed_4xx_errors() {
         assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {err}");
         assert_eq!(error_code(&err), "not_found");
     }
-    let (status, err) = app.post(&alice, "/api/v1/chat/channels", json!({ "name": "General", "visibility": "private" })).await;
-    assert_eq!((status, error_code(&err).as_str()), (StatusCode::CONFLICT, "name_taken"), "names are unique per tenant, case-insensitively");
+    let (status, err) =
+        app.post(&alice, "/api/v1/chat/channels", json!({ "name": "General", "visibility": "private" })).await;
+    assert_eq!(
+        (status, error_code(&err).as_str()),
+        (StatusCode::CONFLICT, "name_taken"),
+        "names are unique per tenant, case-insensitively"
+    );
     // Nothing was lost or half-written: the one good message is there.
     let (_, history) = app.get(&alice, &send_path).await;
     assert_eq!(history["items"].as_array().unwrap().len(), 1);

@@ -42,7 +42,8 @@ fn rs256(claims: &Value, kid: &str) -> String {
 
 /// A stand-in identity provider serving its JWKS on loopback, as Cognito does.
 async fn identity_provider() -> String {
-    let app = Router::new().route("/.well-known/jwks.json", get(|| async { ([("content-type", "application/json")], JWKS) }));
+    let app =
+        Router::new().route("/.well-known/jwks.json", get(|| async { ([("content-type", "application/json")], JWKS) }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -73,9 +74,18 @@ async fn bad_tokens_are_refused() {
         }
         c
     };
-    assert_eq!(auth.authenticate(&rs256(&with(json!({ "exp": now() - 120 })), "test-key-1")).await.unwrap_err(), AuthError::Expired);
-    assert!(matches!(auth.authenticate(&rs256(&with(json!({ "iss": "https://evil.test" })), "test-key-1")).await, Err(AuthError::Invalid(_))));
-    assert!(matches!(auth.authenticate(&rs256(&with(json!({ "aud": "other-client" })), "test-key-1")).await, Err(AuthError::Invalid(_))));
+    assert_eq!(
+        auth.authenticate(&rs256(&with(json!({ "exp": now() - 120 })), "test-key-1")).await.unwrap_err(),
+        AuthError::Expired
+    );
+    assert!(matches!(
+        auth.authenticate(&rs256(&with(json!({ "iss": "https://evil.test" })), "test-key-1")).await,
+        Err(AuthError::Invalid(_))
+    ));
+    assert!(matches!(
+        auth.authenticate(&rs256(&with(json!({ "aud": "other-client" })), "test-key-1")).await,
+        Err(AuthError::Invalid(_))
+    ));
     assert_eq!(auth.authenticate(&rs256(&claims(), "unknown-kid")).await.unwrap_err(), AuthError::UnknownKey);
     let mut no_tenant = claims();
     no_tenant.as_object_mut().unwrap().remove("custom:tenant_id");

@@ -47,7 +47,8 @@ async fn use_cases_run_on_dynamodb() {
     for c in [&alice, &bob, &dave] {
         chat.ensure_profile(c).await.unwrap();
     }
-    let channel = chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Private, None).await.unwrap();
+    let channel =
+        chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Private, None).await.unwrap();
     assert!(matches!(
         chat.create_channel(&bob, ChannelName::parse("GENERAL").unwrap(), Visibility::Public, None).await,
         Err(ChatError::Conflict { code: "name_taken", .. })
@@ -74,7 +75,8 @@ async fn use_cases_run_on_dynamodb() {
         let id = channel.id.clone();
         async move { chat.send(&who, &id, new_message(&format!("c{i}"), &format!("concurrent {i}"))).await }
     });
-    let mut seqs: Vec<u64> = futures::future::join_all(sends).await.into_iter().map(|r| r.unwrap().message.seq).collect();
+    let mut seqs: Vec<u64> =
+        futures::future::join_all(sends).await.into_iter().map(|r| r.unwrap().message.seq).collect();
     seqs.sort();
     assert_eq!(seqs, (seqs[0]..seqs[0] + 10).collect::<Vec<_>>());
 
@@ -96,7 +98,15 @@ async fn use_cases_run_on_dynamodb() {
     let history = chat.history(&bob, &channel.id, HistoryQuery { limit: Some(5), ..Default::default() }).await.unwrap();
     assert_eq!(history.items.len(), 5);
     let older = chat
-        .history(&bob, &channel.id, HistoryQuery { before: history.next_cursor.as_deref().map(|c| shared::domain::ids::MessageId::parse(c).unwrap()), limit: Some(100), ..Default::default() })
+        .history(
+            &bob,
+            &channel.id,
+            HistoryQuery {
+                before: history.next_cursor.as_deref().map(|c| shared::domain::ids::MessageId::parse(c).unwrap()),
+                limit: Some(100),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(older.items.len() + history.items.len(), 11);
@@ -110,7 +120,8 @@ async fn use_cases_run_on_dynamodb() {
     let list = chat.list_conversations(&bob).await.unwrap();
     assert_eq!(list.len(), 2);
     // Unread for bob: the messages after his own newest one (sending advanced his position).
-    let mut all = chat.history(&bob, &channel.id, HistoryQuery { limit: Some(100), ..Default::default() }).await.unwrap().items;
+    let mut all =
+        chat.history(&bob, &channel.id, HistoryQuery { limit: Some(100), ..Default::default() }).await.unwrap().items;
     all.sort_by_key(|m| m.seq);
     let after_bobs = all.iter().rev().take_while(|m| m.author_id != bob.user).count() as u64;
     assert_eq!(list.iter().find(|c| c.id == channel.id).unwrap().unread_count, after_bobs);

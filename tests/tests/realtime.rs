@@ -38,7 +38,10 @@ async fn tab(app: &TestApp, user: &TestUser, who: &'static str) -> Tab {
 
 /// Drains every tab and returns, per event type, which tabs got it (by name).
 async fn received(tabs: &mut [Tab]) -> Vec<(String, String, u64)> {
-    let drained = futures::future::join_all(tabs.iter_mut().map(|tab| async move { (tab.who, ws_drain(&mut tab.socket, QUIET).await) })).await;
+    let drained = futures::future::join_all(
+        tabs.iter_mut().map(|tab| async move { (tab.who, ws_drain(&mut tab.socket, QUIET).await) }),
+    )
+    .await;
     let mut out = Vec::new();
     for (who, frames) in drained {
         for frame in frames {
@@ -92,7 +95,13 @@ async fn each_event_reaches_exactly_the_members_connections() {
     assert!(got.iter().all(|(_, _, seq)| *seq == m["seq"].as_u64().unwrap()));
 
     let id = m["id"].as_str().unwrap();
-    app.call(Method::PATCH, &format!("/api/v1/chat/conversations/{private}/messages/{id}"), Some(&alice), Some(json!({ "body": "new plan" }))).await;
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/chat/conversations/{private}/messages/{id}"),
+        Some(&alice),
+        Some(json!({ "body": "new plan" })),
+    )
+    .await;
     let got = received(&mut tabs).await;
     assert_eq!(who_got(&got, "chat:messageUpdated"), names(&["alice-1", "alice-2", "bob-1", "bob-2"]));
     app.call(Method::DELETE, &format!("/api/v1/chat/conversations/{private}/messages/{id}"), Some(&alice), None).await;
@@ -127,7 +136,8 @@ async fn each_event_reaches_exactly_the_members_connections() {
     assert_eq!(who_got(&got, "chat:newMessage"), names(&["alice-1", "alice-2", "bob-1", "bob-2", "carol"]));
 
     // Member removed: the removed member hears it once, then nothing more from there.
-    let (status, _) = app.call(Method::DELETE, &format!("/api/v1/chat/channels/{private}/members/carol"), Some(&alice), None).await;
+    let (status, _) =
+        app.call(Method::DELETE, &format!("/api/v1/chat/channels/{private}/members/carol"), Some(&alice), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let got = received(&mut tabs).await;
     assert_eq!(who_got(&got, "chat:memberRemoved"), names(&["alice-1", "alice-2", "bob-1", "bob-2", "carol"]));
@@ -138,7 +148,8 @@ async fn each_event_reaches_exactly_the_members_connections() {
     // Read: only the reader's own tabs.
     let last = app.send(&alice, &public, "p2", "read me").await;
     received(&mut tabs).await;
-    let (status, _) = app.post(&bob, &format!("/api/v1/chat/conversations/{public}/read"), json!({ "messageId": last["id"] })).await;
+    let (status, _) =
+        app.post(&bob, &format!("/api/v1/chat/conversations/{public}/read"), json!({ "messageId": last["id"] })).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let got = received(&mut tabs).await;
     assert_eq!(who_got(&got, "chat:conversationRead"), names(&["bob-1", "bob-2"]));
@@ -157,7 +168,11 @@ async fn a_reconnecting_client_catches_up_to_exactly_the_servers_state() {
     // Bob's client state: messages by id, and the last seq it holds.
     let mut socket = ws_connect(&app, &bob).await;
     let ack = ws_subscribe(&mut socket, None).await;
-    let held = ack["conversations"].as_array().unwrap().iter().find(|c| c["conversationId"] == channel.as_str()).unwrap()["lastSeq"].as_u64().unwrap();
+    let held =
+        ack["conversations"].as_array().unwrap().iter().find(|c| c["conversationId"] == channel.as_str()).unwrap()
+            ["lastSeq"]
+            .as_u64()
+            .unwrap();
     let mut state: HashMap<String, Value> = HashMap::new();
     state.insert(first["id"].as_str().unwrap().to_owned(), first.clone());
     socket.close(None).await.unwrap();
@@ -165,10 +180,22 @@ async fn a_reconnecting_client_catches_up_to_exactly_the_servers_state() {
 
     let mut ids = Vec::new();
     for i in 0..5 {
-        ids.push(app.send(&alice, &channel, &format!("gap{i}"), &format!("during the gap {i}")).await["id"].as_str().unwrap().to_owned());
+        ids.push(
+            app.send(&alice, &channel, &format!("gap{i}"), &format!("during the gap {i}")).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
-    app.call(Method::PATCH, &format!("/api/v1/chat/conversations/{channel}/messages/{}", ids[1]), Some(&alice), Some(json!({ "body": "edited in the gap" }))).await;
-    app.call(Method::DELETE, &format!("/api/v1/chat/conversations/{channel}/messages/{}", ids[2]), Some(&alice), None).await;
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/chat/conversations/{channel}/messages/{}", ids[1]),
+        Some(&alice),
+        Some(json!({ "body": "edited in the gap" })),
+    )
+    .await;
+    app.call(Method::DELETE, &format!("/api/v1/chat/conversations/{channel}/messages/{}", ids[2]), Some(&alice), None)
+        .await;
 
     // Reconnect → subscribe → ack carries lastSeq → fetch changes after the seq held.
     let mut socket = ws_connect(&app, &bob).await;
@@ -185,7 +212,12 @@ async fn a_reconnecting_client_catches_up_to_exactly_the_servers_state() {
     assert_eq!(changes["lastSeq"].as_u64().unwrap(), server_seq);
     assert_eq!(applied_seqs.len(), 7);
     let (_, history) = app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/messages")).await;
-    let server: HashMap<String, Value> = history["items"].as_array().unwrap().iter().map(|m| (m["id"].as_str().unwrap().to_owned(), m.clone())).collect();
+    let server: HashMap<String, Value> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["id"].as_str().unwrap().to_owned(), m.clone()))
+        .collect();
     assert_eq!(state, server);
     assert_eq!(state[&ids[1]]["body"], "edited in the gap");
     assert!(state[&ids[2]]["deletedAt"].is_string());
@@ -211,10 +243,19 @@ async fn bad_frames_get_error_frames_and_nothing_breaks() {
         (Message::Text("{not json".into()), "invalid_json"),
         (Message::Text(json!({ "action": "dance" }).to_string().into()), "unknown_action"),
         (Message::Text(json!({ "no": "action" }).to_string().into()), "unknown_action"),
-        (Message::Text(json!({ "action": "subscribe", "conversationIds": "nope" }).to_string().into()), "invalid_frame"),
-        (Message::Text(json!({ "action": "subscribe", "conversationIds": ["bad id"] }).to_string().into()), "invalid_input"),
+        (
+            Message::Text(json!({ "action": "subscribe", "conversationIds": "nope" }).to_string().into()),
+            "invalid_frame",
+        ),
+        (
+            Message::Text(json!({ "action": "subscribe", "conversationIds": ["bad id"] }).to_string().into()),
+            "invalid_input",
+        ),
         (Message::Text(json!({ "action": "subscribe", "conversationIds": [private] }).to_string().into()), "not_found"),
-        (Message::Text(json!({ "action": "ping", "padding": "x".repeat(40 * 1024) }).to_string().into()), "frame_too_large"),
+        (
+            Message::Text(json!({ "action": "ping", "padding": "x".repeat(40 * 1024) }).to_string().into()),
+            "frame_too_large",
+        ),
         (Message::Binary(vec![0, 159, 146, 150].into()), "binary_not_supported"),
     ];
     for (frame, code) in cases {
@@ -273,7 +314,12 @@ async fn idle_connections_are_closed_like_api_gateway_does() {
     assert!(ws_next(&mut socket, Duration::from_secs(3)).await.is_none());
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(app.stack.registry.is_empty());
-    let conns = app.stack.store.query(&Query::prefix(keys::user_pk(&"acme".parse_tenant(), &"alice".parse_user()), keys::CONNECTION_PREFIX)).await.unwrap();
+    let conns = app
+        .stack
+        .store
+        .query(&Query::prefix(keys::user_pk(&"acme".parse_tenant(), &"alice".parse_user()), keys::CONNECTION_PREFIX))
+        .await
+        .unwrap();
     assert!(conns.items.is_empty());
 }
 
@@ -291,7 +337,12 @@ impl ParseIds for &str {
 }
 
 async fn connection_ids(app: &TestApp, tenant: &str, user: &str) -> Vec<ConnectionId> {
-    let page = app.stack.store.query(&Query::prefix(keys::user_pk(&tenant.parse_tenant(), &user.parse_user()), keys::CONNECTION_PREFIX)).await.unwrap();
+    let page = app
+        .stack
+        .store
+        .query(&Query::prefix(keys::user_pk(&tenant.parse_tenant(), &user.parse_user()), keys::CONNECTION_PREFIX))
+        .await
+        .unwrap();
     page.items.iter().map(|i| ConnectionId::parse(i.attrs["connectionId"].as_str().unwrap()).unwrap()).collect()
 }
 
@@ -337,7 +388,13 @@ async fn the_api_gateway_adapter_posts_and_cleans_up_gone_connections() {
     let report = realtime.fanout(&"acme".parse_tenant(), &event).await.unwrap();
     assert_eq!((report.recipients, report.delivered, report.gone), (2, 1, 1));
     assert_eq!(connection_ids(&app, "acme", "alice").await, vec![live.clone()], "only THAT connection is deleted");
-    let subs = store.query(&Query::prefix(keys::subscriptions_pk(&"acme".parse_tenant(), &event.conversation_id), keys::CONNECTION_PREFIX)).await.unwrap();
+    let subs = store
+        .query(&Query::prefix(
+            keys::subscriptions_pk(&"acme".parse_tenant(), &event.conversation_id),
+            keys::CONNECTION_PREFIX,
+        ))
+        .await
+        .unwrap();
     assert_eq!(subs.items.len(), 1);
     assert_eq!(ws_next(&mut socket, Duration::from_secs(5)).await.unwrap()["seq"], 99);
 

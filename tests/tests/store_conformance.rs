@@ -39,7 +39,10 @@ async fn conditional_put(store: Arc<dyn Store>) {
     assert_eq!(err, StoreError::ConditionFailed);
     assert_eq!(store.get(&Key::new("P", "A"), true).await.unwrap().unwrap().attrs["v"], json!(1));
     store.put(item("P", "A", json!({ "v": 3 })), Cond::Equals("v".into(), json!(1))).await.unwrap();
-    assert_eq!(store.put(item("P", "A", json!({ "v": 4 })), Cond::Equals("v".into(), json!(1))).await.unwrap_err(), StoreError::ConditionFailed);
+    assert_eq!(
+        store.put(item("P", "A", json!({ "v": 4 })), Cond::Equals("v".into(), json!(1))).await.unwrap_err(),
+        StoreError::ConditionFailed
+    );
     assert_eq!(store.put(item("P", "B", json!({})), Cond::Exists).await.unwrap_err(), StoreError::ConditionFailed);
 }
 
@@ -57,7 +60,10 @@ async fn update_and_counters(store: Arc<dyn Store>) {
         StoreError::ConditionFailed
     );
     store.update(&key, Update::default().set("pos", 11), Cond::MissingOrBelow("pos".into(), 11)).await.unwrap();
-    assert_eq!(store.update(&Key::new("P", "NONE"), Update::default().set("a", 1), Cond::Exists).await.unwrap_err(), StoreError::ConditionFailed);
+    assert_eq!(
+        store.update(&Key::new("P", "NONE"), Update::default().set("a", 1), Cond::Exists).await.unwrap_err(),
+        StoreError::ConditionFailed
+    );
 }
 
 async fn delete(store: Arc<dyn Store>) {
@@ -82,7 +88,11 @@ async fn transactions_are_all_or_nothing(store: Arc<dyn Store>) {
     assert!(store.get(&Key::new("P", "T2"), true).await.unwrap().is_none());
     let ops = vec![
         WriteOp::Put { item: item("P", "T1", json!({ "ok": true })), cond: Cond::NotExists },
-        WriteOp::Update { key: Key::new("P", "EXISTS"), update: Update::default().add("v", 1), cond: Cond::Equals("v".into(), json!(1)) },
+        WriteOp::Update {
+            key: Key::new("P", "EXISTS"),
+            update: Update::default().add("v", 1),
+            cond: Cond::Equals("v".into(), json!(1)),
+        },
         WriteOp::Delete { key: Key::new("P", "T2"), cond: Cond::Always },
         WriteOp::Check { key: Key::new("P", "EXISTS"), cond: Cond::Exists },
     ];
@@ -117,7 +127,10 @@ async fn queries(store: Arc<dyn Store>) {
     assert_eq!(next.items[0].key.sk, "MSG#010");
 
     let back = store.query(&Query::prefix("Q", "MSG#").backward().limit(5)).await.unwrap();
-    assert_eq!(back.items.iter().map(|i| i.key.sk.as_str()).collect::<Vec<_>>(), ["MSG#029", "MSG#028", "MSG#027", "MSG#026", "MSG#025"]);
+    assert_eq!(
+        back.items.iter().map(|i| i.key.sk.as_str()).collect::<Vec<_>>(),
+        ["MSG#029", "MSG#028", "MSG#027", "MSG#026", "MSG#025"]
+    );
     let before = store.query(&Query::prefix("Q", "MSG#").before("MSG#005".into()).backward().limit(100)).await.unwrap();
     assert_eq!(before.items.len(), 5);
     assert_eq!(before.items[0].key.sk, "MSG#004");
@@ -142,12 +155,15 @@ async fn unicode_sort_keys(store: Arc<dyn Store>) {
 }
 
 async fn batches(store: Arc<dyn Store>) {
-    let ops: Vec<WriteOp> = (0..60).map(|i| WriteOp::Put { item: item("B", &format!("{i:02}"), json!({ "i": i })), cond: Cond::Always }).collect();
+    let ops: Vec<WriteOp> = (0..60)
+        .map(|i| WriteOp::Put { item: item("B", &format!("{i:02}"), json!({ "i": i })), cond: Cond::Always })
+        .collect();
     store.batch_write(ops).await.unwrap();
     let keys: Vec<Key> = (0..130).map(|i| Key::new("B", format!("{i:02}"))).collect();
     let got = store.batch_get(&keys, true).await.unwrap();
     assert_eq!(got.len(), 60);
-    let deletes: Vec<WriteOp> = (0..30).map(|i| WriteOp::Delete { key: Key::new("B", format!("{i:02}")), cond: Cond::Always }).collect();
+    let deletes: Vec<WriteOp> =
+        (0..30).map(|i| WriteOp::Delete { key: Key::new("B", format!("{i:02}")), cond: Cond::Always }).collect();
     store.batch_write(deletes).await.unwrap();
     assert_eq!(store.batch_get(&keys, true).await.unwrap().len(), 30);
     assert!(store.batch_get(&[], true).await.unwrap().is_empty());
@@ -181,25 +197,45 @@ macro_rules! conformance {
                 $factory
             }
             #[tokio::test]
-            async fn roundtrip() { super::roundtrip(store().await).await }
+            async fn roundtrip() {
+                super::roundtrip(store().await).await
+            }
             #[tokio::test]
-            async fn conditional_put() { super::conditional_put(store().await).await }
+            async fn conditional_put() {
+                super::conditional_put(store().await).await
+            }
             #[tokio::test]
-            async fn update_and_counters() { super::update_and_counters(store().await).await }
+            async fn update_and_counters() {
+                super::update_and_counters(store().await).await
+            }
             #[tokio::test]
-            async fn delete() { super::delete(store().await).await }
+            async fn delete() {
+                super::delete(store().await).await
+            }
             #[tokio::test]
-            async fn transactions_are_all_or_nothing() { super::transactions_are_all_or_nothing(store().await).await }
+            async fn transactions_are_all_or_nothing() {
+                super::transactions_are_all_or_nothing(store().await).await
+            }
             #[tokio::test]
-            async fn queries() { super::queries(store().await).await }
+            async fn queries() {
+                super::queries(store().await).await
+            }
             #[tokio::test]
-            async fn unicode_sort_keys() { super::unicode_sort_keys(store().await).await }
+            async fn unicode_sort_keys() {
+                super::unicode_sort_keys(store().await).await
+            }
             #[tokio::test]
-            async fn batches() { super::batches(store().await).await }
+            async fn batches() {
+                super::batches(store().await).await
+            }
             #[tokio::test]
-            async fn expired_items_are_invisible() { super::expired_items_are_invisible(store().await).await }
+            async fn expired_items_are_invisible() {
+                super::expired_items_are_invisible(store().await).await
+            }
             #[tokio::test]
-            async fn one_winner_under_contention() { super::one_winner_under_contention(store().await).await }
+            async fn one_winner_under_contention() {
+                super::one_winner_under_contention(store().await).await
+            }
         }
     };
 }

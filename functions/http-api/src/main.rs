@@ -19,9 +19,11 @@ async fn main() -> Result<(), lambda_http::Error> {
     let auth = config.auth.as_ref().ok_or_else(|| anyhow::anyhow!("JWT_ISSUER and JWT_AUDIENCE are required"))?;
     let sdk = sdk_config(None).await;
     let store = Arc::new(DynamoStore::from_config(&sdk, &config.table_name));
-    let endpoint = std::env::var("WS_MANAGEMENT_ENDPOINT").map_err(|_| anyhow::anyhow!("WS_MANAGEMENT_ENDPOINT is required"))?;
+    let endpoint =
+        std::env::var("WS_MANAGEMENT_ENDPOINT").map_err(|_| anyhow::anyhow!("WS_MANAGEMENT_ENDPOINT is required"))?;
     let clock = Arc::new(SystemClock);
-    let realtime = Arc::new(Realtime::new(store.clone(), Arc::new(ApiGatewayPush::new(&sdk, &endpoint)), clock.clone()));
+    let realtime =
+        Arc::new(Realtime::new(store.clone(), Arc::new(ApiGatewayPush::new(&sdk, &endpoint)), clock.clone()));
     let state = AppState {
         chat: Arc::new(Chat::new(store, clock, realtime)),
         auth: Arc::new(Authenticator::oidc(&auth.issuer, &auth.audience, &auth.jwks_url)),

@@ -121,21 +121,32 @@ pub struct UserSearch {
 
 #[utoipa::path(get, path = "/api/v1/chat/users", params(UserSearch), security(("bearer" = [])),
     responses((status = 200, body = Items<UserProfile>), (status = 401, body = ErrorBody)))]
-async fn find_users(State(state): State<AppState>, Authed(caller): Authed, ApiQuery(q): ApiQuery<UserSearch>) -> ApiResult<Json<Items<UserProfile>>> {
+async fn find_users(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<UserSearch>,
+) -> ApiResult<Json<Items<UserProfile>>> {
     let items = state.chat.find_users(&caller, &q.prefix).await?;
     Ok(Json(Items { items, next_cursor: None }))
 }
 
 #[utoipa::path(get, path = "/api/v1/chat/conversations", security(("bearer" = [])),
     responses((status = 200, body = Items<ConversationSummary>), (status = 401, body = ErrorBody)))]
-async fn list_conversations(State(state): State<AppState>, Authed(caller): Authed) -> ApiResult<Json<Items<ConversationSummary>>> {
+async fn list_conversations(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+) -> ApiResult<Json<Items<ConversationSummary>>> {
     let items = state.chat.list_conversations(&caller).await?;
     Ok(Json(Items { items, next_cursor: None }))
 }
 
 #[utoipa::path(get, path = "/api/v1/chat/conversations/{id}", security(("bearer" = [])),
     responses((status = 200, body = ConversationSummary), (status = 404, body = ErrorBody)))]
-async fn get_conversation(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>) -> ApiResult<Json<ConversationSummary>> {
+async fn get_conversation(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ConversationSummary>> {
     Ok(Json(state.chat.summary(&caller, &conversation_id(&id)?).await?))
 }
 
@@ -149,7 +160,11 @@ pub struct Paging {
 
 #[utoipa::path(get, path = "/api/v1/chat/channels", params(Paging), security(("bearer" = [])),
     responses((status = 200, body = Items<PublicChannel>), (status = 401, body = ErrorBody)))]
-async fn browse_channels(State(state): State<AppState>, Authed(caller): Authed, ApiQuery(q): ApiQuery<Paging>) -> ApiResult<Json<Items<PublicChannel>>> {
+async fn browse_channels(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<Paging>,
+) -> ApiResult<Json<Items<PublicChannel>>> {
     let (items, next_cursor) = state.chat.browse_channels(&caller, q.cursor.as_deref(), q.limit).await?;
     Ok(Json(Items { items, next_cursor }))
 }
@@ -165,7 +180,11 @@ pub struct CreateChannel {
 
 #[utoipa::path(post, path = "/api/v1/chat/channels", request_body = CreateChannel, security(("bearer" = [])),
     responses((status = 201, body = ConversationSummary), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn create_channel(State(state): State<AppState>, Authed(caller): Authed, ApiJson(body): ApiJson<CreateChannel>) -> ApiResult<(StatusCode, Json<ConversationSummary>)> {
+async fn create_channel(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(body): ApiJson<CreateChannel>,
+) -> ApiResult<(StatusCode, Json<ConversationSummary>)> {
     let name = ChannelName::parse(&body.name)?;
     let topic = body.topic.as_deref().map(Topic::parse).transpose()?;
     let created = state.chat.create_channel(&caller, name, body.visibility, topic).await?;
@@ -174,13 +193,21 @@ async fn create_channel(State(state): State<AppState>, Authed(caller): Authed, A
 
 #[utoipa::path(post, path = "/api/v1/chat/channels/{id}/join", security(("bearer" = [])),
     responses((status = 200, body = ConversationSummary), (status = 404, body = ErrorBody)))]
-async fn join_channel(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>) -> ApiResult<Json<ConversationSummary>> {
+async fn join_channel(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ConversationSummary>> {
     Ok(Json(state.chat.join(&caller, &conversation_id(&id)?).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/chat/channels/{id}/leave", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn leave_channel(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
+async fn leave_channel(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
     state.chat.leave(&caller, &conversation_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -193,7 +220,12 @@ pub struct UserRef {
 
 #[utoipa::path(post, path = "/api/v1/chat/channels/{id}/members", request_body = UserRef, security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn invite_member(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>, ApiJson(body): ApiJson<UserRef>) -> ApiResult<StatusCode> {
+async fn invite_member(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<UserRef>,
+) -> ApiResult<StatusCode> {
     let target = UserId::parse(&body.user_id)?;
     state.chat.invite(&caller, &conversation_id(&id)?, &target).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -201,7 +233,11 @@ async fn invite_member(State(state): State<AppState>, Authed(caller): Authed, Ap
 
 #[utoipa::path(delete, path = "/api/v1/chat/channels/{id}/members/{user_id}", security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn remove_member(State(state): State<AppState>, Authed(caller): Authed, ApiPath((id, user_id)): ApiPath<(String, String)>) -> ApiResult<StatusCode> {
+async fn remove_member(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, user_id)): ApiPath<(String, String)>,
+) -> ApiResult<StatusCode> {
     let target = UserId::parse(&user_id)?;
     state.chat.remove(&caller, &conversation_id(&id)?, &target).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -209,7 +245,11 @@ async fn remove_member(State(state): State<AppState>, Authed(caller): Authed, Ap
 
 #[utoipa::path(post, path = "/api/v1/chat/dms", request_body = UserRef, security(("bearer" = [])),
     responses((status = 200, body = ConversationSummary), (status = 404, body = ErrorBody)))]
-async fn open_dm(State(state): State<AppState>, Authed(caller): Authed, ApiJson(body): ApiJson<UserRef>) -> ApiResult<Json<ConversationSummary>> {
+async fn open_dm(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(body): ApiJson<UserRef>,
+) -> ApiResult<Json<ConversationSummary>> {
     let other = UserId::parse(&body.user_id)?;
     Ok(Json(state.chat.open_dm(&caller, &other).await?))
 }
@@ -226,7 +266,12 @@ pub struct HistoryParams {
 
 #[utoipa::path(get, path = "/api/v1/chat/conversations/{id}/messages", params(HistoryParams), security(("bearer" = [])),
     responses((status = 200, body = MessagePage), (status = 404, body = ErrorBody)))]
-async fn history(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>, ApiQuery(q): ApiQuery<HistoryParams>) -> ApiResult<Json<MessagePage>> {
+async fn history(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<HistoryParams>,
+) -> ApiResult<Json<MessagePage>> {
     let query = HistoryQuery {
         before: q.before.as_deref().map(MessageId::parse).transpose()?,
         after: q.after.as_deref().map(MessageId::parse).transpose()?,
@@ -246,9 +291,17 @@ pub struct SendMessage {
 #[utoipa::path(post, path = "/api/v1/chat/conversations/{id}/messages", request_body = SendMessage, security(("bearer" = [])),
     responses((status = 201, body = Message, description = "created"), (status = 200, body = Message, description = "a duplicate of an earlier send: the first message"),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn send_message(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>, ApiJson(body): ApiJson<SendMessage>) -> ApiResult<(StatusCode, Json<Message>)> {
+async fn send_message(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<SendMessage>,
+) -> ApiResult<(StatusCode, Json<Message>)> {
     let conversation = conversation_id(&id)?;
-    let new = NewMessage { client_message_id: ClientMessageId::parse(&body.client_message_id)?, body: MessageBody::parse(&body.body)? };
+    let new = NewMessage {
+        client_message_id: ClientMessageId::parse(&body.client_message_id)?,
+        body: MessageBody::parse(&body.body)?,
+    };
     let sent = state.chat.send(&caller, &conversation, new).await?;
     let status = if sent.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(sent.message)))
@@ -261,7 +314,12 @@ pub struct EditMessage {
 
 #[utoipa::path(patch, path = "/api/v1/chat/conversations/{id}/messages/{message_id}", request_body = EditMessage, security(("bearer" = [])),
     responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn edit_message(State(state): State<AppState>, Authed(caller): Authed, ApiPath((id, message_id)): ApiPath<(String, String)>, ApiJson(body): ApiJson<EditMessage>) -> ApiResult<Json<Message>> {
+async fn edit_message(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, message_id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<EditMessage>,
+) -> ApiResult<Json<Message>> {
     let conversation = conversation_id(&id)?;
     let message = MessageId::parse(&message_id)?;
     Ok(Json(state.chat.edit(&caller, &conversation, &message, MessageBody::parse(&body.body)?).await?))
@@ -269,7 +327,11 @@ async fn edit_message(State(state): State<AppState>, Authed(caller): Authed, Api
 
 #[utoipa::path(delete, path = "/api/v1/chat/conversations/{id}/messages/{message_id}", security(("bearer" = [])),
     responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn delete_message(State(state): State<AppState>, Authed(caller): Authed, ApiPath((id, message_id)): ApiPath<(String, String)>) -> ApiResult<Json<Message>> {
+async fn delete_message(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((id, message_id)): ApiPath<(String, String)>,
+) -> ApiResult<Json<Message>> {
     let conversation = conversation_id(&id)?;
     let message = MessageId::parse(&message_id)?;
     Ok(Json(state.chat.delete(&caller, &conversation, &message).await?))
@@ -287,7 +349,12 @@ pub struct ChangesParams {
 
 #[utoipa::path(get, path = "/api/v1/chat/conversations/{id}/changes", params(ChangesParams), security(("bearer" = [])),
     responses((status = 200, body = Changes), (status = 404, body = ErrorBody)))]
-async fn changes(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>, ApiQuery(q): ApiQuery<ChangesParams>) -> ApiResult<Json<Changes>> {
+async fn changes(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ChangesParams>,
+) -> ApiResult<Json<Changes>> {
     Ok(Json(state.chat.changes(&caller, &conversation_id(&id)?, q.after_seq, q.limit).await?))
 }
 
@@ -299,7 +366,12 @@ pub struct MarkRead {
 
 #[utoipa::path(post, path = "/api/v1/chat/conversations/{id}/read", request_body = MarkRead, security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn mark_read(State(state): State<AppState>, Authed(caller): Authed, ApiPath(id): ApiPath<String>, ApiJson(body): ApiJson<MarkRead>) -> ApiResult<StatusCode> {
+async fn mark_read(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<MarkRead>,
+) -> ApiResult<StatusCode> {
     let message = MessageId::parse(&body.message_id)?;
     state.chat.mark_read(&caller, &conversation_id(&id)?, &message).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -36,7 +36,14 @@ pub fn routes(state: LocalState) -> Router {
         .with_state(state)
 }
 
-fn event(route: &str, kind: &str, connection: &ConnectionId, source: &SocketAddr, query: Option<&HashMap<String, String>>, body: Option<(String, bool)>) -> Value {
+fn event(
+    route: &str,
+    kind: &str,
+    connection: &ConnectionId,
+    source: &SocketAddr,
+    query: Option<&HashMap<String, String>>,
+    body: Option<(String, bool)>,
+) -> Value {
     let now = shared::ports::clock::Clock::now_ms(&shared::ports::clock::SystemClock);
     let (body, base64) = match body {
         Some((b, is_b64)) => (Value::String(b), is_b64),

@@ -101,16 +101,25 @@ impl Stack {
         }
         let api = AppState { chat: chat.clone(), auth: auth.clone(), limits: opts.limits.clone() };
         let ws_app = Arc::new(ws::WsApp { realtime, auth: auth.clone(), limits: opts.limits.clone() });
-        let state = LocalState { api: api.clone(), ws: ws_app, registry: registry.clone(), clock, idle_timeout: opts.idle_timeout };
+        let state = LocalState {
+            api: api.clone(),
+            ws: ws_app,
+            registry: registry.clone(),
+            clock,
+            idle_timeout: opts.idle_timeout,
+        };
 
         let mut app = http_api::router(api.clone())
             .merge(Router::new().route("/api/v1/dev/token", post(dev_token)).with_state(api))
             .merge(emulator::routes(state));
         if let Some(dir) = &opts.static_dir {
             let index = dir.join("index.html");
-            app = app.fallback_service(tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(index)));
+            app = app.fallback_service(
+                tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(index)),
+            );
         }
-        let listener = tokio::net::TcpListener::bind(opts.addr).await.with_context(|| format!("binding {}", opts.addr))?;
+        let listener =
+            tokio::net::TcpListener::bind(opts.addr).await.with_context(|| format!("binding {}", opts.addr))?;
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -132,7 +141,12 @@ impl Stack {
 
     /// Issues a development token, as `POST /api/v1/dev/token` does.
     pub fn token(&self, tenant: &str, user: &str, display_name: &str, roles: &[&str]) -> anyhow::Result<String> {
-        Ok(self.auth.issue_dev_token(&dev_claims(tenant, user, display_name, roles.iter().map(|r| r.to_string()).collect())?)?)
+        Ok(self.auth.issue_dev_token(&dev_claims(
+            tenant,
+            user,
+            display_name,
+            roles.iter().map(|r| r.to_string()).collect(),
+        )?)?)
     }
 
     pub async fn stop(mut self) {
@@ -178,7 +192,10 @@ struct DevTokenRequest {
 
 /// Local only: signs people and tests in without an identity provider. Never compiled into a
 /// Lambda (this crate is not deployed).
-async fn dev_token(State(state): State<AppState>, ApiJson(body): ApiJson<DevTokenRequest>) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+async fn dev_token(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<DevTokenRequest>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let display = body.display_name.clone().unwrap_or_else(|| body.user_id.clone());
     let claims = dev_claims(&body.tenant_id, &body.user_id, &display, body.roles)?;
     let token = state.auth.issue_dev_token(&claims)?;

@@ -30,7 +30,8 @@ fn rand_byte() -> u8 {
 async fn main() -> anyhow::Result<()> {
     init_tracing(std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json"));
     let config = Config::from_env()?;
-    let addr: SocketAddr = std::env::var("LOCAL_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into()).parse().context("LOCAL_ADDR")?;
+    let addr: SocketAddr =
+        std::env::var("LOCAL_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into()).parse().context("LOCAL_ADDR")?;
     let data_dir = PathBuf::from(std::env::var("DATA_DIR").unwrap_or_else(|_| ".data".into()));
     let idle = std::env::var("LOCAL_WS_IDLE_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(600);
     let static_dir = PathBuf::from(std::env::var("CLIENT_DIST").unwrap_or_else(|_| "client/dist".into()));

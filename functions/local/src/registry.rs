@@ -52,7 +52,13 @@ impl Drop for Registration {
 }
 
 impl Registry {
-    pub fn register(&self, id: ConnectionId, tx: mpsc::Sender<Outbound>, source_ip: String, now_ms: i64) -> Registration {
+    pub fn register(
+        &self,
+        id: ConnectionId,
+        tx: mpsc::Sender<Outbound>,
+        source_ip: String,
+        now_ms: i64,
+    ) -> Registration {
         let now = format_time(now_ms);
         let info = ConnectionInfo { connected_at: now.clone(), last_active_at: now, source_ip };
         if let Ok(mut map) = self.inner.lock() {
@@ -94,7 +100,9 @@ impl Push for Registry {
         match tx.try_send(Outbound::Text(text)) {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Closed(_)) => Err(PushError::Gone),
-            Err(mpsc::error::TrySendError::Full(_)) => Err(PushError::Failed("connection too slow: outbound queue full".into())),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                Err(PushError::Failed("connection too slow: outbound queue full".into()))
+            }
         }
     }
 

@@ -24,7 +24,14 @@ fn caller(tenant: &str, user: &str, name: &str) -> ChatResult<Caller> {
     })
 }
 
-async fn channel(chat: &Chat, owner: &Caller, name: &str, visibility: Visibility, topic: &str, members: &[&str]) -> ChatResult<()> {
+async fn channel(
+    chat: &Chat,
+    owner: &Caller,
+    name: &str,
+    visibility: Visibility,
+    topic: &str,
+    members: &[&str],
+) -> ChatResult<()> {
     match chat.create_channel(owner, ChannelName::parse(name)?, visibility, Some(Topic::parse(topic)?)).await {
         Ok(created) => {
             for member in members {
@@ -39,11 +46,13 @@ async fn channel(chat: &Chat, owner: &Caller, name: &str, visibility: Visibility
 
 pub async fn demo(chat: &Chat) -> ChatResult<()> {
     for (tenant, user, name) in DEMO_USERS {
-        let profile = UserProfile { id: UserId::parse(user)?, handle: user.to_string(), display_name: name.to_string() };
+        let profile =
+            UserProfile { id: UserId::parse(user)?, handle: user.to_string(), display_name: name.to_string() };
         chat.upsert_profile(&TenantId::parse(tenant)?, &profile).await?;
     }
     let alice = caller("acme", "alice", "Alice Anderson")?;
-    channel(chat, &alice, "general", Visibility::Public, "Company-wide announcements and chat", &["bob", "carol"]).await?;
+    channel(chat, &alice, "general", Visibility::Public, "Company-wide announcements and chat", &["bob", "carol"])
+        .await?;
     channel(chat, &alice, "random", Visibility::Public, "Anything goes", &["bob"]).await?;
     channel(chat, &alice, "leadership", Visibility::Private, "Private: alice and bob", &["bob"]).await?;
     let dave = caller("globex", "dave", "Dave Davis")?;

@@ -102,7 +102,10 @@ impl WsApp {
     /// One client frame → the reply frame. Never fails: bad input becomes an error frame.
     pub async fn frame(&self, connection: &ConnectionId, body: &str) -> Value {
         if body.len() > self.limits.max_frame_bytes {
-            return error_frame("frame_too_large", &format!("frames are limited to {} bytes", self.limits.max_frame_bytes));
+            return error_frame(
+                "frame_too_large",
+                &format!("frames are limited to {} bytes", self.limits.max_frame_bytes),
+            );
         }
         let value: Value = match serde_json::from_str(body) {
             Ok(v) => v,
@@ -111,7 +114,9 @@ impl WsApp {
         let action = value.get("action").and_then(Value::as_str).unwrap_or_default().to_owned();
         let frame: ClientFrame = match serde_json::from_value(value) {
             Ok(f) => f,
-            Err(e) if matches!(action.as_str(), "subscribe" | "ping") => return error_frame("invalid_frame", &e.to_string()),
+            Err(e) if matches!(action.as_str(), "subscribe" | "ping") => {
+                return error_frame("invalid_frame", &e.to_string())
+            }
             Err(_) => return error_frame("unknown_action", &format!("unknown action {action:?}")),
         };
         if let Err(e) = self.realtime.touch(connection).await {

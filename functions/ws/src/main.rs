@@ -19,7 +19,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let auth = config.auth.as_ref().ok_or_else(|| anyhow::anyhow!("JWT_ISSUER and JWT_AUDIENCE are required"))?;
     let sdk = sdk_config(None).await;
     let store = Arc::new(DynamoStore::from_config(&sdk, &config.table_name));
-    let endpoint = std::env::var("WS_MANAGEMENT_ENDPOINT").map_err(|_| anyhow::anyhow!("WS_MANAGEMENT_ENDPOINT is required"))?;
+    let endpoint =
+        std::env::var("WS_MANAGEMENT_ENDPOINT").map_err(|_| anyhow::anyhow!("WS_MANAGEMENT_ENDPOINT is required"))?;
     let push = Arc::new(ApiGatewayPush::new(&sdk, &endpoint));
     let app = WsApp {
         realtime: Arc::new(Realtime::new(store, push, Arc::new(SystemClock))),

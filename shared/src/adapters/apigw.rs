@@ -31,7 +31,13 @@ fn classify<E: ProvideErrorMetadata>(err: &aws_sdk_apigatewaymanagement::error::
     let status = err.raw_response().map(|r| r.status().as_u16());
     let code = err.as_service_error().and_then(|e| e.code()).unwrap_or_default();
     let gone = status == Some(410) || code == "GoneException";
-    let retryable = matches!(status, Some(429) | Some(500..=599)) || code == "LimitExceededException" || matches!(err, aws_sdk_apigatewaymanagement::error::SdkError::TimeoutError(_) | aws_sdk_apigatewaymanagement::error::SdkError::DispatchFailure(_));
+    let retryable = matches!(status, Some(429) | Some(500..=599))
+        || code == "LimitExceededException"
+        || matches!(
+            err,
+            aws_sdk_apigatewaymanagement::error::SdkError::TimeoutError(_)
+                | aws_sdk_apigatewaymanagement::error::SdkError::DispatchFailure(_)
+        );
     (gone, retryable)
 }
 
@@ -40,7 +46,14 @@ impl Push for ApiGatewayPush {
     async fn post(&self, connection: &ConnectionId, payload: &[u8]) -> Result<(), PushError> {
         let mut attempt = 0;
         loop {
-            match self.client.post_to_connection().connection_id(connection.as_str()).data(Blob::new(payload)).send().await {
+            match self
+                .client
+                .post_to_connection()
+                .connection_id(connection.as_str())
+                .data(Blob::new(payload))
+                .send()
+                .await
+            {
                 Ok(_) => return Ok(()),
                 Err(err) => {
                     let (gone, retryable) = classify(&err);
@@ -49,7 +62,10 @@ impl Push for ApiGatewayPush {
                     }
                     attempt += 1;
                     if !retryable || attempt >= ATTEMPTS {
-                        return Err(PushError::Failed(format!("{}", aws_sdk_apigatewaymanagement::error::DisplayErrorContext(&err))));
+                        return Err(PushError::Failed(format!(
+                            "{}",
+                            aws_sdk_apigatewaymanagement::error::DisplayErrorContext(&err)
+                        )));
                     }
                     let jitter = rand::random::<u64>() % 50;
                     tokio::time::sleep(Duration::from_millis((50 << attempt) + jitter)).await;
@@ -62,7 +78,9 @@ impl Push for ApiGatewayPush {
         match self.client.delete_connection().connection_id(connection.as_str()).send().await {
             Ok(_) => Ok(()),
             Err(err) if classify(&err).0 => Err(PushError::Gone),
-            Err(err) => Err(PushError::Failed(format!("{}", aws_sdk_apigatewaymanagement::error::DisplayErrorContext(&err)))),
+            Err(err) => {
+                Err(PushError::Failed(format!("{}", aws_sdk_apigatewaymanagement::error::DisplayErrorContext(&err))))
+            }
         }
     }
 }

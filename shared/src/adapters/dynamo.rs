@@ -9,16 +9,19 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, ConditionCheck, Delete, DeleteRequest, KeySchemaElement, KeyType, KeysAndAttributes, Put, PutRequest,
-    ReturnValue, ScalarAttributeType, StreamSpecification, StreamViewType, TransactWriteItem, Update as DynUpdate, WriteRequest,
-};
 use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, ConditionCheck, Delete, DeleteRequest, KeySchemaElement, KeyType,
+    KeysAndAttributes, Put, PutRequest, ReturnValue, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TransactWriteItem, Update as DynUpdate, WriteRequest,
+};
 use aws_sdk_dynamodb::Client;
 use serde_json::Value;
 
 use crate::ports::clock::{Clock, SystemClock};
-use crate::ports::store::{Attrs, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp, MAX_TRANSACTION_OPS, TTL_ATTR};
+use crate::ports::store::{
+    Attrs, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp, MAX_TRANSACTION_OPS, TTL_ATTR,
+};
 
 const PK: &str = "PK";
 const SK: &str = "SK";
@@ -35,23 +38,32 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 }
 
 /// Maps an SDK error to the store's: throttling and server faults are retryable.
-fn classify<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(err: aws_sdk_dynamodb::error::SdkError<E>) -> StoreError {
+fn classify<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
+    err: aws_sdk_dynamodb::error::SdkError<E>,
+) -> StoreError {
     let code = err.as_service_error().and_then(|e| e.code()).unwrap_or_default().to_owned();
     match code.as_str() {
         "ConditionalCheckFailedException" => StoreError::ConditionFailed,
-        "ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded" | "InternalServerError"
-        | "ServiceUnavailable" | "TransactionConflictException" | "TransactionInProgressException" => StoreError::Transient(code),
+        "ProvisionedThroughputExceededException"
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "InternalServerError"
+        | "ServiceUnavailable"
+        | "TransactionConflictException"
+        | "TransactionInProgressException" => StoreError::Transient(code),
         _ => match &err {
-            aws_sdk_dynamodb::error::SdkError::TimeoutError(_) | aws_sdk_dynamodb::error::SdkError::DispatchFailure(_) => {
-                StoreError::Transient(format!("{err:?}"))
-            }
+            aws_sdk_dynamodb::error::SdkError::TimeoutError(_)
+            | aws_sdk_dynamodb::error::SdkError::DispatchFailure(_) => StoreError::Transient(format!("{err:?}")),
             _ => StoreError::Backend(format!("{code}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&err))),
         },
     }
 }
 
 fn key_map(key: &Key) -> AttrMap {
-    HashMap::from([(PK.to_owned(), AttributeValue::S(key.pk.clone())), (SK.to_owned(), AttributeValue::S(key.sk.clone()))])
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(key.pk.clone())),
+        (SK.to_owned(), AttributeValue::S(key.sk.clone())),
+    ])
 }
 
 fn to_dynamo(item: &Item) -> Result<AttrMap, StoreError> {
@@ -186,8 +198,15 @@ impl DynamoStore {
     /// Creates the table as `template.yaml` declares it (keys, on-demand billing, stream with
     /// both images). For tests and first-time local setups against an emulator.
     pub async fn create_table(&self) -> Result<(), StoreError> {
-        let attr = |name: &str| AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build().map_err(backend);
-        let key = |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(backend);
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(backend)
+        };
+        let key =
+            |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(backend);
         self.client
             .create_table()
             .table_name(&self.table)
@@ -196,7 +215,13 @@ impl DynamoStore {
             .key_schema(key(PK, KeyType::Hash)?)
             .key_schema(key(SK, KeyType::Range)?)
             .billing_mode(BillingMode::PayPerRequest)
-            .stream_specification(StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::NewAndOldImages).build().map_err(backend)?)
+            .stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::NewAndOldImages)
+                    .build()
+                    .map_err(backend)?,
+            )
             .send()
             .await
             .map_err(classify)?;
@@ -399,7 +424,10 @@ impl Store for DynamoStore {
 
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         if ops.len() > MAX_TRANSACTION_OPS {
-            return Err(StoreError::Backend(format!("transaction of {} operations exceeds {MAX_TRANSACTION_OPS}", ops.len())));
+            return Err(StoreError::Backend(format!(
+                "transaction of {} operations exceeds {MAX_TRANSACTION_OPS}",
+                ops.len()
+            )));
         }
         let items = ops.iter().map(|op| self.transact_item(op)).collect::<Result<Vec<_>, _>>()?;
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
@@ -429,10 +457,22 @@ impl Store for DynamoStore {
         for op in ops {
             match op {
                 WriteOp::Put { item, cond: Cond::Always } => {
-                    requests.push(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(to_dynamo(&item)?)).build().map_err(backend)?).build());
+                    requests.push(
+                        WriteRequest::builder()
+                            .put_request(
+                                PutRequest::builder().set_item(Some(to_dynamo(&item)?)).build().map_err(backend)?,
+                            )
+                            .build(),
+                    );
                 }
                 WriteOp::Delete { key, cond: Cond::Always } => {
-                    requests.push(WriteRequest::builder().delete_request(DeleteRequest::builder().set_key(Some(key_map(&key))).build().map_err(backend)?).build());
+                    requests.push(
+                        WriteRequest::builder()
+                            .delete_request(
+                                DeleteRequest::builder().set_key(Some(key_map(&key))).build().map_err(backend)?,
+                            )
+                            .build(),
+                    );
                 }
                 // BatchWriteItem has no conditions or updates: those go one by one.
                 WriteOp::Put { item, cond } => self.put(item, cond).await?,

@@ -12,7 +12,10 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 use crate::ports::clock::Clock;
-use crate::ports::store::{Attrs, ChangeRecord, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp, MAX_TRANSACTION_OPS, TTL_ATTR};
+use crate::ports::store::{
+    Attrs, ChangeRecord, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp, MAX_TRANSACTION_OPS,
+    TTL_ATTR,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS items (
@@ -162,17 +165,30 @@ impl SqliteStore {
     pub async fn read_feed(&self, after: u64, limit: usize) -> Result<Vec<ChangeRecord>, StoreError> {
         self.with_conn(move |conn, _| {
             let mut stmt = conn
-                .prepare_cached("SELECT position, pk, sk, old, new FROM feed WHERE position > ?1 ORDER BY position LIMIT ?2")
+                .prepare_cached(
+                    "SELECT position, pk, sk, old, new FROM feed WHERE position > ?1 ORDER BY position LIMIT ?2",
+                )
                 .map_err(backend)?;
             let rows = stmt
                 .query_map(params![after as i64, limit as i64], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, Option<String>>(4)?))
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                    ))
                 })
                 .map_err(backend)?;
             let mut out = Vec::new();
             for row in rows {
                 let (position, pk, sk, old, new) = row.map_err(backend)?;
-                out.push(ChangeRecord { position: position as u64, key: Key { pk, sk }, old: parse_attrs(old)?, new: parse_attrs(new)? });
+                out.push(ChangeRecord {
+                    position: position as u64,
+                    key: Key { pk, sk },
+                    old: parse_attrs(old)?,
+                    new: parse_attrs(new)?,
+                });
             }
             Ok(out)
         })
@@ -206,7 +222,10 @@ fn parse_attrs(raw: Option<String>) -> Result<Option<Attrs>, StoreError> {
 
 fn op_cond(op: &WriteOp) -> &Cond {
     match op {
-        WriteOp::Put { cond, .. } | WriteOp::Update { cond, .. } | WriteOp::Delete { cond, .. } | WriteOp::Check { cond, .. } => cond,
+        WriteOp::Put { cond, .. }
+        | WriteOp::Update { cond, .. }
+        | WriteOp::Delete { cond, .. }
+        | WriteOp::Check { cond, .. } => cond,
     }
 }
 
@@ -287,7 +306,10 @@ impl Store for SqliteStore {
 
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         if ops.len() > MAX_TRANSACTION_OPS {
-            return Err(StoreError::Backend(format!("transaction of {} operations exceeds {MAX_TRANSACTION_OPS}", ops.len())));
+            return Err(StoreError::Backend(format!(
+                "transaction of {} operations exceeds {MAX_TRANSACTION_OPS}",
+                ops.len()
+            )));
         }
         let mut seen = std::collections::HashSet::new();
         if !ops.iter().all(|op| seen.insert(op.key().clone())) {
@@ -306,7 +328,8 @@ impl Store for SqliteStore {
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
         let query = query.clone();
         self.with_conn(move |conn, now_s| {
-            let mut sql = String::from("SELECT sk, attrs FROM items WHERE pk = ?1 AND (expires_at IS NULL OR expires_at > ?2)");
+            let mut sql =
+                String::from("SELECT sk, attrs FROM items WHERE pk = ?1 AND (expires_at IS NULL OR expires_at > ?2)");
             let mut args: Vec<rusqlite::types::Value> = vec![query.pk.clone().into(), now_s.into()];
             for (bound, inclusive_op, exclusive_op) in [(&query.lower, ">=", ">"), (&query.upper, "<=", "<")] {
                 match bound {

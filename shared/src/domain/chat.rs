@@ -212,14 +212,24 @@ impl Chat {
 
     // ----- conversations ----------------------------------------------------------------
 
-    async fn meta(&self, tenant: &TenantId, conversation: &ConversationId, consistent: bool) -> ChatResult<Option<ConversationMeta>> {
+    async fn meta(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        consistent: bool,
+    ) -> ChatResult<Option<ConversationMeta>> {
         match self.store.get(&keys::conversation_meta(tenant, conversation), consistent).await? {
             Some(item) => Ok(Some(from_attrs(&item.attrs)?)),
             None => Ok(None),
         }
     }
 
-    async fn member(&self, tenant: &TenantId, conversation: &ConversationId, user: &UserId) -> ChatResult<Option<Member>> {
+    async fn member(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        user: &UserId,
+    ) -> ChatResult<Option<Member>> {
         match self.store.get(&keys::member(tenant, conversation, user), true).await? {
             Some(item) => Ok(Some(from_attrs(&item.attrs)?)),
             None => Ok(None),
@@ -288,12 +298,15 @@ impl Chat {
             }
             Err(e) => return Err(e.into()),
         }
-        self.publish(t, Event {
-            kind: EventType::MemberAdded,
-            conversation_id: id.clone(),
-            seq: 1,
-            data: json!({ "userId": caller.user }),
-        })
+        self.publish(
+            t,
+            Event {
+                kind: EventType::MemberAdded,
+                conversation_id: id.clone(),
+                seq: 1,
+                data: json!({ "userId": caller.user }),
+            },
+        )
         .await;
         Ok(ConversationSummary {
             id,
@@ -335,7 +348,12 @@ impl Chat {
     }
 
     /// Public channels of the caller's tenant, by name; `after` is the last name of the previous page.
-    pub async fn browse_channels(&self, caller: &Caller, after: Option<&str>, limit: Option<usize>) -> ChatResult<(Vec<PublicChannel>, Option<String>)> {
+    pub async fn browse_channels(
+        &self,
+        caller: &Caller,
+        after: Option<&str>,
+        limit: Option<usize>,
+    ) -> ChatResult<(Vec<PublicChannel>, Option<String>)> {
         let limit = page_limit(limit, MAX_PAGE)?;
         let mut query = Query::prefix(keys::tenant_pk(&caller.tenant), keys::PUBLIC_CHANNEL_PREFIX).limit(limit);
         if let Some(after) = after {
@@ -357,14 +375,10 @@ impl Chat {
                 joined: false,
             });
         }
-        let membership_keys: Vec<Key> = channels.iter().map(|c| keys::membership(&caller.tenant, &caller.user, &c.id)).collect();
-        let joined: HashSet<String> = self
-            .store
-            .batch_get(&membership_keys, false)
-            .await?
-            .into_iter()
-            .map(|item| item.key.sk)
-            .collect();
+        let membership_keys: Vec<Key> =
+            channels.iter().map(|c| keys::membership(&caller.tenant, &caller.user, &c.id)).collect();
+        let joined: HashSet<String> =
+            self.store.batch_get(&membership_keys, false).await?.into_iter().map(|item| item.key.sk).collect();
         for channel in &mut channels {
             channel.joined = joined.contains(&keys::membership(&caller.tenant, &caller.user, &channel.id).sk);
         }
@@ -416,9 +430,14 @@ impl Chat {
         let member = self.require_member(caller, conversation).await?;
         let meta = self.meta(t, conversation, false).await?.ok_or(ChatError::NotFound("conversation"))?;
         match meta.kind {
-            ConversationKind::Dm => return Err(ChatError::forbidden("dm_membership", "a direct message always has the same two people")),
+            ConversationKind::Dm => {
+                return Err(ChatError::forbidden("dm_membership", "a direct message always has the same two people"))
+            }
             ConversationKind::Private if !Self::can_manage_members(caller, &member) => {
-                return Err(ChatError::forbidden("not_channel_admin", "only channel admins can invite to a private channel"))
+                return Err(ChatError::forbidden(
+                    "not_channel_admin",
+                    "only channel admins can invite to a private channel",
+                ))
             }
             _ => {}
         }
@@ -554,7 +573,9 @@ impl Chat {
                 memberships.push(from_attrs(&item.attrs)?);
             }
             match page.items.last() {
-                Some(last) if page.more && memberships.len() < MAX_MEMBERSHIPS => query = query.after(last.key.sk.clone()),
+                Some(last) if page.more && memberships.len() < MAX_MEMBERSHIPS => {
+                    query = query.after(last.key.sk.clone())
+                }
                 _ => break,
             }
         }
@@ -590,7 +611,12 @@ impl Chat {
         }
     }
 
-    async fn message_by_client_id(&self, caller: &Caller, c: &ConversationId, cmid: &ClientMessageId) -> ChatResult<Option<Message>> {
+    async fn message_by_client_id(
+        &self,
+        caller: &Caller,
+        c: &ConversationId,
+        cmid: &ClientMessageId,
+    ) -> ChatResult<Option<Message>> {
         let t = &caller.tenant;
         let Some(guard) = self.store.get(&keys::client_message(t, c, &caller.user, cmid), true).await? else {
             return Ok(None);
@@ -619,7 +645,8 @@ impl Chat {
                 // The id (time-ordered) is taken after the sequence was read, on every attempt,
                 // so history order (by id) follows commit order (by seq) but for sends within
                 // the same millisecond on different instances; clients order by seq.
-                let id = MessageId::from_ulid(ulid::Ulid::from_parts(self.clock.now_ms().max(0) as u64, rand::random()));
+                let id =
+                    MessageId::from_ulid(ulid::Ulid::from_parts(self.clock.now_ms().max(0) as u64, rand::random()));
                 let now = self.now();
                 let ordinal = meta.message_count + 1;
                 let message = Message {
@@ -641,7 +668,10 @@ impl Chat {
                 sent = Some(message);
                 Ok(ChangePlan {
                     ops: vec![
-                        put_new(keys::client_message(t, conversation, &caller.user, &new.client_message_id), to_attrs(&json!({ "messageId": id }))?),
+                        put_new(
+                            keys::client_message(t, conversation, &caller.user, &new.client_message_id),
+                            to_attrs(&json!({ "messageId": id }))?,
+                        ),
                         put_new(keys::message(t, conversation, &id), attrs),
                         // Sending advances the sender's own read position; the condition also
                         // proves they are still a member when the message commits.
@@ -676,10 +706,20 @@ impl Chat {
     }
 
     /// Edits the caller's own message.
-    pub async fn edit(&self, caller: &Caller, conversation: &ConversationId, id: &MessageId, body: MessageBody) -> ChatResult<Message> {
+    pub async fn edit(
+        &self,
+        caller: &Caller,
+        conversation: &ConversationId,
+        id: &MessageId,
+        body: MessageBody,
+    ) -> ChatResult<Message> {
         let t = &caller.tenant;
         self.require_member(caller, conversation).await?;
-        let current = self.message(t, conversation, id).await?.filter(|m| m.deleted_at.is_none()).ok_or(ChatError::NotFound("message"))?;
+        let current = self
+            .message(t, conversation, id)
+            .await?
+            .filter(|m| m.deleted_at.is_none())
+            .ok_or(ChatError::NotFound("message"))?;
         if current.author_id != caller.user {
             return Err(ChatError::forbidden("not_author", "only the author can edit a message"));
         }
@@ -693,7 +733,10 @@ impl Chat {
                 Ok(ChangePlan {
                     ops: vec![WriteOp::Update {
                         key: keys::message(t, conversation, id),
-                        update: Update::default().set("body", body.clone()).set("editedAt", now.clone()).set("updatedSeq", seq),
+                        update: Update::default()
+                            .set("body", body.clone())
+                            .set("editedAt", now.clone())
+                            .set("updatedSeq", seq),
                         cond: Cond::Exists,
                     }],
                     meta_update: Update::default(),
@@ -758,14 +801,20 @@ impl Chat {
 
     /// A page of history in chronological order. Without cursors: the newest page. `before`
     /// pages back (the next cursor is the oldest id returned); `after` pages forward.
-    pub async fn history(&self, caller: &Caller, conversation: &ConversationId, q: HistoryQuery) -> ChatResult<MessagePage> {
+    pub async fn history(
+        &self,
+        caller: &Caller,
+        conversation: &ConversationId,
+        q: HistoryQuery,
+    ) -> ChatResult<MessagePage> {
         let t = &caller.tenant;
         self.require_member(caller, conversation).await?;
         if q.before.is_some() && q.after.is_some() {
             return Err(InvalidInput::new("before", "cannot be combined with after").into());
         }
         let limit = page_limit(q.limit, MAX_PAGE)?;
-        let mut query = Query::prefix(keys::conversation_pk(t, conversation), keys::MESSAGE_PREFIX).limit(limit).consistent();
+        let mut query =
+            Query::prefix(keys::conversation_pk(t, conversation), keys::MESSAGE_PREFIX).limit(limit).consistent();
         let forward = q.after.is_some();
         if let Some(after) = &q.after {
             query = query.after(keys::message_sk(after));
@@ -792,7 +841,13 @@ impl Chat {
 
     /// Catch-up: every change after `after_seq`, edits, deletes and membership changes included,
     /// in seq order. Message changes carry the message as it is now.
-    pub async fn changes(&self, caller: &Caller, conversation: &ConversationId, after_seq: u64, limit: Option<usize>) -> ChatResult<Changes> {
+    pub async fn changes(
+        &self,
+        caller: &Caller,
+        conversation: &ConversationId,
+        after_seq: u64,
+        limit: Option<usize>,
+    ) -> ChatResult<Changes> {
         let t = &caller.tenant;
         self.require_member(caller, conversation).await?;
         let limit = page_limit(limit, MAX_CHANGES_PAGE)?;
@@ -820,8 +875,13 @@ impl Chat {
         }
         let mut items = Vec::with_capacity(page.items.len());
         for item in &page.items {
-            let seq = item.attrs.get("seq").and_then(Value::as_u64).ok_or_else(|| ChatError::corrupt("change without seq"))?;
-            let kind: EventType = serde_json::from_value(item.attrs.get("type").cloned().unwrap_or(Value::Null)).map_err(ChatError::corrupt)?;
+            let seq = item
+                .attrs
+                .get("seq")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| ChatError::corrupt("change without seq"))?;
+            let kind: EventType = serde_json::from_value(item.attrs.get("type").cloned().unwrap_or(Value::Null))
+                .map_err(ChatError::corrupt)?;
             let data = if let Some(id) = item.attrs.get("messageId").and_then(Value::as_str) {
                 match messages.get(id) {
                     Some(message) => serde_json::to_value(message).map_err(|e| ChatError::Internal(e.to_string()))?,
@@ -843,22 +903,30 @@ impl Chat {
     pub async fn mark_read(&self, caller: &Caller, conversation: &ConversationId, id: &MessageId) -> ChatResult<()> {
         let t = &caller.tenant;
         self.require_member(caller, conversation).await?;
-        let item = self.store.get(&keys::message(t, conversation, id), true).await?.ok_or(ChatError::NotFound("message"))?;
+        let item =
+            self.store.get(&keys::message(t, conversation, id), true).await?.ok_or(ChatError::NotFound("message"))?;
         let message: Message = from_attrs(&item.attrs)?;
         let ordinal = item.attrs.get("ordinal").and_then(Value::as_u64).unwrap_or(0);
         let update = Update::default().set("readSeq", message.seq).set("readCount", ordinal).set("mentionCount", 0);
         match self
             .store
-            .update(&keys::membership(t, &caller.user, conversation), update, Cond::MissingOrBelow("readSeq".into(), message.seq as i64))
+            .update(
+                &keys::membership(t, &caller.user, conversation),
+                update,
+                Cond::MissingOrBelow("readSeq".into(), message.seq as i64),
+            )
             .await
         {
             Ok(_) => {
-                self.publish(t, Event {
-                    kind: EventType::ConversationRead,
-                    conversation_id: conversation.clone(),
-                    seq: message.seq,
-                    data: json!({ "userId": caller.user, "seq": message.seq }),
-                })
+                self.publish(
+                    t,
+                    Event {
+                        kind: EventType::ConversationRead,
+                        conversation_id: conversation.clone(),
+                        seq: message.seq,
+                        data: json!({ "userId": caller.user, "seq": message.seq }),
+                    },
+                )
                 .await;
                 Ok(())
             }
@@ -952,7 +1020,11 @@ fn message_event(kind: EventType, seq: u64, message: &Message) -> Event {
     }
 }
 
-fn summarize(meta: &ConversationMeta, membership: &Membership, profiles: &HashMap<UserId, UserProfile>) -> ConversationSummary {
+fn summarize(
+    meta: &ConversationMeta,
+    membership: &Membership,
+    profiles: &HashMap<UserId, UserProfile>,
+) -> ConversationSummary {
     let members = if meta.kind == ConversationKind::Dm {
         Some(meta.dm_users.iter().filter_map(|u| profiles.get(u).cloned()).collect())
     } else {

@@ -152,9 +152,7 @@ impl MessageId {
         Self(id)
     }
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        ulid::Ulid::from_string(raw)
-            .map(Self)
-            .map_err(|_| InvalidInput::new("messageId", "is not a message id (ULID)"))
+        ulid::Ulid::from_string(raw).map(Self).map_err(|_| InvalidInput::new("messageId", "is not a message id (ULID)"))
     }
     pub fn timestamp_ms(&self) -> u64 {
         self.0.timestamp_ms()

@@ -79,10 +79,16 @@ impl Realtime {
     pub async fn connect(&self, caller: &Caller, id: &ConnectionId) -> ChatResult<()> {
         let existing = self
             .store
-            .query(&Query::prefix(keys::user_pk(&caller.tenant, &caller.user), keys::CONNECTION_PREFIX).limit(MAX_CONNECTIONS_PER_USER))
+            .query(
+                &Query::prefix(keys::user_pk(&caller.tenant, &caller.user), keys::CONNECTION_PREFIX)
+                    .limit(MAX_CONNECTIONS_PER_USER),
+            )
             .await?;
         if existing.more || existing.items.len() >= MAX_CONNECTIONS_PER_USER {
-            return Err(ChatError::forbidden("too_many_connections", format!("at most {MAX_CONNECTIONS_PER_USER} connections per user")));
+            return Err(ChatError::forbidden(
+                "too_many_connections",
+                format!("at most {MAX_CONNECTIONS_PER_USER} connections per user"),
+            ));
         }
         let now = format_time(self.clock.now_ms());
         let connection = Connection {
@@ -99,7 +105,10 @@ impl Realtime {
         self.store
             .transact(vec![
                 WriteOp::Put { item: Item::new(keys::connection(id), attrs), cond: Cond::Always },
-                WriteOp::Put { item: Item::new(keys::user_connection(&caller.tenant, &caller.user, id), index), cond: Cond::Always },
+                WriteOp::Put {
+                    item: Item::new(keys::user_connection(&caller.tenant, &caller.user, id), index),
+                    cond: Cond::Always,
+                },
             ])
             .await?;
         tracing::debug!(connection = %id, tenant = %caller.tenant, "connected");
@@ -121,7 +130,12 @@ impl Realtime {
             WriteOp::Delete { key: keys::connection(id), cond: Cond::Always },
             WriteOp::Delete { key: keys::user_connection(t, &connection.user_id, id), cond: Cond::Always },
         ];
-        ops.extend(connection.subscriptions.iter().map(|c| WriteOp::Delete { key: keys::subscription(t, c, id), cond: Cond::Always }));
+        ops.extend(
+            connection
+                .subscriptions
+                .iter()
+                .map(|c| WriteOp::Delete { key: keys::subscription(t, c, id), cond: Cond::Always }),
+        );
         self.store.batch_write(ops).await?;
         tracing::debug!(connection = %id, "disconnected");
         Ok(())
@@ -129,17 +143,26 @@ impl Realtime {
 
     /// Subscribes a connection to conversations its user may read (all of them when none are
     /// named) and answers with each one's current `lastSeq`, from which the client catches up.
-    pub async fn subscribe(&self, id: &ConnectionId, requested: Option<Vec<ConversationId>>) -> ChatResult<Vec<SubscribedConversation>> {
+    pub async fn subscribe(
+        &self,
+        id: &ConnectionId,
+        requested: Option<Vec<ConversationId>>,
+    ) -> ChatResult<Vec<SubscribedConversation>> {
         let connection = self.connection(id).await?.ok_or(ChatError::Unauthenticated("connection unknown".into()))?;
         let t = &connection.tenant_id;
         let u = &connection.user_id;
         let wanted: Vec<ConversationId> = match requested {
             Some(ids) => {
                 if ids.len() > MAX_SUBSCRIPTIONS {
-                    return Err(super::error::InvalidInput::new("conversationIds", format!("at most {MAX_SUBSCRIPTIONS}")).into());
+                    return Err(super::error::InvalidInput::new(
+                        "conversationIds",
+                        format!("at most {MAX_SUBSCRIPTIONS}"),
+                    )
+                    .into());
                 }
                 let keys: Vec<Key> = ids.iter().map(|c| keys::membership(t, u, c)).collect();
-                let found: HashSet<String> = self.store.batch_get(&keys, true).await?.into_iter().map(|i| i.key.sk).collect();
+                let found: HashSet<String> =
+                    self.store.batch_get(&keys, true).await?.into_iter().map(|i| i.key.sk).collect();
                 if let Some(denied) = ids.iter().find(|c| !found.contains(&keys::membership(t, u, c).sk)) {
                     let _ = denied;
                     return Err(ChatError::NotFound("conversation"));
@@ -147,8 +170,14 @@ impl Realtime {
                 ids
             }
             None => {
-                let page = self.store.query(&Query::prefix(keys::user_pk(t, u), keys::MEMBERSHIP_PREFIX).limit(MAX_SUBSCRIPTIONS)).await?;
-                page.items.iter().map(|i| from_attrs::<Membership>(&i.attrs).map(|m| m.conversation_id)).collect::<ChatResult<_>>()?
+                let page = self
+                    .store
+                    .query(&Query::prefix(keys::user_pk(t, u), keys::MEMBERSHIP_PREFIX).limit(MAX_SUBSCRIPTIONS))
+                    .await?;
+                page.items
+                    .iter()
+                    .map(|i| from_attrs::<Membership>(&i.attrs).map(|m| m.conversation_id))
+                    .collect::<ChatResult<_>>()?
             }
         };
         let expires = self.expiry();
@@ -207,7 +236,10 @@ impl Realtime {
     }
 
     async fn user_connections(&self, t: &TenantId, u: &UserId) -> ChatResult<Vec<ConnectionId>> {
-        let page = self.store.query(&Query::prefix(keys::user_pk(t, u), keys::CONNECTION_PREFIX).limit(MAX_CONNECTIONS_PER_USER)).await?;
+        let page = self
+            .store
+            .query(&Query::prefix(keys::user_pk(t, u), keys::CONNECTION_PREFIX).limit(MAX_CONNECTIONS_PER_USER))
+            .await?;
         Ok(page
             .items
             .iter()
@@ -250,7 +282,9 @@ impl Realtime {
             let page = self.store.query(&query).await?;
             for item in &page.items {
                 let user = item.attrs.get("userId").and_then(Value::as_str).unwrap_or_default();
-                let Some(id) = item.attrs.get("connectionId").and_then(Value::as_str).and_then(|s| ConnectionId::parse(s).ok()) else {
+                let Some(id) =
+                    item.attrs.get("connectionId").and_then(Value::as_str).and_then(|s| ConnectionId::parse(s).ok())
+                else {
                     continue;
                 };
                 if members.contains(user) {
@@ -266,7 +300,10 @@ impl Realtime {
             }
         }
         if !removed_subscriptions.is_empty() {
-            let ops = removed_subscriptions.iter().map(|id| WriteOp::Delete { key: keys::subscription(t, c, id), cond: Cond::Always }).collect();
+            let ops = removed_subscriptions
+                .iter()
+                .map(|id| WriteOp::Delete { key: keys::subscription(t, c, id), cond: Cond::Always })
+                .collect();
             self.store.batch_write(ops).await?;
         }
         // Someone just added is not subscribed yet: reach all their connections so their client

@@ -78,11 +78,24 @@ impl Update {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteOp {
-    Put { item: Item, cond: Cond },
+    Put {
+        item: Item,
+        cond: Cond,
+    },
     /// Creates the item when missing (like DynamoDB's UpdateItem) unless `cond` says otherwise.
-    Update { key: Key, update: Update, cond: Cond },
-    Delete { key: Key, cond: Cond },
-    Check { key: Key, cond: Cond },
+    Update {
+        key: Key,
+        update: Update,
+        cond: Cond,
+    },
+    Delete {
+        key: Key,
+        cond: Cond,
+    },
+    Check {
+        key: Key,
+        cond: Cond,
+    },
 }
 
 impl WriteOp {
@@ -182,7 +195,8 @@ pub enum StoreError {
 impl StoreError {
     /// True for contention and transient faults: the same write may succeed if tried again.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::Transient(_)) || matches!(self, StoreError::TransactionCanceled { failed } if failed.is_empty())
+        matches!(self, StoreError::Transient(_))
+            || matches!(self, StoreError::TransactionCanceled { failed } if failed.is_empty())
     }
 }
 
