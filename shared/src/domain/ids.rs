@@ -14,8 +14,14 @@ fn is_id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
 }
 
+/// API Gateway connection ids are base64 (`L0SM9cOFvHcCIhw=`).
+fn is_connection_id_char(c: char) -> bool {
+    is_id_char(c) || matches!(c, '=' | '+' | '/')
+}
+
 fn parse_external_id(field: &'static str, raw: &str, max_len: usize) -> Result<String, InvalidInput> {
-    if raw.is_empty() || raw.len() > max_len || !raw.chars().all(is_id_char) {
+    let allowed = if field == "connectionId" { is_connection_id_char } else { is_id_char };
+    if raw.is_empty() || raw.len() > max_len || !raw.chars().all(allowed) {
         return Err(InvalidInput::new(
             field,
             format!("must be 1-{max_len} characters of letters, digits, '-', '_' or '.'"),
