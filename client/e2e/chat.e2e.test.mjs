@@ -1,0 +1,129 @@
+// Browser tests in Debian's Chromium: real-time chat between two people, isolation from another
+// tenant, a server restart mid-conversation, and a failed send that is retried.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { bodies, browser, LocalStack, screenshot, signIn, waitForStatus } from "./harness.mjs";
+
+const stack = new LocalStack();
+const contexts = [];
+
+before(async () => {
+  await stack.start();
+});
+
+after(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await stack.stop();
+});
+
+async function person(userId) {
+  const context = await browser(userId);
+  contexts.push(context);
+  return signIn(context, stack, userId);
+}
+
+async function send(page, text) {
+  await page.getByTestId("composer").fill(text);
+  await page.getByTestId("composer").press("Enter");
+}
+
+async function expectOnce(page, text, timeout = 15_000) {
+  await page.getByTestId("message-body").filter({ hasText: text }).first().waitFor({ timeout });
+  const count = (await bodies(page)).filter((b) => b === text).length;
+  assert.equal(count, 1, `"${text}" shown ${count} times`);
+}
+
+test("two people chat in real time and another tenant sees none of it", async () => {
+  const alice = await person("alice");
+  const bob = await person("bob");
+  const dave = await person("dave");
+  for (const page of [alice, bob]) {
+    await page.getByTestId("conv-general").click();
+    assert.equal(await page.getByTestId("conversation-title").innerText(), "#general");
+  }
+  await send(alice, "Hello Bob, this is live");
+  await expectOnce(bob, "Hello Bob, this is live");
+  await expectOnce(alice, "Hello Bob, this is live");
+  await alice.locator('[data-testid="message"][data-state="sent"]').first().waitFor();
+  await send(bob, "Hi Alice!\nTwo lines, Shift+Enter style");
+  await expectOnce(alice, "Hi Alice!\nTwo lines, Shift+Enter style");
+
+  // Edit and delete own messages, seen live by the other person.
+  const mine = alice.locator('[data-testid="message"]').filter({ hasText: "Hello Bob, this is live" });
+  await mine.hover();
+  await mine.getByTestId("edit").click();
+  await alice.getByTestId("edit-input").fill("Hello Bob, edited");
+  await alice.getByTestId("edit-input").press("Enter");
+  await alice.getByRole("button", { name: "Save" }).click().catch(() => {});
+  await expectOnce(bob, "Hello Bob, edited");
+
+  await screenshot(alice, "alice-general");
+  await screenshot(bob, "bob-general");
+
+  // Dave (globex) has his own #general: nothing of acme's reaches him.
+  await dave.getByTestId("conv-general").click();
+  await new Promise((r) => setTimeout(r, 500));
+  const daveText = await dave.locator("body").innerText();
+  assert.ok(!daveText.includes("Hello Bob"), "another tenant must see nothing");
+  assert.ok(!daveText.includes("Hi Alice"), "another tenant must see nothing");
+  assert.ok(!daveText.includes("leadership"), "nor acme's channels");
+  await screenshot(dave, "dave-globex");
+});
+
+test("a server restart: reconnecting, then connected, and messages sent meanwhile appear once", async () => {
+  const alice = contexts[0].pages()[0];
+  const bob = contexts[1].pages()[0];
+  await stack.stop();
+  await waitForStatus(alice, "reconnecting");
+  await waitForStatus(bob, "reconnecting");
+  await screenshot(alice, "alice-reconnecting");
+
+  // A failed send while the server is down: the alert shows, and retry works later.
+  await send(alice, "Sent while the server was down");
+  await alice.getByTestId("failed").waitFor({ timeout: 10_000 });
+  await screenshot(alice, "alice-failed-send");
+
+  await stack.start();
+  // Messages sent by someone else while the clients are still reconnecting.
+  const bobToken = await stack.token("acme", "bob", "Bob Brown");
+  const { body: list } = await stack.api(bobToken, "GET", "/api/v1/chat/conversations");
+  const general = list.items.find((c) => c.name === "general").id;
+  for (let i = 1; i <= 3; i++) {
+    const r = await stack.api(bobToken, "POST", `/api/v1/chat/conversations/${general}/messages`, {
+      clientMessageId: `meanwhile-${i}`,
+      body: `Meanwhile ${i}`,
+    });
+    assert.equal(r.status, 201);
+  }
+  await waitForStatus(alice, "connected", 30_000);
+  await waitForStatus(bob, "connected", 30_000);
+  for (const page of [alice, bob]) {
+    for (let i = 1; i <= 3; i++) await expectOnce(page, `Meanwhile ${i}`);
+  }
+
+  // Retry reuses the client message id: it lands once, for both people.
+  await alice.getByTestId("retry").click();
+  await alice.locator('[data-testid="message"][data-state="sent"]').filter({ hasText: "Sent while the server was down" }).waitFor({ timeout: 10_000 });
+  await expectOnce(alice, "Sent while the server was down");
+  await expectOnce(bob, "Sent while the server was down");
+  assert.equal(await alice.getByTestId("failed").count(), 0);
+  await screenshot(alice, "alice-after-restart");
+  await screenshot(bob, "bob-after-restart");
+});
+
+test("a removed member gets a toast and the channel leaves the sidebar", async () => {
+  const alice = contexts[0].pages()[0];
+  const bob = contexts[1].pages()[0];
+  await bob.getByTestId("conv-leadership").waitFor();
+  const aliceToken = await stack.token("acme", "alice", "Alice Anderson");
+  const { body: list } = await stack.api(aliceToken, "GET", "/api/v1/chat/conversations");
+  const leadership = list.items.find((c) => c.name === "leadership").id;
+  const r = await stack.api(aliceToken, "DELETE", `/api/v1/chat/channels/${leadership}/members/bob`);
+  assert.equal(r.status, 204);
+  await bob.getByTestId("toast").filter({ hasText: "You were removed from #leadership" }).waitFor({ timeout: 10_000 });
+  await bob.getByTestId("conv-leadership").waitFor({ state: "detached", timeout: 10_000 });
+  await screenshot(bob, "bob-removed");
+  assert.ok(alice);
+});

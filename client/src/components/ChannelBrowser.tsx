@@ -1,0 +1,80 @@
+import { useEffect, useState, type FormEvent } from "react";
+
+import type { Api } from "../lib/api";
+import type { ChatController } from "../lib/chat-controller";
+import type { PublicChannel } from "../lib/types";
+
+export function ChannelBrowser({ api, controller, onClose }: { api: Api; controller: ChatController; onClose: () => void }) {
+  const [channels, setChannels] = useState<PublicChannel[]>([]);
+  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const [name, setName] = useState("");
+  const [topic, setTopic] = useState("");
+  const [visibility, setVisibility] = useState<"public" | "private">("public");
+
+  const load = async (after?: string) => {
+    try {
+      const page = await api.publicChannels(after);
+      setChannels((prev) => (after ? [...prev, ...page.items] : page.items));
+      setCursor(page.nextCursor);
+    } catch {
+      controller.toast("Could not list channels", "error");
+    }
+  };
+  useEffect(() => {
+    void load();
+    // Loaded once, when the browser opens.
+  }, []);
+
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    if (await controller.createChannel(name, visibility, topic)) onClose();
+  };
+
+  return (
+    <div className="modal" role="dialog" aria-label="Channels" data-testid="channel-browser">
+      <div className="modal-body">
+        <header>
+          <h3>Channels</h3>
+          <button className="link" onClick={onClose}>
+            Close
+          </button>
+        </header>
+        <ul className="channel-list">
+          {channels.map((c) => (
+            <li key={c.id}>
+              <span>
+                <strong>#{c.name}</strong> {c.topic && <span className="muted">— {c.topic}</span>}
+              </span>
+              {c.joined ? (
+                <span className="muted">joined</span>
+              ) : (
+                <button
+                  onClick={() => {
+                    void controller.join(c.id);
+                    onClose();
+                  }}
+                  data-testid={`join-${c.name}`}
+                >
+                  Join
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+        {cursor && <button onClick={() => void load(cursor)}>More</button>}
+        <form onSubmit={create} className="create-channel">
+          <h4>Create a channel</h4>
+          <input placeholder="name (lowercase, no spaces)" value={name} onChange={(e) => setName(e.target.value)} required data-testid="new-channel-name" />
+          <input placeholder="topic (optional)" value={topic} onChange={(e) => setTopic(e.target.value)} />
+          <select value={visibility} onChange={(e) => setVisibility(e.target.value === "private" ? "private" : "public")} data-testid="new-channel-visibility">
+            <option value="public">Public</option>
+            <option value="private">Private</option>
+          </select>
+          <button type="submit" data-testid="create-channel">
+            Create
+          </button>
+        </form>
+      </div>
+    </div>
+  );
+}

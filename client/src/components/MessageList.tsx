@@ -1,0 +1,126 @@
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
+
+import type { UiMessage } from "../lib/store/messages";
+
+interface Props {
+  me: string;
+  messages: UiMessage[];
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  onLoadOlder: () => void;
+  onRetry: (clientMessageId: string) => void;
+  onEdit: (id: string, body: string) => void;
+  onDelete: (id: string) => void;
+}
+
+function time(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+export function MessageList({ me, messages, hasOlder, loadingOlder, onLoadOlder, onRetry, onEdit, onDelete }: Props) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const stickToBottom = useRef(true);
+  const previousHeight = useRef(0);
+  const previousFirst = useRef<string | undefined>(undefined);
+
+  // Stay at the bottom for new messages; keep the view steady when older ones are prepended.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const first = messages[0]?.id;
+    if (previousFirst.current && first !== previousFirst.current && !stickToBottom.current) {
+      el.scrollTop += el.scrollHeight - previousHeight.current;
+    } else if (stickToBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+    previousFirst.current = first;
+    previousHeight.current = el.scrollHeight;
+  }, [messages]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    if (el.scrollTop < 80 && hasOlder && !loadingOlder) onLoadOlder();
+  };
+
+  // A short first page may not fill the view: fetch older until it scrolls.
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && hasOlder && !loadingOlder && el.scrollHeight <= el.clientHeight) onLoadOlder();
+  }, [hasOlder, loadingOlder, messages, onLoadOlder]);
+
+  return (
+    <div className="messages" ref={scroller} onScroll={onScroll} data-testid="messages">
+      {hasOlder && <div className="older">{loadingOlder ? "Loading older messages…" : "Scroll up for older messages"}</div>}
+      {!hasOlder && messages.length > 0 && <div className="older">This is the beginning of the conversation.</div>}
+      {messages.map((m) => (
+        <MessageRow key={m.state === "sent" ? m.id : `pending-${m.clientMessageId}`} m={m} mine={m.authorId === me} onRetry={onRetry} onEdit={onEdit} onDelete={onDelete} />
+      ))}
+    </div>
+  );
+}
+
+function MessageRow({ m, mine, onRetry, onEdit, onDelete }: { m: UiMessage; mine: boolean; onRetry: Props["onRetry"]; onEdit: Props["onEdit"]; onDelete: Props["onDelete"] }) {
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(m.body);
+  const deleted = Boolean(m.deletedAt);
+  return (
+    <div className={`message state-${m.state} ${deleted ? "deleted" : ""}`} data-testid="message" data-state={m.state} data-client-id={m.clientMessageId}>
+      <div className="meta">
+        <strong>{m.authorId}</strong>
+        <span className="muted">{time(m.createdAt)}</span>
+        {m.editedAt && !deleted && <span className="muted">(edited)</span>}
+        {m.state === "pending" && <span className="spinner" aria-label="sending" data-testid="pending" />}
+        {m.state === "failed" && (
+          <span className="failed" role="alert" data-testid="failed">
+            ⚠ Not sent{m.error ? `: ${m.error}` : ""}
+            <button onClick={() => onRetry(m.clientMessageId)} data-testid="retry">
+              Retry
+            </button>
+          </span>
+        )}
+        {mine && m.state === "sent" && !deleted && !editing && (
+          <span className="actions">
+            <button
+              className="link"
+              onClick={() => {
+                setDraft(m.body);
+                setEditing(true);
+              }}
+              data-testid="edit"
+            >
+              Edit
+            </button>
+            <button className="link" onClick={() => onDelete(m.id)} data-testid="delete">
+              Delete
+            </button>
+          </span>
+        )}
+      </div>
+      {deleted ? (
+        <div className="body muted">This message was deleted.</div>
+      ) : editing ? (
+        <form
+          className="edit-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (draft.trim() && draft !== m.body) onEdit(m.id, draft);
+            setEditing(false);
+          }}
+        >
+          <textarea value={draft} onChange={(e) => setDraft(e.target.value)} rows={2} data-testid="edit-input" />
+          <button type="submit">Save</button>
+          <button type="button" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <div className="body" data-testid="message-body">
+          {m.body}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,123 @@
+import { useState } from "react";
+
+import type { Api } from "../lib/api";
+import { conversationTitle } from "../lib/chat-controller";
+import type { ConversationSummary, Me, UserProfile } from "../lib/types";
+
+interface Props {
+  me: Me;
+  api: Api;
+  conversations: ConversationSummary[];
+  activeId: string | null;
+  onOpen: (id: string) => void;
+  onBrowse: () => void;
+  onOpenDm: (userId: string) => void;
+  onSignOut: () => void;
+}
+
+export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut }: Props) {
+  const channels = conversations.filter((c) => c.kind !== "dm");
+  const dms = conversations.filter((c) => c.kind === "dm");
+  return (
+    <nav className="sidebar">
+      <div className="me">
+        <strong data-testid="me">{me.displayName}</strong>
+        <span className="muted">
+          @{me.handle} · {me.tenantId}
+        </span>
+        <button className="link" onClick={onSignOut}>
+          Sign out
+        </button>
+      </div>
+      <div className="section-title">
+        Channels
+        <button className="link" onClick={onBrowse} data-testid="browse-channels">
+          Browse / create
+        </button>
+      </div>
+      <ul>
+        {channels.map((c) => (
+          <Item key={c.id} c={c} me={me.userId} active={c.id === activeId} onOpen={onOpen} />
+        ))}
+      </ul>
+      <div className="section-title">Direct messages</div>
+      <ul>
+        {dms.map((c) => (
+          <Item key={c.id} c={c} me={me.userId} active={c.id === activeId} onOpen={onOpen} />
+        ))}
+      </ul>
+      <UserPicker api={api} me={me.userId} label="New message to…" onPick={(u) => onOpenDm(u.id)} testId="dm-search" />
+    </nav>
+  );
+}
+
+function Item({ c, me, active, onOpen }: { c: ConversationSummary; me: string; active: boolean; onOpen: (id: string) => void }) {
+  return (
+    <li>
+      <button className={`conv ${active ? "active" : ""} ${c.unreadCount > 0 ? "unread" : ""}`} onClick={() => onOpen(c.id)} data-testid={`conv-${c.name ?? c.id}`}>
+        <span className="conv-name">
+          {c.kind === "private" && <LockIcon />}
+          {conversationTitle(c, me)}
+        </span>
+        {c.mentionCount > 0 && <span className="badge mention">@{c.mentionCount}</span>}
+        {c.unreadCount > 0 && (
+          <span className="badge" data-testid="unread-badge">
+            {c.unreadCount}
+          </span>
+        )}
+      </button>
+    </li>
+  );
+}
+
+/** Type-ahead over the tenant's users (the same endpoint @mentions use). */
+export function UserPicker({ api, me, label, onPick, testId }: { api: Api; me: string; label: string; onPick: (u: UserProfile) => void; testId: string }) {
+  const [query, setQuery] = useState("");
+  const [results, setResults] = useState<UserProfile[]>([]);
+  const search = async (q: string) => {
+    setQuery(q);
+    if (!q.trim()) {
+      setResults([]);
+      return;
+    }
+    try {
+      const { items } = await api.users(q.trim());
+      setResults(items.filter((u) => u.id !== me));
+    } catch {
+      setResults([]);
+    }
+  };
+  return (
+    <div className="user-picker">
+      <input placeholder={label} value={query} onChange={(e) => void search(e.target.value)} data-testid={testId} />
+      {results.length > 0 && (
+        <ul className="picker-results">
+          {results.map((u) => (
+            <li key={u.id}>
+              <button
+                onClick={() => {
+                  onPick(u);
+                  setQuery("");
+                  setResults([]);
+                }}
+                data-testid={`pick-${u.id}`}
+              >
+                {u.displayName} <span className="muted">@{u.handle}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** Drawn, not an emoji: emoji fonts are not everywhere. */
+function LockIcon() {
+  return (
+    <svg className="lock" width="11" height="12" viewBox="0 0 11 12" aria-label="private" role="img">
+      <rect x="1" y="5" width="9" height="7" rx="1.5" fill="currentColor" />
+      <path d="M3 5V3.5a2.5 2.5 0 0 1 5 0V5" stroke="currentColor" strokeWidth="1.5" fill="none" />
+    </svg>
+  );
+}

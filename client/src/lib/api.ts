@@ -1,0 +1,131 @@
+// The HTTP API client: typed calls, typed errors. Network failures and 5xx are `retryable`.
+
+import type {
+  Changes,
+  ConversationSummary,
+  Me,
+  Message,
+  MessagePage,
+  PublicChannel,
+  UserProfile,
+} from "./types";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+  /** The request may succeed if sent again (offline, server down or busy). */
+  get retryable(): boolean {
+    return this.status === 0 || this.status >= 500 || this.status === 429;
+  }
+}
+
+export class Api {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ApiError(0, "network", e instanceof Error ? e.message : "network error");
+    }
+    if (response.status === 204) {
+      return undefined as T;
+    }
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new ApiError(response.status, error?.code ?? "http_error", error?.message ?? response.statusText);
+    }
+    return parsed as T;
+  }
+
+  me(): Promise<Me> {
+    return this.request("GET", "/api/v1/me");
+  }
+  conversations(): Promise<{ items: ConversationSummary[] }> {
+    return this.request("GET", "/api/v1/chat/conversations");
+  }
+  conversation(id: string): Promise<ConversationSummary> {
+    return this.request("GET", `/api/v1/chat/conversations/${id}`);
+  }
+  publicChannels(cursor?: string): Promise<{ items: PublicChannel[]; nextCursor?: string }> {
+    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : "";
+    return this.request("GET", `/api/v1/chat/channels${query}`);
+  }
+  createChannel(name: string, visibility: "public" | "private", topic?: string): Promise<ConversationSummary> {
+    return this.request("POST", "/api/v1/chat/channels", { name, visibility, topic });
+  }
+  join(id: string): Promise<ConversationSummary> {
+    return this.request("POST", `/api/v1/chat/channels/${id}/join`);
+  }
+  leave(id: string): Promise<void> {
+    return this.request("POST", `/api/v1/chat/channels/${id}/leave`);
+  }
+  invite(id: string, userId: string): Promise<void> {
+    return this.request("POST", `/api/v1/chat/channels/${id}/members`, { userId });
+  }
+  removeMember(id: string, userId: string): Promise<void> {
+    return this.request("DELETE", `/api/v1/chat/channels/${id}/members/${encodeURIComponent(userId)}`);
+  }
+  openDm(userId: string): Promise<ConversationSummary> {
+    return this.request("POST", "/api/v1/chat/dms", { userId });
+  }
+  users(prefix: string): Promise<{ items: UserProfile[] }> {
+    return this.request("GET", `/api/v1/chat/users?prefix=${encodeURIComponent(prefix)}`);
+  }
+  history(id: string, before?: string, limit = 50): Promise<MessagePage> {
+    const params = new URLSearchParams({ limit: String(limit) });
+    if (before) params.set("before", before);
+    return this.request("GET", `/api/v1/chat/conversations/${id}/messages?${params}`);
+  }
+  changes(id: string, afterSeq: number): Promise<Changes> {
+    return this.request("GET", `/api/v1/chat/conversations/${id}/changes?afterSeq=${afterSeq}&limit=500`);
+  }
+  send(id: string, clientMessageId: string, body: string): Promise<Message> {
+    return this.request("POST", `/api/v1/chat/conversations/${id}/messages`, { clientMessageId, body });
+  }
+  edit(id: string, messageId: string, body: string): Promise<Message> {
+    return this.request("PATCH", `/api/v1/chat/conversations/${id}/messages/${messageId}`, { body });
+  }
+  remove(id: string, messageId: string): Promise<Message> {
+    return this.request("DELETE", `/api/v1/chat/conversations/${id}/messages/${messageId}`);
+  }
+  markRead(id: string, messageId: string): Promise<void> {
+    return this.request("POST", `/api/v1/chat/conversations/${id}/read`, { messageId });
+  }
+}
+
+export async function devToken(baseUrl: string, tenantId: string, userId: string, displayName: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/v1/dev/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ tenantId, userId, displayName }),
+  });
+  const body = (await response.json()) as { token?: string; error?: { message: string } };
+  if (!response.ok || !body.token) {
+    throw new ApiError(response.status, "dev_token", body.error?.message ?? "sign-in failed");
+  }
+  return body.token;
+}

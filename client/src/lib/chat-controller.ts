@@ -1,0 +1,359 @@
+// The chat page's brain, outside React: conversations, the socket, the message store, toasts.
+// After every (re)subscription it refetches what may have changed — conversations and unreads,
+// then each loaded conversation's changes after the seq it holds (Mattermost's order).
+
+import { Api, ApiError } from "./api";
+import { ChatSocket, type ConnectionStatus } from "./realtime/socket";
+import { isMessageEvent, MessageStore } from "./store/messages";
+import type { ChatEvent, ConversationSummary, Me, SubscribedConversation } from "./types";
+
+export interface Toast {
+  id: number;
+  kind: "info" | "error";
+  text: string;
+}
+
+export interface ChatSnapshot {
+  me: Me | null;
+  status: ConnectionStatus;
+  conversations: ConversationSummary[];
+  activeId: string | null;
+  toasts: Toast[];
+  loadingOlder: boolean;
+}
+
+const SWEEP_INTERVAL_MS = 10_000;
+const TOAST_MS = 6_000;
+
+export function conversationTitle(c: ConversationSummary, me: string | undefined): string {
+  if (c.kind === "dm") {
+    const other = c.members?.find((m) => m.id !== me);
+    return other ? other.displayName : "Direct message";
+  }
+  return `#${c.name ?? c.id}`;
+}
+
+export class ChatController {
+  readonly store: MessageStore;
+  private snapshot: ChatSnapshot;
+  private readonly listeners = new Set<() => void>();
+  private socket: ChatSocket | null = null;
+  private sweepTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly catchingUp = new Map<string, Promise<void>>();
+  private toastSeq = 0;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(
+    readonly api: Api,
+    private readonly wsUrl: string,
+    private readonly token: string,
+    me: Me,
+  ) {
+    this.store = new MessageStore(me.userId);
+    this.snapshot = { me, status: "connecting", conversations: [], activeId: null, toasts: [], loadingOlder: false };
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): ChatSnapshot => this.snapshot;
+
+  private set(patch: Partial<ChatSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...patch };
+    for (const l of this.listeners) l();
+  }
+
+  private get me(): string {
+    return this.snapshot.me?.userId ?? "";
+  }
+
+  async start(): Promise<void> {
+    await this.refreshConversations();
+    const first = this.snapshot.conversations[0];
+    if (first && !this.snapshot.activeId) await this.open(first.id);
+    this.socket = new ChatSocket({
+      url: () => `${this.wsUrl}?token=${encodeURIComponent(this.token)}`,
+      onEvent: (e) => void this.onEvent(e),
+      onSubscribed: (c) => void this.onSubscribed(c),
+      onStatus: (status) => this.set({ status }),
+      onError: (code, message) => console.warn("socket error frame", code, message),
+    });
+    this.socket.start();
+    this.sweepTimer = setInterval(() => this.store.sweepStale(Date.now()), SWEEP_INTERVAL_MS);
+    const online = () => this.socket?.reconnectNow();
+    const offline = () => this.socket?.markOffline();
+    const focus = () => void this.markActiveRead();
+    window.addEventListener("online", online);
+    window.addEventListener("offline", offline);
+    window.addEventListener("focus", focus);
+    this.cleanups.push(
+      () => window.removeEventListener("online", online),
+      () => window.removeEventListener("offline", offline),
+      () => window.removeEventListener("focus", focus),
+    );
+  }
+
+  stop(): void {
+    this.socket?.stop();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const c of this.cleanups.splice(0)) c();
+  }
+
+  toast(text: string, kind: Toast["kind"] = "info"): void {
+    const id = ++this.toastSeq;
+    this.set({ toasts: [...this.snapshot.toasts, { id, kind, text }] });
+    setTimeout(() => this.set({ toasts: this.snapshot.toasts.filter((t) => t.id !== id) }), TOAST_MS);
+  }
+
+  private report(e: unknown, what: string): void {
+    const message = e instanceof ApiError ? e.message : String(e);
+    this.toast(`${what}: ${message}`, "error");
+  }
+
+  async refreshConversations(): Promise<void> {
+    try {
+      const { items } = await this.api.conversations();
+      this.set({ conversations: items });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.retryable)) this.report(e, "Could not load conversations");
+    }
+  }
+
+  private patchConversation(id: string, patch: (c: ConversationSummary) => ConversationSummary): void {
+    this.set({ conversations: this.snapshot.conversations.map((c) => (c.id === id ? patch(c) : c)) });
+  }
+
+  async open(id: string): Promise<void> {
+    this.set({ activeId: id });
+    if (!this.store.has(id)) {
+      const seqAtLoad = this.snapshot.conversations.find((c) => c.id === id)?.lastSeq ?? 0;
+      try {
+        const page = await this.api.history(id);
+        this.store.addHistory(id, page.items, page.nextCursor, seqAtLoad);
+        // Anything that happened between the list and the page: catch up now.
+        await this.catchUp(id);
+      } catch (e) {
+        this.report(e, "Could not load messages");
+      }
+    }
+    await this.markActiveRead();
+  }
+
+  async loadOlder(): Promise<void> {
+    const id = this.snapshot.activeId;
+    if (!id || this.snapshot.loadingOlder) return;
+    const cursor = this.store.olderCursor(id);
+    if (!cursor) return;
+    this.set({ loadingOlder: true });
+    try {
+      const page = await this.api.history(id, cursor);
+      this.store.addHistory(id, page.items, page.nextCursor);
+    } catch (e) {
+      this.report(e, "Could not load older messages");
+    } finally {
+      this.set({ loadingOlder: false });
+    }
+  }
+
+  /** Every change after the seq held, until the server says there is no more. */
+  catchUp(id: string): Promise<void> {
+    const running = this.catchingUp.get(id);
+    if (running) return running;
+    const run = (async () => {
+      try {
+        for (let page = 0; page < 100; page++) {
+          const changes = await this.api.changes(id, this.store.lastSeq(id));
+          this.store.applyChanges(id, changes);
+          if (!changes.hasMore) break;
+        }
+      } catch (e) {
+        if (e instanceof ApiError && (e.status === 404 || e.status === 403)) {
+          this.forgetConversation(id);
+        }
+      } finally {
+        this.catchingUp.delete(id);
+      }
+    })();
+    this.catchingUp.set(id, run);
+    return run;
+  }
+
+  private async onSubscribed(conversations: SubscribedConversation[]): Promise<void> {
+    await this.refreshConversations();
+    void this.markActiveRead();
+    await Promise.all(
+      conversations
+        .filter((c) => this.store.has(c.conversationId) && c.lastSeq > this.store.lastSeq(c.conversationId))
+        .map((c) => this.catchUp(c.conversationId)),
+    );
+  }
+
+  private forgetConversation(id: string): void {
+    this.store.forget(id);
+    const conversations = this.snapshot.conversations.filter((c) => c.id !== id);
+    const activeId = this.snapshot.activeId === id ? (conversations[0]?.id ?? null) : this.snapshot.activeId;
+    this.set({ conversations, activeId });
+    if (activeId && activeId !== id) void this.open(activeId);
+  }
+
+  private async onEvent(event: ChatEvent): Promise<void> {
+    const id = event.conversationId;
+    const known = this.snapshot.conversations.some((c) => c.id === id);
+    const userId = event.type === "chat:memberAdded" || event.type === "chat:memberRemoved" || event.type === "chat:conversationRead" ? event.data.userId : null;
+
+    if (event.type === "chat:memberRemoved" && userId === this.me) {
+      const c = this.snapshot.conversations.find((x) => x.id === id);
+      this.toast(`You were removed from ${c ? conversationTitle(c, this.me) : "a channel"}`);
+      this.forgetConversation(id);
+      return;
+    }
+    if (event.type === "chat:memberAdded" && userId === this.me) {
+      await this.refreshConversations();
+      this.socket?.subscribe([id]);
+      return;
+    }
+    if (event.type === "chat:conversationRead") {
+      if (userId === this.me) this.patchConversation(id, (c) => ({ ...c, unreadCount: 0, mentionCount: 0 }));
+      return;
+    }
+    if (!known) {
+      // A new DM, or a conversation the list has not seen yet.
+      await this.refreshConversations();
+      return;
+    }
+    if (this.store.has(id) && this.store.applyEvent(event) === "gap") {
+      void this.catchUp(id);
+    }
+    if (isMessageEvent(event) && event.type === "chat:newMessage") {
+      const fromOther = event.data.authorId !== this.me;
+      const watching = this.snapshot.activeId === id && document.hasFocus() && document.visibilityState === "visible";
+      this.patchConversation(id, (c) => ({
+        ...c,
+        lastSeq: Math.max(c.lastSeq, event.seq),
+        lastMessageAt: event.data.createdAt,
+        unreadCount: fromOther && !watching ? c.unreadCount + 1 : c.unreadCount,
+      }));
+      if (fromOther && watching) void this.markActiveRead();
+    }
+  }
+
+  async markActiveRead(): Promise<void> {
+    const id = this.snapshot.activeId;
+    if (!id || !document.hasFocus()) return;
+    const last = [...this.store.list(id)].reverse().find((m) => m.state === "sent");
+    const conversation = this.snapshot.conversations.find((c) => c.id === id);
+    if (!last || !conversation || conversation.unreadCount === 0) return;
+    this.patchConversation(id, (c) => ({ ...c, unreadCount: 0, mentionCount: 0 }));
+    try {
+      await this.api.markRead(id, last.id);
+    } catch {
+      // Best effort: the badge comes back with the next conversation refresh.
+    }
+  }
+
+  async send(body: string): Promise<void> {
+    const id = this.snapshot.activeId;
+    if (!id || !body.trim()) return;
+    const clientMessageId = crypto.randomUUID();
+    this.store.addPending(id, clientMessageId, body, Date.now());
+    await this.deliver(id, clientMessageId, body);
+  }
+
+  async retry(conversationId: string, clientMessageId: string): Promise<void> {
+    const again = this.store.retry(conversationId, clientMessageId, Date.now());
+    if (again) await this.deliver(conversationId, again.clientMessageId, again.body);
+  }
+
+  private async deliver(conversationId: string, clientMessageId: string, body: string): Promise<void> {
+    try {
+      const message = await this.api.send(conversationId, clientMessageId, body);
+      this.store.confirmSent(message);
+    } catch (e) {
+      this.store.markFailed(conversationId, clientMessageId, e instanceof ApiError ? e.message : "send failed");
+    }
+  }
+
+  async edit(messageId: string, body: string): Promise<void> {
+    const id = this.snapshot.activeId;
+    if (!id) return;
+    try {
+      this.store.confirmSent(await this.api.edit(id, messageId, body));
+    } catch (e) {
+      this.report(e, "Could not edit");
+    }
+  }
+
+  async remove(messageId: string): Promise<void> {
+    const id = this.snapshot.activeId;
+    if (!id) return;
+    try {
+      this.store.confirmSent(await this.api.remove(id, messageId));
+    } catch (e) {
+      this.report(e, "Could not delete");
+    }
+  }
+
+  async createChannel(name: string, visibility: "public" | "private", topic: string): Promise<boolean> {
+    try {
+      const created = await this.api.createChannel(name, visibility, topic || undefined);
+      await this.refreshConversations();
+      this.socket?.subscribe([created.id]);
+      await this.open(created.id);
+      return true;
+    } catch (e) {
+      this.report(e, "Could not create the channel");
+      return false;
+    }
+  }
+
+  async join(id: string): Promise<void> {
+    try {
+      await this.api.join(id);
+      await this.refreshConversations();
+      this.socket?.subscribe([id]);
+      await this.open(id);
+    } catch (e) {
+      this.report(e, "Could not join");
+    }
+  }
+
+  async leave(id: string): Promise<void> {
+    try {
+      await this.api.leave(id);
+      this.forgetConversation(id);
+    } catch (e) {
+      this.report(e, "Could not leave");
+    }
+  }
+
+  async invite(id: string, userId: string): Promise<void> {
+    try {
+      await this.api.invite(id, userId);
+      this.toast("Invited");
+    } catch (e) {
+      this.report(e, "Could not invite");
+    }
+  }
+
+  async removeMember(id: string, userId: string): Promise<void> {
+    try {
+      await this.api.removeMember(id, userId);
+      this.toast("Removed");
+    } catch (e) {
+      this.report(e, "Could not remove");
+    }
+  }
+
+  async openDm(userId: string): Promise<void> {
+    try {
+      const dm = await this.api.openDm(userId);
+      await this.refreshConversations();
+      this.socket?.subscribe([dm.id]);
+      await this.open(dm.id);
+    } catch (e) {
+      this.report(e, "Could not open the conversation");
+    }
+  }
+}

@@ -1,0 +1,112 @@
+// Shapes of the HTTP API and WebSocket frames (see docs/CHAT.md and /api/v1/openapi.json).
+
+export interface Attachment {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  seq: number;
+  updatedSeq: number;
+  authorId: string;
+  body: string;
+  mentions: string[];
+  attachments: Attachment[];
+  clientMessageId: string;
+  createdAt: string;
+  editedAt?: string;
+  deletedAt?: string;
+}
+
+export type ConversationKind = "public" | "private" | "dm";
+
+export interface UserProfile {
+  id: string;
+  handle: string;
+  displayName: string;
+}
+
+export interface ConversationSummary {
+  id: string;
+  kind: ConversationKind;
+  name?: string;
+  topic?: string;
+  members?: UserProfile[];
+  role: "admin" | "member";
+  lastSeq: number;
+  unreadCount: number;
+  mentionCount: number;
+  lastMessageAt?: string;
+}
+
+export interface PublicChannel {
+  id: string;
+  name: string;
+  topic?: string;
+  joined: boolean;
+}
+
+export interface Me {
+  tenantId: string;
+  userId: string;
+  handle: string;
+  displayName: string;
+  roles: string[];
+}
+
+export type EventType =
+  | "chat:newMessage"
+  | "chat:messageUpdated"
+  | "chat:messageDeleted"
+  | "chat:memberAdded"
+  | "chat:memberRemoved"
+  | "chat:conversationRead";
+
+export interface MessageEvent {
+  type: "chat:newMessage" | "chat:messageUpdated" | "chat:messageDeleted";
+  conversationId: string;
+  seq: number;
+  data: Message;
+}
+
+export interface MemberEvent {
+  type: "chat:memberAdded" | "chat:memberRemoved";
+  conversationId: string;
+  seq: number;
+  data: { userId: string };
+}
+
+export interface ReadEvent {
+  type: "chat:conversationRead";
+  conversationId: string;
+  seq: number;
+  data: { userId: string; seq: number };
+}
+
+export type ChatEvent = MessageEvent | MemberEvent | ReadEvent;
+
+export interface Changes {
+  items: ChatEvent[];
+  lastSeq: number;
+  hasMore: boolean;
+}
+
+export interface MessagePage {
+  items: Message[];
+  nextCursor?: string;
+}
+
+export interface SubscribedConversation {
+  conversationId: string;
+  lastSeq: number;
+}
+
+export type ServerFrame =
+  | ChatEvent
+  | { type: "subscribed"; conversations: SubscribedConversation[] }
+  | { type: "pong" }
+  | { type: "error"; code: string; message: string };

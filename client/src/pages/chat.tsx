@@ -1,0 +1,122 @@
+import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
+
+import { Composer } from "../components/Composer";
+import { ChannelBrowser } from "../components/ChannelBrowser";
+import { MembersPanel } from "../components/MembersPanel";
+import { MessageList } from "../components/MessageList";
+import { Sidebar } from "../components/Sidebar";
+import { StatusIndicator } from "../components/StatusIndicator";
+import { Api } from "../lib/api";
+import { ChatController, conversationTitle } from "../lib/chat-controller";
+import type { ClientConfig } from "../lib/config";
+import type { Me } from "../lib/types";
+
+export function ChatPage({ config, token, onSignOut }: { config: ClientConfig; token: string; onSignOut: () => void }) {
+  const api = useMemo(() => new Api(config.apiUrl, token), [config.apiUrl, token]);
+  const [me, setMe] = useState<Me | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    api
+      .me()
+      .then((m) => !cancelled && setMe(m))
+      .catch((e: unknown) => {
+        if (!cancelled) setFailed(e instanceof Error ? e.message : "sign-in failed");
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [api]);
+
+  if (failed) {
+    return (
+      <main className="splash">
+        <p role="alert">Could not sign in: {failed}</p>
+        <button onClick={onSignOut}>Back to sign-in</button>
+      </main>
+    );
+  }
+  if (!me) return <div className="splash">Signing in…</div>;
+  return <Chat api={api} wsUrl={config.wsUrl} token={token} me={me} onSignOut={onSignOut} />;
+}
+
+function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; token: string; me: Me; onSignOut: () => void }) {
+  const controller = useMemo(() => new ChatController(api, wsUrl, token, me), [api, wsUrl, token, me]);
+  useEffect(() => {
+    void controller.start();
+    return () => controller.stop();
+  }, [controller]);
+  const snapshot = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
+  useSyncExternalStore(controller.store.subscribe, controller.store.getVersion);
+  const [browsing, setBrowsing] = useState(false);
+  const [showMembers, setShowMembers] = useState(false);
+
+  const active = snapshot.conversations.find((c) => c.id === snapshot.activeId) ?? null;
+  const messages = active ? controller.store.list(active.id) : [];
+
+  return (
+    <div className="chat" data-testid="chat">
+      <Sidebar
+        me={me}
+        conversations={snapshot.conversations}
+        activeId={snapshot.activeId}
+        onOpen={(id) => void controller.open(id)}
+        onBrowse={() => setBrowsing(true)}
+        onOpenDm={(userId) => void controller.openDm(userId)}
+        api={api}
+        onSignOut={onSignOut}
+      />
+      <main className="conversation">
+        <header className="conversation-header">
+          <div>
+            <h2 data-testid="conversation-title">{active ? conversationTitle(active, me.userId) : "No conversation"}</h2>
+            {active?.topic && <p className="topic">{active.topic}</p>}
+          </div>
+          <div className="header-actions">
+            <StatusIndicator status={snapshot.status} />
+            {active && active.kind !== "dm" && (
+              <>
+                <button onClick={() => setShowMembers((v) => !v)} data-testid="members-button">
+                  Members
+                </button>
+                <button onClick={() => void controller.leave(active.id)} data-testid="leave-button">
+                  Leave
+                </button>
+              </>
+            )}
+          </div>
+        </header>
+        {active ? (
+          <>
+            <MessageList
+              key={active.id}
+              me={me.userId}
+              messages={messages}
+              hasOlder={Boolean(controller.store.olderCursor(active.id))}
+              loadingOlder={snapshot.loadingOlder}
+              onLoadOlder={() => void controller.loadOlder()}
+              onRetry={(cmid) => void controller.retry(active.id, cmid)}
+              onEdit={(id, body) => void controller.edit(id, body)}
+              onDelete={(id) => void controller.remove(id)}
+            />
+            <Composer key={`composer-${active.id}`} placeholder={`Message ${conversationTitle(active, me.userId)}`} onSend={(body) => void controller.send(body)} />
+          </>
+        ) : (
+          <p className="empty">Join or create a channel to start.</p>
+        )}
+      </main>
+      {showMembers && active && active.kind !== "dm" && (
+        <MembersPanel api={api} conversation={active} me={me} controller={controller} onClose={() => setShowMembers(false)} />
+      )}
+      {browsing && <ChannelBrowser api={api} controller={controller} onClose={() => setBrowsing(false)} />}
+      <div className="toasts" aria-live="polite">
+        {snapshot.toasts.map((t) => (
+          <div key={t.id} className={`toast toast-${t.kind}`} data-testid="toast" role={t.kind === "error" ? "alert" : "status"}>
+            {t.text}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
