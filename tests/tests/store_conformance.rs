@@ -242,3 +242,35 @@ macro_rules! conformance {
 
 conformance!(sqlite, Arc::new(SqliteStore::in_memory(Arc::new(SystemClock)).unwrap()));
 conformance!(dynamodb, Arc::new(moto_store().await));
+
+/// The embedded store's change feed: what DynamoDB Streams (NEW_AND_OLD_IMAGES) gives the
+/// stream consumers, durable and in commit order.
+#[tokio::test]
+async fn sqlite_change_feed_has_old_and_new_images() {
+    let store = SqliteStore::in_memory(Arc::new(SystemClock)).unwrap();
+    let mut head = store.feed_head();
+    let start = *head.borrow();
+    store.put(item("F", "A", json!({ "v": 1 })), Cond::Always).await.unwrap();
+    store.update(&Key::new("F", "A"), Update::default().set("v", 2), Cond::Exists).await.unwrap();
+    let failed = store
+        .transact(vec![
+            WriteOp::Put { item: item("F", "B", json!({})), cond: Cond::Always },
+            WriteOp::Put { item: item("F", "A", json!({})), cond: Cond::NotExists },
+        ])
+        .await;
+    assert!(failed.is_err());
+    store.delete(&Key::new("F", "A"), Cond::Always).await.unwrap();
+    head.changed().await.unwrap();
+    let records = store.read_feed(start, 100).await.unwrap();
+    assert_eq!(records.len(), 3, "a cancelled transaction leaves no records");
+    assert!(records.windows(2).all(|w| w[0].position < w[1].position));
+    assert_eq!((records[0].old.clone(), records[0].new.clone().unwrap()["v"].clone()), (None, json!(1)));
+    assert_eq!(
+        (records[1].old.clone().unwrap()["v"].clone(), records[1].new.clone().unwrap()["v"].clone()),
+        (json!(1), json!(2))
+    );
+    assert_eq!((records[2].old.clone().unwrap()["v"].clone(), records[2].new.clone()), (json!(2), None));
+    assert_eq!(*head.borrow(), records[2].position);
+    store.trim_feed(records[1].position).await.unwrap();
+    assert_eq!(store.read_feed(0, 100).await.unwrap().len(), 1);
+}
