@@ -10,6 +10,7 @@
 //! | client-id guard            | `T#{t}#C#{c}`        | `CMID#{u}#{clientMsgId}`  |
 //! | change record              | `T#{t}#C#{c}`        | `CHG#{seq:016}`           |
 //! | membership (by user)       | `T#{t}#U#{u}`        | `CONV#{c}`                |
+//! | unread mention             | `T#{t}#U#{u}`        | `MENTION#{c}#{ordinal:012}` |
 //! | user profile               | `T#{t}`              | `USER#{u}`                |
 //! | channel name (unique)      | `T#{t}`              | `CHNAME#{name}`           |
 //! | public channel directory   | `T#{t}`              | `PUBCHAN#{name}`          |
@@ -62,6 +63,18 @@ pub fn user_pk(t: &TenantId, u: &UserId) -> String {
 }
 pub fn membership(t: &TenantId, u: &UserId, c: &ConversationId) -> Key {
     Key::new(user_pk(t, u), format!("{MEMBERSHIP_PREFIX}{c}"))
+}
+
+/// One per unread message that mentions the user: the mention badge's count is a counter on the
+/// membership, and these say which messages it counts, so reading, editing and deleting keep it exact.
+pub fn mention_prefix(c: &ConversationId) -> String {
+    format!("MENTION#{c}#")
+}
+pub fn mention_sk(c: &ConversationId, ordinal: u64) -> String {
+    format!("MENTION#{c}#{ordinal:012}")
+}
+pub fn mention(t: &TenantId, u: &UserId, c: &ConversationId, ordinal: u64) -> Key {
+    Key::new(user_pk(t, u), mention_sk(c, ordinal))
 }
 
 pub fn tenant_pk(t: &TenantId) -> String {

@@ -34,7 +34,11 @@ fn caller(tenant: &str, user: &str) -> Caller {
 }
 
 fn new_message(cmid: &str, body: &str) -> NewMessage {
-    NewMessage { client_message_id: ClientMessageId::parse(cmid).unwrap(), body: MessageBody::parse(body).unwrap() }
+    NewMessage {
+        client_message_id: ClientMessageId::parse(cmid).unwrap(),
+        body: MessageBody::parse(body).unwrap(),
+        mentions: vec![],
+    }
 }
 
 #[tokio::test]
@@ -81,7 +85,7 @@ async fn use_cases_run_on_dynamodb() {
     assert_eq!(seqs, (seqs[0]..seqs[0] + 10).collect::<Vec<_>>());
 
     let target = results[0].message.id;
-    chat.edit(&alice, &channel.id, &target, MessageBody::parse("edited").unwrap()).await.unwrap();
+    chat.edit(&alice, &channel.id, &target, MessageBody::parse("edited").unwrap(), None).await.unwrap();
     chat.delete(&bob, &channel.id, &target).await.expect_err("bob is neither author nor admin");
     chat.delete(&alice, &channel.id, &target).await.unwrap();
 

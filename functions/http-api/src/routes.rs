@@ -117,6 +117,8 @@ pub struct UserSearch {
     /// Start of a handle or of any word of a display name; case-insensitive.
     #[serde(default)]
     prefix: String,
+    /// Alternatively, comma-separated user ids to look up (at most 100).
+    ids: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/chat/users", params(UserSearch), security(("bearer" = [])),
@@ -126,7 +128,13 @@ async fn find_users(
     Authed(caller): Authed,
     ApiQuery(q): ApiQuery<UserSearch>,
 ) -> ApiResult<Json<Items<UserProfile>>> {
-    let items = state.chat.find_users(&caller, &q.prefix).await?;
+    let items = match q.ids {
+        Some(ids) => {
+            let ids = ids.split(',').filter(|s| !s.is_empty()).map(UserId::parse).collect::<Result<Vec<_>, _>>()?;
+            state.chat.users_by_id(&caller.tenant, &ids).await?
+        }
+        None => state.chat.find_users(&caller, &q.prefix).await?,
+    };
     Ok(Json(Items { items, next_cursor: None }))
 }
 
@@ -286,6 +294,16 @@ pub struct SendMessage {
     /// Chosen by the client; sending the same id again returns the first message.
     client_message_id: String,
     body: String,
+    /// User ids the message mentions (at most 20; each a user of the caller's tenant).
+    #[serde(default)]
+    mentions: Vec<String>,
+}
+
+fn user_ids(raw: &[String]) -> ApiResult<Vec<UserId>> {
+    Ok(raw.iter().map(|u| UserId::parse(u)).collect::<Result<Vec<_>, _>>().map_err(|mut e| {
+        e.field = "mentions";
+        e
+    })?)
 }
 
 #[utoipa::path(post, path = "/api/v1/chat/conversations/{id}/messages", request_body = SendMessage, security(("bearer" = [])),
@@ -301,6 +319,7 @@ async fn send_message(
     let new = NewMessage {
         client_message_id: ClientMessageId::parse(&body.client_message_id)?,
         body: MessageBody::parse(&body.body)?,
+        mentions: user_ids(&body.mentions)?,
     };
     let sent = state.chat.send(&caller, &conversation, new).await?;
     let status = if sent.created { StatusCode::CREATED } else { StatusCode::OK };
@@ -310,6 +329,9 @@ async fn send_message(
 #[derive(Deserialize, ToSchema)]
 pub struct EditMessage {
     body: String,
+    /// Replaces the message's mentions when given.
+    #[serde(default)]
+    mentions: Option<Vec<String>>,
 }
 
 #[utoipa::path(patch, path = "/api/v1/chat/conversations/{id}/messages/{message_id}", request_body = EditMessage, security(("bearer" = [])),
@@ -322,7 +344,8 @@ async fn edit_message(
 ) -> ApiResult<Json<Message>> {
     let conversation = conversation_id(&id)?;
     let message = MessageId::parse(&message_id)?;
-    Ok(Json(state.chat.edit(&caller, &conversation, &message, MessageBody::parse(&body.body)?).await?))
+    let mentions = body.mentions.as_deref().map(user_ids).transpose()?;
+    Ok(Json(state.chat.edit(&caller, &conversation, &message, MessageBody::parse(&body.body)?, mentions).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/chat/conversations/{id}/messages/{message_id}", security(("bearer" = [])),

@@ -19,12 +19,20 @@ use crate::ports::clock::Clock;
 use crate::ports::events::EventSink;
 use crate::ports::store::{Attrs, Cond, Item, Key, Query, Store, StoreError, Update, WriteOp};
 
+mod mentions;
+pub use mentions::MAX_MENTIONS;
+use mentions::{mention_ops, unmention_ops};
+
 /// Largest page of history or catch-up a client may ask for.
 pub const MAX_PAGE: usize = 100;
 pub const MAX_CHANGES_PAGE: usize = 500;
 /// How often a change is retried when another change to the same conversation won the race for
 /// its sequence number.
 const MAX_COMMIT_ATTEMPTS: u32 = 12;
+/// How often a change is re-planned when a mentioned member joined or left meanwhile.
+const MENTION_RACE_ATTEMPTS: usize = 4;
+/// Recent deletions remembered on the conversation for unread counts.
+const MAX_DELETED_ORDINALS: usize = 1000;
 /// A user is listed in at most this many conversations (the sidebar reads them all).
 const MAX_MEMBERSHIPS: usize = 2_000;
 pub const MAX_USER_MATCHES: usize = 20;
@@ -67,6 +75,8 @@ enum CommitOutcome {
 pub struct NewMessage {
     pub client_message_id: ClientMessageId,
     pub body: MessageBody,
+    /// Users the message mentions (the composer's structured mentions, not parsed from text).
+    pub mentions: Vec<UserId>,
 }
 
 pub struct Sent {
@@ -277,13 +287,14 @@ impl Chat {
             message_count: 0,
             last_message_at: None,
             dm_users: Vec::new(),
+            deleted_ordinals: Vec::new(),
         };
         let t = &caller.tenant;
         let mut ops = vec![
             put_new(keys::channel_name(t, name.as_str()), to_attrs(&json!({ "conversationId": id }))?),
             put_new(keys::conversation_meta(t, &id), to_attrs(&meta)?),
         ];
-        ops.extend(self.join_ops(t, &id, kind, &caller.user, MemberRole::Admin, &now)?);
+        ops.extend(self.join_ops(t, &id, kind, &caller.user, MemberRole::Admin, &now, None)?);
         let mut first_change = member_change(EventType::MemberAdded, &caller.user);
         first_change.insert("seq".into(), 1.into());
         ops.push(put_new(keys::change(t, &id, 1), first_change));
@@ -330,15 +341,17 @@ impl Chat {
         user: &UserId,
         role: MemberRole,
         now: &str,
+        read_from: Option<&ConversationMeta>,
     ) -> ChatResult<Vec<WriteOp>> {
         let member = Member { user_id: user.clone(), role, joined_at: now.to_owned() };
+        // A new member starts with what was said before they joined counted as read.
         let membership = Membership {
             conversation_id: c.clone(),
             kind,
             role,
             joined_at: now.to_owned(),
-            read_seq: 0,
-            read_count: 0,
+            read_seq: read_from.map_or(0, |m| m.last_seq),
+            read_count: read_from.map_or(0, |m| m.message_count),
             mention_count: 0,
         };
         Ok(vec![
@@ -402,7 +415,7 @@ impl Chat {
         let outcome = self
             .commit_change(t, conversation, |meta, _seq| {
                 Ok(ChangePlan {
-                    ops: self.join_ops(t, conversation, meta.kind, &user, MemberRole::Member, &now)?,
+                    ops: self.join_ops(t, conversation, meta.kind, &user, MemberRole::Member, &now, Some(meta))?,
                     meta_update: Update::default(),
                     change: member_change(EventType::MemberAdded, &user),
                 })
@@ -451,7 +464,7 @@ impl Chat {
         let outcome = self
             .commit_change(t, conversation, |meta, _| {
                 Ok(ChangePlan {
-                    ops: self.join_ops(t, conversation, meta.kind, target, MemberRole::Member, &now)?,
+                    ops: self.join_ops(t, conversation, meta.kind, target, MemberRole::Member, &now, Some(meta))?,
                     meta_update: Update::default(),
                     change: member_change(EventType::MemberAdded, target),
                 })
@@ -495,6 +508,7 @@ impl Chat {
             .await?;
         match outcome {
             CommitOutcome::Done(done) => {
+                self.drop_mentions(t, target, conversation).await;
                 self.publish_member(t, conversation, EventType::MemberRemoved, done.seq, target).await;
                 Ok(())
             }
@@ -530,10 +544,11 @@ impl Chat {
             message_count: 0,
             last_message_at: None,
             dm_users: users.clone(),
+            deleted_ordinals: Vec::new(),
         };
         let mut ops = vec![put_new(keys::conversation_meta(t, &id), to_attrs(&meta)?)];
         for user in &users {
-            ops.extend(self.join_ops(t, &id, ConversationKind::Dm, user, MemberRole::Member, &now)?);
+            ops.extend(self.join_ops(t, &id, ConversationKind::Dm, user, MemberRole::Member, &now, None)?);
         }
         match self.store.transact(ops).await {
             Ok(()) => {}
@@ -638,36 +653,39 @@ impl Chat {
         if let Some(message) = self.message_by_client_id(caller, conversation, &new.client_message_id).await? {
             return Ok(Sent { message, created: false });
         }
+        let mentions = self.parse_mentions(t, new.mentions).await?;
         let body = new.body.into_inner();
-        let mut sent: Option<Message> = None;
-        let outcome = self
-            .commit_change(t, conversation, |meta, seq| {
-                // The id (time-ordered) is taken after the sequence was read, on every attempt,
-                // so history order (by id) follows commit order (by seq) but for sends within
-                // the same millisecond on different instances; clients order by seq.
-                let id =
-                    MessageId::from_ulid(ulid::Ulid::from_parts(self.clock.now_ms().max(0) as u64, rand::random()));
-                let now = self.now();
-                let ordinal = meta.message_count + 1;
-                let message = Message {
-                    id,
-                    conversation_id: conversation.clone(),
-                    seq,
-                    updated_seq: seq,
-                    author_id: caller.user.clone(),
-                    body: body.clone(),
-                    mentions: Vec::new(),
-                    attachments: Vec::new(),
-                    client_message_id: new.client_message_id.clone(),
-                    created_at: now.clone(),
-                    edited_at: None,
-                    deleted_at: None,
-                };
-                let mut attrs = to_attrs(&message)?;
-                attrs.insert("ordinal".into(), ordinal.into());
-                sent = Some(message);
-                Ok(ChangePlan {
-                    ops: vec![
+        for _ in 0..MENTION_RACE_ATTEMPTS {
+            // Only members are told: a mentioned user who cannot read the conversation learns nothing.
+            let notified = self.members_among(t, conversation, &mentions, Some(&caller.user)).await?;
+            let mut sent: Option<(Message, u64)> = None;
+            let outcome = self
+                .commit_change(t, conversation, |meta, seq| {
+                    // The id (time-ordered) is taken after the sequence was read, on every attempt,
+                    // so history order (by id) follows commit order (by seq) but for sends within
+                    // the same millisecond on different instances; clients order by seq.
+                    let id =
+                        MessageId::from_ulid(ulid::Ulid::from_parts(self.clock.now_ms().max(0) as u64, rand::random()));
+                    let now = self.now();
+                    let ordinal = meta.message_count + 1;
+                    let message = Message {
+                        id,
+                        conversation_id: conversation.clone(),
+                        seq,
+                        updated_seq: seq,
+                        author_id: caller.user.clone(),
+                        body: body.clone(),
+                        mentions: mentions.clone(),
+                        attachments: Vec::new(),
+                        client_message_id: new.client_message_id.clone(),
+                        created_at: now.clone(),
+                        edited_at: None,
+                        deleted_at: None,
+                    };
+                    let mut attrs = to_attrs(&message)?;
+                    attrs.insert("ordinal".into(), ordinal.into());
+                    sent = Some((message, ordinal));
+                    let mut ops = vec![
                         put_new(
                             keys::client_message(t, conversation, &caller.user, &new.client_message_id),
                             to_attrs(&json!({ "messageId": id }))?,
@@ -681,83 +699,123 @@ impl Chat {
                             cond: Cond::Exists,
                         },
                         WriteOp::Check { key: keys::member(t, conversation, &caller.user), cond: Cond::Exists },
-                    ],
-                    meta_update: Update::default().add("messageCount", 1).set("lastMessageAt", now.clone()),
-                    change: message_change(EventType::NewMessage, &id),
+                    ];
+                    ops.extend(mention_ops(t, conversation, &notified, ordinal, 1));
+                    Ok(ChangePlan {
+                        ops,
+                        meta_update: Update::default().add("messageCount", 1).set("lastMessageAt", now.clone()),
+                        change: message_change(EventType::NewMessage, &id),
+                    })
                 })
-            })
-            .await?;
-        match outcome {
-            CommitOutcome::Done(done) => {
-                let message = sent.ok_or_else(|| ChatError::Internal("send committed without a message".into()))?;
-                self.publish(t, message_event(EventType::NewMessage, done.seq, &message)).await;
-                Ok(Sent { message, created: true })
+                .await?;
+            match outcome {
+                CommitOutcome::Done(done) => {
+                    let (message, ordinal) =
+                        sent.ok_or_else(|| ChatError::Internal("send committed without a message".into()))?;
+                    // The sender has read everything up to here, mentions of them included.
+                    self.clear_mentions_through(t, &caller.user, conversation, ordinal).await;
+                    self.publish(t, message_event(EventType::NewMessage, done.seq, &message)).await;
+                    return Ok(Sent { message, created: true });
+                }
+                CommitOutcome::Refused(failed) if failed.contains(&0) => {
+                    // Another request with the same client id won the race: answer with its message.
+                    let message = self
+                        .message_by_client_id(caller, conversation, &new.client_message_id)
+                        .await?
+                        .ok_or_else(|| ChatError::Internal("client-id guard without its message".into()))?;
+                    return Ok(Sent { message, created: false });
+                }
+                CommitOutcome::Refused(failed) if failed.iter().any(|&i| (2..4).contains(&i)) => {
+                    return Err(ChatError::NotFound("conversation"));
+                }
+                // A mentioned member left while we sent: look again at who is a member.
+                CommitOutcome::Refused(_) => continue,
             }
-            CommitOutcome::Refused(failed) if failed.contains(&0) => {
-                // Another request with the same client id won the race: answer with its message.
-                let message = self
-                    .message_by_client_id(caller, conversation, &new.client_message_id)
-                    .await?
-                    .ok_or_else(|| ChatError::Internal("client-id guard without its message".into()))?;
-                Ok(Sent { message, created: false })
-            }
-            CommitOutcome::Refused(_) => Err(ChatError::NotFound("conversation")),
         }
+        Err(ChatError::Internal("membership kept changing while sending".into()))
     }
 
-    /// Edits the caller's own message.
+    /// Edits the caller's own message. `mentions`, when given, replaces the message's mentions:
+    /// someone an edit adds is notified (if they have not read that far), someone it removes stops
+    /// counting it.
     pub async fn edit(
         &self,
         caller: &Caller,
         conversation: &ConversationId,
         id: &MessageId,
         body: MessageBody,
+        mentions: Option<Vec<UserId>>,
     ) -> ChatResult<Message> {
         let t = &caller.tenant;
         self.require_member(caller, conversation).await?;
-        let current = self
-            .message(t, conversation, id)
-            .await?
-            .filter(|m| m.deleted_at.is_none())
-            .ok_or(ChatError::NotFound("message"))?;
+        let item =
+            self.store.get(&keys::message(t, conversation, id), true).await?.ok_or(ChatError::NotFound("message"))?;
+        let current: Message = from_attrs(&item.attrs)?;
+        if current.deleted_at.is_some() {
+            return Err(ChatError::NotFound("message"));
+        }
         if current.author_id != caller.user {
             return Err(ChatError::forbidden("not_author", "only the author can edit a message"));
         }
+        let ordinal = ordinal_of(&item.attrs);
+        let mentions = match mentions {
+            Some(m) => self.parse_mentions(t, m).await?,
+            None => current.mentions.clone(),
+        };
         let body = body.into_inner();
-        if body == current.body {
+        if body == current.body && mentions == current.mentions {
             return Ok(current);
         }
-        let now = self.now();
-        let outcome = self
-            .commit_change(t, conversation, |_, seq| {
-                Ok(ChangePlan {
-                    ops: vec![WriteOp::Update {
+        let added: Vec<UserId> = mentions.iter().filter(|u| !current.mentions.contains(u)).cloned().collect();
+        let removed: Vec<UserId> = current.mentions.iter().filter(|u| !mentions.contains(u)).cloned().collect();
+        for _ in 0..MENTION_RACE_ATTEMPTS {
+            let members = self.members_among(t, conversation, &added, Some(&caller.user)).await?;
+            let notify = self.unread_by(t, conversation, &members, ordinal).await?;
+            let forget = self.counted_mentions(t, conversation, &removed, ordinal).await?;
+            let now = self.now();
+            let outcome = self
+                .commit_change(t, conversation, |_, seq| {
+                    let mut ops = vec![WriteOp::Update {
                         key: keys::message(t, conversation, id),
                         update: Update::default()
                             .set("body", body.clone())
+                            .set("mentions", serde_json::to_value(&mentions).unwrap_or(Value::Array(Vec::new())))
                             .set("editedAt", now.clone())
                             .set("updatedSeq", seq),
                         cond: Cond::Exists,
-                    }],
-                    meta_update: Update::default(),
-                    change: message_change(EventType::MessageUpdated, id),
+                    }];
+                    ops.extend(mention_ops(t, conversation, &notify, ordinal, 1));
+                    ops.extend(unmention_ops(t, conversation, &forget, ordinal));
+                    Ok(ChangePlan {
+                        ops,
+                        meta_update: Update::default(),
+                        change: message_change(EventType::MessageUpdated, id),
+                    })
                 })
-            })
-            .await?;
-        let CommitOutcome::Done(done) = outcome else {
-            return Err(ChatError::NotFound("message"));
-        };
-        let message = Message { body, edited_at: Some(now), updated_seq: done.seq, ..current };
-        self.publish(t, message_event(EventType::MessageUpdated, done.seq, &message)).await;
-        Ok(message)
+                .await?;
+            match outcome {
+                CommitOutcome::Done(done) => {
+                    let message = Message { body, mentions, edited_at: Some(now), updated_seq: done.seq, ..current };
+                    self.publish(t, message_event(EventType::MessageUpdated, done.seq, &message)).await;
+                    return Ok(message);
+                }
+                CommitOutcome::Refused(failed) if failed.contains(&0) => return Err(ChatError::NotFound("message")),
+                // Someone read, joined or left meanwhile: plan again.
+                CommitOutcome::Refused(_) => continue,
+            }
+        }
+        Err(ChatError::Internal("mentions kept changing while editing".into()))
     }
 
     /// Deletes a message (its author, a channel admin, or a tenant admin): a tombstone keeps its
-    /// id and seq so catch-up can carry the delete; the body and attachments are gone.
+    /// id and seq so catch-up can carry the delete; the body and attachments are gone, and it
+    /// stops counting as unread or as a mention.
     pub async fn delete(&self, caller: &Caller, conversation: &ConversationId, id: &MessageId) -> ChatResult<Message> {
         let t = &caller.tenant;
         let member = self.require_member(caller, conversation).await?;
-        let current = self.message(t, conversation, id).await?.ok_or(ChatError::NotFound("message"))?;
+        let item =
+            self.store.get(&keys::message(t, conversation, id), true).await?.ok_or(ChatError::NotFound("message"))?;
+        let current: Message = from_attrs(&item.attrs)?;
         if current.deleted_at.is_some() {
             return Ok(current);
         }
@@ -765,11 +823,19 @@ impl Chat {
         if current.author_id != caller.user && !is_channel_admin && !caller.is_tenant_admin() {
             return Err(ChatError::forbidden("not_author", "only the author or a channel admin can delete a message"));
         }
-        let now = self.now();
-        let outcome = self
-            .commit_change(t, conversation, |_, seq| {
-                Ok(ChangePlan {
-                    ops: vec![WriteOp::Update {
+        let ordinal = ordinal_of(&item.attrs);
+        for _ in 0..MENTION_RACE_ATTEMPTS {
+            let forget = self.counted_mentions(t, conversation, &current.mentions, ordinal).await?;
+            let now = self.now();
+            let outcome = self
+                .commit_change(t, conversation, |meta, seq| {
+                    let mut deleted = meta.deleted_ordinals.clone();
+                    if ordinal > 0 {
+                        deleted.push(ordinal);
+                    }
+                    let excess = deleted.len().saturating_sub(MAX_DELETED_ORDINALS);
+                    deleted.drain(..excess);
+                    let mut ops = vec![WriteOp::Update {
                         key: keys::message(t, conversation, id),
                         update: Update::default()
                             .set("body", "")
@@ -778,25 +844,34 @@ impl Chat {
                             .set("deletedAt", now.clone())
                             .set("updatedSeq", seq),
                         cond: Cond::Exists,
-                    }],
-                    meta_update: Update::default(),
-                    change: message_change(EventType::MessageDeleted, id),
+                    }];
+                    ops.extend(unmention_ops(t, conversation, &forget, ordinal));
+                    Ok(ChangePlan {
+                        ops,
+                        meta_update: Update::default()
+                            .set("deletedOrdinals", serde_json::to_value(&deleted).unwrap_or_default()),
+                        change: message_change(EventType::MessageDeleted, id),
+                    })
                 })
-            })
-            .await?;
-        let CommitOutcome::Done(done) = outcome else {
-            return Err(ChatError::NotFound("message"));
-        };
-        let message = Message {
-            body: String::new(),
-            attachments: Vec::new(),
-            mentions: Vec::new(),
-            deleted_at: Some(now),
-            updated_seq: done.seq,
-            ..current
-        };
-        self.publish(t, message_event(EventType::MessageDeleted, done.seq, &message)).await;
-        Ok(message)
+                .await?;
+            match outcome {
+                CommitOutcome::Done(done) => {
+                    let message = Message {
+                        body: String::new(),
+                        attachments: Vec::new(),
+                        mentions: Vec::new(),
+                        deleted_at: Some(now),
+                        updated_seq: done.seq,
+                        ..current
+                    };
+                    self.publish(t, message_event(EventType::MessageDeleted, done.seq, &message)).await;
+                    return Ok(message);
+                }
+                CommitOutcome::Refused(failed) if failed.contains(&0) => return Err(ChatError::NotFound("message")),
+                CommitOutcome::Refused(_) => continue,
+            }
+        }
+        Err(ChatError::Internal("mentions kept changing while deleting".into()))
     }
 
     /// A page of history in chronological order. Without cursors: the newest page. `before`
@@ -906,8 +981,8 @@ impl Chat {
         let item =
             self.store.get(&keys::message(t, conversation, id), true).await?.ok_or(ChatError::NotFound("message"))?;
         let message: Message = from_attrs(&item.attrs)?;
-        let ordinal = item.attrs.get("ordinal").and_then(Value::as_u64).unwrap_or(0);
-        let update = Update::default().set("readSeq", message.seq).set("readCount", ordinal).set("mentionCount", 0);
+        let ordinal = ordinal_of(&item.attrs);
+        let update = Update::default().set("readSeq", message.seq).set("readCount", ordinal);
         match self
             .store
             .update(
@@ -918,6 +993,7 @@ impl Chat {
             .await
         {
             Ok(_) => {
+                self.clear_mentions_through(t, &caller.user, conversation, ordinal).await;
                 self.publish(
                     t,
                     Event {
@@ -988,6 +1064,11 @@ async fn backoff(attempt: u32) {
     tokio::time::sleep(Duration::from_millis(base / 2 + jitter)).await;
 }
 
+/// A message's position among the conversation's messages (stored beside it, not shown).
+fn ordinal_of(attrs: &Attrs) -> u64 {
+    attrs.get("ordinal").and_then(Value::as_u64).unwrap_or(0)
+}
+
 fn page_limit(limit: Option<usize>, max: usize) -> ChatResult<usize> {
     match limit {
         None => Ok(max.min(50)),
@@ -1038,7 +1119,7 @@ fn summarize(
         members,
         role: membership.role,
         last_seq: meta.last_seq,
-        unread_count: meta.message_count.saturating_sub(membership.read_count),
+        unread_count: meta.unread_after(membership.read_count),
         mention_count: membership.mention_count,
         last_message_at: meta.last_message_at.clone(),
     }

@@ -103,6 +103,18 @@ pub struct ConversationMeta {
     /// The two people of a DM.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dm_users: Vec<UserId>,
+    /// Ordinals of the most recently deleted messages: a deleted message a member had not read
+    /// stops counting as unread. Bounded: deletions older than this are below everyone's reading.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted_ordinals: Vec<u64>,
+}
+
+impl ConversationMeta {
+    /// Unread messages for a member whose read position is `read_count`.
+    pub fn unread_after(&self, read_count: u64) -> u64 {
+        let deleted = self.deleted_ordinals.iter().filter(|&&o| o > read_count).count() as u64;
+        self.message_count.saturating_sub(read_count).saturating_sub(deleted)
+    }
 }
 
 /// `MEM#{u}` in the conversation's partition.
