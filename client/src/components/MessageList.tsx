@@ -1,6 +1,8 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 
+import { mentionedIds, segments } from "../lib/mentions";
 import type { UiMessage } from "../lib/store/messages";
+import type { UserProfile } from "../lib/types";
 
 interface Props {
   me: string;
@@ -9,8 +11,12 @@ interface Props {
   loadingOlder: boolean;
   onLoadOlder: () => void;
   onRetry: (clientMessageId: string) => void;
-  onEdit: (id: string, body: string) => void;
+  onEdit: (id: string, body: string, mentions: string[]) => void;
   onDelete: (id: string) => void;
+  /** Profile lookup (fetched in the background when unknown). */
+  user: (id: string) => UserProfile | undefined;
+  /** Changes when profiles arrive, so rows re-render with names. */
+  usersVersion: number;
 }
 
 function time(iso: string): string {
@@ -18,7 +24,7 @@ function time(iso: string): string {
   return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
-export function MessageList({ me, messages, hasOlder, loadingOlder, onLoadOlder, onRetry, onEdit, onDelete }: Props) {
+export function MessageList({ me, messages, hasOlder, loadingOlder, onLoadOlder, onRetry, onEdit, onDelete, user, usersVersion }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const previousHeight = useRef(0);
@@ -56,20 +62,48 @@ export function MessageList({ me, messages, hasOlder, loadingOlder, onLoadOlder,
       {hasOlder && <div className="older">{loadingOlder ? "Loading older messages…" : "Scroll up for older messages"}</div>}
       {!hasOlder && messages.length > 0 && <div className="older">This is the beginning of the conversation.</div>}
       {messages.map((m) => (
-        <MessageRow key={m.state === "sent" ? m.id : `pending-${m.clientMessageId}`} m={m} mine={m.authorId === me} onRetry={onRetry} onEdit={onEdit} onDelete={onDelete} />
+        <MessageRow
+          key={m.state === "sent" ? m.id : `pending-${m.clientMessageId}`}
+          m={m}
+          me={me}
+          onRetry={onRetry}
+          onEdit={onEdit}
+          onDelete={onDelete}
+          user={user}
+          usersVersion={usersVersion}
+        />
       ))}
     </div>
   );
 }
 
-function MessageRow({ m, mine, onRetry, onEdit, onDelete }: { m: UiMessage; mine: boolean; onRetry: Props["onRetry"]; onEdit: Props["onEdit"]; onDelete: Props["onDelete"] }) {
+interface RowProps {
+  m: UiMessage;
+  me: string;
+  onRetry: Props["onRetry"];
+  onEdit: Props["onEdit"];
+  onDelete: Props["onDelete"];
+  user: Props["user"];
+  usersVersion: number;
+}
+
+function MessageRow({ m, me, onRetry, onEdit, onDelete, user }: RowProps) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.body);
   const deleted = Boolean(m.deletedAt);
+  const mine = m.authorId === me;
+  const author = user(m.authorId);
+  const mentioned = m.mentions.map((id) => user(id)).filter((u): u is UserProfile => Boolean(u));
+  const mentionsMe = m.mentions.includes(me);
   return (
-    <div className={`message state-${m.state} ${deleted ? "deleted" : ""}`} data-testid="message" data-state={m.state} data-client-id={m.clientMessageId}>
+    <div
+      className={`message state-${m.state} ${deleted ? "deleted" : ""} ${mentionsMe && !deleted ? "mentions-me" : ""}`}
+      data-testid="message"
+      data-state={m.state}
+      data-client-id={m.clientMessageId}
+    >
       <div className="meta">
-        <strong>{m.authorId}</strong>
+        <strong title={author ? `@${author.handle}` : m.authorId}>{author?.displayName ?? m.authorId}</strong>
         <span className="muted">{time(m.createdAt)}</span>
         {m.editedAt && !deleted && <span className="muted">(edited)</span>}
         {m.state === "pending" && <span className="spinner" aria-label="sending" data-testid="pending" />}
@@ -106,7 +140,7 @@ function MessageRow({ m, mine, onRetry, onEdit, onDelete }: { m: UiMessage; mine
           className="edit-form"
           onSubmit={(e) => {
             e.preventDefault();
-            if (draft.trim() && draft !== m.body) onEdit(m.id, draft);
+            if (draft.trim() && draft !== m.body) onEdit(m.id, draft, mentionedIds(draft, mentioned));
             setEditing(false);
           }}
         >
@@ -118,7 +152,15 @@ function MessageRow({ m, mine, onRetry, onEdit, onDelete }: { m: UiMessage; mine
         </form>
       ) : (
         <div className="body" data-testid="message-body">
-          {m.body}
+          {segments(m.body, mentioned).map((segment, i) =>
+            segment.kind === "text" ? (
+              <span key={i}>{segment.text}</span>
+            ) : (
+              <span key={i} className={`chip ${segment.userId === me ? "chip-me" : ""}`} data-testid="mention-chip" title={user(segment.userId)?.displayName}>
+                {segment.text}
+              </span>
+            ),
+          )}
         </div>
       )}
     </div>

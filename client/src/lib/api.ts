@@ -95,6 +95,9 @@ export class Api {
   users(prefix: string): Promise<{ items: UserProfile[] }> {
     return this.request("GET", `/api/v1/chat/users?prefix=${encodeURIComponent(prefix)}`);
   }
+  usersById(ids: string[]): Promise<{ items: UserProfile[] }> {
+    return this.request("GET", `/api/v1/chat/users?ids=${ids.map(encodeURIComponent).join(",")}`);
+  }
   history(id: string, before?: string, limit = 50): Promise<MessagePage> {
     const params = new URLSearchParams({ limit: String(limit) });
     if (before) params.set("before", before);
@@ -103,11 +106,11 @@ export class Api {
   changes(id: string, afterSeq: number): Promise<Changes> {
     return this.request("GET", `/api/v1/chat/conversations/${id}/changes?afterSeq=${afterSeq}&limit=500`);
   }
-  send(id: string, clientMessageId: string, body: string): Promise<Message> {
-    return this.request("POST", `/api/v1/chat/conversations/${id}/messages`, { clientMessageId, body });
+  send(id: string, clientMessageId: string, body: string, mentions: string[]): Promise<Message> {
+    return this.request("POST", `/api/v1/chat/conversations/${id}/messages`, { clientMessageId, body, mentions });
   }
-  edit(id: string, messageId: string, body: string): Promise<Message> {
-    return this.request("PATCH", `/api/v1/chat/conversations/${id}/messages/${messageId}`, { body });
+  edit(id: string, messageId: string, body: string, mentions: string[]): Promise<Message> {
+    return this.request("PATCH", `/api/v1/chat/conversations/${id}/messages/${messageId}`, { body, mentions });
   }
   remove(id: string, messageId: string): Promise<Message> {
     return this.request("DELETE", `/api/v1/chat/conversations/${id}/messages/${messageId}`);

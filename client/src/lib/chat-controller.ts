@@ -5,7 +5,7 @@
 import { Api, ApiError } from "./api";
 import { ChatSocket, type ConnectionStatus } from "./realtime/socket";
 import { isMessageEvent, MessageStore } from "./store/messages";
-import type { ChatEvent, ConversationSummary, Me, SubscribedConversation } from "./types";
+import type { ChatEvent, ConversationSummary, Me, SubscribedConversation, UserProfile } from "./types";
 
 export interface Toast {
   id: number;
@@ -20,6 +20,8 @@ export interface ChatSnapshot {
   activeId: string | null;
   toasts: Toast[];
   loadingOlder: boolean;
+  /** Bumped when profiles arrive, so names re-render. */
+  usersVersion: number;
 }
 
 const SWEEP_INTERVAL_MS = 10_000;
@@ -42,6 +44,10 @@ export class ChatController {
   private readonly catchingUp = new Map<string, Promise<void>>();
   private toastSeq = 0;
   private readonly cleanups: (() => void)[] = [];
+  /** Profiles by id, for author names and mention chips; filled in batches as messages arrive. */
+  private readonly users = new Map<string, UserProfile>();
+  private readonly requestedUsers = new Set<string>();
+  private usersTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly api: Api,
@@ -50,7 +56,8 @@ export class ChatController {
     me: Me,
   ) {
     this.store = new MessageStore(me.userId);
-    this.snapshot = { me, status: "connecting", conversations: [], activeId: null, toasts: [], loadingOlder: false };
+    this.snapshot = { me, status: "connecting", conversations: [], activeId: null, toasts: [], loadingOlder: false, usersVersion: 0 };
+    this.users.set(me.userId, { id: me.userId, handle: me.handle, displayName: me.displayName });
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -63,6 +70,33 @@ export class ChatController {
   private set(patch: Partial<ChatSnapshot>): void {
     this.snapshot = { ...this.snapshot, ...patch };
     for (const l of this.listeners) l();
+  }
+
+  user(id: string): UserProfile | undefined {
+    const known = this.users.get(id);
+    if (!known) this.requestUser(id);
+    return known;
+  }
+
+  rememberUsers(users: UserProfile[]): void {
+    for (const u of users) this.users.set(u.id, u);
+    this.set({ usersVersion: this.snapshot.usersVersion + 1 });
+  }
+
+  private requestUser(id: string): void {
+    if (this.requestedUsers.has(id)) return;
+    this.requestedUsers.add(id);
+    this.usersTimer ??= setTimeout(() => {
+      this.usersTimer = null;
+      const ids = [...this.requestedUsers].filter((u) => !this.users.has(u)).slice(0, 100);
+      if (ids.length === 0) return;
+      this.api
+        .usersById(ids)
+        .then(({ items }) => this.rememberUsers(items))
+        .catch(() => {
+          for (const u of ids) this.requestedUsers.delete(u);
+        });
+    }, 20);
   }
 
   private get me(): string {
@@ -229,11 +263,13 @@ export class ChatController {
     if (isMessageEvent(event) && event.type === "chat:newMessage") {
       const fromOther = event.data.authorId !== this.me;
       const watching = this.snapshot.activeId === id && document.hasFocus() && document.visibilityState === "visible";
+      const mentionsMe = event.data.mentions.includes(this.me);
       this.patchConversation(id, (c) => ({
         ...c,
         lastSeq: Math.max(c.lastSeq, event.seq),
         lastMessageAt: event.data.createdAt,
         unreadCount: fromOther && !watching ? c.unreadCount + 1 : c.unreadCount,
+        mentionCount: fromOther && !watching && mentionsMe ? c.mentionCount + 1 : c.mentionCount,
       }));
       if (fromOther && watching) void this.markActiveRead();
     }
@@ -241,10 +277,10 @@ export class ChatController {
 
   async markActiveRead(): Promise<void> {
     const id = this.snapshot.activeId;
-    if (!id || !document.hasFocus()) return;
+    if (!id || !document.hasFocus() || document.visibilityState !== "visible") return;
     const last = [...this.store.list(id)].reverse().find((m) => m.state === "sent");
     const conversation = this.snapshot.conversations.find((c) => c.id === id);
-    if (!last || !conversation || conversation.unreadCount === 0) return;
+    if (!last || !conversation || (conversation.unreadCount === 0 && conversation.mentionCount === 0)) return;
     this.patchConversation(id, (c) => ({ ...c, unreadCount: 0, mentionCount: 0 }));
     try {
       await this.api.markRead(id, last.id);
@@ -253,33 +289,33 @@ export class ChatController {
     }
   }
 
-  async send(body: string): Promise<void> {
+  async send(body: string, mentions: string[] = []): Promise<void> {
     const id = this.snapshot.activeId;
     if (!id || !body.trim()) return;
     const clientMessageId = crypto.randomUUID();
-    this.store.addPending(id, clientMessageId, body, Date.now());
-    await this.deliver(id, clientMessageId, body);
+    this.store.addPending(id, clientMessageId, body, Date.now(), mentions);
+    await this.deliver(id, clientMessageId, body, mentions);
   }
 
   async retry(conversationId: string, clientMessageId: string): Promise<void> {
     const again = this.store.retry(conversationId, clientMessageId, Date.now());
-    if (again) await this.deliver(conversationId, again.clientMessageId, again.body);
+    if (again) await this.deliver(conversationId, again.clientMessageId, again.body, again.mentions);
   }
 
-  private async deliver(conversationId: string, clientMessageId: string, body: string): Promise<void> {
+  private async deliver(conversationId: string, clientMessageId: string, body: string, mentions: string[]): Promise<void> {
     try {
-      const message = await this.api.send(conversationId, clientMessageId, body);
+      const message = await this.api.send(conversationId, clientMessageId, body, mentions);
       this.store.confirmSent(message);
     } catch (e) {
       this.store.markFailed(conversationId, clientMessageId, e instanceof ApiError ? e.message : "send failed");
     }
   }
 
-  async edit(messageId: string, body: string): Promise<void> {
+  async edit(messageId: string, body: string, mentions: string[]): Promise<void> {
     const id = this.snapshot.activeId;
     if (!id) return;
     try {
-      this.store.confirmSent(await this.api.edit(id, messageId, body));
+      this.store.confirmSent(await this.api.edit(id, messageId, body, mentions));
     } catch (e) {
       this.report(e, "Could not edit");
     }

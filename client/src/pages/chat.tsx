@@ -97,10 +97,19 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
               loadingOlder={snapshot.loadingOlder}
               onLoadOlder={() => void controller.loadOlder()}
               onRetry={(cmid) => void controller.retry(active.id, cmid)}
-              onEdit={(id, body) => void controller.edit(id, body)}
+              onEdit={(id, body, mentions) => void controller.edit(id, body, mentions)}
+              user={(id) => controller.user(id)}
+              usersVersion={snapshot.usersVersion}
               onDelete={(id) => void controller.remove(id)}
             />
-            <Composer key={`composer-${active.id}`} placeholder={`Message ${conversationTitle(active, me.userId)}`} onSend={(body) => void controller.send(body)} />
+            <Composer
+              key={`composer-${active.id}`}
+              api={api}
+              me={me.userId}
+              placeholder={`Message ${conversationTitle(active, me.userId)}`}
+              onSend={(body, mentions) => void controller.send(body, mentions)}
+              onPicked={(users) => controller.rememberUsers(users)}
+            />
           </>
         ) : (
           <p className="empty">Join or create a channel to start.</p>

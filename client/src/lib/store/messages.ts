@@ -111,7 +111,7 @@ export class MessageStore {
     this.changed();
   }
 
-  addPending(conversationId: string, clientMessageId: string, body: string, now: number): void {
+  addPending(conversationId: string, clientMessageId: string, body: string, now: number, mentions: string[] = []): void {
     const c = this.conv(conversationId);
     c.byKey.set(pendingKey(clientMessageId), {
       id: pendingKey(clientMessageId),
@@ -120,7 +120,7 @@ export class MessageStore {
       updatedSeq: 0,
       authorId: this.me,
       body,
-      mentions: [],
+      mentions,
       attachments: [],
       clientMessageId,
       createdAt: new Date(now).toISOString(),
@@ -141,14 +141,14 @@ export class MessageStore {
 
   /** Puts a failed message back to pending and returns what to send again: the SAME client
    * message id, so the server's duplicate guard answers with the first message if it got there. */
-  retry(conversationId: string, clientMessageId: string, now: number): { clientMessageId: string; body: string } | null {
+  retry(conversationId: string, clientMessageId: string, now: number): { clientMessageId: string; body: string; mentions: string[] } | null {
     const message = this.conversations.get(conversationId)?.byKey.get(pendingKey(clientMessageId));
     if (!message || message.state !== "failed") return null;
     message.state = "pending";
     message.pendingSince = now;
     message.error = undefined;
     this.changed();
-    return { clientMessageId: message.clientMessageId, body: message.body };
+    return { clientMessageId: message.clientMessageId, body: message.body, mentions: message.mentions };
   }
 
   /** Pending for more than two minutes → failed (the user gets a retry button). */
