@@ -79,10 +79,18 @@ impl Config {
 /// JSON logs in Lambda (CloudWatch), readable ones on a terminal; `CHAT_DEBUG=true` lowers the
 /// level of our own crates to debug. `RUST_LOG` overrides both.
 pub fn init_tracing(json: bool) {
+    init_tracing_to(json, std::io::stdout);
+}
+
+/// As `init_tracing`, writing to `writer` (tests capture the logs to check what they hold).
+pub fn init_tracing_to<W>(json: bool, writer: W)
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
     use tracing_subscriber::EnvFilter;
     let default = if debug_enabled() { "info,shared=debug,http_api=debug,ws=debug,local=debug" } else { "info" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     let result = if json {
         builder.json().flatten_event(true).with_current_span(true).without_time().try_init()
     } else {

@@ -15,9 +15,10 @@
 //! | channel name (unique)      | `T#{t}`              | `CHNAME#{name}`           |
 //! | public channel directory   | `T#{t}`              | `PUBCHAN#{name}`          |
 //! | user search token          | `T#{t}#UIDX`         | `{token}#{u}`             |
-//! | connection                 | `CONN#{id}`          | `META`                    |
+//! | connection (registry)      | `CONNS#{0..7}`       | `CONN#{id}`               |
 //! | connection (by user)       | `T#{t}#U#{u}`        | `CONN#{id}`               |
 //! | subscription               | `T#{t}#CS#{c}`       | `CONN#{id}`               |
+//! | metrics                    | `METRICS`            | `{minute}#{instance}`     |
 //!
 //! Connection items carry a TTL past API Gateway's 2-hour limit: TTL sweeps what `$disconnect` missed.
 
@@ -102,8 +103,25 @@ pub fn user_index(t: &TenantId, token: &str, u: &UserId) -> Key {
 
 pub const CONNECTION_PREFIX: &str = "CONN#";
 
+/// Connections are spread over this many registry partitions, by a hash of their id: the debug
+/// endpoints list every live connection with this many queries (never a Scan), and connects and
+/// disconnects never pile onto one partition.
+pub const CONNECTION_SHARDS: u32 = 8;
+
+pub fn connection_shard_pk(shard: u32) -> String {
+    format!("CONNS#{shard}")
+}
+
 pub fn connection(id: &crate::domain::ids::ConnectionId) -> Key {
-    Key::new(format!("{CONNECTION_PREFIX}{id}"), META)
+    // FNV-1a: stable across processes and releases (std's hasher is not).
+    let hash = id.as_str().bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    Key::new(connection_shard_pk(hash % CONNECTION_SHARDS), format!("{CONNECTION_PREFIX}{id}"))
+}
+
+/// Operational counters, one item per minute per instance that flushed (TTL two days).
+pub const METRICS_PK: &str = "METRICS";
+pub fn metrics(minute: &str, instance: &str) -> Key {
+    Key::new(METRICS_PK, format!("{minute}#{instance}"))
 }
 pub fn user_connection(t: &TenantId, u: &UserId, id: &crate::domain::ids::ConnectionId) -> Key {
     Key::new(user_pk(t, u), format!("{CONNECTION_PREFIX}{id}"))

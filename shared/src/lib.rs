@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod keys;
+pub mod ops;
 pub mod ports;
 
 pub use domain::caller::{Caller, Role};

@@ -20,7 +20,12 @@ async fn websocket_samples_run_through_the_handler() {
     let store = Arc::new(SqliteStore::in_memory(Arc::new(SystemClock)).unwrap());
     let registry = local::registry::Registry::default();
     let app = ws::WsApp {
-        realtime: Arc::new(Realtime::new(store, Arc::new(registry), Arc::new(SystemClock))),
+        realtime: Arc::new(Realtime::new(
+            store,
+            Arc::new(registry),
+            Arc::new(SystemClock),
+            Arc::new(shared::ops::Metrics::new(Arc::new(SystemClock), 1000)),
+        )),
         auth: Arc::new(Authenticator::dev(b"events-test-secret-events-test-secret")),
         limits: Limits::default(),
     };

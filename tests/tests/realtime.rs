@@ -366,7 +366,12 @@ async fn the_api_gateway_adapter_posts_and_cleans_up_gone_connections() {
     // A stale connection (its socket long gone, its items still in the table) is forgotten on
     // the 410, and the live one still receives.
     let store: Arc<dyn Store> = Arc::new(app.stack.store.clone());
-    let realtime = Realtime::new(store.clone(), push.clone(), Arc::new(SystemClock));
+    let realtime = Realtime::new(
+        store.clone(),
+        push.clone(),
+        Arc::new(SystemClock),
+        Arc::new(shared::ops::Metrics::new(Arc::new(SystemClock), 1000)),
+    );
     let caller = app.stack.chat.as_ref();
     let _ = caller;
     let alice_caller = shared::Caller {

@@ -25,6 +25,9 @@ impl FromRequestParts<AppState> for Authed {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer_token(parts).ok_or(AuthError::Missing)?;
         let caller = state.auth.authenticate(token).await?;
+        if let Some(slot) = parts.extensions.get::<crate::observe::TenantSlot>() {
+            slot.set(caller.tenant.as_str());
+        }
         state.chat.ensure_profile(&caller).await?;
         Ok(Authed(caller))
     }

@@ -1,8 +1,10 @@
 //! The HTTP API: one axum `Router`, run by `lambda_http` in Lambda (`main.rs`) and served as-is
 //! by `functions/local`. Handlers stay thin: parse, call the domain, map the result.
 
+pub mod debug;
 pub mod error;
 pub mod extract;
+pub mod observe;
 pub mod routes;
 
 use std::sync::Arc;
@@ -11,6 +13,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use shared::auth::Authenticator;
 use shared::config::Limits;
+use shared::ops::Metrics;
 use shared::Chat;
 
 #[derive(Clone)]
@@ -18,6 +21,7 @@ pub struct AppState {
     pub chat: Arc<Chat>,
     pub auth: Arc<Authenticator>,
     pub limits: Limits,
+    pub metrics: Arc<Metrics>,
 }
 
 /// Every `/api/v1` route. Callers add their own extras (the local stack: dev tokens, the
@@ -25,6 +29,8 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     let limit = state.limits.max_body_bytes;
     routes::api_routes()
+        .merge(debug::routes())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), observe::observe))
         .fallback(|| async { error::ApiError::not_found() })
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)

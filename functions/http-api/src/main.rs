@@ -9,7 +9,11 @@ use shared::adapters::dynamo::{sdk_config, DynamoStore};
 use shared::auth::Authenticator;
 use shared::config::{init_tracing, Config};
 use shared::domain::realtime::Realtime;
+use shared::ops::Metrics;
 use shared::ports::clock::SystemClock;
+
+/// Each instance adds its counters to the table at most this often (after a request).
+const METRICS_FLUSH_MS: i64 = 10_000;
 use shared::Chat;
 
 #[tokio::main]
@@ -22,12 +26,14 @@ async fn main() -> Result<(), lambda_http::Error> {
     let endpoint =
         std::env::var("WS_MANAGEMENT_ENDPOINT").map_err(|_| anyhow::anyhow!("WS_MANAGEMENT_ENDPOINT is required"))?;
     let clock = Arc::new(SystemClock);
-    let realtime =
-        Arc::new(Realtime::new(store.clone(), Arc::new(ApiGatewayPush::new(&sdk, &endpoint)), clock.clone()));
+    let metrics = Arc::new(Metrics::new(clock.clone(), METRICS_FLUSH_MS).with_emf("TenantChat"));
+    let push = Arc::new(ApiGatewayPush::new(&sdk, &endpoint));
+    let realtime = Arc::new(Realtime::new(store.clone(), push, clock.clone(), metrics.clone()));
     let state = AppState {
         chat: Arc::new(Chat::new(store, clock, realtime)),
         auth: Arc::new(Authenticator::oidc(&auth.issuer, &auth.audience, &auth.jwks_url)),
         limits: config.limits.clone(),
+        metrics,
     };
     lambda_http::run(router(state)).await
 }

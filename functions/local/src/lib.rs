@@ -24,6 +24,7 @@ use shared::config::Limits;
 use shared::domain::ids::{TenantId, UserId};
 use shared::domain::realtime::Realtime;
 use shared::domain::values::DisplayName;
+use shared::ops::Metrics;
 use shared::ports::clock::{Clock, SystemClock};
 use shared::Chat;
 use tokio::sync::oneshot;
@@ -45,6 +46,8 @@ pub struct StackOptions {
     pub static_dir: Option<PathBuf>,
     pub seed: bool,
     pub limits: Limits,
+    /// How often counters are added to the store (the debug endpoints flush on read anyway).
+    pub metrics_flush_ms: i64,
 }
 
 impl StackOptions {
@@ -58,12 +61,14 @@ impl StackOptions {
             static_dir: None,
             seed: false,
             limits: Limits::default(),
+            metrics_flush_ms: 1_000,
         }
     }
 }
 
 pub struct Stack {
     pub addr: SocketAddr,
+    pub realtime: Arc<Realtime>,
     pub store: SqliteStore,
     pub registry: Registry,
     pub chat: Arc<Chat>,
@@ -93,14 +98,17 @@ impl Stack {
         };
         let registry = Registry::default();
         let shared_store: Arc<dyn shared::ports::store::Store> = Arc::new(store.clone());
-        let realtime = Arc::new(Realtime::new(shared_store.clone(), Arc::new(registry.clone()), clock.clone()));
+        let metrics = Arc::new(Metrics::new(clock.clone(), opts.metrics_flush_ms));
+        let realtime =
+            Arc::new(Realtime::new(shared_store.clone(), Arc::new(registry.clone()), clock.clone(), metrics.clone()));
         let chat = Arc::new(Chat::new(shared_store, clock.clone(), realtime.clone()));
         let auth = Arc::new(Authenticator::dev(&opts.dev_secret));
         if opts.seed {
             seed::demo(&chat).await.context("seeding demo data")?;
         }
-        let api = AppState { chat: chat.clone(), auth: auth.clone(), limits: opts.limits.clone() };
-        let ws_app = Arc::new(ws::WsApp { realtime, auth: auth.clone(), limits: opts.limits.clone() });
+        let api = AppState { chat: chat.clone(), auth: auth.clone(), limits: opts.limits.clone(), metrics };
+        let ws_app =
+            Arc::new(ws::WsApp { realtime: realtime.clone(), auth: auth.clone(), limits: opts.limits.clone() });
         let state = LocalState {
             api: api.clone(),
             ws: ws_app,
@@ -128,7 +136,7 @@ impl Stack {
                 tracing::error!(error = %e, "server stopped");
             }
         });
-        Ok(Stack { addr, store, registry, chat, auth, shutdown: Some(tx), server })
+        Ok(Stack { addr, realtime, store, registry, chat, auth, shutdown: Some(tx), server })
     }
 
     pub fn http_url(&self) -> String {

@@ -43,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
         static_dir: static_dir.exists().then_some(static_dir),
         seed: std::env::var("SEED_DEMO").map(|v| v != "false").unwrap_or(true),
         limits: config.limits,
+        metrics_flush_ms: 5_000,
     })
     .await?;
     tracing::info!(url = %stack.http_url(), ws = %stack.ws_url(), "Tenant Chat is running");

@@ -45,7 +45,26 @@ pub fn error_frame(code: &str, message: &str) -> Value {
 }
 
 impl WsApp {
+    /// Handles one event and logs it (route key, connection, status, latency; never the frame).
     pub async fn handle(&self, event: ApiGatewayWebsocketProxyRequest) -> ApiGatewayProxyResponse {
+        let started = std::time::Instant::now();
+        let route = event.request_context.route_key.clone().unwrap_or_default();
+        let connection = event.request_context.connection_id.clone().unwrap_or_default();
+        let request_id = event.request_context.request_id.clone().unwrap_or_default();
+        let response = self.route(event).await;
+        tracing::info!(
+            request_id = %request_id,
+            route = %route,
+            connection = %connection,
+            status = response.status_code,
+            latency_ms = (started.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0,
+            "websocket event"
+        );
+        self.realtime.metrics().maybe_flush(self.realtime.store().as_ref()).await;
+        response
+    }
+
+    async fn route(&self, event: ApiGatewayWebsocketProxyRequest) -> ApiGatewayProxyResponse {
         let ctx = &event.request_context;
         let route = ctx.route_key.clone().unwrap_or_default();
         let Some(connection) = ctx.connection_id.as_deref().and_then(|c| ConnectionId::parse(c).ok()) else {

@@ -9,6 +9,7 @@ use shared::adapters::dynamo::{sdk_config, DynamoStore};
 use shared::auth::Authenticator;
 use shared::config::{init_tracing, Config};
 use shared::domain::realtime::Realtime;
+use shared::ops::Metrics;
 use shared::ports::clock::SystemClock;
 use ws::WsApp;
 
@@ -22,8 +23,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let endpoint =
         std::env::var("WS_MANAGEMENT_ENDPOINT").map_err(|_| anyhow::anyhow!("WS_MANAGEMENT_ENDPOINT is required"))?;
     let push = Arc::new(ApiGatewayPush::new(&sdk, &endpoint));
+    let clock = Arc::new(SystemClock);
+    let metrics = Arc::new(Metrics::new(clock.clone(), 10_000).with_emf("TenantChat"));
     let app = WsApp {
-        realtime: Arc::new(Realtime::new(store, push, Arc::new(SystemClock))),
+        realtime: Arc::new(Realtime::new(store, push, clock, metrics)),
         auth: Arc::new(Authenticator::oidc(&auth.issuer, &auth.audience, &auth.jwks_url)),
         limits: config.limits.clone(),
     };

@@ -19,6 +19,7 @@ use super::error::{ChatError, ChatResult};
 use super::ids::{ConnectionId, ConversationId, TenantId, UserId};
 use super::model::{format_time, ConversationMeta, Event, EventType, Membership};
 use crate::keys;
+use crate::ops::Metrics;
 use crate::ports::clock::Clock;
 use crate::ports::events::EventSink;
 use crate::ports::push::{Push, PushError};
@@ -64,11 +65,20 @@ pub struct Realtime {
     store: Arc<dyn Store>,
     push: Arc<dyn Push>,
     clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
 }
 
 impl Realtime {
-    pub fn new(store: Arc<dyn Store>, push: Arc<dyn Push>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, push, clock }
+    pub fn new(store: Arc<dyn Store>, push: Arc<dyn Push>, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Self {
+        Self { store, push, clock, metrics }
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
     }
 
     fn expiry(&self) -> i64 {
@@ -111,6 +121,7 @@ impl Realtime {
                 },
             ])
             .await?;
+        self.metrics.incr("connects", 1);
         tracing::debug!(connection = %id, tenant = %caller.tenant, "connected");
         Ok(())
     }
@@ -137,7 +148,8 @@ impl Realtime {
                 .map(|c| WriteOp::Delete { key: keys::subscription(t, c, id), cond: Cond::Always }),
         );
         self.store.batch_write(ops).await?;
-        tracing::debug!(connection = %id, "disconnected");
+        self.metrics.incr("disconnects", 1);
+        tracing::debug!(connection = %id, tenant = %t, "disconnected");
         Ok(())
     }
 
@@ -228,6 +240,7 @@ impl Realtime {
         let payload = serde_json::to_vec(frame).map_err(|e| PushError::Failed(e.to_string()))?;
         let result = self.push.post(id, &payload).await;
         if result == Err(PushError::Gone) {
+            self.metrics.incr("push.gone", 1);
             if let Err(e) = self.disconnect(id).await {
                 tracing::warn!(connection = %id, error = %e, "gone clean-up failed");
             }
@@ -321,6 +334,7 @@ impl Realtime {
     }
 
     pub async fn fanout(&self, t: &TenantId, event: &Event) -> ChatResult<FanoutReport> {
+        let started = std::time::Instant::now();
         let recipients = self.audience(t, event).await?;
         let payload = serde_json::to_vec(event).map_err(|e| ChatError::Internal(e.to_string()))?;
         let mut report = FanoutReport { recipients: recipients.len(), ..Default::default() };
@@ -344,6 +358,7 @@ impl Realtime {
                     if let Err(e) = self.disconnect(&id).await {
                         tracing::warn!(connection = %id, error = %e, "gone clean-up failed");
                     }
+                    tracing::debug!(connection = %id, "gone: connection forgotten");
                 }
                 Err(PushError::Failed(e)) => {
                     report.failed += 1;
@@ -351,13 +366,17 @@ impl Realtime {
                 }
             }
         }
-        tracing::debug!(conversation = %event.conversation_id, event = event.kind.as_str(), seq = event.seq,
-            recipients = report.recipients, delivered = report.delivered, gone = report.gone, failed = report.failed, "fan-out");
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        self.metrics.incr(&format!("events.{}", event.kind.as_str()), report.delivered as i64);
+        self.metrics.incr("push.failures", report.failed as i64);
+        self.metrics.incr("push.gone", report.gone as i64);
+        self.metrics.observe_fanout_ms(elapsed_ms);
+        tracing::debug!(tenant = %t, conversation = %event.conversation_id, event = event.kind.as_str(), seq = event.seq,
+            recipients = report.recipients, delivered = report.delivered, gone = report.gone, failed = report.failed,
+            elapsed_ms, "fan-out");
         Ok(report)
     }
 
-    /// Every live connection, for the debug endpoints (reads one partition per connection id,
-    /// so this is an operator's tool, never a request path of users).
     pub fn push(&self) -> &Arc<dyn Push> {
         &self.push
     }
