@@ -67,7 +67,6 @@ async fn metrics_rooms_and_connections_follow_a_scripted_session() {
     for s in [&mut alice1, &mut alice2, &mut bob1] {
         assert_eq!(ws_drain(s, Duration::from_millis(300)).await.len(), 5);
     }
-    use futures::SinkExt;
     alice2.close(None).await.unwrap();
     drop(alice2);
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -294,7 +294,7 @@ impl Chat {
             put_new(keys::channel_name(t, name.as_str()), to_attrs(&json!({ "conversationId": id }))?),
             put_new(keys::conversation_meta(t, &id), to_attrs(&meta)?),
         ];
-        ops.extend(self.join_ops(t, &id, kind, &caller.user, MemberRole::Admin, &now, None)?);
+        ops.extend(join_ops(t, &id, kind, &caller.user, MemberRole::Admin, &now, None)?);
         let mut first_change = member_change(EventType::MemberAdded, &caller.user);
         first_change.insert("seq".into(), 1.into());
         ops.push(put_new(keys::change(t, &id, 1), first_change));
@@ -331,33 +331,6 @@ impl Chat {
             mention_count: 0,
             last_message_at: None,
         })
-    }
-
-    fn join_ops(
-        &self,
-        t: &TenantId,
-        c: &ConversationId,
-        kind: ConversationKind,
-        user: &UserId,
-        role: MemberRole,
-        now: &str,
-        read_from: Option<&ConversationMeta>,
-    ) -> ChatResult<Vec<WriteOp>> {
-        let member = Member { user_id: user.clone(), role, joined_at: now.to_owned() };
-        // A new member starts with what was said before they joined counted as read.
-        let membership = Membership {
-            conversation_id: c.clone(),
-            kind,
-            role,
-            joined_at: now.to_owned(),
-            read_seq: read_from.map_or(0, |m| m.last_seq),
-            read_count: read_from.map_or(0, |m| m.message_count),
-            mention_count: 0,
-        };
-        Ok(vec![
-            put_new(keys::member(t, c, user), to_attrs(&member)?),
-            WriteOp::Put { item: Item::new(keys::membership(t, user, c), to_attrs(&membership)?), cond: Cond::Always },
-        ])
     }
 
     /// Public channels of the caller's tenant, by name; `after` is the last name of the previous page.
@@ -415,7 +388,7 @@ impl Chat {
         let outcome = self
             .commit_change(t, conversation, |meta, _seq| {
                 Ok(ChangePlan {
-                    ops: self.join_ops(t, conversation, meta.kind, &user, MemberRole::Member, &now, Some(meta))?,
+                    ops: join_ops(t, conversation, meta.kind, &user, MemberRole::Member, &now, Some(meta))?,
                     meta_update: Update::default(),
                     change: member_change(EventType::MemberAdded, &user),
                 })
@@ -464,7 +437,7 @@ impl Chat {
         let outcome = self
             .commit_change(t, conversation, |meta, _| {
                 Ok(ChangePlan {
-                    ops: self.join_ops(t, conversation, meta.kind, target, MemberRole::Member, &now, Some(meta))?,
+                    ops: join_ops(t, conversation, meta.kind, target, MemberRole::Member, &now, Some(meta))?,
                     meta_update: Update::default(),
                     change: member_change(EventType::MemberAdded, target),
                 })
@@ -548,7 +521,7 @@ impl Chat {
         };
         let mut ops = vec![put_new(keys::conversation_meta(t, &id), to_attrs(&meta)?)];
         for user in &users {
-            ops.extend(self.join_ops(t, &id, ConversationKind::Dm, user, MemberRole::Member, &now, None)?);
+            ops.extend(join_ops(t, &id, ConversationKind::Dm, user, MemberRole::Member, &now, None)?);
         }
         match self.store.transact(ops).await {
             Ok(()) => {}
@@ -1056,6 +1029,32 @@ impl Chat {
     async fn publish_member(&self, t: &TenantId, c: &ConversationId, kind: EventType, seq: u64, user: &UserId) {
         self.publish(t, Event { kind, conversation_id: c.clone(), seq, data: json!({ "userId": user }) }).await;
     }
+}
+
+fn join_ops(
+    t: &TenantId,
+    c: &ConversationId,
+    kind: ConversationKind,
+    user: &UserId,
+    role: MemberRole,
+    now: &str,
+    read_from: Option<&ConversationMeta>,
+) -> ChatResult<Vec<WriteOp>> {
+    let member = Member { user_id: user.clone(), role, joined_at: now.to_owned() };
+    // A new member starts with what was said before they joined counted as read.
+    let membership = Membership {
+        conversation_id: c.clone(),
+        kind,
+        role,
+        joined_at: now.to_owned(),
+        read_seq: read_from.map_or(0, |m| m.last_seq),
+        read_count: read_from.map_or(0, |m| m.message_count),
+        mention_count: 0,
+    };
+    Ok(vec![
+        put_new(keys::member(t, c, user), to_attrs(&member)?),
+        WriteOp::Put { item: Item::new(keys::membership(t, user, c), to_attrs(&membership)?), cond: Cond::Always },
+    ])
 }
 
 async fn backoff(attempt: u32) {
