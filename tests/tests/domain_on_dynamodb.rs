@@ -138,3 +138,28 @@ async fn use_cases_run_on_dynamodb() {
     chat.leave(&alice, &channel.id).await.unwrap();
     assert!(chat.list_conversations(&alice).await.unwrap().iter().all(|c| c.id != channel.id));
 }
+
+#[tokio::test]
+async fn metrics_flush_and_sum_across_instances_on_dynamodb() {
+    use shared::ops::{metrics_report, Metrics};
+    use shared::ports::clock::Clock;
+    let store = moto_store().await;
+    let clock = Arc::new(SystemClock);
+    // Two "instances" flushing into the same table.
+    for _ in 0..2 {
+        let metrics = Metrics::new(clock.clone(), 10_000);
+        metrics.incr("connects", 3);
+        metrics.incr("events.chat:newMessage", 7);
+        metrics.incr("requests.POST /api/v1/chat/conversations/{id}/messages.201", 2);
+        metrics.observe_fanout_ms(3);
+        metrics.observe_fanout_ms(40);
+        metrics.flush(&store).await.unwrap();
+    }
+    let report = metrics_report(&store, clock.now_ms(), 5).await.unwrap();
+    assert_eq!(report.connects, 6);
+    assert_eq!(report.events_pushed["chat:newMessage"], 14);
+    assert_eq!(report.requests["POST /api/v1/chat/conversations/{id}/messages"]["201"], 4);
+    assert_eq!(report.fanouts, 4);
+    assert_eq!(report.fanout_latency_ms["p99"], Some(50));
+    assert_eq!(report.fanout_latency_ms["p50"], Some(5));
+}
