@@ -27,6 +27,9 @@ pub struct AuthConfig {
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     pub table_name: String,
+    /// Attachments bucket (`ATTACHMENTS_BUCKET`); uploads are refused without one.
+    pub attachments_bucket: Option<String>,
+    pub uploads: crate::domain::files::UploadRules,
     /// `CHAT_DEBUG=true`: debug-level logs of socket activity and request handling.
     pub debug: bool,
     pub auth: Option<AuthConfig>,
@@ -64,7 +67,16 @@ impl Config {
             (None, None) => None,
             _ => return Err(ConfigError("JWT_ISSUER and JWT_AUDIENCE go together".into())),
         };
+        let mut uploads = crate::domain::files::UploadRules::default();
+        uploads.max_bytes = number("UPLOAD_MAX_BYTES", uploads.max_bytes as usize)? as u64;
+        uploads.url_ttl_secs = number("UPLOAD_URL_TTL_SECS", uploads.url_ttl_secs as usize)? as u64;
+        if let Some(denied) = var("UPLOAD_DENIED_TYPES") {
+            uploads.denied_types =
+                denied.split(',').map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()).collect();
+        }
         Ok(Self {
+            attachments_bucket: var("ATTACHMENTS_BUCKET"),
+            uploads,
             table_name: var("TABLE_NAME").unwrap_or_else(|| "tenant-chat".into()),
             debug: debug_enabled(),
             auth,

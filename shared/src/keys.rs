@@ -9,6 +9,7 @@
 //! | message                    | `T#{t}#C#{c}`        | `MSG#{ulid}`              |
 //! | client-id guard            | `T#{t}#C#{c}`        | `CMID#{u}#{clientMsgId}`  |
 //! | change record              | `T#{t}#C#{c}`        | `CHG#{seq:016}`           |
+//! | upload intent              | `T#{t}#C#{c}`        | `UPLOAD#{uploadId}`       |
 //! | membership (by user)       | `T#{t}#U#{u}`        | `CONV#{c}`                |
 //! | unread mention             | `T#{t}#U#{u}`        | `MENTION#{c}#{ordinal:012}` |
 //! | user profile               | `T#{t}`              | `USER#{u}`                |
@@ -51,6 +52,16 @@ pub fn message(t: &TenantId, c: &ConversationId, m: &MessageId) -> Key {
 pub fn client_message(t: &TenantId, c: &ConversationId, author: &UserId, cmid: &ClientMessageId) -> Key {
     Key::new(conversation_pk(t, c), format!("CMID#{author}#{cmid}"))
 }
+/// An upload intent, in the conversation it was made for (TTL until attached).
+pub fn upload(t: &TenantId, c: &ConversationId, upload_id: &str) -> Key {
+    Key::new(conversation_pk(t, c), format!("UPLOAD#{upload_id}"))
+}
+
+/// The object key of an attachment: hierarchical and tenant-scoped.
+pub fn attachment_object(t: &TenantId, c: &ConversationId, upload_id: &str, filename: &str) -> String {
+    format!("tenants/{t}/conversations/{c}/{upload_id}/{filename}")
+}
+
 /// Zero-padded so the sort key orders like the number.
 pub fn change_sk(seq: u64) -> String {
     format!("{CHANGE_PREFIX}{seq:016}")

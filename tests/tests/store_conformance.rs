@@ -44,6 +44,17 @@ async fn conditional_put(store: Arc<dyn Store>) {
         StoreError::ConditionFailed
     );
     assert_eq!(store.put(item("P", "B", json!({})), Cond::Exists).await.unwrap_err(), StoreError::ConditionFailed);
+    // ExistsWithout: the item is there and lacks the attribute.
+    let without = Cond::ExistsWithout("taken".into());
+    assert_eq!(
+        store.update(&Key::new("P", "NONE"), Update::default().set("taken", 1), without.clone()).await.unwrap_err(),
+        StoreError::ConditionFailed
+    );
+    store.update(&Key::new("P", "A"), Update::default().set("taken", 1), without.clone()).await.unwrap();
+    assert_eq!(
+        store.update(&Key::new("P", "A"), Update::default().set("taken", 2), without).await.unwrap_err(),
+        StoreError::ConditionFailed
+    );
 }
 
 async fn update_and_counters(store: Arc<dyn Store>) {

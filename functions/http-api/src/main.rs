@@ -6,6 +6,7 @@ use std::sync::Arc;
 use http_api::{router, AppState};
 use shared::adapters::apigw::ApiGatewayPush;
 use shared::adapters::dynamo::{sdk_config, DynamoStore};
+use shared::adapters::s3::S3Blobs;
 use shared::auth::Authenticator;
 use shared::config::{init_tracing, Config};
 use shared::domain::realtime::Realtime;
@@ -29,8 +30,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     let metrics = Arc::new(Metrics::new(clock.clone(), METRICS_FLUSH_MS).with_emf("TenantChat"));
     let push = Arc::new(ApiGatewayPush::new(&sdk, &endpoint));
     let realtime = Arc::new(Realtime::new(store.clone(), push, clock.clone(), metrics.clone()));
+    let mut chat = Chat::new(store, clock, realtime);
+    if let Some(bucket) = &config.attachments_bucket {
+        chat = chat.with_uploads(Arc::new(S3Blobs::new(&sdk, bucket, false)), config.uploads.clone());
+    }
     let state = AppState {
-        chat: Arc::new(Chat::new(store, clock, realtime)),
+        chat: Arc::new(chat),
         auth: Arc::new(Authenticator::oidc(&auth.issuer, &auth.audience, &auth.jwks_url)),
         limits: config.limits.clone(),
         metrics,

@@ -6,7 +6,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use shared::domain::chat::{HistoryQuery, NewMessage};
+use shared::domain::chat::{HistoryQuery, NewMessage, UploadIntent};
 use shared::domain::ids::{ClientMessageId, ConversationId, MessageId, UserId};
 use shared::domain::model::*;
 use shared::domain::values::{ChannelName, MessageBody, Topic};
@@ -36,6 +36,8 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/chat/conversations/{id}/messages/{message_id}", patch(edit_message).delete(delete_message))
         .route("/api/v1/chat/conversations/{id}/changes", get(changes))
         .route("/api/v1/chat/conversations/{id}/read", post(mark_read))
+        .route("/api/v1/chat/conversations/{id}/uploads", post(upload_intent))
+        .route("/api/v1/chat/attachments/{attachment_id}", get(download))
 }
 
 #[derive(OpenApi)]
@@ -44,9 +46,9 @@ pub fn api_routes() -> Router<AppState> {
     paths(
         health, me, find_users, list_conversations, get_conversation, browse_channels, create_channel, join_channel,
         leave_channel, invite_member, remove_member, open_dm, history, send_message, edit_message, delete_message,
-        changes, mark_read
+        changes, mark_read, upload_intent, download
     ),
-    components(schemas(ErrorBody, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage)),
+    components(schemas(ErrorBody, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -297,6 +299,9 @@ pub struct SendMessage {
     /// User ids the message mentions (at most 20; each a user of the caller's tenant).
     #[serde(default)]
     mentions: Vec<String>,
+    /// Upload ids from `POST …/uploads` (at most 10); the body may be empty when files are attached.
+    #[serde(default)]
+    attachment_ids: Vec<String>,
 }
 
 fn user_ids(raw: &[String]) -> ApiResult<Vec<UserId>> {
@@ -316,10 +321,16 @@ async fn send_message(
     ApiJson(body): ApiJson<SendMessage>,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
     let conversation = conversation_id(&id)?;
+    let text = if body.attachment_ids.is_empty() {
+        MessageBody::parse(&body.body)?
+    } else {
+        MessageBody::parse_optional(&body.body)?
+    };
     let new = NewMessage {
         client_message_id: ClientMessageId::parse(&body.client_message_id)?,
-        body: MessageBody::parse(&body.body)?,
+        body: text,
         mentions: user_ids(&body.mentions)?,
+        attachments: body.attachment_ids,
     };
     let sent = state.chat.send(&caller, &conversation, new).await?;
     let status = if sent.created { StatusCode::CREATED } else { StatusCode::OK };
@@ -398,4 +409,55 @@ async fn mark_read(
     let message = MessageId::parse(&body.message_id)?;
     state.chat.mark_read(&caller, &conversation_id(&id)?, &message).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewUpload {
+    filename: String,
+    content_type: String,
+    size: u64,
+}
+
+#[utoipa::path(post, path = "/api/v1/chat/conversations/{id}/uploads", request_body = NewUpload, security(("bearer" = [])),
+    responses((status = 201, body = UploadIntent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn upload_intent(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<NewUpload>,
+) -> ApiResult<(StatusCode, Json<UploadIntent>)> {
+    let intent = state
+        .chat
+        .upload_intent(&caller, &conversation_id(&id)?, &body.filename, &body.content_type, body.size)
+        .await?;
+    Ok((StatusCode::CREATED, Json(intent)))
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DownloadUrl {
+    url: String,
+    expires_at: String,
+}
+
+/// A short-lived download URL: a 302 to it, or `{url, expiresAt}` when the client asks for JSON
+/// (a browser cannot send the bearer token through a plain link).
+#[utoipa::path(get, path = "/api/v1/chat/attachments/{attachment_id}", security(("bearer" = [])),
+    responses((status = 302, description = "redirect to the file"), (status = 200, body = DownloadUrl), (status = 404, body = ErrorBody)))]
+async fn download(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(attachment_id): ApiPath<String>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<axum::response::Response> {
+    let (url, expires_at) = state.chat.attachment_url(&caller, &attachment_id).await?;
+    let wants_json = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        return Ok(Json(DownloadUrl { url, expires_at }).into_response());
+    }
+    Ok((StatusCode::FOUND, [(axum::http::header::LOCATION, url)], ()).into_response())
 }

@@ -3,6 +3,7 @@
 //! the `@connections` management API, idle timeouts), adds the local-only dev-token route, and
 //! serves the web client.
 
+pub mod blobs;
 pub mod emulator;
 pub mod registry;
 pub mod seed;
@@ -18,13 +19,16 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
+use shared::adapters::localfs::LocalBlobs;
 use shared::adapters::sqlite::SqliteStore;
 use shared::auth::{Authenticator, Claims, DEV_AUDIENCE, DEV_ISSUER};
 use shared::config::Limits;
+use shared::domain::files::UploadRules;
 use shared::domain::ids::{TenantId, UserId};
 use shared::domain::realtime::Realtime;
 use shared::domain::values::DisplayName;
 use shared::ops::Metrics;
+use shared::ports::blobs::Blobs;
 use shared::ports::clock::{Clock, SystemClock};
 use shared::Chat;
 use tokio::sync::oneshot;
@@ -48,6 +52,9 @@ pub struct StackOptions {
     pub limits: Limits,
     /// How often counters are added to the store (the debug endpoints flush on read anyway).
     pub metrics_flush_ms: i64,
+    pub uploads: UploadRules,
+    /// Attachment storage other than the local folder (tests point it at S3 on moto).
+    pub blobs: Option<Arc<dyn Blobs>>,
 }
 
 impl StackOptions {
@@ -62,6 +69,8 @@ impl StackOptions {
             seed: false,
             limits: Limits::default(),
             metrics_flush_ms: 1_000,
+            uploads: UploadRules::default(),
+            blobs: None,
         }
     }
 }
@@ -73,8 +82,10 @@ pub struct Stack {
     pub registry: Registry,
     pub chat: Arc<Chat>,
     pub auth: Arc<Authenticator>,
+    pub blobs: LocalBlobs,
     shutdown: Option<oneshot::Sender<()>>,
     server: JoinHandle<()>,
+    sweep: JoinHandle<()>,
 }
 
 #[derive(Clone)]
@@ -101,7 +112,18 @@ impl Stack {
         let metrics = Arc::new(Metrics::new(clock.clone(), opts.metrics_flush_ms));
         let realtime =
             Arc::new(Realtime::new(shared_store.clone(), Arc::new(registry.clone()), clock.clone(), metrics.clone()));
-        let chat = Arc::new(Chat::new(shared_store, clock.clone(), realtime.clone()));
+        let blob_root = match &opts.data_dir {
+            Some(dir) => dir.join("blobs"),
+            None => std::env::temp_dir().join(format!("tenant-chat-blobs-{}", ulid::Ulid::new())),
+        };
+        let local_blobs = LocalBlobs::new(blob_root, &opts.dev_secret, clock.clone());
+        let blobs: Arc<dyn Blobs> = match &opts.blobs {
+            Some(blobs) => blobs.clone(),
+            None => Arc::new(local_blobs.clone()),
+        };
+        let chat = Arc::new(
+            Chat::new(shared_store, clock.clone(), realtime.clone()).with_uploads(blobs, opts.uploads.clone()),
+        );
         let auth = Arc::new(Authenticator::dev(&opts.dev_secret));
         if opts.seed {
             seed::demo(&chat).await.context("seeding demo data")?;
@@ -119,7 +141,8 @@ impl Stack {
 
         let mut app = http_api::router(api.clone())
             .merge(Router::new().route("/api/v1/dev/token", post(dev_token)).with_state(api))
-            .merge(emulator::routes(state));
+            .merge(emulator::routes(state))
+            .merge(blobs::routes(local_blobs.clone(), opts.uploads.max_bytes));
         if let Some(dir) = &opts.static_dir {
             let index = dir.join("index.html");
             app = app.fallback_service(
@@ -129,6 +152,17 @@ impl Stack {
         let listener =
             tokio::net::TcpListener::bind(opts.addr).await.with_context(|| format!("binding {}", opts.addr))?;
         let addr = listener.local_addr()?;
+        local_blobs.set_base_url(&format!("http://{addr}"));
+        let sweeper = local_blobs.clone();
+        let sweep = tokio::spawn(async move {
+            // The S3 lifecycle rule's twin: files never attached go after a day.
+            loop {
+                if let Err(e) = sweeper.sweep_staged(std::time::Duration::from_secs(24 * 3600)).await {
+                    tracing::warn!(error = %e, "sweeping unattached uploads failed");
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+            }
+        });
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             let service = app.into_make_service_with_connect_info::<SocketAddr>();
@@ -136,7 +170,7 @@ impl Stack {
                 tracing::error!(error = %e, "server stopped");
             }
         });
-        Ok(Stack { addr, realtime, store, registry, chat, auth, shutdown: Some(tx), server })
+        Ok(Stack { addr, realtime, store, registry, chat, auth, blobs: local_blobs, shutdown: Some(tx), server, sweep })
     }
 
     pub fn http_url(&self) -> String {
@@ -162,6 +196,7 @@ impl Stack {
             let _ = tx.send(());
         }
         self.server.abort();
+        self.sweep.abort();
         let _ = (&mut self.server).await;
     }
 }

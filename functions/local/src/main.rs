@@ -44,6 +44,8 @@ async fn main() -> anyhow::Result<()> {
         seed: std::env::var("SEED_DEMO").map(|v| v != "false").unwrap_or(true),
         limits: config.limits,
         metrics_flush_ms: 5_000,
+        uploads: config.uploads.clone(),
+        blobs: None,
     })
     .await?;
     tracing::info!(url = %stack.http_url(), ws = %stack.ws_url(), "Tenant Chat is running");

@@ -133,6 +133,11 @@ impl Expr {
                 let v = self.json_value(v)?;
                 Some(format!("{n} = {v}"))
             }
+            Cond::ExistsWithout(attr) => {
+                let pk = self.name(PK);
+                let n = self.name(attr);
+                Some(format!("attribute_exists({pk}) AND attribute_not_exists({n})"))
+            }
             Cond::MissingOrBelow(attr, limit) => {
                 let n = self.name(attr);
                 let v = self.value(AttributeValue::N(limit.to_string()));

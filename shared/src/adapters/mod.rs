@@ -6,4 +6,8 @@ pub mod apigw;
 #[cfg(feature = "aws")]
 pub mod dynamo;
 #[cfg(feature = "embedded")]
+pub mod localfs;
+#[cfg(feature = "aws")]
+pub mod s3;
+#[cfg(feature = "embedded")]
 pub mod sqlite;

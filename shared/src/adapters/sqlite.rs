@@ -246,6 +246,7 @@ pub(crate) fn cond_holds(cond: &Cond, current: Option<&Attrs>) -> bool {
         Cond::NotExists => current.is_none(),
         Cond::Exists => current.is_some(),
         Cond::Equals(attr, value) => current.and_then(|a| a.get(attr)).is_some_and(|v| v == value),
+        Cond::ExistsWithout(attr) => current.is_some_and(|a| a.get(attr).is_none_or(Value::is_null)),
         Cond::MissingOrBelow(attr, n) => match current.and_then(|a| a.get(attr)) {
             None | Some(Value::Null) => true,
             Some(v) => v.as_i64().is_some_and(|v| v < *n),

@@ -14,12 +14,16 @@ use super::error::{ChatError, ChatResult, InvalidInput};
 use super::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
 use super::model::*;
 use super::values::{ChannelName, MessageBody, Topic};
+use crate::domain::files::UploadRules;
 use crate::keys;
+use crate::ports::blobs::Blobs;
 use crate::ports::clock::Clock;
 use crate::ports::events::EventSink;
-use crate::ports::store::{Attrs, Cond, Item, Key, Query, Store, StoreError, Update, WriteOp};
+use crate::ports::store::{Attrs, Cond, Item, Key, Query, Store, StoreError, Update, WriteOp, TTL_ATTR};
 
+mod attachments;
 mod mentions;
+pub use attachments::{UploadIntent, MAX_ATTACHMENTS};
 pub use mentions::MAX_MENTIONS;
 use mentions::{mention_ops, unmention_ops};
 
@@ -77,6 +81,8 @@ pub struct NewMessage {
     pub body: MessageBody,
     /// Users the message mentions (the composer's structured mentions, not parsed from text).
     pub mentions: Vec<UserId>,
+    /// Upload ids (from upload intents) to attach.
+    pub attachments: Vec<String>,
 }
 
 pub struct Sent {
@@ -96,13 +102,20 @@ pub struct Chat {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     events: Arc<dyn EventSink>,
+    /// Attachment storage; without it, uploads are refused.
+    uploads: Option<(Arc<dyn Blobs>, UploadRules)>,
     /// Profiles already upserted by this process: "first sight" costs one read per cold start.
     seen_profiles: Mutex<HashSet<(TenantId, UserId, String)>>,
 }
 
 impl Chat {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, events: Arc<dyn EventSink>) -> Self {
-        Self { store, clock, events, seen_profiles: Mutex::new(HashSet::new()) }
+        Self { store, clock, events, uploads: None, seen_profiles: Mutex::new(HashSet::new()) }
+    }
+
+    pub fn with_uploads(mut self, blobs: Arc<dyn Blobs>, rules: UploadRules) -> Self {
+        self.uploads = Some((blobs, rules));
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -627,6 +640,11 @@ impl Chat {
             return Ok(Sent { message, created: false });
         }
         let mentions = self.parse_mentions(t, new.mentions).await?;
+        // Checked against storage (exists, declared size and type, the sender's, unattached)
+        // and tagged attached before the message commits: a failure later leaks a file, never
+        // loses one to the orphan sweep.
+        let uploads = self.resolve_uploads(caller, conversation, &new.attachments).await?;
+        let attachments: Vec<Attachment> = uploads.iter().map(|u| u.attachment(conversation)).collect();
         let body = new.body.into_inner();
         for _ in 0..MENTION_RACE_ATTEMPTS {
             // Only members are told: a mentioned user who cannot read the conversation learns nothing.
@@ -649,7 +667,7 @@ impl Chat {
                         author_id: caller.user.clone(),
                         body: body.clone(),
                         mentions: mentions.clone(),
-                        attachments: Vec::new(),
+                        attachments: attachments.clone(),
                         client_message_id: new.client_message_id.clone(),
                         created_at: now.clone(),
                         edited_at: None,
@@ -674,6 +692,13 @@ impl Chat {
                         WriteOp::Check { key: keys::member(t, conversation, &caller.user), cond: Cond::Exists },
                     ];
                     ops.extend(mention_ops(t, conversation, &notified, ordinal, 1));
+                    for upload in &uploads {
+                        ops.push(WriteOp::Update {
+                            key: keys::upload(t, conversation, &upload.upload_id),
+                            update: Update::default().set("attachedTo", id.to_string()).remove(TTL_ATTR),
+                            cond: Cond::ExistsWithout("attachedTo".into()),
+                        });
+                    }
                     Ok(ChangePlan {
                         ops,
                         meta_update: Update::default().add("messageCount", 1).set("lastMessageAt", now.clone()),
@@ -700,6 +725,11 @@ impl Chat {
                 }
                 CommitOutcome::Refused(failed) if failed.iter().any(|&i| (2..4).contains(&i)) => {
                     return Err(ChatError::NotFound("conversation"));
+                }
+                CommitOutcome::Refused(failed) if failed.iter().any(|&i| i >= 4 + 2 * notified.len()) => {
+                    return Err(
+                        InvalidInput::new("attachments", "an upload is already attached to another message").into()
+                    );
                 }
                 // A mentioned member left while we sent: look again at who is a member.
                 CommitOutcome::Refused(_) => continue,
@@ -829,6 +859,7 @@ impl Chat {
                 .await?;
             match outcome {
                 CommitOutcome::Done(done) => {
+                    self.discard_attachments(t, conversation, &current.attachments).await;
                     let message = Message {
                         body: String::new(),
                         attachments: Vec::new(),

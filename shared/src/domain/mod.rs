@@ -3,6 +3,7 @@
 pub mod caller;
 pub mod chat;
 pub mod error;
+pub mod files;
 pub mod ids;
 pub mod model;
 pub mod realtime;

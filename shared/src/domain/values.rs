@@ -89,6 +89,13 @@ impl MessageBody {
         }
         Ok(Self(raw.trim_end().to_owned()))
     }
+    /// A body that may be blank: for messages that carry files.
+    pub fn parse_optional(raw: &str) -> Result<Self, InvalidInput> {
+        if raw.trim().is_empty() {
+            return Ok(Self(String::new()));
+        }
+        Self::parse(raw)
+    }
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -51,6 +51,8 @@ pub enum Cond {
     Equals(String, Value),
     /// `attr` is missing, or is a number below the value (forward-only positions).
     MissingOrBelow(String, i64),
+    /// The item exists and has no `attr` (e.g. an upload not yet attached).
+    ExistsWithout(String),
 }
 
 /// Changes to one item; `add` increments numeric attributes (missing counts as 0).

@@ -1,0 +1,130 @@
+//! The S3 `Blobs` adapter: presigned PUTs bound to key, content type, length and the `staged`
+//! tag; presigned GETs with the response content type and disposition; HeadObject and tagging.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::types::{Tag, Tagging};
+use aws_sdk_s3::Client;
+
+use crate::ports::blobs::{BlobError, BlobMeta, Blobs, PresignedRequest, STAGED};
+
+#[derive(Clone)]
+pub struct S3Blobs {
+    client: Client,
+    bucket: String,
+}
+
+fn backend(e: impl std::fmt::Display) -> BlobError {
+    BlobError::Backend(e.to_string())
+}
+
+fn detail<E: std::error::Error + Send + Sync + 'static>(e: aws_sdk_s3::error::SdkError<E>) -> BlobError {
+    BlobError::Backend(aws_sdk_s3::error::DisplayErrorContext(&e).to_string())
+}
+
+impl S3Blobs {
+    /// `path_style` for emulators (moto), which serve every bucket on one endpoint.
+    pub fn new(config: &aws_config::SdkConfig, bucket: impl Into<String>, path_style: bool) -> Self {
+        let conf = aws_sdk_s3::config::Builder::from(config).force_path_style(path_style).build();
+        Self { client: Client::from_conf(conf), bucket: bucket.into() }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Creates the bucket (tests and emulators; AWS gets it from `template.yaml`).
+    pub async fn create_bucket(&self) -> Result<(), BlobError> {
+        self.client.create_bucket().bucket(&self.bucket).send().await.map_err(detail)?;
+        Ok(())
+    }
+
+    pub async fn state(&self, key: &str) -> Result<Option<String>, BlobError> {
+        let tags = self.client.get_object_tagging().bucket(&self.bucket).key(key).send().await.map_err(detail)?;
+        Ok(tags.tag_set().iter().find(|t| t.key() == "state").map(|t| t.value().to_owned()))
+    }
+}
+
+fn presigning(ttl: Duration) -> Result<PresigningConfig, BlobError> {
+    PresigningConfig::expires_in(ttl).map_err(backend)
+}
+
+#[async_trait]
+impl Blobs for S3Blobs {
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        size: u64,
+        ttl: Duration,
+    ) -> Result<PresignedRequest, BlobError> {
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .content_length(i64::try_from(size).map_err(backend)?)
+            .tagging(format!("state={STAGED}"))
+            .presigned(presigning(ttl)?)
+            .await
+            .map_err(detail)?;
+        let headers = request
+            .headers()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("host") && !name.eq_ignore_ascii_case("content-length"))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Ok(PresignedRequest { method: "PUT".into(), url: request.uri().to_owned(), headers })
+    }
+
+    async fn presign_get(
+        &self,
+        key: &str,
+        content_type: &str,
+        disposition: &str,
+        ttl: Duration,
+    ) -> Result<String, BlobError> {
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_type(content_type)
+            .response_content_disposition(disposition)
+            .presigned(presigning(ttl)?)
+            .await
+            .map_err(detail)?;
+        Ok(request.uri().to_owned())
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<BlobMeta>, BlobError> {
+        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(out) => Ok(Some(BlobMeta {
+                size: out.content_length().unwrap_or(0).max(0) as u64,
+                content_type: out.content_type().unwrap_or_default().to_owned(),
+                state: None,
+            })),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
+            Err(e) => Err(detail(e)),
+        }
+    }
+
+    async fn set_state(&self, key: &str, state: &str) -> Result<(), BlobError> {
+        let tag = Tag::builder().key("state").value(state).build().map_err(backend)?;
+        let tagging = Tagging::builder().tag_set(tag).build().map_err(backend)?;
+        self.client.put_object_tagging().bucket(&self.bucket).key(key).tagging(tagging).send().await.map_err(detail)?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        self.client.delete_object().bucket(&self.bucket).key(key).send().await.map_err(detail)?;
+        Ok(())
+    }
+}
