@@ -98,7 +98,7 @@ impl Chat {
             return Err(InvalidInput::new("size", format!("files are limited to {} bytes", rules.max_bytes)).into());
         }
         let content_type = parse_content_type(content_type)?;
-        if rules.denied_types.iter().any(|d| *d == content_type) {
+        if rules.denied_types.contains(&content_type) {
             return Err(InvalidInput::new("contentType", format!("{content_type} files are not accepted")).into());
         }
         let name = display_name(filename).map_err(|mut e| {
