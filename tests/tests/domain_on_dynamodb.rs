@@ -38,6 +38,7 @@ fn new_message(cmid: &str, body: &str) -> NewMessage {
         client_message_id: ClientMessageId::parse(cmid).unwrap(),
         body: MessageBody::parse(body).unwrap(),
         mentions: vec![],
+        attachments: vec![],
     }
 }
 
