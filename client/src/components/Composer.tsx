@@ -1,23 +1,46 @@
-import { useRef, useState, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from "react";
 
 import type { Api } from "../lib/api";
 import { insertMention, mentionedIds, mentionQueryAt } from "../lib/mentions";
-import type { UserProfile } from "../lib/types";
+import { formatSize, startUpload, UploadCancelled } from "../lib/uploads";
+import type { Attachment, UserProfile } from "../lib/types";
+
+interface PendingFile {
+  key: string;
+  file: File;
+  progress: number;
+  state: "uploading" | "done" | "failed";
+  uploadId?: string;
+  error?: string;
+  cancel: () => void;
+}
+
+export interface ReadyFile {
+  uploadId: string;
+  attachment: Attachment;
+}
 
 const MAX_CHARS = 40_000;
 
 interface Props {
   api: Api;
   me: string;
+  conversationId: string;
   placeholder: string;
-  onSend: (body: string, mentions: string[]) => void;
+  onSend: (body: string, mentions: string[], files: ReadyFile[]) => void;
   onPicked: (users: UserProfile[]) => void;
+  /** Files dropped on the conversation, handed over once. */
+  incomingFiles: File[];
+  onIncomingTaken: () => void;
 }
 
 /** Enter sends, Shift+Enter starts a new line; `@` opens people autocomplete (arrows, Enter or
  * Tab picks, Esc closes). Mentions go to the server as user ids beside the text. */
-export function Composer({ api, me, placeholder, onSend, onPicked }: Props) {
+export function Composer({ api, me, conversationId, placeholder, onSend, onPicked, incomingFiles, onIncomingTaken }: Props) {
   const [text, setText] = useState("");
+  const [files, setFiles] = useState<PendingFile[]>([]);
+  const [queued, setQueued] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
   const [picked, setPicked] = useState<UserProfile[]>([]);
   const [suggestions, setSuggestions] = useState<UserProfile[]>([]);
   const [highlight, setHighlight] = useState(0);
@@ -25,12 +48,69 @@ export function Composer({ api, me, placeholder, onSend, onPicked }: Props) {
   const area = useRef<HTMLTextAreaElement>(null);
   const lookup = useRef(0);
 
-  const send = () => {
-    if (!text.trim() || [...text].length > MAX_CHARS) return;
-    onSend(text, mentionedIds(text, picked));
+  const addFiles = useCallback(
+    (list: File[]) => {
+      for (const file of list) {
+        const key = `${file.name}-${file.size}-${crypto.randomUUID()}`;
+        const patch = (p: Partial<PendingFile>) => setFiles((all) => all.map((f) => (f.key === key ? { ...f, ...p } : f)));
+        const handle = startUpload(api, conversationId, file, (progress) => patch({ progress }));
+        setFiles((all) => [...all, { key, file, progress: 0, state: "uploading", cancel: handle.cancel }]);
+        handle.done.then(
+          (uploadId) => patch({ state: "done", progress: 1, uploadId }),
+          (e: unknown) => {
+            if (e instanceof UploadCancelled) setFiles((all) => all.filter((f) => f.key !== key));
+            else patch({ state: "failed", error: e instanceof Error ? e.message : "upload failed" });
+          },
+        );
+      }
+    },
+    [api, conversationId],
+  );
+
+  useEffect(() => {
+    if (incomingFiles.length > 0) {
+      addFiles(incomingFiles);
+      onIncomingTaken();
+    }
+  }, [incomingFiles, addFiles, onIncomingTaken]);
+
+  const uploading = files.some((f) => f.state === "uploading");
+  const ready = files.filter((f) => f.state === "done");
+  const canSend = (text.trim().length > 0 || files.length > 0) && [...text].length <= MAX_CHARS && !files.some((f) => f.state === "failed");
+
+  const sendNow = useCallback(() => {
+    const attached: ReadyFile[] = ready.map((f) => ({
+      uploadId: f.uploadId ?? "",
+      attachment: { id: `pending-${f.key}`, name: f.file.name, size: f.file.size, contentType: f.file.type || "application/octet-stream" },
+    }));
+    onSend(text, mentionedIds(text, picked), attached);
     setText("");
     setPicked([]);
+    setFiles([]);
+    setQueued(false);
+  }, [ready, onSend, text, picked]);
+
+  // "Send" while files are still uploading: the message goes when they finish.
+  useEffect(() => {
+    if (queued && !uploading && files.length > 0 && files.every((f) => f.state === "done")) sendNow();
+  }, [queued, uploading, files, sendNow]);
+
+  const send = () => {
+    if (!canSend) return;
     closeSuggestions();
+    if (uploading) {
+      setQueued(true);
+      return;
+    }
+    sendNow();
+  };
+
+  const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
+    const pasted = [...e.clipboardData.files];
+    if (pasted.length > 0) {
+      e.preventDefault();
+      addFiles(pasted);
+    }
   };
 
   const closeSuggestions = () => {
@@ -100,6 +180,28 @@ export function Composer({ api, me, placeholder, onSend, onPicked }: Props) {
   const over = [...text].length > MAX_CHARS;
   return (
     <div className="composer">
+      {files.length > 0 && (
+        <ul className="uploads" data-testid="uploads">
+          {files.map((f) => (
+            <li key={f.key} className={`upload upload-${f.state}`} data-testid="upload" data-state={f.state}>
+              <span className="upload-name">{f.file.name}</span>
+              <span className="muted">{formatSize(f.file.size)}</span>
+              <progress max={1} value={f.progress} data-testid="upload-progress" />
+              {f.state === "failed" && <span className="error">{f.error}</span>}
+              <button
+                className="link"
+                onClick={() => {
+                  f.cancel();
+                  setFiles((all) => all.filter((x) => x.key !== f.key));
+                }}
+                data-testid="upload-cancel"
+              >
+                {f.state === "uploading" ? "Cancel" : "Remove"}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       {mention && suggestions.length > 0 && (
         <ul className="autocomplete" role="listbox" data-testid="autocomplete">
           {suggestions.map((u, i) => (
@@ -116,14 +218,29 @@ export function Composer({ api, me, placeholder, onSend, onPicked }: Props) {
         value={text}
         onChange={(e) => update(e.target.value, e.target.selectionStart)}
         onKeyDown={onKeyDown}
+        onPaste={onPaste}
         onBlur={() => setTimeout(closeSuggestions, 150)}
         placeholder={placeholder}
         rows={2}
         data-testid="composer"
         aria-label="Message"
       />
-      <button onClick={send} disabled={!text.trim() || over} data-testid="send">
-        Send
+      <input
+        ref={fileInput}
+        type="file"
+        multiple
+        hidden
+        onChange={(e) => {
+          addFiles([...(e.target.files ?? [])]);
+          e.target.value = "";
+        }}
+        data-testid="file-input"
+      />
+      <button onClick={() => fileInput.current?.click()} title="Attach files" data-testid="attach">
+        Attach
+      </button>
+      <button onClick={send} disabled={!canSend || queued} data-testid="send">
+        {queued ? "Sending when uploaded…" : "Send"}
       </button>
       {over && <span className="error">Messages are limited to {MAX_CHARS.toLocaleString()} characters.</span>}
     </div>

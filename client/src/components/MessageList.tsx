@@ -1,8 +1,10 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 
+import type { Api } from "../lib/api";
 import { mentionedIds, segments } from "../lib/mentions";
+import { formatSize } from "../lib/uploads";
 import type { UiMessage } from "../lib/store/messages";
-import type { UserProfile } from "../lib/types";
+import type { Attachment, UserProfile } from "../lib/types";
 
 interface Props {
   me: string;
@@ -17,6 +19,7 @@ interface Props {
   user: (id: string) => UserProfile | undefined;
   /** Changes when profiles arrive, so rows re-render with names. */
   usersVersion: number;
+  api: Api;
 }
 
 function time(iso: string): string {
@@ -24,7 +27,7 @@ function time(iso: string): string {
   return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
-export function MessageList({ me, messages, hasOlder, loadingOlder, onLoadOlder, onRetry, onEdit, onDelete, user, usersVersion }: Props) {
+export function MessageList({ me, messages, hasOlder, loadingOlder, onLoadOlder, onRetry, onEdit, onDelete, user, usersVersion, api }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const previousHeight = useRef(0);
@@ -71,6 +74,7 @@ export function MessageList({ me, messages, hasOlder, loadingOlder, onLoadOlder,
           onDelete={onDelete}
           user={user}
           usersVersion={usersVersion}
+          api={api}
         />
       ))}
     </div>
@@ -85,9 +89,10 @@ interface RowProps {
   onDelete: Props["onDelete"];
   user: Props["user"];
   usersVersion: number;
+  api: Api;
 }
 
-function MessageRow({ m, me, onRetry, onEdit, onDelete, user }: RowProps) {
+function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api }: RowProps) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.body);
   const deleted = Boolean(m.deletedAt);
@@ -162,6 +167,55 @@ function MessageRow({ m, me, onRetry, onEdit, onDelete, user }: RowProps) {
             ),
           )}
         </div>
+      )}
+      {!deleted && m.attachments.length > 0 && (
+        <div className="attachments">
+          {m.attachments.map((a) => (
+            <AttachmentView key={a.id} attachment={a} api={api} />
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+const INLINE_IMAGES = ["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"];
+
+/** Name, size and a download link; safe image types get a preview. URLs are fetched on demand
+ * (a link cannot carry the bearer token) and are short-lived. */
+function AttachmentView({ attachment, api }: { attachment: Attachment; api: Api }) {
+  const pending = attachment.id.startsWith("pending-");
+  const isImage = INLINE_IMAGES.includes(attachment.contentType);
+  const [preview, setPreview] = useState<string | null>(null);
+  useEffect(() => {
+    if (pending || !isImage) return;
+    let cancelled = false;
+    api
+      .attachmentUrl(attachment.id)
+      .then(({ url }) => !cancelled && setPreview(url))
+      .catch(() => undefined);
+    return () => {
+      cancelled = true;
+    };
+  }, [api, attachment.id, isImage, pending]);
+  const download = async () => {
+    const { url } = await api.attachmentUrl(attachment.id);
+    const link = document.createElement("a");
+    link.href = url;
+    link.rel = "noopener";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  };
+  return (
+    <div className="attachment" data-testid="attachment">
+      {preview && <img src={preview} alt={attachment.name} className="preview" data-testid="attachment-preview" />}
+      <span className="attachment-name">{attachment.name}</span>
+      <span className="muted">{formatSize(attachment.size)}</span>
+      {!pending && (
+        <button className="link" onClick={() => void download()} data-testid="attachment-download">
+          Download
+        </button>
       )}
     </div>
   );

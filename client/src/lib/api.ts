@@ -1,6 +1,7 @@
 // The HTTP API client: typed calls, typed errors. Network failures and 5xx are `retryable`.
 
 import type {
+  UploadIntent,
   Changes,
   ConversationSummary,
   Me,
@@ -30,7 +31,7 @@ export class Api {
     private readonly token: string,
   ) {}
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async request<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
@@ -38,6 +39,7 @@ export class Api {
         headers: {
           authorization: `Bearer ${this.token}`,
           ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...extraHeaders,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
@@ -106,8 +108,14 @@ export class Api {
   changes(id: string, afterSeq: number): Promise<Changes> {
     return this.request("GET", `/api/v1/chat/conversations/${id}/changes?afterSeq=${afterSeq}&limit=500`);
   }
-  send(id: string, clientMessageId: string, body: string, mentions: string[]): Promise<Message> {
-    return this.request("POST", `/api/v1/chat/conversations/${id}/messages`, { clientMessageId, body, mentions });
+  send(id: string, clientMessageId: string, body: string, mentions: string[], attachmentIds: string[] = []): Promise<Message> {
+    return this.request("POST", `/api/v1/chat/conversations/${id}/messages`, { clientMessageId, body, mentions, attachmentIds });
+  }
+  uploadIntent(id: string, filename: string, contentType: string, size: number): Promise<UploadIntent> {
+    return this.request("POST", `/api/v1/chat/conversations/${id}/uploads`, { filename, contentType, size });
+  }
+  attachmentUrl(attachmentId: string): Promise<{ url: string; expiresAt: string }> {
+    return this.request("GET", `/api/v1/chat/attachments/${encodeURIComponent(attachmentId)}`, undefined, { accept: "application/json" });
   }
   edit(id: string, messageId: string, body: string, mentions: string[]): Promise<Message> {
     return this.request("PATCH", `/api/v1/chat/conversations/${id}/messages/${messageId}`, { body, mentions });

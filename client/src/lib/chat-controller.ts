@@ -5,7 +5,7 @@
 import { Api, ApiError } from "./api";
 import { ChatSocket, type ConnectionStatus } from "./realtime/socket";
 import { isMessageEvent, MessageStore } from "./store/messages";
-import type { ChatEvent, ConversationSummary, Me, SubscribedConversation, UserProfile } from "./types";
+import type { Attachment, ChatEvent, ConversationSummary, Me, SubscribedConversation, UserProfile } from "./types";
 
 export interface Toast {
   id: number;
@@ -289,22 +289,22 @@ export class ChatController {
     }
   }
 
-  async send(body: string, mentions: string[] = []): Promise<void> {
+  async send(body: string, mentions: string[] = [], files: { uploadId: string; attachment: Attachment }[] = []): Promise<void> {
     const id = this.snapshot.activeId;
-    if (!id || !body.trim()) return;
+    if (!id || (!body.trim() && files.length === 0)) return;
     const clientMessageId = crypto.randomUUID();
-    this.store.addPending(id, clientMessageId, body, Date.now(), mentions);
-    await this.deliver(id, clientMessageId, body, mentions);
+    this.store.addPending(id, clientMessageId, body, Date.now(), mentions, files);
+    await this.deliver(id, clientMessageId, body, mentions, files.map((f) => f.uploadId));
   }
 
   async retry(conversationId: string, clientMessageId: string): Promise<void> {
     const again = this.store.retry(conversationId, clientMessageId, Date.now());
-    if (again) await this.deliver(conversationId, again.clientMessageId, again.body, again.mentions);
+    if (again) await this.deliver(conversationId, again.clientMessageId, again.body, again.mentions, again.uploadIds);
   }
 
-  private async deliver(conversationId: string, clientMessageId: string, body: string, mentions: string[]): Promise<void> {
+  private async deliver(conversationId: string, clientMessageId: string, body: string, mentions: string[], uploadIds: string[]): Promise<void> {
     try {
-      const message = await this.api.send(conversationId, clientMessageId, body, mentions);
+      const message = await this.api.send(conversationId, clientMessageId, body, mentions, uploadIds);
       this.store.confirmSent(message);
     } catch (e) {
       this.store.markFailed(conversationId, clientMessageId, e instanceof ApiError ? e.message : "send failed");

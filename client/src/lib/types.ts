@@ -110,3 +110,11 @@ export type ServerFrame =
   | { type: "subscribed"; conversations: SubscribedConversation[] }
   | { type: "pong" }
   | { type: "error"; code: string; message: string };
+
+export interface UploadIntent {
+  uploadId: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  expiresAt: string;
+}

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 
 import { Composer } from "../components/Composer";
 import { ChannelBrowser } from "../components/ChannelBrowser";
@@ -50,8 +50,11 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
   const snapshot = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
   useSyncExternalStore(controller.store.subscribe, controller.store.getVersion);
   const [browsing, setBrowsing] = useState(false);
+  const [dropped, setDropped] = useState<File[]>([]);
+  const [dragging, setDragging] = useState(false);
   const [showMembers, setShowMembers] = useState(false);
 
+  const clearDropped = useCallback(() => setDropped([]), []);
   const active = snapshot.conversations.find((c) => c.id === snapshot.activeId) ?? null;
   const messages = active ? controller.store.list(active.id) : [];
 
@@ -67,7 +70,23 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
         api={api}
         onSignOut={onSignOut}
       />
-      <main className="conversation">
+      <main
+        className={`conversation ${dragging ? "dragging" : ""}`}
+        onDragOver={(e) => {
+          if (active && e.dataTransfer.types.includes("Files")) {
+            e.preventDefault();
+            setDragging(true);
+          }
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={(e) => {
+          setDragging(false);
+          if (active && e.dataTransfer.files.length > 0) {
+            e.preventDefault();
+            setDropped([...e.dataTransfer.files]);
+          }
+        }}
+      >
         <header className="conversation-header">
           <div>
             <h2 data-testid="conversation-title">{active ? conversationTitle(active, me.userId) : "No conversation"}</h2>
@@ -99,6 +118,7 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
               onRetry={(cmid) => void controller.retry(active.id, cmid)}
               onEdit={(id, body, mentions) => void controller.edit(id, body, mentions)}
               user={(id) => controller.user(id)}
+              api={api}
               usersVersion={snapshot.usersVersion}
               onDelete={(id) => void controller.remove(id)}
             />
@@ -106,9 +126,12 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
               key={`composer-${active.id}`}
               api={api}
               me={me.userId}
+              conversationId={active.id}
               placeholder={`Message ${conversationTitle(active, me.userId)}`}
-              onSend={(body, mentions) => void controller.send(body, mentions)}
+              onSend={(body, mentions, files) => void controller.send(body, mentions, files)}
               onPicked={(users) => controller.rememberUsers(users)}
+              incomingFiles={dropped}
+              onIncomingTaken={clearDropped}
             />
           </>
         ) : (

@@ -87,7 +87,7 @@ describe("MessageStore", () => {
     store.addPending(C, "keep-me", "retry me", 0);
     store.markFailed(C, "keep-me", "offline");
     expect(store.list(C)[0]).toMatchObject({ state: "failed", error: "offline" });
-    expect(store.retry(C, "keep-me", 5_000)).toEqual({ clientMessageId: "keep-me", body: "retry me", mentions: [] });
+    expect(store.retry(C, "keep-me", 5_000)).toEqual({ clientMessageId: "keep-me", body: "retry me", mentions: [], uploadIds: [] });
     expect(store.list(C)[0]).toMatchObject({ state: "pending", pendingSince: 5_000 });
     expect(store.retry(C, "keep-me", 6_000)).toBeNull();
     store.confirmSent(message(3, { authorId: "alice", clientMessageId: "keep-me", body: "retry me" }));

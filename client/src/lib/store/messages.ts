@@ -3,7 +3,7 @@
 // detection. Pure logic with a change signal, so React reads it through useSyncExternalStore
 // and tests drive it without a DOM.
 
-import type { ChatEvent, Changes, Message, MessageEvent } from "../types";
+import type { Attachment, ChatEvent, Changes, Message, MessageEvent } from "../types";
 
 export function isMessageEvent(event: ChatEvent): event is MessageEvent {
   return event.type === "chat:newMessage" || event.type === "chat:messageUpdated" || event.type === "chat:messageDeleted";
@@ -16,6 +16,8 @@ export interface UiMessage extends Message {
   /** When the pending send started (ms): pending for longer than PENDING_TIMEOUT_MS fails. */
   pendingSince?: number;
   error?: string;
+  /** Upload ids a pending message will attach (a retry sends them again). */
+  uploadIds?: string[];
 }
 
 export const PENDING_TIMEOUT_MS = 2 * 60 * 1000;
@@ -111,7 +113,14 @@ export class MessageStore {
     this.changed();
   }
 
-  addPending(conversationId: string, clientMessageId: string, body: string, now: number, mentions: string[] = []): void {
+  addPending(
+    conversationId: string,
+    clientMessageId: string,
+    body: string,
+    now: number,
+    mentions: string[] = [],
+    files: { uploadId: string; attachment: Attachment }[] = [],
+  ): void {
     const c = this.conv(conversationId);
     c.byKey.set(pendingKey(clientMessageId), {
       id: pendingKey(clientMessageId),
@@ -121,11 +130,12 @@ export class MessageStore {
       authorId: this.me,
       body,
       mentions,
-      attachments: [],
+      attachments: files.map((f) => f.attachment),
       clientMessageId,
       createdAt: new Date(now).toISOString(),
       state: "pending",
       pendingSince: now,
+      uploadIds: files.map((f) => f.uploadId),
     });
     this.changed();
   }
@@ -141,14 +151,18 @@ export class MessageStore {
 
   /** Puts a failed message back to pending and returns what to send again: the SAME client
    * message id, so the server's duplicate guard answers with the first message if it got there. */
-  retry(conversationId: string, clientMessageId: string, now: number): { clientMessageId: string; body: string; mentions: string[] } | null {
+  retry(
+    conversationId: string,
+    clientMessageId: string,
+    now: number,
+  ): { clientMessageId: string; body: string; mentions: string[]; uploadIds: string[] } | null {
     const message = this.conversations.get(conversationId)?.byKey.get(pendingKey(clientMessageId));
     if (!message || message.state !== "failed") return null;
     message.state = "pending";
     message.pendingSince = now;
     message.error = undefined;
     this.changed();
-    return { clientMessageId: message.clientMessageId, body: message.body, mentions: message.mentions };
+    return { clientMessageId: message.clientMessageId, body: message.body, mentions: message.mentions, uploadIds: message.uploadIds ?? [] };
   }
 
   /** Pending for more than two minutes → failed (the user gets a retry button). */
