@@ -6,9 +6,10 @@ use axum::response::IntoResponse;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use shared::domain::chat::{HistoryQuery, NewMessage, UploadIntent};
+use shared::domain::chat::{HistoryQuery, NewMessage, SearchResults, UploadIntent};
 use shared::domain::ids::{ClientMessageId, ConversationId, MessageId, UserId};
 use shared::domain::model::*;
+use shared::domain::search::SortOrder;
 use shared::domain::values::{ChannelName, MessageBody, Topic};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -38,6 +39,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/chat/conversations/{id}/read", post(mark_read))
         .route("/api/v1/chat/conversations/{id}/uploads", post(upload_intent))
         .route("/api/v1/chat/attachments/{attachment_id}", get(download))
+        .route("/api/v1/chat/search", get(search))
 }
 
 #[derive(OpenApi)]
@@ -46,9 +48,9 @@ pub fn api_routes() -> Router<AppState> {
     paths(
         health, me, find_users, list_conversations, get_conversation, browse_channels, create_channel, join_channel,
         leave_channel, invite_member, remove_member, open_dm, history, send_message, edit_message, delete_message,
-        changes, mark_read, upload_intent, download
+        changes, mark_read, upload_intent, download, search
     ),
-    components(schemas(ErrorBody, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage)),
+    components(schemas(ErrorBody, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -460,4 +462,27 @@ async fn download(
         return Ok(Json(DownloadUrl { url, expires_at }).into_response());
     }
     Ok((StatusCode::FOUND, [(axum::http::header::LOCATION, url)], ()).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SearchParams {
+    /// Words, "phrases", `from:@handle`, `in:#channel`, `has:file`, `is:mention`,
+    /// `before:`/`after:`/`on:YYYY-MM-DD`; a trailing `*` (and the last word) matches prefixes.
+    q: String,
+    /// `newest` (default) or `relevance`.
+    #[serde(default)]
+    sort: SortOrder,
+    cursor: Option<String>,
+    /// 1-50, default 20.
+    limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/chat/search", params(SearchParams), security(("bearer" = [])),
+    responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody)))]
+async fn search(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<SearchParams>,
+) -> ApiResult<Json<SearchResults>> {
+    Ok(Json(state.chat.search(&caller, &q.q, q.sort, q.cursor, q.limit).await?))
 }

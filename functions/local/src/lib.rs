@@ -5,6 +5,7 @@
 
 pub mod blobs;
 pub mod emulator;
+pub mod feed;
 pub mod registry;
 pub mod seed;
 
@@ -21,6 +22,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use shared::adapters::localfs::LocalBlobs;
 use shared::adapters::sqlite::SqliteStore;
+use shared::adapters::sqlite_search::SqliteSearch;
 use shared::auth::{Authenticator, Claims, DEV_AUDIENCE, DEV_ISSUER};
 use shared::config::Limits;
 use shared::domain::files::UploadRules;
@@ -83,9 +85,10 @@ pub struct Stack {
     pub chat: Arc<Chat>,
     pub auth: Arc<Authenticator>,
     pub blobs: LocalBlobs,
+    pub search: SqliteSearch,
     shutdown: Option<oneshot::Sender<()>>,
     server: JoinHandle<()>,
-    sweep: JoinHandle<()>,
+    background: Vec<JoinHandle<()>>,
 }
 
 #[derive(Clone)]
@@ -121,9 +124,16 @@ impl Stack {
             Some(blobs) => blobs.clone(),
             None => Arc::new(local_blobs.clone()),
         };
+        let search = match &opts.data_dir {
+            Some(dir) => SqliteSearch::open(&dir.join("search.sqlite3"))?,
+            None => SqliteSearch::in_memory()?,
+        };
         let chat = Arc::new(
-            Chat::new(shared_store, clock.clone(), realtime.clone()).with_uploads(blobs, opts.uploads.clone()),
+            Chat::new(shared_store, clock.clone(), realtime.clone())
+                .with_uploads(blobs, opts.uploads.clone())
+                .with_search(Arc::new(search.clone())),
         );
+        let indexer = tokio::spawn(feed::run_search_indexer(store.clone(), search.clone()));
         let auth = Arc::new(Authenticator::dev(&opts.dev_secret));
         if opts.seed {
             seed::demo(&chat).await.context("seeding demo data")?;
@@ -170,7 +180,31 @@ impl Stack {
                 tracing::error!(error = %e, "server stopped");
             }
         });
-        Ok(Stack { addr, realtime, store, registry, chat, auth, blobs: local_blobs, shutdown: Some(tx), server, sweep })
+        Ok(Stack {
+            addr,
+            realtime,
+            store,
+            registry,
+            chat,
+            auth,
+            blobs: local_blobs,
+            search,
+            shutdown: Some(tx),
+            server,
+            background: vec![sweep, indexer],
+        })
+    }
+
+    /// Waits until the search index has every change the store has made (tests).
+    pub async fn wait_indexed(&self) -> anyhow::Result<()> {
+        let target = *self.store.feed_head().borrow();
+        for _ in 0..500 {
+            if self.search.checkpoint(feed::SEARCH_CONSUMER).await? >= target {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        anyhow::bail!("search index did not catch up")
     }
 
     pub fn http_url(&self) -> String {
@@ -196,7 +230,9 @@ impl Stack {
             let _ = tx.send(());
         }
         self.server.abort();
-        self.sweep.abort();
+        for task in &self.background {
+            task.abort();
+        }
         let _ = (&mut self.server).await;
     }
 }

@@ -11,3 +11,5 @@ pub mod localfs;
 pub mod s3;
 #[cfg(feature = "embedded")]
 pub mod sqlite;
+#[cfg(feature = "embedded")]
+pub mod sqlite_search;

@@ -19,13 +19,16 @@ use crate::keys;
 use crate::ports::blobs::Blobs;
 use crate::ports::clock::Clock;
 use crate::ports::events::EventSink;
+use crate::ports::search::SearchIndex;
 use crate::ports::store::{Attrs, Cond, Item, Key, Query, Store, StoreError, Update, WriteOp, TTL_ATTR};
 
 mod attachments;
 mod mentions;
+mod search;
 pub use attachments::{UploadIntent, MAX_ATTACHMENTS};
 pub use mentions::MAX_MENTIONS;
 use mentions::{mention_ops, unmention_ops};
+pub use search::{SearchConversation, SearchResult, SearchResults, MAX_SEARCH_PAGE};
 
 /// Largest page of history or catch-up a client may ask for.
 pub const MAX_PAGE: usize = 100;
@@ -104,13 +107,15 @@ pub struct Chat {
     events: Arc<dyn EventSink>,
     /// Attachment storage; without it, uploads are refused.
     uploads: Option<(Arc<dyn Blobs>, UploadRules)>,
+    /// The search index; without it, search is refused.
+    search: Option<Arc<dyn SearchIndex>>,
     /// Profiles already upserted by this process: "first sight" costs one read per cold start.
     seen_profiles: Mutex<HashSet<(TenantId, UserId, String)>>,
 }
 
 impl Chat {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, events: Arc<dyn EventSink>) -> Self {
-        Self { store, clock, events, uploads: None, seen_profiles: Mutex::new(HashSet::new()) }
+        Self { store, clock, events, uploads: None, search: None, seen_profiles: Mutex::new(HashSet::new()) }
     }
 
     pub fn with_uploads(mut self, blobs: Arc<dyn Blobs>, rules: UploadRules) -> Self {

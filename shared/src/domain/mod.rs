@@ -7,4 +7,5 @@ pub mod files;
 pub mod ids;
 pub mod model;
 pub mod realtime;
+pub mod search;
 pub mod values;

@@ -4,4 +4,5 @@ pub mod blobs;
 pub mod clock;
 pub mod events;
 pub mod push;
+pub mod search;
 pub mod store;

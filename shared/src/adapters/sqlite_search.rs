@@ -1,0 +1,295 @@
+//! The embedded search index: SQLite FTS5 over the shared tokenizer's tokens (words and CJK
+//! bigrams), beside a table of document fields for the filters. Deletes leave a versioned
+//! tombstone so a replayed older upsert cannot bring a message back.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::domain::search::{tokenize, IndexOp, SearchHit, SearchPage, SearchPlan, SortOrder};
+use crate::ports::search::{SearchError, SearchIndex};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS docs (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    tenant TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    author TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    has_file INTEGER NOT NULL,
+    mentions TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS docs_by_tenant_time ON docs (tenant, created_ms DESC, id DESC);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0');
+CREATE TABLE IF NOT EXISTS checkpoints (consumer TEXT PRIMARY KEY, position INTEGER NOT NULL);
+";
+
+#[derive(Clone)]
+pub struct SqliteSearch {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Unavailable(e.to_string())
+}
+
+/// An FTS5 string literal.
+fn quote(token: &str) -> String {
+    format!("\"{}\"", token.replace('"', "\"\""))
+}
+
+/// The MATCH expression: every term must match; a term of several tokens is a phrase; a prefix
+/// term ends in `*`.
+fn match_expression(terms: &[(Vec<String>, bool)]) -> Option<String> {
+    let parts: Vec<String> = terms
+        .iter()
+        .filter(|(tokens, _)| !tokens.is_empty())
+        .map(|(tokens, prefix)| {
+            let phrase = tokens.join(" ");
+            if *prefix {
+                format!("{} *", quote(&phrase))
+            } else {
+                quote(&phrase)
+            }
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" AND "))
+}
+
+impl SqliteSearch {
+    pub fn open(path: &Path) -> Result<Self, SearchError> {
+        Self::init(Connection::open(path).map_err(unavailable)?)
+    }
+
+    pub fn in_memory() -> Result<Self, SearchError> {
+        Self::init(Connection::open_in_memory().map_err(unavailable)?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, SearchError> {
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(unavailable)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(unavailable)?;
+        conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, SearchError> + Send + 'static,
+    ) -> Result<T, SearchError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| SearchError::Unavailable("search index poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(unavailable)?
+    }
+
+    /// Where a local stream consumer stands in the store's change feed.
+    pub async fn checkpoint(&self, consumer: &str) -> Result<u64, SearchError> {
+        let consumer = consumer.to_owned();
+        self.with_conn(move |conn| {
+            let position: Option<i64> = conn
+                .query_row("SELECT position FROM checkpoints WHERE consumer = ?1", params![consumer], |r| r.get(0))
+                .optional()
+                .map_err(unavailable)?;
+            Ok(position.unwrap_or(0) as u64)
+        })
+        .await
+    }
+
+    /// Applies operations and moves the checkpoint in one transaction: exactly once locally.
+    pub async fn apply_at(&self, ops: Vec<IndexOp>, consumer: &str, position: u64) -> Result<(), SearchError> {
+        let consumer = consumer.to_owned();
+        self.with_conn(move |conn| {
+            let tx = conn.transaction().map_err(unavailable)?;
+            for op in &ops {
+                apply_one(&tx, op)?;
+            }
+            tx.execute(
+                "INSERT INTO checkpoints (consumer, position) VALUES (?1, ?2) ON CONFLICT (consumer) DO UPDATE SET position = excluded.position",
+                params![consumer, position as i64],
+            )
+            .map_err(unavailable)?;
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+}
+
+fn apply_one(tx: &rusqlite::Transaction<'_>, op: &IndexOp) -> Result<(), SearchError> {
+    let existing: Option<(i64, i64)> = tx
+        .query_row("SELECT rowid, version FROM docs WHERE id = ?1", params![op.id()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(unavailable)?;
+    let version = match op {
+        IndexOp::Upsert(doc) => doc.version,
+        IndexOp::Delete { version, .. } => *version,
+    } as i64;
+    if let Some((_, current)) = existing {
+        if current >= version {
+            // Already newer (or the same): a replay or a reordering. Nothing to do.
+            return Ok(());
+        }
+    }
+    if let Some((rowid, _)) = existing {
+        tx.execute("DELETE FROM docs_fts WHERE rowid = ?1", params![rowid]).map_err(unavailable)?;
+    }
+    match op {
+        IndexOp::Upsert(doc) => {
+            let mentions = serde_json::to_string(&doc.mentions).map_err(unavailable)?;
+            tx.execute(
+                "INSERT INTO docs (id, tenant, conversation, author, created_ms, version, has_file, mentions, deleted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)
+                 ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, conversation = excluded.conversation,
+                   author = excluded.author, created_ms = excluded.created_ms, version = excluded.version,
+                   has_file = excluded.has_file, mentions = excluded.mentions, deleted = 0",
+                params![
+                    doc.id,
+                    doc.tenant_id,
+                    doc.conversation_id,
+                    doc.author_id,
+                    doc.created_ms,
+                    version,
+                    doc.has_file,
+                    mentions
+                ],
+            )
+            .map_err(unavailable)?;
+            let rowid: i64 = tx
+                .query_row("SELECT rowid FROM docs WHERE id = ?1", params![doc.id], |r| r.get(0))
+                .map_err(unavailable)?;
+            tx.execute(
+                "INSERT INTO docs_fts (rowid, tokens) VALUES (?1, ?2)",
+                params![rowid, tokenize(&doc.body).join(" ")],
+            )
+            .map_err(unavailable)?;
+        }
+        IndexOp::Delete { id, tenant_id, .. } => {
+            tx.execute(
+                "INSERT INTO docs (id, tenant, conversation, author, created_ms, version, has_file, mentions, deleted)
+                 VALUES (?1, ?2, '', '', 0, ?3, 0, '[]', 1)
+                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, deleted = 1",
+                params![id, tenant_id, version],
+            )
+            .map_err(unavailable)?;
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl SearchIndex for SqliteSearch {
+    async fn apply(&self, ops: &[IndexOp]) -> Result<Vec<Result<(), SearchError>>, SearchError> {
+        let ops = ops.to_vec();
+        self.with_conn(move |conn| {
+            let tx = conn.transaction().map_err(unavailable)?;
+            let results = ops.iter().map(|op| apply_one(&tx, op)).collect();
+            tx.commit().map_err(unavailable)?;
+            Ok(results)
+        })
+        .await
+    }
+
+    async fn search(&self, plan: &SearchPlan) -> Result<SearchPage, SearchError> {
+        let plan = plan.clone();
+        self.with_conn(move |conn| {
+            if plan.conversation_ids.is_empty() {
+                return Ok(SearchPage::default());
+            }
+            let matching = match_expression(&plan.terms);
+            let mut sql = String::from("SELECT d.id, d.conversation, d.created_ms");
+            sql.push_str(if matching.is_some() {
+                ", bm25(docs_fts) FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid"
+            } else {
+                ", 0.0 FROM docs d"
+            });
+            let mut args: Vec<rusqlite::types::Value> = Vec::new();
+            let arg = |v: rusqlite::types::Value, args: &mut Vec<rusqlite::types::Value>| {
+                args.push(v);
+                format!("?{}", args.len())
+            };
+            let mut conditions = vec![
+                format!("d.tenant = {}", arg(plan.tenant_id.clone().into(), &mut args)),
+                "d.deleted = 0".to_owned(),
+                format!(
+                    "d.conversation IN (SELECT value FROM json_each({}))",
+                    arg(serde_json::to_string(&plan.conversation_ids).unwrap_or_default().into(), &mut args)
+                ),
+            ];
+            if let Some(expr) = &matching {
+                conditions.push(format!("docs_fts MATCH {}", arg(expr.clone().into(), &mut args)));
+            }
+            if let Some(author) = &plan.author_id {
+                conditions.push(format!("d.author = {}", arg(author.clone().into(), &mut args)));
+            }
+            if let Some(user) = &plan.mentions_user {
+                conditions.push(format!(
+                    "EXISTS (SELECT 1 FROM json_each(d.mentions) WHERE value = {})",
+                    arg(user.clone().into(), &mut args)
+                ));
+            }
+            if plan.has_file {
+                conditions.push("d.has_file = 1".to_owned());
+            }
+            if let Some(after) = plan.after_ms {
+                conditions.push(format!("d.created_ms >= {}", arg(after.into(), &mut args)));
+            }
+            if let Some(before) = plan.before_ms {
+                conditions.push(format!("d.created_ms < {}", arg(before.into(), &mut args)));
+            }
+            let mut offset = 0usize;
+            match (plan.sort, &plan.cursor) {
+                (SortOrder::Newest, Some(cursor)) => {
+                    let (ms, id) = cursor.split_once(':').ok_or_else(|| SearchError::Rejected("bad cursor".into()))?;
+                    let ms: i64 = ms.parse().map_err(|_| SearchError::Rejected("bad cursor".into()))?;
+                    let ms_arg = arg(ms.into(), &mut args);
+                    let id_arg = arg(id.to_owned().into(), &mut args);
+                    conditions
+                        .push(format!("(d.created_ms < {ms_arg} OR (d.created_ms = {ms_arg} AND d.id < {id_arg}))"));
+                }
+                (SortOrder::Relevance, Some(cursor)) => {
+                    offset = cursor.parse().map_err(|_| SearchError::Rejected("bad cursor".into()))?;
+                }
+                _ => {}
+            }
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+            sql.push_str(match (plan.sort, matching.is_some()) {
+                (SortOrder::Relevance, true) => " ORDER BY bm25(docs_fts), d.created_ms DESC, d.id DESC",
+                _ => " ORDER BY d.created_ms DESC, d.id DESC",
+            });
+            let limit_arg = arg(((plan.limit + 1) as i64).into(), &mut args);
+            let offset_arg = arg((offset as i64).into(), &mut args);
+            sql.push_str(&format!(" LIMIT {limit_arg} OFFSET {offset_arg}"));
+            let mut stmt = conn.prepare(&sql).map_err(|e| SearchError::Rejected(e.to_string()))?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args), |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, f64>(3)?))
+                })
+                .map_err(|e| SearchError::Rejected(e.to_string()))?;
+            let mut hits = Vec::new();
+            let mut last_key = None;
+            for row in rows {
+                let (id, conversation, created_ms, score) = row.map_err(unavailable)?;
+                if hits.len() == plan.limit {
+                    let next = match plan.sort {
+                        SortOrder::Newest => last_key.clone(),
+                        SortOrder::Relevance => Some((offset + plan.limit).to_string()),
+                    };
+                    return Ok(SearchPage { hits, next_cursor: next });
+                }
+                last_key = Some(format!("{created_ms}:{id}"));
+                // bm25 is lower-is-better; report higher-is-better.
+                hits.push(SearchHit { id, conversation_id: conversation, score: -score });
+            }
+            Ok(SearchPage { hits, next_cursor: None })
+        })
+        .await
+    }
+}

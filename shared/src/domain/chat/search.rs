@@ -1,0 +1,207 @@
+//! Search over what the caller may read: the tenant and the conversations they are a member of
+//! right now (computed per query, so leaving a channel removes it from their results at once).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{from_attrs, Chat};
+use crate::domain::caller::Caller;
+use crate::domain::error::{ChatError, ChatResult, InvalidInput};
+use crate::domain::ids::{ConversationId, MessageId, UserId};
+use crate::domain::model::{ConversationKind, ConversationMeta, Membership, Message, UserProfile};
+use crate::domain::search::{parse_query, snippet, SearchPlan, SnippetPart, SortOrder};
+use crate::domain::values::ChannelName;
+use crate::keys;
+use crate::ports::search::{SearchError, SearchIndex};
+use crate::ports::store::{Key, Query};
+
+pub const MAX_SEARCH_PAGE: usize = 50;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchConversation {
+    #[schema(value_type = String)]
+    pub id: ConversationId,
+    pub kind: ConversationKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchResult {
+    pub message: Message,
+    pub conversation: SearchConversation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<UserProfile>,
+    /// The body around the first match; `match: true` parts are what the query found.
+    pub snippet: Vec<SnippetPart>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchResults {
+    pub items: Vec<SearchResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+impl From<SearchError> for ChatError {
+    fn from(e: SearchError) -> Self {
+        match e {
+            SearchError::Rejected(m) if m.contains("cursor") => {
+                InvalidInput::new("cursor", "is not a cursor from a previous page").into()
+            }
+            other => ChatError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl Chat {
+    pub fn with_search(mut self, index: Arc<dyn SearchIndex>) -> Self {
+        self.search = Some(index);
+        self
+    }
+
+    async fn memberships(&self, caller: &Caller) -> ChatResult<Vec<Membership>> {
+        let mut out = Vec::new();
+        let mut query = Query::prefix(keys::user_pk(&caller.tenant, &caller.user), keys::MEMBERSHIP_PREFIX)
+            .limit(1000)
+            .consistent();
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in &page.items {
+                out.push(from_attrs::<Membership>(&item.attrs)?);
+            }
+            match page.items.last() {
+                Some(last) if page.more => query = query.after(last.key.sk.clone()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// The user whose handle is exactly `handle`, in the caller's tenant.
+    async fn user_by_handle(&self, caller: &Caller, handle: &str) -> ChatResult<Option<UserId>> {
+        let token = handle.to_lowercase();
+        let page = self
+            .store
+            .query(&Query::prefix(keys::user_index_pk(&caller.tenant), &format!("{token}#")).limit(50))
+            .await?;
+        let ids: Vec<UserId> = page
+            .items
+            .iter()
+            .filter_map(|i| i.attrs.get("userId").and_then(|v| v.as_str()))
+            .filter_map(|u| UserId::parse(u).ok())
+            .collect();
+        let profiles = self.profiles(&caller.tenant, &ids).await?;
+        Ok(profiles.into_values().find(|p| p.handle == token).map(|p| p.id))
+    }
+
+    pub async fn search(
+        &self,
+        caller: &Caller,
+        q: &str,
+        sort: SortOrder,
+        cursor: Option<String>,
+        limit: Option<usize>,
+    ) -> ChatResult<SearchResults> {
+        let index =
+            self.search.as_ref().ok_or_else(|| ChatError::forbidden("search_disabled", "search is not configured"))?;
+        let parsed = parse_query(q)?;
+        let has_filter = parsed.from_handle.is_some()
+            || parsed.in_channel.is_some()
+            || parsed.has_file
+            || parsed.is_mention
+            || parsed.after_ms.is_some()
+            || parsed.before_ms.is_some();
+        if parsed.terms.is_empty() && !has_filter {
+            return Err(InvalidInput::new("q", "must hold words or operators").into());
+        }
+        let limit = limit.unwrap_or(20);
+        if limit == 0 || limit > MAX_SEARCH_PAGE {
+            return Err(InvalidInput::new("limit", format!("must be 1-{MAX_SEARCH_PAGE}")).into());
+        }
+        let empty = || Ok(SearchResults { items: Vec::new(), next_cursor: None });
+        let t = &caller.tenant;
+        let memberships = self.memberships(caller).await?;
+        let mut readable: Vec<String> = memberships.iter().map(|m| m.conversation_id.to_string()).collect();
+        if let Some(name) = &parsed.in_channel {
+            let Ok(name) = ChannelName::parse(name) else { return empty() };
+            let Some(item) = self.store.get(&keys::channel_name(t, name.as_str()), false).await? else {
+                return empty();
+            };
+            let id = item.attrs.get("conversationId").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            readable.retain(|c| *c == id);
+        }
+        let author_id = match &parsed.from_handle {
+            Some(handle) => match self.user_by_handle(caller, handle).await? {
+                Some(user) => Some(user.to_string()),
+                None => return empty(),
+            },
+            None => None,
+        };
+        if readable.is_empty() {
+            return empty();
+        }
+        let plan = SearchPlan {
+            tenant_id: t.to_string(),
+            conversation_ids: readable,
+            terms: parsed.terms.clone(),
+            author_id,
+            mentions_user: parsed.is_mention.then(|| caller.user.to_string()),
+            has_file: parsed.has_file,
+            after_ms: parsed.after_ms,
+            before_ms: parsed.before_ms,
+            sort,
+            limit,
+            cursor,
+        };
+        let page = index.search(&plan).await?;
+
+        // The index may lag the table: show each message as it is now, and drop what is gone.
+        let keys: Vec<Key> = page
+            .hits
+            .iter()
+            .filter_map(|h| {
+                Some(keys::message(t, &ConversationId::parse(&h.conversation_id).ok()?, &MessageId::parse(&h.id).ok()?))
+            })
+            .collect();
+        let mut messages: HashMap<String, Message> = HashMap::new();
+        for item in self.store.batch_get(&keys, false).await? {
+            let message: Message = from_attrs(&item.attrs)?;
+            messages.insert(message.id.to_string(), message);
+        }
+        let conversation_ids: HashSet<ConversationId> = messages.values().map(|m| m.conversation_id.clone()).collect();
+        let meta_keys: Vec<Key> = conversation_ids.iter().map(|c| keys::conversation_meta(t, c)).collect();
+        let mut metas: HashMap<ConversationId, ConversationMeta> = HashMap::new();
+        for item in self.store.batch_get(&meta_keys, false).await? {
+            let meta: ConversationMeta = from_attrs(&item.attrs)?;
+            metas.insert(meta.id.clone(), meta);
+        }
+        let authors: Vec<UserId> =
+            messages.values().map(|m| m.author_id.clone()).collect::<HashSet<_>>().into_iter().collect();
+        let profiles = self.profiles(t, &authors).await?;
+        let items = page
+            .hits
+            .iter()
+            .filter_map(|hit| {
+                let message = messages.get(&hit.id)?.clone();
+                if message.deleted_at.is_some() {
+                    return None;
+                }
+                let meta = metas.get(&message.conversation_id)?;
+                Some(SearchResult {
+                    conversation: SearchConversation { id: meta.id.clone(), kind: meta.kind, name: meta.name.clone() },
+                    author: profiles.get(&message.author_id).cloned(),
+                    snippet: snippet(&message.body, &parsed.terms),
+                    message,
+                })
+            })
+            .collect();
+        Ok(SearchResults { items, next_cursor: page.next_cursor })
+    }
+}

@@ -1,0 +1,267 @@
+//! Search: only what the caller may read, kept right through edits and deletes, the same index
+//! state whatever order the stream delivers in, and the query language.
+
+use integration_tests::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use shared::adapters::sqlite_search::SqliteSearch;
+use shared::domain::search::{parse_query, IndexOp, SearchDoc, SearchPlan, SortOrder};
+use shared::ports::search::SearchIndex;
+
+async fn search(app: &TestApp, user: &TestUser, q: &str) -> Vec<String> {
+    app.stack.wait_indexed().await.unwrap();
+    let url = format!("/api/v1/chat/search?q={}", urlencode(q));
+    let (status, body) = app.get(user, &url).await;
+    assert_eq!(status, StatusCode::OK, "{q}: {body}");
+    body["items"].as_array().unwrap().iter().map(|r| r["message"]["body"].as_str().unwrap().to_owned()).collect()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn results_hold_only_what_the_caller_may_read_now() {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let bob = app.user("acme", "bob").await;
+    let carol = app.user("acme", "carol").await;
+    let dave = app.user("globex", "dave").await;
+    let general = app.create_channel(&alice, "general", "public").await;
+    let secret = app.create_channel(&alice, "secret", "private").await;
+    let globex = app.create_channel(&dave, "general", "public").await;
+    for u in [&bob, &carol] {
+        app.invite(&alice, &general, u).await;
+    }
+    app.invite(&alice, &secret, &bob).await;
+    let dm = app.open_dm(&alice, &bob).await;
+    app.send(&alice, &general, "g", "pineapple in general").await;
+    app.send(&alice, &secret, "s", "pineapple in secret").await;
+    app.send(&alice, &dm, "d", "pineapple in the dm").await;
+    app.send(&dave, &globex, "x", "pineapple at globex").await;
+
+    assert_eq!(
+        sorted(search(&app, &bob, "pineapple").await),
+        ["pineapple in general", "pineapple in secret", "pineapple in the dm"]
+    );
+    assert_eq!(search(&app, &carol, "pineapple").await, ["pineapple in general"]);
+    assert_eq!(search(&app, &dave, "pineapple").await, ["pineapple at globex"]);
+    assert!(search(&app, &carol, "pineapple in:#secret").await.is_empty());
+    assert!(search(&app, &dave, "pineapple in:#general from:@alice").await.is_empty());
+    // Leaving takes the channel out of the results at once.
+    assert_eq!(
+        app.post(&carol, &format!("/api/v1/chat/channels/{general}/leave"), json!({})).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert!(search(&app, &carol, "pineapple").await.is_empty());
+    // Removed from the private channel: gone for bob too.
+    app.call(Method::DELETE, &format!("/api/v1/chat/channels/{secret}/members/bob"), Some(&alice), None).await;
+    assert_eq!(sorted(search(&app, &bob, "pineapple").await), ["pineapple in general", "pineapple in the dm"]);
+    // Anonymous and bad input.
+    assert_eq!(app.call(Method::GET, "/api/v1/chat/search?q=pineapple", None, None).await.0, StatusCode::UNAUTHORIZED);
+    for q in ["", "   ", "before:notadate"] {
+        let (status, err) = app.get(&bob, &format!("/api/v1/chat/search?q={}", urlencode(q))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}");
+        assert_eq!(error_code(&err), "invalid_input");
+    }
+}
+
+#[tokio::test]
+async fn edits_and_deletes_reach_the_index() {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let channel = app.create_channel(&alice, "general", "public").await;
+    let m = app.send(&alice, &channel, "e", "the quarterly budget").await;
+    assert_eq!(search(&app, &alice, "budget").await.len(), 1);
+    let path = format!("/api/v1/chat/conversations/{channel}/messages/{}", m["id"].as_str().unwrap());
+    app.call(Method::PATCH, &path, Some(&alice), Some(json!({ "body": "the quarterly forecast" }))).await;
+    assert!(search(&app, &alice, "budget").await.is_empty(), "the old text is not found");
+    assert_eq!(search(&app, &alice, "forecast").await, ["the quarterly forecast"]);
+    app.call(Method::DELETE, &path, Some(&alice), None).await;
+    assert!(search(&app, &alice, "forecast").await.is_empty());
+    assert!(search(&app, &alice, "quarterly").await.is_empty());
+}
+
+#[tokio::test]
+async fn operators_cjk_and_prefixes() {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let bob = app.user("acme", "bob").await;
+    let general = app.create_channel(&alice, "general", "public").await;
+    let random = app.create_channel(&alice, "random", "public").await;
+    for c in [&general, &random] {
+        app.invite(&alice, c, &bob).await;
+    }
+    app.send(&alice, &general, "1", "deploying the release tonight").await;
+    app.send(&bob, &general, "2", "release notes are ready").await;
+    app.send(&bob, &random, "3", "明日は東京で会議です").await;
+    let (status, mention) = app
+        .post(
+            &alice,
+            &format!("/api/v1/chat/conversations/{random}/messages"),
+            json!({ "clientMessageId": "4", "body": "@bob can you review the release", "mentions": ["bob"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{mention}");
+    let (_, up) = app
+        .post(
+            &bob,
+            &format!("/api/v1/chat/conversations/{general}/uploads"),
+            json!({ "filename": "plan.txt", "contentType": "text/plain", "size": 4 }),
+        )
+        .await;
+    let mut req = reqwest::Client::new().put(up["url"].as_str().unwrap());
+    for (k, v) in up["headers"].as_object().unwrap() {
+        req = req.header(k, v.as_str().unwrap());
+    }
+    assert!(req.body("plan").send().await.unwrap().status().is_success());
+    app.post(
+        &bob,
+        &format!("/api/v1/chat/conversations/{general}/messages"),
+        json!({ "clientMessageId": "5", "body": "the release plan", "attachmentIds": [up["uploadId"]] }),
+    )
+    .await;
+
+    assert_eq!(search(&app, &alice, "release").await.len(), 4, "four messages hold the word");
+    assert_eq!(search(&app, &alice, "release").await[0], "the release plan");
+    assert_eq!(
+        sorted(search(&app, &alice, "release from:@bob").await),
+        ["release notes are ready", "the release plan"]
+    );
+    assert_eq!(search(&app, &alice, "release in:#random").await, ["@bob can you review the release"]);
+    assert_eq!(search(&app, &alice, "has:file").await, ["the release plan"]);
+    assert_eq!(search(&app, &bob, "is:mention").await, ["@bob can you review the release"]);
+    assert!(search(&app, &alice, "is:mention").await.is_empty());
+    assert_eq!(search(&app, &alice, "\"release notes\"").await, ["release notes are ready"]);
+    assert!(search(&app, &alice, "\"notes release\"").await.is_empty(), "phrases keep their order");
+    assert_eq!(search(&app, &alice, "deplo").await, ["deploying the release tonight"], "the last word is a prefix");
+    assert_eq!(search(&app, &alice, "rel* tonight").await, ["deploying the release tonight"]);
+    assert_eq!(search(&app, &alice, "東京").await, ["明日は東京で会議です"], "two CJK characters");
+    assert_eq!(search(&app, &alice, "会議").await, ["明日は東京で会議です"]);
+    assert!(search(&app, &alice, "大阪").await.is_empty());
+    let today = time::OffsetDateTime::now_utc().date();
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let (d0, d1, dm1) = (
+        today.format(&fmt).unwrap(),
+        today.next_day().unwrap().format(&fmt).unwrap(),
+        today.previous_day().unwrap().format(&fmt).unwrap(),
+    );
+    assert_eq!(search(&app, &alice, &format!("release on:{d0}")).await.len(), 4);
+    assert!(search(&app, &alice, &format!("release before:{d0}")).await.is_empty());
+    assert_eq!(search(&app, &alice, &format!("release before:{d1} after:{dm1}")).await.len(), 4);
+    assert!(search(&app, &alice, &format!("release after:{d0}")).await.is_empty());
+
+    // Highlights, conversation and author come with each result; paging by cursor.
+    app.stack.wait_indexed().await.unwrap();
+    let (_, page) = app.get(&alice, "/api/v1/chat/search?q=release&limit=2").await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let first = &items[0];
+    assert_eq!(first["conversation"]["name"], "general");
+    assert_eq!(first["author"]["handle"], "bob");
+    let marked: Vec<&str> = first["snippet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["match"] == true)
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(marked, ["release"]);
+    let cursor = page["nextCursor"].as_str().expect("more results");
+    let (_, rest) =
+        app.get(&alice, &format!("/api/v1/chat/search?q=release&limit=2&cursor={}", urlencode(cursor))).await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 2);
+    assert!(rest["nextCursor"].is_null());
+    let (_, relevant) = app.get(&alice, "/api/v1/chat/search?q=release&sort=relevance").await;
+    assert_eq!(relevant["items"].as_array().unwrap().len(), 4);
+}
+
+fn doc(id: &str, body: &str, version: u64) -> SearchDoc {
+    SearchDoc {
+        id: id.into(),
+        tenant_id: "acme".into(),
+        conversation_id: "C1".into(),
+        author_id: "alice".into(),
+        body: body.into(),
+        mentions: vec![],
+        has_file: false,
+        created_ms: 1_700_000_000_000,
+        version,
+    }
+}
+
+fn plan(q: &str) -> SearchPlan {
+    SearchPlan {
+        tenant_id: "acme".into(),
+        conversation_ids: vec!["C1".into()],
+        terms: parse_query(q).unwrap().terms,
+        author_id: None,
+        mentions_user: None,
+        has_file: false,
+        after_ms: None,
+        before_ms: None,
+        sort: SortOrder::Newest,
+        limit: 20,
+        cursor: None,
+    }
+}
+
+async fn found(index: &SqliteSearch, q: &str) -> Vec<String> {
+    index.search(&plan(q)).await.unwrap().hits.into_iter().map(|h| h.id).collect()
+}
+
+#[tokio::test]
+async fn replays_and_reordering_give_the_same_index() {
+    let batch = vec![
+        IndexOp::Upsert(doc("m1", "first draft", 1)),
+        IndexOp::Upsert(doc("m1", "second draft", 2)),
+        IndexOp::Upsert(doc("m2", "keep me", 3)),
+        IndexOp::Upsert(doc("m3", "delete me", 4)),
+        IndexOp::Delete { id: "m3".into(), tenant_id: "acme".into(), version: 5 },
+    ];
+    let mut orders: Vec<Vec<IndexOp>> = vec![batch.clone(), batch.iter().rev().cloned().collect()];
+    let mut twice = batch.clone();
+    twice.extend(batch.clone());
+    orders.push(twice);
+    let mut shuffled = batch.clone();
+    shuffled.swap(0, 3);
+    shuffled.swap(1, 4);
+    orders.push(shuffled);
+    for ops in orders {
+        let index = SqliteSearch::in_memory().unwrap();
+        for op in &ops {
+            let results = index.apply(std::slice::from_ref(op)).await.unwrap();
+            assert!(results.iter().all(Result::is_ok));
+        }
+        assert!(found(&index, "first").await.is_empty(), "an older version never wins");
+        assert_eq!(found(&index, "second").await, ["m1"]);
+        assert_eq!(found(&index, "keep").await, ["m2"]);
+        assert!(found(&index, "delete").await.is_empty(), "a replayed upsert never revives a delete");
+    }
+}
+
+#[tokio::test]
+async fn tenant_and_conversation_filters_are_always_applied() {
+    let index = SqliteSearch::in_memory().unwrap();
+    let mut other_tenant = doc("x1", "secret plans", 1);
+    other_tenant.tenant_id = "globex".into();
+    let mut other_conversation = doc("x2", "secret plans", 1);
+    other_conversation.conversation_id = "C2".into();
+    index
+        .apply(&[
+            IndexOp::Upsert(other_tenant),
+            IndexOp::Upsert(other_conversation),
+            IndexOp::Upsert(doc("ok", "secret plans", 1)),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(found(&index, "secret").await, ["ok"]);
+    let mut nothing = plan("secret");
+    nothing.conversation_ids.clear();
+    assert!(index.search(&nothing).await.unwrap().hits.is_empty());
+}
