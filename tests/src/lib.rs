@@ -234,10 +234,55 @@ pub fn moto() -> &'static str {
 /// A DynamoDB store on moto with a table of its own (moto's Query reads the whole table: small
 /// tables keep tests fast).
 pub async fn moto_store() -> shared::adapters::dynamo::DynamoStore {
+    moto_store_named().await.0
+}
+
+/// A moto table and its name (for reading its stream).
+pub async fn moto_store_named() -> (shared::adapters::dynamo::DynamoStore, String) {
     let endpoint = moto();
     let sdk = shared::adapters::dynamo::sdk_config(Some(endpoint)).await;
     let table = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());
-    let store = shared::adapters::dynamo::DynamoStore::from_config(&sdk, table);
+    let store = shared::adapters::dynamo::DynamoStore::from_config(&sdk, table.clone());
     store.create_table().await.expect("table created on moto");
-    store
+    (store, table)
+}
+
+/// Every record in the table's stream so far, as Lambda would receive them: DescribeTable for
+/// the stream ARN, then DescribeStream, GetShardIterator (TRIM_HORIZON) and GetRecords on each
+/// shard, spoken as raw JSON to moto (no Streams SDK crate in the build).
+pub async fn moto_stream_event(store: &shared::adapters::dynamo::DynamoStore, table: &str) -> serde_json::Value {
+    let described = store.client().describe_table().table_name(table).send().await.expect("describe table");
+    let arn = described.table().and_then(|t| t.latest_stream_arn()).expect("table has a stream").to_owned();
+    let http = reqwest::Client::new();
+    let call = |target: &'static str, body: serde_json::Value| {
+        let http = http.clone();
+        async move {
+            let resp = http
+                .post(moto())
+                .header("x-amz-target", format!("DynamoDBStreams_20120810.{target}"))
+                .header("content-type", "application/x-amz-json-1.0")
+                .header("authorization", "AWS4-HMAC-SHA256 Credential=test/20261126/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x")
+                .body(body.to_string())
+                .send()
+                .await
+                .expect("streams call");
+            let text = resp.text().await.expect("streams answer");
+            serde_json::from_str::<serde_json::Value>(&text).unwrap_or_else(|_| panic!("streams answered {text}"))
+        }
+    };
+    let stream = call("DescribeStream", json!({ "StreamArn": arn })).await;
+    let mut records = Vec::new();
+    for shard in stream["StreamDescription"]["Shards"].as_array().cloned().unwrap_or_default() {
+        let iterator = call(
+            "GetShardIterator",
+            json!({ "StreamArn": arn, "ShardId": shard["ShardId"], "ShardIteratorType": "TRIM_HORIZON" }),
+        )
+        .await;
+        let got = call("GetRecords", json!({ "ShardIterator": iterator["ShardIterator"], "Limit": 1000 })).await;
+        for mut record in got["Records"].as_array().cloned().unwrap_or_default() {
+            record["eventSourceARN"] = json!(arn);
+            records.push(record);
+        }
+    }
+    json!({ "Records": records })
 }

@@ -8,8 +8,12 @@ pub mod dynamo;
 #[cfg(feature = "embedded")]
 pub mod localfs;
 #[cfg(feature = "aws")]
+pub mod opensearch;
+#[cfg(feature = "aws")]
 pub mod s3;
 #[cfg(feature = "embedded")]
 pub mod sqlite;
 #[cfg(feature = "embedded")]
 pub mod sqlite_search;
+#[cfg(feature = "aws")]
+pub mod streams;

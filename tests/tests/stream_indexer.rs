@@ -1,0 +1,362 @@
+//! The stream indexer on real stream output (moto's DynamoDB Streams), and the OpenSearch
+//! adapter against a loopback server answering with the OpenSearch REST API's documented shapes.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use aws_lambda_events::dynamodb::Event;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method as HttpMethod, StatusCode as HttpStatus, Uri};
+use axum::response::IntoResponse;
+use axum::Router;
+use integration_tests::*;
+use serde_json::{json, Value};
+use shared::adapters::opensearch::{OpenSearchIndex, Signer};
+use shared::adapters::sqlite_search::SqliteSearch;
+use shared::domain::chat::NewMessage;
+use shared::domain::ids::{ClientMessageId, TenantId, UserId};
+use shared::domain::model::Visibility;
+use shared::domain::search::{parse_query, IndexOp, SearchDoc, SearchPage, SearchPlan, SortOrder};
+use shared::domain::values::{ChannelName, DisplayName, Handle, MessageBody};
+use shared::ports::clock::SystemClock;
+use shared::ports::events::EventSink;
+use shared::ports::search::{SearchError, SearchIndex};
+use shared::{Caller, Chat};
+use stream_indexer::Indexer;
+
+struct NoEvents;
+#[async_trait]
+impl EventSink for NoEvents {
+    async fn publish(&self, _: &TenantId, _: &shared::domain::model::Event) {}
+}
+
+fn caller(user: &str) -> Caller {
+    Caller {
+        tenant: TenantId::parse("acme").unwrap(),
+        user: UserId::parse(user).unwrap(),
+        roles: vec![],
+        display_name: DisplayName::parse(user).unwrap(),
+        handle: Handle::parse(user).unwrap(),
+    }
+}
+
+fn plan(q: &str, conversations: Vec<String>) -> SearchPlan {
+    SearchPlan {
+        tenant_id: "acme".into(),
+        conversation_ids: conversations,
+        terms: parse_query(q).unwrap().terms,
+        author_id: None,
+        mentions_user: None,
+        has_file: false,
+        after_ms: None,
+        before_ms: None,
+        sort: SortOrder::Newest,
+        limit: 20,
+        cursor: None,
+    }
+}
+
+#[tokio::test]
+async fn real_stream_batches_index_messages_and_replays_change_nothing() {
+    let (store, table) = moto_store_named().await;
+    let chat = Chat::new(Arc::new(store.clone()), Arc::new(SystemClock), Arc::new(NoEvents));
+    let alice = caller("alice");
+    chat.ensure_profile(&alice).await.unwrap();
+    let channel =
+        chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
+    let send = |cmid: &str, body: &str| NewMessage {
+        client_message_id: ClientMessageId::parse(cmid).unwrap(),
+        body: MessageBody::parse(body).unwrap(),
+        mentions: vec![],
+        attachments: vec![],
+    };
+    let kept = chat.send(&alice, &channel.id, send("a", "kiwi smoothie recipe")).await.unwrap().message;
+    let edited = chat.send(&alice, &channel.id, send("b", "banana bread")).await.unwrap().message;
+    let gone = chat.send(&alice, &channel.id, send("c", "mango chutney")).await.unwrap().message;
+    chat.edit(&alice, &channel.id, &edited.id, MessageBody::parse("banana pancakes").unwrap(), None).await.unwrap();
+    chat.delete(&alice, &channel.id, &gone.id).await.unwrap();
+
+    let raw = moto_stream_event(&store, &table).await;
+    let event: Event = serde_json::from_value(raw.clone()).expect("moto's records parse as a Lambda DynamoDB event");
+    assert!(event.records.len() > 10);
+    let index = Arc::new(SqliteSearch::in_memory().unwrap());
+    let indexer = Indexer { index: index.clone() };
+    assert!(indexer.handle(event).await.batch_item_failures.is_empty());
+
+    let conversations = vec![channel.id.to_string()];
+    let ids = |page: SearchPage| page.hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
+    let check = || async {
+        assert_eq!(ids(index.search(&plan("kiwi", conversations.clone())).await.unwrap()), [kept.id.to_string()]);
+        assert!(ids(index.search(&plan("bread", conversations.clone())).await.unwrap()).is_empty());
+        assert_eq!(ids(index.search(&plan("pancakes", conversations.clone())).await.unwrap()), [edited.id.to_string()]);
+        assert!(ids(index.search(&plan("mango", conversations.clone())).await.unwrap()).is_empty());
+    };
+    check().await;
+    // The same batch again, and reversed: the same state.
+    let again: Event = serde_json::from_value(raw.clone()).unwrap();
+    assert!(indexer.handle(again).await.batch_item_failures.is_empty());
+    check().await;
+    let mut reversed = raw.clone();
+    reversed["Records"].as_array_mut().unwrap().reverse();
+    let reversed: Event = serde_json::from_value(reversed).unwrap();
+    assert!(indexer.handle(reversed).await.batch_item_failures.is_empty());
+    check().await;
+    // A fresh index fed the reversed batch first ends the same.
+    let fresh = Arc::new(SqliteSearch::in_memory().unwrap());
+    let mut reversed = raw;
+    reversed["Records"].as_array_mut().unwrap().reverse();
+    Indexer { index: fresh.clone() }.handle(serde_json::from_value(reversed).unwrap()).await;
+    assert!(ids(fresh.search(&plan("bread", conversations.clone())).await.unwrap()).is_empty());
+    assert_eq!(ids(fresh.search(&plan("pancakes", conversations.clone())).await.unwrap()), [edited.id.to_string()]);
+}
+
+/// An index whose n-th operation fails (or that is down altogether).
+struct Flaky {
+    fail_index: Option<usize>,
+    down: bool,
+}
+
+#[async_trait]
+impl SearchIndex for Flaky {
+    async fn apply(&self, ops: &[IndexOp]) -> Result<Vec<Result<(), SearchError>>, SearchError> {
+        if self.down {
+            return Err(SearchError::Unavailable("cluster down".into()));
+        }
+        Ok((0..ops.len())
+            .map(|i| if Some(i) == self.fail_index { Err(SearchError::Unavailable("429".into())) } else { Ok(()) })
+            .collect())
+    }
+    async fn search(&self, _: &SearchPlan) -> Result<SearchPage, SearchError> {
+        Ok(SearchPage::default())
+    }
+}
+
+fn message_record(seq: &str, id: &str, version: u64) -> Value {
+    json!({
+        "eventID": seq, "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2026",
+        "dynamodb": {
+            "ApproximateCreationDateTime": 1795680000, "SequenceNumber": seq, "SizeBytes": 100, "StreamViewType": "NEW_AND_OLD_IMAGES",
+            "Keys": { "PK": { "S": "T#acme#C#C01JAAAAAAAAAAAAAAAAAAAAAAA" }, "SK": { "S": format!("MSG#{id}") } },
+            "NewImage": {
+                "PK": { "S": "T#acme#C#C01JAAAAAAAAAAAAAAAAAAAAAAA" }, "SK": { "S": format!("MSG#{id}") },
+                "id": { "S": id }, "conversationId": { "S": "C01JAAAAAAAAAAAAAAAAAAAAAAA" }, "seq": { "N": version.to_string() },
+                "updatedSeq": { "N": version.to_string() }, "authorId": { "S": "alice" }, "body": { "S": "hello" },
+                "mentions": { "L": [] }, "attachments": { "L": [] }, "clientMessageId": { "S": format!("c{seq}") },
+                "createdAt": { "S": "2026-11-26T08:00:00.000Z" }
+            }
+        }
+    })
+}
+
+#[tokio::test]
+async fn partial_failures_report_the_first_failed_record() {
+    let ids = ["01JAAAAAAAAAAAAAAAAAAAAAA1", "01JAAAAAAAAAAAAAAAAAAAAAA2", "01JAAAAAAAAAAAAAAAAAAAAAA3"];
+    let event = || -> Event {
+        serde_json::from_value(json!({ "Records": ids.iter().enumerate().map(|(i, id)| message_record(&format!("{}00", i + 1), id, i as u64 + 1)).collect::<Vec<_>>() })).unwrap()
+    };
+    let failures = |r: stream_indexer::BatchResponse| {
+        r.batch_item_failures.into_iter().map(|f| f.item_identifier).collect::<Vec<_>>()
+    };
+    assert!(
+        failures(Indexer { index: Arc::new(Flaky { fail_index: None, down: false }) }.handle(event()).await).is_empty()
+    );
+    assert_eq!(
+        failures(Indexer { index: Arc::new(Flaky { fail_index: Some(1), down: false }) }.handle(event()).await),
+        ["200"]
+    );
+    assert_eq!(
+        failures(Indexer { index: Arc::new(Flaky { fail_index: None, down: true }) }.handle(event()).await),
+        ["100"]
+    );
+    // An unreadable record stops the batch there.
+    let mut raw = json!({ "Records": ids.iter().enumerate().map(|(i, id)| message_record(&format!("{}00", i + 1), id, i as u64 + 1)).collect::<Vec<_>>() });
+    raw["Records"][1]["dynamodb"]["NewImage"]["updatedSeq"] = json!({ "S": "not a number" });
+    let response = Indexer { index: Arc::new(SqliteSearch::in_memory().unwrap()) }
+        .handle(serde_json::from_value(raw).unwrap())
+        .await;
+    assert_eq!(failures(response), ["200"]);
+}
+
+// ----- OpenSearch REST shapes --------------------------------------------------------------
+
+#[derive(Clone, Default)]
+struct Fake {
+    requests: Arc<Mutex<Vec<(String, String, HeaderMap, String)>>>,
+    answers: Arc<Mutex<Vec<(u16, Value)>>>,
+}
+
+async fn fake_handler(
+    State(fake): State<Fake>,
+    method: HttpMethod,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl IntoResponse {
+    fake.requests.lock().unwrap().push((
+        method.to_string(),
+        uri.to_string(),
+        headers,
+        String::from_utf8_lossy(&body).into_owned(),
+    ));
+    let (status, body) = {
+        let mut answers = fake.answers.lock().unwrap();
+        if answers.is_empty() {
+            (200, json!({}))
+        } else {
+            answers.remove(0)
+        }
+    };
+    (HttpStatus::from_u16(status).unwrap(), axum::Json(body))
+}
+
+async fn fake_opensearch(answers: Vec<(u16, Value)>) -> (String, Fake) {
+    let fake = Fake { answers: Arc::new(Mutex::new(answers)), ..Default::default() };
+    let app = Router::new().fallback(fake_handler).with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, fake)
+}
+
+fn doc(id: &str, version: u64) -> SearchDoc {
+    SearchDoc {
+        id: id.into(),
+        tenant_id: "acme".into(),
+        conversation_id: "C1".into(),
+        author_id: "alice".into(),
+        body: "東京 release".into(),
+        mentions: vec!["bob".into()],
+        has_file: true,
+        created_ms: 1_795_680_000_000,
+        version,
+    }
+}
+
+#[tokio::test]
+async fn bulk_requests_use_external_versions_and_conflicts_are_success() {
+    let answer = json!({ "took": 3, "errors": true, "items": [
+        { "index": { "_index": "messages", "_id": "m1", "_version": 3, "result": "created", "status": 201 } },
+        { "index": { "_index": "messages", "_id": "m2", "status": 409, "error": { "type": "version_conflict_engine_exception", "reason": "[m2]: version conflict" } } },
+        { "delete": { "_index": "messages", "_id": "m3", "status": 404, "result": "not_found" } },
+        { "index": { "_index": "messages", "_id": "m4", "status": 429, "error": { "type": "es_rejected_execution_exception" } } },
+        { "index": { "_index": "messages", "_id": "m5", "status": 400, "error": { "type": "mapper_parsing_exception" } } }
+    ]});
+    let (url, fake) = fake_opensearch(vec![(200, answer)]).await;
+    let index = OpenSearchIndex::new(&url, "messages", None);
+    let ops = vec![
+        IndexOp::Upsert(doc("m1", 3)),
+        IndexOp::Upsert(doc("m2", 1)),
+        IndexOp::Delete { id: "m3".into(), tenant_id: "acme".into(), version: 9 },
+        IndexOp::Upsert(doc("m4", 1)),
+        IndexOp::Upsert(doc("m5", 1)),
+    ];
+    let results = index.apply(&ops).await.unwrap();
+    assert!(results[0].is_ok() && results[1].is_ok() && results[2].is_ok(), "{results:?}");
+    assert!(matches!(results[3], Err(SearchError::Unavailable(_))));
+    assert!(matches!(results[4], Err(SearchError::Rejected(_))));
+    let requests = fake.requests.lock().unwrap();
+    let (method, path, headers, body) = &requests[0];
+    assert_eq!((method.as_str(), path.as_str()), ("POST", "/_bulk"));
+    assert_eq!(headers["content-type"], "application/x-ndjson");
+    let lines: Vec<Value> = body.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(
+        lines[0],
+        json!({ "index": { "_index": "messages", "_id": "m1", "version": 3, "version_type": "external" } })
+    );
+    assert_eq!(lines[1]["tenantId"], "acme");
+    assert_eq!(lines[1]["body"], "東京 release");
+    assert_eq!(lines[1]["mentions"], json!(["bob"]));
+    assert_eq!(
+        lines[4],
+        json!({ "delete": { "_index": "messages", "_id": "m3", "version": 9, "version_type": "external" } })
+    );
+    assert!(body.ends_with('\n'), "NDJSON ends with a newline");
+}
+
+#[tokio::test]
+async fn throttling_is_retried_then_reported_unavailable() {
+    let (url, fake) =
+        fake_opensearch(vec![(429, json!({ "error": "too many" })), (429, json!({})), (429, json!({}))]).await;
+    let index = OpenSearchIndex::new(&url, "messages", None);
+    assert!(matches!(index.apply(&[IndexOp::Upsert(doc("m1", 1))]).await, Err(SearchError::Unavailable(_))));
+    assert_eq!(fake.requests.lock().unwrap().len(), 3, "three attempts with backoff");
+    let (url, _) =
+        fake_opensearch(vec![(503, json!({})), (200, json!({ "items": [{ "index": { "status": 200 } }] }))]).await;
+    let index = OpenSearchIndex::new(&url, "messages", None);
+    assert!(index.apply(&[IndexOp::Upsert(doc("m1", 1))]).await.unwrap()[0].is_ok(), "a transient 503 is retried");
+}
+
+#[tokio::test]
+async fn queries_always_carry_the_access_filter_and_page_by_search_after() {
+    let hits = json!({ "hits": { "hits": [
+        { "_id": "m2", "_score": null, "_source": { "id": "m2", "conversationId": "C1", "createdMs": 20 }, "sort": [20, "m2"] },
+        { "_id": "m1", "_score": null, "_source": { "id": "m1", "conversationId": "C2", "createdMs": 10 }, "sort": [10, "m1"] }
+    ]}});
+    let (url, fake) = fake_opensearch(vec![(200, hits), (200, json!({ "hits": { "hits": [] } }))]).await;
+    let index = OpenSearchIndex::new(&url, "messages", None);
+    let mut query = plan("\"release notes\" 東京 dep", vec!["C1".into(), "C2".into()]);
+    query.limit = 1;
+    query.author_id = Some("bob".into());
+    query.mentions_user = Some("carol".into());
+    query.has_file = true;
+    query.after_ms = Some(5);
+    query.before_ms = Some(50);
+    let page = index.search(&query).await.unwrap();
+    assert_eq!(page.hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["m2"]);
+    assert_eq!(page.next_cursor.as_deref(), Some("20:m2"));
+    query.cursor = page.next_cursor;
+    index.search(&query).await.unwrap();
+    let requests = fake.requests.lock().unwrap();
+    let (method, path, _, body) = &requests[0];
+    assert_eq!((method.as_str(), path.as_str()), ("POST", "/messages/_search"));
+    let body: Value = serde_json::from_str(body).unwrap();
+    let filter = &body["query"]["bool"]["filter"];
+    assert_eq!(filter[0], json!({ "term": { "tenantId": "acme" } }));
+    assert_eq!(filter[1], json!({ "terms": { "conversationId": ["C1", "C2"] } }));
+    assert!(filter.as_array().unwrap().contains(&json!({ "term": { "authorId": "bob" } })));
+    assert!(filter.as_array().unwrap().contains(&json!({ "term": { "mentions": "carol" } })));
+    assert!(filter.as_array().unwrap().contains(&json!({ "term": { "hasFile": true } })));
+    assert!(filter.as_array().unwrap().contains(&json!({ "range": { "createdMs": { "gte": 5, "lt": 50 } } })));
+    let must = body["query"]["bool"]["must"].as_array().unwrap();
+    assert_eq!(must[0], json!({ "match_phrase": { "body": { "query": "release notes" } } }));
+    assert_eq!(must[1], json!({ "match_phrase": { "body": { "query": "東京" } } }));
+    assert_eq!(must[2], json!({ "match_phrase_prefix": { "body": { "query": "dep" } } }));
+    assert_eq!(body["size"], 2);
+    assert_eq!(body["sort"], json!([{ "createdMs": "desc" }, { "id": "desc" }]));
+    let second: Value = serde_json::from_str(&requests[1].3).unwrap();
+    assert_eq!(second["search_after"], json!([20, "m2"]));
+    // No readable conversation: no request at all.
+    drop(requests);
+    assert!(index.search(&plan("x", vec![])).await.unwrap().hits.is_empty());
+    assert_eq!(fake.requests.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn requests_are_sigv4_signed_and_the_index_is_created_with_its_mapping() {
+    let (url, fake) = fake_opensearch(vec![(404, json!({})), (200, json!({ "acknowledged": true }))]).await;
+    let credentials = aws_credential_types::provider::SharedCredentialsProvider::new(
+        aws_credential_types::Credentials::new("AKIDTEST", "secret", None, None, "test"),
+    );
+    let index = OpenSearchIndex::new(
+        &url,
+        "messages",
+        Some(Signer { credentials, region: "eu-west-1".into(), service: "es".into() }),
+    );
+    index.ensure_index().await.unwrap();
+    let requests = fake.requests.lock().unwrap();
+    assert_eq!(requests[0].0, "HEAD");
+    let (method, path, headers, body) = &requests[1];
+    assert_eq!((method.as_str(), path.as_str()), ("PUT", "/messages"));
+    let auth = headers["authorization"].to_str().unwrap();
+    assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDTEST/"), "{auth}");
+    assert!(auth.contains("/eu-west-1/es/aws4_request"), "{auth}");
+    assert!(headers.contains_key("x-amz-date") && headers.contains_key("x-amz-content-sha256"));
+    let mapping: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        mapping["settings"]["analysis"]["analyzer"]["chat"]["filter"],
+        json!(["cjk_width", "lowercase", "cjk_bigram"])
+    );
+    assert_eq!(mapping["mappings"]["properties"]["tenantId"]["type"], "keyword");
+}
