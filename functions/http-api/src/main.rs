@@ -6,6 +6,7 @@ use std::sync::Arc;
 use http_api::{router, AppState};
 use shared::adapters::apigw::ApiGatewayPush;
 use shared::adapters::dynamo::{sdk_config, DynamoStore};
+use shared::adapters::opensearch::{OpenSearchIndex, Signer};
 use shared::adapters::s3::S3Blobs;
 use shared::auth::Authenticator;
 use shared::config::{init_tracing, Config};
@@ -31,6 +32,13 @@ async fn main() -> Result<(), lambda_http::Error> {
     let push = Arc::new(ApiGatewayPush::new(&sdk, &endpoint));
     let realtime = Arc::new(Realtime::new(store.clone(), push, clock.clone(), metrics.clone()));
     let mut chat = Chat::new(store, clock, realtime);
+    if let Ok(endpoint) = std::env::var("OPENSEARCH_ENDPOINT") {
+        let index_name = std::env::var("OPENSEARCH_INDEX").unwrap_or_else(|_| "messages".into());
+        let credentials = sdk.credentials_provider().ok_or_else(|| anyhow::anyhow!("no AWS credentials"))?;
+        let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| anyhow::anyhow!("no AWS region"))?;
+        let signer = Signer { credentials, region, service: std::env::var("OPENSEARCH_SERVICE").unwrap_or_else(|_| "es".into()) };
+        chat = chat.with_search(Arc::new(OpenSearchIndex::new(&endpoint, &index_name, Some(signer))));
+    }
     if let Some(bucket) = &config.attachments_bucket {
         chat = chat.with_uploads(Arc::new(S3Blobs::new(&sdk, bucket, false)), config.uploads.clone());
     }
