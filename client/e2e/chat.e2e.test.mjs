@@ -127,3 +127,22 @@ test("a removed member gets a toast and the channel leaves the sidebar", async (
   await screenshot(bob, "bob-removed");
   assert.ok(alice);
 });
+
+test("search finds a message and opens the conversation at it", async () => {
+  const alice = contexts[0].pages()[0];
+  await alice.getByTestId("conv-random").click();
+  await alice.getByTestId("search-input").fill("shift");
+  await alice.getByTestId("search-input").press("Enter");
+  const result = alice.getByTestId("search-result").first();
+  await result.waitFor({ timeout: 10_000 });
+  assert.equal(await result.locator("mark").first().innerText(), "Shift");
+  await screenshot(alice, "alice-search");
+  await result.click();
+  await alice.getByTestId("conversation-title").filter({ hasText: "#general" }).waitFor();
+  await alice.locator(".message.highlighted").filter({ hasText: "Two lines, Shift+Enter style" }).waitFor({ timeout: 10_000 });
+  // Dave searches the same word in his tenant: nothing.
+  const dave = contexts[2].pages()[0];
+  await dave.getByTestId("search-input").fill("shift");
+  await dave.getByTestId("search-input").press("Enter");
+  await dave.getByTestId("search-panel").getByText("No messages found.").waitFor({ timeout: 10_000 });
+});

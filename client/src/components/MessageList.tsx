@@ -20,6 +20,7 @@ interface Props {
   /** Changes when profiles arrive, so rows re-render with names. */
   usersVersion: number;
   api: Api;
+  highlightId?: string | null;
 }
 
 function time(iso: string): string {
@@ -27,7 +28,7 @@ function time(iso: string): string {
   return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
-export function MessageList({ me, messages, hasOlder, loadingOlder, onLoadOlder, onRetry, onEdit, onDelete, user, usersVersion, api }: Props) {
+export function MessageList({ me, messages, hasOlder, loadingOlder, onLoadOlder, onRetry, onEdit, onDelete, user, usersVersion, api, highlightId }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const previousHeight = useRef(0);
@@ -46,6 +47,16 @@ export function MessageList({ me, messages, hasOlder, loadingOlder, onLoadOlder,
     previousFirst.current = first;
     previousHeight.current = el.scrollHeight;
   }, [messages]);
+
+  // A search result: bring it into view.
+  useEffect(() => {
+    if (!highlightId) return;
+    const el = scroller.current?.querySelector(`[data-message-id="${highlightId}"]`);
+    if (el) {
+      stickToBottom.current = false;
+      el.scrollIntoView({ block: "center" });
+    }
+  }, [highlightId, messages]);
 
   const onScroll = () => {
     const el = scroller.current;
@@ -75,6 +86,7 @@ export function MessageList({ me, messages, hasOlder, loadingOlder, onLoadOlder,
           user={user}
           usersVersion={usersVersion}
           api={api}
+          highlighted={m.id === highlightId}
         />
       ))}
     </div>
@@ -90,9 +102,10 @@ interface RowProps {
   user: Props["user"];
   usersVersion: number;
   api: Api;
+  highlighted: boolean;
 }
 
-function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api }: RowProps) {
+function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highlighted }: RowProps) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.body);
   const deleted = Boolean(m.deletedAt);
@@ -102,8 +115,9 @@ function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api }: RowProps) {
   const mentionsMe = m.mentions.includes(me);
   return (
     <div
-      className={`message state-${m.state} ${deleted ? "deleted" : ""} ${mentionsMe && !deleted ? "mentions-me" : ""}`}
+      className={`message state-${m.state} ${deleted ? "deleted" : ""} ${mentionsMe && !deleted ? "mentions-me" : ""} ${highlighted ? "highlighted" : ""}`}
       data-testid="message"
+      data-message-id={m.id}
       data-state={m.state}
       data-client-id={m.clientMessageId}
     >

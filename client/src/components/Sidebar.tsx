@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 
 import type { Api } from "../lib/api";
 import { conversationTitle } from "../lib/chat-controller";
@@ -13,9 +13,10 @@ interface Props {
   onBrowse: () => void;
   onOpenDm: (userId: string) => void;
   onSignOut: () => void;
+  search: ReactNode;
 }
 
-export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut }: Props) {
+export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut, search }: Props) {
   const channels = conversations.filter((c) => c.kind !== "dm");
   const dms = conversations.filter((c) => c.kind === "dm");
   return (
@@ -29,6 +30,7 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
           Sign out
         </button>
       </div>
+      {search}
       <div className="section-title">
         Channels
         <button className="link" onClick={onBrowse} data-testid="browse-channels">

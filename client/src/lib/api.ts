@@ -1,6 +1,7 @@
 // The HTTP API client: typed calls, typed errors. Network failures and 5xx are `retryable`.
 
 import type {
+  SearchResults,
   UploadIntent,
   Changes,
   ConversationSummary,
@@ -113,6 +114,11 @@ export class Api {
   }
   uploadIntent(id: string, filename: string, contentType: string, size: number): Promise<UploadIntent> {
     return this.request("POST", `/api/v1/chat/conversations/${id}/uploads`, { filename, contentType, size });
+  }
+  search(q: string, cursor?: string, sort: "newest" | "relevance" = "newest"): Promise<SearchResults> {
+    const params = new URLSearchParams({ q, sort });
+    if (cursor) params.set("cursor", cursor);
+    return this.request("GET", `/api/v1/chat/search?${params}`);
   }
   attachmentUrl(attachmentId: string): Promise<{ url: string; expiresAt: string }> {
     return this.request("GET", `/api/v1/chat/attachments/${encodeURIComponent(attachmentId)}`, undefined, { accept: "application/json" });

@@ -22,6 +22,8 @@ export interface ChatSnapshot {
   loadingOlder: boolean;
   /** Bumped when profiles arrive, so names re-render. */
   usersVersion: number;
+  /** A message to scroll to and flash (from a search result). */
+  highlightId: string | null;
 }
 
 const SWEEP_INTERVAL_MS = 10_000;
@@ -56,7 +58,7 @@ export class ChatController {
     me: Me,
   ) {
     this.store = new MessageStore(me.userId);
-    this.snapshot = { me, status: "connecting", conversations: [], activeId: null, toasts: [], loadingOlder: false, usersVersion: 0 };
+    this.snapshot = { me, status: "connecting", conversations: [], activeId: null, toasts: [], loadingOlder: false, usersVersion: 0, highlightId: null };
     this.users.set(me.userId, { id: me.userId, handle: me.handle, displayName: me.displayName });
   }
 
@@ -173,6 +175,20 @@ export class ChatController {
       }
     }
     await this.markActiveRead();
+  }
+
+  /** Opens a conversation at a message: loads history back until it is there. */
+  async openAt(conversationId: string, messageId: string): Promise<void> {
+    await this.open(conversationId);
+    for (let page = 0; page < 50; page++) {
+      if (this.store.list(conversationId).some((m) => m.id === messageId)) break;
+      if (!this.store.olderCursor(conversationId)) break;
+      await this.loadOlder();
+    }
+    this.set({ highlightId: messageId });
+    setTimeout(() => {
+      if (this.snapshot.highlightId === messageId) this.set({ highlightId: null });
+    }, 4000);
   }
 
   async loadOlder(): Promise<void> {

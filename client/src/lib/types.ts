@@ -118,3 +118,20 @@ export interface UploadIntent {
   headers: Record<string, string>;
   expiresAt: string;
 }
+
+export interface SnippetPart {
+  text: string;
+  match: boolean;
+}
+
+export interface SearchResult {
+  message: Message;
+  conversation: { id: string; kind: ConversationKind; name?: string };
+  author?: UserProfile;
+  snippet: SnippetPart[];
+}
+
+export interface SearchResults {
+  items: SearchResult[];
+  nextCursor?: string;
+}

@@ -4,6 +4,7 @@ import { Composer } from "../components/Composer";
 import { ChannelBrowser } from "../components/ChannelBrowser";
 import { MembersPanel } from "../components/MembersPanel";
 import { MessageList } from "../components/MessageList";
+import { SearchBox, SearchPanel } from "../components/SearchPanel";
 import { Sidebar } from "../components/Sidebar";
 import { StatusIndicator } from "../components/StatusIndicator";
 import { Api } from "../lib/api";
@@ -53,6 +54,7 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
   const [dropped, setDropped] = useState<File[]>([]);
   const [dragging, setDragging] = useState(false);
   const [showMembers, setShowMembers] = useState(false);
+  const [searching, setSearching] = useState<string | null>(null);
 
   const clearDropped = useCallback(() => setDropped([]), []);
   const active = snapshot.conversations.find((c) => c.id === snapshot.activeId) ?? null;
@@ -69,6 +71,7 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
         onOpenDm={(userId) => void controller.openDm(userId)}
         api={api}
         onSignOut={onSignOut}
+        search={<SearchBox onSearch={setSearching} />}
       />
       <main
         className={`conversation ${dragging ? "dragging" : ""}`}
@@ -119,6 +122,7 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
               onEdit={(id, body, mentions) => void controller.edit(id, body, mentions)}
               user={(id) => controller.user(id)}
               api={api}
+              highlightId={snapshot.highlightId}
               usersVersion={snapshot.usersVersion}
               onDelete={(id) => void controller.remove(id)}
             />
@@ -138,6 +142,14 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
           <p className="empty">Join or create a channel to start.</p>
         )}
       </main>
+      {searching && (
+        <SearchPanel
+          api={api}
+          query={searching}
+          onOpen={(r) => void controller.openAt(r.conversation.id, r.message.id)}
+          onClose={() => setSearching(null)}
+        />
+      )}
       {showMembers && active && active.kind !== "dm" && (
         <MembersPanel api={api} conversation={active} me={me} controller={controller} onClose={() => setShowMembers(false)} />
       )}

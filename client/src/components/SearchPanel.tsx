@@ -1,0 +1,79 @@
+import { useState, type FormEvent } from "react";
+
+import type { Api } from "../lib/api";
+import type { SearchResult } from "../lib/types";
+
+const HELP = 'Words, "phrases", from:@handle, in:#channel, has:file, is:mention, before:/after:/on:YYYY-MM-DD';
+
+export function SearchBox({ onSearch }: { onSearch: (q: string) => void }) {
+  const [q, setQ] = useState("");
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (q.trim()) onSearch(q.trim());
+  };
+  return (
+    <form onSubmit={submit} className="search-box" role="search">
+      <input value={q} onChange={(e) => setQ(e.target.value)} placeholder="Search messages" title={HELP} aria-label="Search messages" data-testid="search-input" />
+    </form>
+  );
+}
+
+/** Results with highlights; a click opens the conversation at that message. */
+export function SearchPanel({ api, query, onOpen, onClose }: { api: Api; query: string; onOpen: (r: SearchResult) => void; onClose: () => void }) {
+  const [state, setState] = useState<{ q: string; items: SearchResult[]; cursor?: string; error?: string; loading: boolean }>({ q: "", items: [], loading: false });
+  const [sort, setSort] = useState<"newest" | "relevance">("newest");
+  const load = async (q: string, cursor: string | undefined, order: "newest" | "relevance") => {
+    setState((s) => ({ ...s, loading: true }));
+    try {
+      const page = await api.search(q, cursor, order);
+      setState((s) => ({ q, items: cursor ? [...s.items, ...page.items] : page.items, cursor: page.nextCursor, loading: false }));
+    } catch (e) {
+      setState({ q, items: [], loading: false, error: e instanceof Error ? e.message : "search failed" });
+    }
+  };
+  if (state.q !== query && !state.loading) void load(query, undefined, sort);
+  return (
+    <aside className="search-panel" data-testid="search-panel">
+      <header>
+        <h3>Results for “{query}”</h3>
+        <select
+          value={sort}
+          onChange={(e) => {
+            const order = e.target.value === "relevance" ? "relevance" : "newest";
+            setSort(order);
+            void load(query, undefined, order);
+          }}
+          aria-label="Order"
+        >
+          <option value="newest">Newest</option>
+          <option value="relevance">Most relevant</option>
+        </select>
+        <button className="link" onClick={onClose}>
+          Close
+        </button>
+      </header>
+      {state.error && <p className="error">{state.error}</p>}
+      {!state.loading && !state.error && state.items.length === 0 && <p className="muted">No messages found.</p>}
+      <ul>
+        {state.items.map((r) => (
+          <li key={r.message.id}>
+            <button className="search-result" onClick={() => onOpen(r)} data-testid="search-result">
+              <span className="meta">
+                <strong>{r.conversation.kind === "dm" ? "Direct message" : `#${r.conversation.name ?? ""}`}</strong>
+                <span className="muted"> · {r.author?.displayName ?? r.message.authorId} · {new Date(r.message.createdAt).toLocaleString()}</span>
+              </span>
+              <span className="snippet">
+                {r.snippet.map((part, i) => (part.match ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>))}
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      {state.cursor && (
+        <button onClick={() => void load(query, state.cursor, sort)} disabled={state.loading}>
+          More results
+        </button>
+      )}
+    </aside>
+  );
+}
