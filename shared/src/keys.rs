@@ -13,6 +13,10 @@
 //! | membership (by user)       | `T#{t}#U#{u}`        | `CONV#{c}`                |
 //! | unread mention             | `T#{t}#U#{u}`        | `MENTION#{c}#{ordinal:012}` |
 //! | user profile               | `T#{t}`              | `USER#{u}`                |
+//! | DM directory               | `T#{t}`              | `DM#{c}`                  |
+//! | retention policy           | `T#{t}`              | `POLICY#TENANT`, `POLICY#C#{c}` |
+//! | archive watermark          | `T#{t}#C#{c}`        | `ARCHIVE`                 |
+//! | tenants with policies      | `RETENTION`          | `T#{t}`                   |
 //! | channel name (unique)      | `T#{t}`              | `CHNAME#{name}`           |
 //! | public channel directory   | `T#{t}`              | `PUBCHAN#{name}`          |
 //! | user search token          | `T#{t}#UIDX`         | `{token}#{u}`             |
@@ -89,6 +93,31 @@ pub fn mention(t: &TenantId, u: &UserId, c: &ConversationId, ordinal: u64) -> Ke
     Key::new(user_pk(t, u), mention_sk(c, ordinal))
 }
 
+/// How far the archive holds a conversation's message versions (updated by the archiver).
+pub fn archive_watermark(t: &TenantId, c: &ConversationId) -> Key {
+    Key::new(conversation_pk(t, c), "ARCHIVE")
+}
+
+/// Retention policies: the tenant's default and per-conversation overrides.
+pub fn tenant_policy(t: &TenantId) -> Key {
+    Key::new(tenant_pk(t), "POLICY#TENANT")
+}
+pub const CONVERSATION_POLICY_PREFIX: &str = "POLICY#C#";
+pub fn conversation_policy(t: &TenantId, c: &ConversationId) -> Key {
+    Key::new(tenant_pk(t), format!("{CONVERSATION_POLICY_PREFIX}{c}"))
+}
+/// Tenants that have set any policy: the retention job's list of work (no Scan).
+pub const RETENTION_TENANTS_PK: &str = "RETENTION";
+pub fn retention_tenant(t: &TenantId) -> Key {
+    Key::new(RETENTION_TENANTS_PK, format!("T#{t}"))
+}
+/// Every DM of a tenant (channels are listed by their `CHNAME#` items).
+pub const DM_DIRECTORY_PREFIX: &str = "DM#";
+pub fn dm_directory(t: &TenantId, c: &ConversationId) -> Key {
+    Key::new(tenant_pk(t), format!("{DM_DIRECTORY_PREFIX}{c}"))
+}
+pub const CHANNEL_NAME_PREFIX: &str = "CHNAME#";
+
 pub fn tenant_pk(t: &TenantId) -> String {
     format!("T#{t}")
 }
@@ -96,7 +125,7 @@ pub fn user_profile(t: &TenantId, u: &UserId) -> Key {
     Key::new(tenant_pk(t), format!("USER#{u}"))
 }
 pub fn channel_name(t: &TenantId, name: &str) -> Key {
-    Key::new(tenant_pk(t), format!("CHNAME#{name}"))
+    Key::new(tenant_pk(t), format!("{CHANNEL_NAME_PREFIX}{name}"))
 }
 pub fn public_channel_sk(name: &str) -> String {
     format!("{PUBLIC_CHANNEL_PREFIX}{name}")

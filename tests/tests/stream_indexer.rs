@@ -181,9 +181,12 @@ async fn partial_failures_report_the_first_failed_record() {
 
 // ----- OpenSearch REST shapes --------------------------------------------------------------
 
+/// Method, path and query, headers, body.
+type Recorded = (String, String, HeaderMap, String);
+
 #[derive(Clone, Default)]
 struct Fake {
-    requests: Arc<Mutex<Vec<(String, String, HeaderMap, String)>>>,
+    requests: Arc<Mutex<Vec<Recorded>>>,
     answers: Arc<Mutex<Vec<(u16, Value)>>>,
 }
 
@@ -256,7 +259,7 @@ async fn bulk_requests_use_external_versions_and_conflicts_are_success() {
     assert!(results[0].is_ok() && results[1].is_ok() && results[2].is_ok(), "{results:?}");
     assert!(matches!(results[3], Err(SearchError::Unavailable(_))));
     assert!(matches!(results[4], Err(SearchError::Rejected(_))));
-    let requests = fake.requests.lock().unwrap();
+    let requests = fake.requests.lock().unwrap().clone();
     let (method, path, headers, body) = &requests[0];
     assert_eq!((method.as_str(), path.as_str()), ("POST", "/_bulk"));
     assert_eq!(headers["content-type"], "application/x-ndjson");
@@ -308,7 +311,7 @@ async fn queries_always_carry_the_access_filter_and_page_by_search_after() {
     assert_eq!(page.next_cursor.as_deref(), Some("20:m2"));
     query.cursor = page.next_cursor;
     index.search(&query).await.unwrap();
-    let requests = fake.requests.lock().unwrap();
+    let requests = fake.requests.lock().unwrap().clone();
     let (method, path, _, body) = &requests[0];
     assert_eq!((method.as_str(), path.as_str()), ("POST", "/messages/_search"));
     let body: Value = serde_json::from_str(body).unwrap();
@@ -328,7 +331,6 @@ async fn queries_always_carry_the_access_filter_and_page_by_search_after() {
     let second: Value = serde_json::from_str(&requests[1].3).unwrap();
     assert_eq!(second["search_after"], json!([20, "m2"]));
     // No readable conversation: no request at all.
-    drop(requests);
     assert!(index.search(&plan("x", vec![])).await.unwrap().hits.is_empty());
     assert_eq!(fake.requests.lock().unwrap().len(), 2);
 }
@@ -345,7 +347,7 @@ async fn requests_are_sigv4_signed_and_the_index_is_created_with_its_mapping() {
         Some(Signer { credentials, region: "eu-west-1".into(), service: "es".into() }),
     );
     index.ensure_index().await.unwrap();
-    let requests = fake.requests.lock().unwrap();
+    let requests = fake.requests.lock().unwrap().clone();
     assert_eq!(requests[0].0, "HEAD");
     let (method, path, headers, body) = &requests[1];
     assert_eq!((method.as_str(), path.as_str()), ("PUT", "/messages"));

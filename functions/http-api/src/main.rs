@@ -36,7 +36,11 @@ async fn main() -> Result<(), lambda_http::Error> {
         let index_name = std::env::var("OPENSEARCH_INDEX").unwrap_or_else(|_| "messages".into());
         let credentials = sdk.credentials_provider().ok_or_else(|| anyhow::anyhow!("no AWS credentials"))?;
         let region = sdk.region().map(|r| r.to_string()).ok_or_else(|| anyhow::anyhow!("no AWS region"))?;
-        let signer = Signer { credentials, region, service: std::env::var("OPENSEARCH_SERVICE").unwrap_or_else(|_| "es".into()) };
+        let signer = Signer {
+            credentials,
+            region,
+            service: std::env::var("OPENSEARCH_SERVICE").unwrap_or_else(|_| "es".into()),
+        };
         chat = chat.with_search(Arc::new(OpenSearchIndex::new(&endpoint, &index_name, Some(signer))));
     }
     if let Some(bucket) = &config.attachments_bucket {

@@ -6,7 +6,10 @@ use axum::response::IntoResponse;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use shared::domain::chat::{HistoryQuery, NewMessage, SearchResults, UploadIntent};
+use shared::domain::chat::{
+    ArchiveFile, ConversationPolicy, HistoryQuery, NewMessage, RetentionSettings, SearchResults, TenantPolicy,
+    UploadIntent,
+};
 use shared::domain::ids::{ClientMessageId, ConversationId, MessageId, UserId};
 use shared::domain::model::*;
 use shared::domain::search::SortOrder;
@@ -40,6 +43,9 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/chat/conversations/{id}/uploads", post(upload_intent))
         .route("/api/v1/chat/attachments/{attachment_id}", get(download))
         .route("/api/v1/chat/search", get(search))
+        .route("/api/v1/chat/retention", get(retention_settings).put(set_tenant_retention))
+        .route("/api/v1/chat/retention/archive", get(archive_files))
+        .route("/api/v1/chat/conversations/{id}/retention", axum::routing::put(set_conversation_retention))
 }
 
 #[derive(OpenApi)]
@@ -48,9 +54,10 @@ pub fn api_routes() -> Router<AppState> {
     paths(
         health, me, find_users, list_conversations, get_conversation, browse_channels, create_channel, join_channel,
         leave_channel, invite_member, remove_member, open_dm, history, send_message, edit_message, delete_message,
-        changes, mark_read, upload_intent, download, search
+        changes, mark_read, upload_intent, download, search, retention_settings, set_tenant_retention,
+        set_conversation_retention, archive_files
     ),
-    components(schemas(ErrorBody, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage)),
+    components(schemas(ErrorBody, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -485,4 +492,62 @@ async fn search(
     ApiQuery(q): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<SearchResults>> {
     Ok(Json(state.chat.search(&caller, &q.q, q.sort, q.cursor, q.limit).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/chat/retention", security(("bearer" = [])),
+    responses((status = 200, body = RetentionSettings), (status = 403, body = ErrorBody)))]
+async fn retention_settings(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+) -> ApiResult<Json<RetentionSettings>> {
+    Ok(Json(state.chat.retention_settings(&caller).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/chat/retention", request_body = TenantPolicy, security(("bearer" = [])),
+    responses((status = 200, body = TenantPolicy), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn set_tenant_retention(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(policy): ApiJson<TenantPolicy>,
+) -> ApiResult<Json<TenantPolicy>> {
+    Ok(Json(state.chat.set_tenant_retention(&caller, policy).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/chat/conversations/{id}/retention", request_body = ConversationPolicy, security(("bearer" = [])),
+    responses((status = 200, body = ConversationPolicy), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn set_conversation_retention(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(policy): ApiJson<ConversationPolicy>,
+) -> ApiResult<Json<ConversationPolicy>> {
+    Ok(Json(state.chat.set_conversation_retention(&caller, &conversation_id(&id)?, policy).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchiveQuery {
+    conversation_id: String,
+    /// First day, `YYYY-MM-DD` (inclusive).
+    from: Option<String>,
+    /// Last day, `YYYY-MM-DD` (inclusive).
+    to: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ArchiveFiles {
+    items: Vec<ArchiveFile>,
+}
+
+#[utoipa::path(get, path = "/api/v1/chat/retention/archive", params(ArchiveQuery), security(("bearer" = [])),
+    responses((status = 200, body = ArchiveFiles), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn archive_files(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<ArchiveQuery>,
+) -> ApiResult<Json<ArchiveFiles>> {
+    let conversation = conversation_id(&q.conversation_id)?;
+    Ok(Json(ArchiveFiles {
+        items: state.chat.archive_files(&caller, &conversation, q.from.as_deref(), q.to.as_deref()).await?,
+    }))
 }

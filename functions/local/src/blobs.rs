@@ -13,7 +13,7 @@ use shared::adapters::localfs::{Grant, LocalBlobs};
 
 pub fn routes(blobs: LocalBlobs, max_bytes: u64) -> Router {
     Router::new()
-        .route("/_blobs/{*key}", put(upload).get(download))
+        .route(&format!("{}/{{*key}}", blobs.route()), put(upload).get(download))
         .layer(DefaultBodyLimit::max(max_bytes as usize + 1))
         .with_state(blobs)
 }

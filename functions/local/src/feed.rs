@@ -3,11 +3,14 @@
 
 use std::time::Duration;
 
+use shared::adapters::localfs::LocalBlobs;
 use shared::adapters::sqlite::SqliteStore;
 use shared::adapters::sqlite_search::SqliteSearch;
+use shared::domain::archive::{build_archive, write_archive_object};
 use shared::domain::search::index_op;
 
 pub const SEARCH_CONSUMER: &str = "search-indexer";
+pub const ARCHIVE_CONSUMER: &str = "archiver";
 const BATCH: usize = 500;
 
 /// Follows the feed into the search index; index writes and the checkpoint commit together.
@@ -43,5 +46,38 @@ async fn index_batch(store: &SqliteStore, search: &SqliteSearch) -> anyhow::Resu
         }
     }
     search.apply_at(ops, SEARCH_CONSUMER, last).await?;
+    Ok(records.len() == BATCH)
+}
+
+/// Follows the feed into the archive: objects first, then the watermark, then the checkpoint
+/// (object names are derived from their contents, so a repeat after a crash rewrites the same
+/// objects). Also trims the feed once both consumers are past a record.
+pub async fn run_archiver(store: SqliteStore, archive: LocalBlobs, checkpoints: SqliteSearch) {
+    let mut head = store.feed_head();
+    loop {
+        match archive_batch(&store, &archive, &checkpoints).await {
+            Ok(true) => continue,
+            Ok(false) => {
+                let _ = tokio::time::timeout(Duration::from_secs(60), head.changed()).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "local archiver failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+async fn archive_batch(store: &SqliteStore, archive: &LocalBlobs, checkpoints: &SqliteSearch) -> anyhow::Result<bool> {
+    let from = checkpoints.checkpoint(ARCHIVE_CONSUMER).await?;
+    let records = store.read_feed(from, BATCH).await?;
+    let Some(last) = records.last().map(|r| r.position) else { return Ok(false) };
+    let objects = build_archive(&records).map_err(|(i, e)| anyhow::anyhow!("record {i}: {e}"))?;
+    for object in &objects {
+        write_archive_object(store, archive, object).await.map_err(|e| anyhow::anyhow!(e))?;
+    }
+    checkpoints.apply_at(Vec::new(), ARCHIVE_CONSUMER, last).await?;
+    let both = checkpoints.checkpoint(SEARCH_CONSUMER).await?.min(last);
+    store.trim_feed(both).await?;
     Ok(records.len() == BATCH)
 }

@@ -57,6 +57,10 @@ pub struct StackOptions {
     pub uploads: UploadRules,
     /// Attachment storage other than the local folder (tests point it at S3 on moto).
     pub blobs: Option<Arc<dyn Blobs>>,
+    /// The clock (tests move a manual one to make messages expire).
+    pub clock: Option<Arc<dyn Clock>>,
+    /// How often the retention job runs (it also runs on `POST /api/v1/dev/retention/run`).
+    pub retention_interval: Duration,
 }
 
 impl StackOptions {
@@ -73,6 +77,8 @@ impl StackOptions {
             metrics_flush_ms: 1_000,
             uploads: UploadRules::default(),
             blobs: None,
+            clock: None,
+            retention_interval: Duration::from_secs(3600),
         }
     }
 }
@@ -86,6 +92,7 @@ pub struct Stack {
     pub auth: Arc<Authenticator>,
     pub blobs: LocalBlobs,
     pub search: SqliteSearch,
+    pub archive: LocalBlobs,
     shutdown: Option<oneshot::Sender<()>>,
     server: JoinHandle<()>,
     background: Vec<JoinHandle<()>>,
@@ -102,7 +109,7 @@ pub struct LocalState {
 
 impl Stack {
     pub async fn start(opts: StackOptions) -> anyhow::Result<Stack> {
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let clock: Arc<dyn Clock> = opts.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
         let store = match &opts.data_dir {
             Some(dir) => {
                 std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -115,10 +122,10 @@ impl Stack {
         let metrics = Arc::new(Metrics::new(clock.clone(), opts.metrics_flush_ms));
         let realtime =
             Arc::new(Realtime::new(shared_store.clone(), Arc::new(registry.clone()), clock.clone(), metrics.clone()));
-        let blob_root = match &opts.data_dir {
-            Some(dir) => dir.join("blobs"),
-            None => std::env::temp_dir().join(format!("tenant-chat-blobs-{}", ulid::Ulid::new())),
-        };
+        let scratch = std::env::temp_dir().join(format!("tenant-chat-{}", ulid::Ulid::new()));
+        let data = opts.data_dir.clone().unwrap_or(scratch);
+        let blob_root = data.join("blobs");
+        let archive = LocalBlobs::at_route(data.join("archive"), &opts.dev_secret, clock.clone(), "/_archive");
         let local_blobs = LocalBlobs::new(blob_root, &opts.dev_secret, clock.clone());
         let blobs: Arc<dyn Blobs> = match &opts.blobs {
             Some(blobs) => blobs.clone(),
@@ -131,8 +138,20 @@ impl Stack {
         let chat = Arc::new(
             Chat::new(shared_store, clock.clone(), realtime.clone())
                 .with_uploads(blobs, opts.uploads.clone())
-                .with_search(Arc::new(search.clone())),
+                .with_search(Arc::new(search.clone()))
+                .with_archive(Arc::new(archive.clone())),
         );
+        let archiver = tokio::spawn(feed::run_archiver(store.clone(), archive.clone(), search.clone()));
+        let retention_chat = chat.clone();
+        let retention_every = opts.retention_interval;
+        let retention = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(retention_every).await;
+                if let Err(e) = retention_chat.run_retention().await {
+                    tracing::warn!(error = %e, "retention run failed");
+                }
+            }
+        });
         let indexer = tokio::spawn(feed::run_search_indexer(store.clone(), search.clone()));
         let auth = Arc::new(Authenticator::dev(&opts.dev_secret));
         if opts.seed {
@@ -150,9 +169,15 @@ impl Stack {
         };
 
         let mut app = http_api::router(api.clone())
-            .merge(Router::new().route("/api/v1/dev/token", post(dev_token)).with_state(api))
+            .merge(
+                Router::new()
+                    .route("/api/v1/dev/token", post(dev_token))
+                    .route("/api/v1/dev/retention/run", post(run_retention))
+                    .with_state(api),
+            )
             .merge(emulator::routes(state))
-            .merge(blobs::routes(local_blobs.clone(), opts.uploads.max_bytes));
+            .merge(blobs::routes(local_blobs.clone(), opts.uploads.max_bytes))
+            .merge(blobs::routes(archive.clone(), 0));
         if let Some(dir) = &opts.static_dir {
             let index = dir.join("index.html");
             app = app.fallback_service(
@@ -163,6 +188,7 @@ impl Stack {
             tokio::net::TcpListener::bind(opts.addr).await.with_context(|| format!("binding {}", opts.addr))?;
         let addr = listener.local_addr()?;
         local_blobs.set_base_url(&format!("http://{addr}"));
+        archive.set_base_url(&format!("http://{addr}"));
         let sweeper = local_blobs.clone();
         let sweep = tokio::spawn(async move {
             // The S3 lifecycle rule's twin: files never attached go after a day.
@@ -191,7 +217,8 @@ impl Stack {
             search,
             shutdown: Some(tx),
             server,
-            background: vec![sweep, indexer],
+            background: vec![sweep, indexer, archiver, retention],
+            archive,
         })
     }
 
@@ -205,6 +232,18 @@ impl Stack {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         anyhow::bail!("search index did not catch up")
+    }
+
+    /// Waits until the archive holds every change the store has made (tests).
+    pub async fn wait_archived(&self) -> anyhow::Result<()> {
+        let target = *self.store.feed_head().borrow();
+        for _ in 0..500 {
+            if self.search.checkpoint(feed::ARCHIVE_CONSUMER).await? >= target {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        anyhow::bail!("archive did not catch up")
     }
 
     pub fn http_url(&self) -> String {
@@ -279,4 +318,15 @@ async fn dev_token(
     let claims = dev_claims(&body.tenant_id, &body.user_id, &display, body.roles)?;
     let token = state.auth.issue_dev_token(&claims)?;
     Ok((StatusCode::OK, Json(serde_json::json!({ "token": token }))))
+}
+
+/// Local only: runs the retention job now (a tenant admin's token), instead of waiting for the timer.
+async fn run_retention(
+    State(state): State<AppState>,
+    http_api::extract::Authed(caller): http_api::extract::Authed,
+) -> Result<Json<shared::domain::chat::RetentionReport>, ApiError> {
+    if !caller.is_tenant_admin() {
+        return Err(ApiError::forbidden("tenant admins only"));
+    }
+    Ok(Json(state.chat.run_retention().await?))
 }

@@ -46,6 +46,10 @@ async fn main() -> anyhow::Result<()> {
         metrics_flush_ms: 5_000,
         uploads: config.uploads.clone(),
         blobs: None,
+        clock: None,
+        retention_interval: Duration::from_secs(
+            std::env::var("RETENTION_INTERVAL_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(3600),
+        ),
     })
     .await?;
     tracing::info!(url = %stack.http_url(), ws = %stack.ws_url(), "Tenant Chat is running");

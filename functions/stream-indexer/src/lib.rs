@@ -45,7 +45,7 @@ impl Indexer {
             }
         }
         // Only what comes before a failure is applied: Lambda resumes from the failed record.
-        let cutoff = failed_at.map(|i| sequence(i));
+        let cutoff = failed_at.map(sequence);
         let ops: Vec<(String, IndexOp)> = match &cutoff {
             Some(seq) => ops.into_iter().take_while(|(s, _)| s != seq).collect(),
             None => ops,

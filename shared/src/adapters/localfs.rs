@@ -12,7 +12,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::ports::blobs::{BlobError, BlobMeta, Blobs, PresignedRequest, STAGED};
+use crate::ports::blobs::{BlobError, BlobMeta, Blobs, ListedObject, PresignedRequest, STAGED};
 use crate::ports::clock::Clock;
 
 /// Query-string values are encoded as strictly as S3's: only unreserved characters stay.
@@ -23,6 +23,8 @@ const PATH: &AsciiSet = &QUERY.remove(b'/');
 #[derive(Clone)]
 pub struct LocalBlobs {
     root: PathBuf,
+    /// The path its URLs are served under (`/_blobs`, `/_archive`).
+    route: String,
     secret: Arc<Vec<u8>>,
     base_url: Arc<RwLock<String>>,
     clock: Arc<dyn Clock>,
@@ -50,7 +52,21 @@ fn backend(e: impl std::fmt::Display) -> BlobError {
 
 impl LocalBlobs {
     pub fn new(root: PathBuf, secret: &[u8], clock: Arc<dyn Clock>) -> Self {
-        Self { root, secret: Arc::new(secret.to_vec()), base_url: Arc::new(RwLock::new(String::new())), clock }
+        Self::at_route(root, secret, clock, "/_blobs")
+    }
+
+    pub fn at_route(root: PathBuf, secret: &[u8], clock: Arc<dyn Clock>, route: &str) -> Self {
+        Self {
+            root,
+            route: route.to_owned(),
+            secret: Arc::new(secret.to_vec()),
+            base_url: Arc::new(RwLock::new(String::new())),
+            clock,
+        }
+    }
+
+    pub fn route(&self) -> &str {
+        &self.route
     }
 
     /// The local stack's address, known once it has bound its port.
@@ -90,7 +106,7 @@ impl LocalBlobs {
 
     fn url(&self, key: &str, params: &[(&str, String)]) -> String {
         let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY))).collect();
-        format!("{}/_blobs/{}?{}", self.base(), utf8_percent_encode(key, PATH), query.join("&"))
+        format!("{}{}/{}?{}", self.base(), self.route, utf8_percent_encode(key, PATH), query.join("&"))
     }
 
     /// Checks a URL's signature and expiry; `params` are its decoded query parameters.
@@ -251,6 +267,43 @@ impl Blobs for LocalBlobs {
         sidecar.state = state.to_owned();
         let path = Self::sidecar_path(&self.path(key)?);
         tokio::fs::write(path, serde_json::to_vec(&sidecar).map_err(backend)?).await.map_err(backend)
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), BlobError> {
+        self.write(key, &bytes, content_type).await?;
+        self.set_state(key, crate::ports::blobs::ATTACHED).await
+    }
+
+    async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<ListedObject>, BlobError> {
+        // Walk the folder of the prefix's directory part; keys are compared as strings.
+        let dir_part = prefix.rsplit_once('/').map_or("", |(d, _)| d);
+        let start = if dir_part.is_empty() { self.root.clone() } else { self.path(dir_part)? };
+        let mut found = Vec::new();
+        let mut dirs = vec![start];
+        while let Some(dir) = dirs.pop() {
+            let Ok(mut entries) = tokio::fs::read_dir(&dir).await else { continue };
+            while let Some(entry) = entries.next_entry().await.map_err(backend)? {
+                let path = entry.path();
+                if entry.file_type().await.map_err(backend)?.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let Ok(relative) = path.strip_prefix(&self.root) else { continue };
+                let key = relative.to_string_lossy().replace('\\', "/");
+                if key.ends_with(".meta.json") || !key.starts_with(prefix) || after.is_some_and(|a| key.as_str() <= a) {
+                    continue;
+                }
+                let size = entry.metadata().await.map_err(backend)?.len();
+                found.push(ListedObject { key, size });
+            }
+        }
+        found.sort_by(|a, b| a.key.cmp(&b.key));
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
+        self.read(key).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {

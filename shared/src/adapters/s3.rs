@@ -8,7 +8,7 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::{Tag, Tagging};
 use aws_sdk_s3::Client;
 
-use crate::ports::blobs::{BlobError, BlobMeta, Blobs, PresignedRequest, STAGED};
+use crate::ports::blobs::{BlobError, BlobMeta, Blobs, ListedObject, PresignedRequest, STAGED};
 
 #[derive(Clone)]
 pub struct S3Blobs {
@@ -126,5 +126,56 @@ impl Blobs for S3Blobs {
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
         self.client.delete_object().bucket(&self.bucket).key(key).send().await.map_err(detail)?;
         Ok(())
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), BlobError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(detail)?;
+        Ok(())
+    }
+
+    async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<ListedObject>, BlobError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_start_after(after.map(str::to_owned))
+                .set_continuation_token(token.take())
+                .max_keys(i32::try_from(limit.min(1000)).unwrap_or(1000))
+                .send()
+                .await
+                .map_err(detail)?;
+            for object in page.contents() {
+                out.push(ListedObject {
+                    key: object.key().unwrap_or_default().to_owned(),
+                    size: object.size().unwrap_or(0).max(0) as u64,
+                });
+            }
+            match page.next_continuation_token() {
+                Some(next) if out.len() < limit => token = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
+        match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+            Ok(out) => Ok(Some(out.body.collect().await.map_err(backend)?.into_bytes().to_vec())),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+            Err(e) => Err(detail(e)),
+        }
     }
 }

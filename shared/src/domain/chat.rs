@@ -24,10 +24,14 @@ use crate::ports::store::{Attrs, Cond, Item, Key, Query, Store, StoreError, Upda
 
 mod attachments;
 mod mentions;
+mod retention;
 mod search;
 pub use attachments::{UploadIntent, MAX_ATTACHMENTS};
 pub use mentions::MAX_MENTIONS;
 use mentions::{mention_ops, unmention_ops};
+pub use retention::{
+    ArchiveFile, ConversationPolicy, ConversationPolicyView, RetentionReport, RetentionSettings, TenantPolicy,
+};
 pub use search::{SearchConversation, SearchResult, SearchResults, MAX_SEARCH_PAGE};
 
 /// Largest page of history or catch-up a client may ask for.
@@ -109,13 +113,23 @@ pub struct Chat {
     uploads: Option<(Arc<dyn Blobs>, UploadRules)>,
     /// The search index; without it, search is refused.
     search: Option<Arc<dyn SearchIndex>>,
+    /// The archive bucket, for exports.
+    archive: Option<Arc<dyn Blobs>>,
     /// Profiles already upserted by this process: "first sight" costs one read per cold start.
     seen_profiles: Mutex<HashSet<(TenantId, UserId, String)>>,
 }
 
 impl Chat {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, events: Arc<dyn EventSink>) -> Self {
-        Self { store, clock, events, uploads: None, search: None, seen_profiles: Mutex::new(HashSet::new()) }
+        Self {
+            store,
+            clock,
+            events,
+            uploads: None,
+            search: None,
+            archive: None,
+            seen_profiles: Mutex::new(HashSet::new()),
+        }
     }
 
     pub fn with_uploads(mut self, blobs: Arc<dyn Blobs>, rules: UploadRules) -> Self {
@@ -537,7 +551,13 @@ impl Chat {
             dm_users: users.clone(),
             deleted_ordinals: Vec::new(),
         };
-        let mut ops = vec![put_new(keys::conversation_meta(t, &id), to_attrs(&meta)?)];
+        let mut ops = vec![
+            put_new(keys::conversation_meta(t, &id), to_attrs(&meta)?),
+            WriteOp::Put {
+                item: Item::new(keys::dm_directory(t, &id), to_attrs(&json!({ "conversationId": id }))?),
+                cond: Cond::Always,
+            },
+        ];
         for user in &users {
             ops.extend(join_ops(t, &id, ConversationKind::Dm, user, MemberRole::Member, &now, None)?);
         }

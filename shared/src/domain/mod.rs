@@ -1,5 +1,6 @@
 //! The domain: typed values, the model, and the use cases with their authorization.
 
+pub mod archive;
 pub mod caller;
 pub mod chat;
 pub mod error;

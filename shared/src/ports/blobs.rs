@@ -55,4 +55,15 @@ pub trait Blobs: Send + Sync {
     async fn head(&self, key: &str) -> Result<Option<BlobMeta>, BlobError>;
     async fn set_state(&self, key: &str, state: &str) -> Result<(), BlobError>;
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
+    /// Writes an object (the archive); the same key and bytes again is harmless.
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), BlobError>;
+    /// Objects under `prefix`, in key order, starting after `after`, at most `limit`.
+    async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<ListedObject>, BlobError>;
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedObject {
+    pub key: String,
+    pub size: u64,
 }

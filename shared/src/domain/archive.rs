@@ -1,0 +1,131 @@
+//! The archive: every message version the stream carries, written to object storage as
+//! compressed JSON Lines under `archive/{tenant}/{conversation}/{yyyy}/{mm}/{dd}/`, with names
+//! derived from the contents (a retried batch writes the same objects), and a per-conversation
+//! watermark: every version with `updatedSeq` at or below it is in the archive. Retention deletes
+//! only what the watermark covers.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::ids::{ConversationId, TenantId};
+use super::model::Message;
+use crate::keys;
+use crate::ports::blobs::{BlobError, Blobs};
+use crate::ports::store::{ChangeRecord, Cond, Store, StoreError, Update};
+
+/// One archived version of a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchivedVersion {
+    /// `INSERT`, `MODIFY` or `REMOVE` (retention).
+    pub event: String,
+    pub message: Message,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArchiveObject {
+    pub tenant: TenantId,
+    pub conversation: ConversationId,
+    pub key: String,
+    pub body: Vec<u8>,
+    /// The highest `updatedSeq` in the object: the watermark once it is written.
+    pub max_seq: u64,
+    /// Positions (in the batch) of the records it holds.
+    pub records: Vec<usize>,
+}
+
+pub fn archive_prefix(t: &TenantId, c: &ConversationId) -> String {
+    format!("archive/{t}/{c}/")
+}
+
+fn day_path(created_at: &str) -> String {
+    // 2026-11-26T08:00:00.000Z → 2026/11/26
+    created_at.get(..10).map(|d| d.replace('-', "/")).unwrap_or_else(|| "unknown".into())
+}
+
+/// Groups the message versions of a batch by conversation and day into archive objects.
+pub fn build_archive(records: &[ChangeRecord]) -> Result<Vec<ArchiveObject>, (usize, String)> {
+    let mut groups: BTreeMap<(String, String, String), Vec<(usize, ArchivedVersion)>> = BTreeMap::new();
+    for (i, record) in records.iter().enumerate() {
+        if !record.key.sk.starts_with(keys::MESSAGE_PREFIX) {
+            continue;
+        }
+        let (event, image) = match (&record.old, &record.new) {
+            (None, Some(new)) => ("INSERT", new),
+            (Some(_), Some(new)) => ("MODIFY", new),
+            (Some(old), None) => ("REMOVE", old),
+            (None, None) => continue,
+        };
+        let message: Message = serde_json::from_value(Value::Object(image.clone())).map_err(|e| (i, e.to_string()))?;
+        let tenant = record
+            .key
+            .pk
+            .strip_prefix("T#")
+            .and_then(|r| r.split('#').next())
+            .ok_or((i, "key without tenant".to_owned()))?;
+        groups
+            .entry((tenant.to_owned(), message.conversation_id.to_string(), day_path(&message.created_at)))
+            .or_default()
+            .push((i, ArchivedVersion { event: event.into(), message }));
+    }
+    let mut objects = Vec::new();
+    for ((tenant, conversation, day), versions) in groups {
+        let tenant = TenantId::parse(&tenant).map_err(|e| (versions[0].0, e.to_string()))?;
+        let conversation = ConversationId::parse(&conversation).map_err(|e| (versions[0].0, e.to_string()))?;
+        let min_seq = versions.iter().map(|(_, v)| v.message.updated_seq).min().unwrap_or(0);
+        let max_seq = versions.iter().map(|(_, v)| v.message.updated_seq).max().unwrap_or(0);
+        let mut lines = Vec::new();
+        // FNV-1a over what the object holds: the same versions always make the same name.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for (_, version) in &versions {
+            let line = serde_json::to_vec(version).map_err(|e| (0, e.to_string()))?;
+            for b in &line {
+                hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            lines.extend(line);
+            lines.push(b'\n');
+        }
+        let mut encoder = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::default());
+        encoder.write_all(&lines).map_err(|e| (0, e.to_string()))?;
+        let body = encoder.finish().map_err(|e| (0, e.to_string()))?;
+        let key =
+            format!("{}{day}/{min_seq:016}-{max_seq:016}-{hash:016x}.jsonl.gz", archive_prefix(&tenant, &conversation));
+        objects.push(ArchiveObject {
+            tenant,
+            conversation,
+            key,
+            body,
+            max_seq,
+            records: versions.iter().map(|(i, _)| *i).collect(),
+        });
+    }
+    Ok(objects)
+}
+
+/// Writes an object, then raises the conversation's watermark (never lowers it).
+pub async fn write_archive_object(store: &dyn Store, blobs: &dyn Blobs, object: &ArchiveObject) -> Result<(), String> {
+    blobs.put(&object.key, object.body.clone(), "application/gzip").await.map_err(|e: BlobError| e.to_string())?;
+    let update = Update::default().set("watermark", object.max_seq);
+    match store
+        .update(
+            &keys::archive_watermark(&object.tenant, &object.conversation),
+            update,
+            Cond::MissingOrBelow("watermark".into(), object.max_seq as i64),
+        )
+        .await
+    {
+        Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Reads an archive object back (export and tests).
+pub fn read_archive(body: &[u8]) -> Result<Vec<ArchivedVersion>, String> {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(body).read_to_string(&mut text).map_err(|e| e.to_string())?;
+    text.lines().map(|l| serde_json::from_str(l).map_err(|e| e.to_string())).collect()
+}

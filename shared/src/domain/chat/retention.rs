@@ -1,0 +1,388 @@
+//! Retention: a tenant default (keep forever, or N days) and per-channel overrides, legal holds
+//! and exemptions, set by tenant admins; a job that deletes expired messages ONLY when the
+//! archive watermark covers them; and the archive's export.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+
+use super::mentions::unmention_ops;
+use super::{from_attrs, message_change, to_attrs, ChangePlan, Chat, CommitOutcome, MAX_DELETED_ORDINALS};
+use crate::domain::archive::archive_prefix;
+use crate::domain::caller::Caller;
+use crate::domain::error::{ChatError, ChatResult, InvalidInput};
+use crate::domain::ids::{ConversationId, TenantId};
+use crate::domain::model::{ConversationKind, ConversationMeta, Event, EventType, Message};
+use crate::keys;
+use crate::ports::blobs::Blobs;
+use crate::ports::store::{Cond, Item, Query, Update, WriteOp};
+
+pub const MAX_RETENTION_DAYS: u32 = 36_500;
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantPolicy {
+    /// `null`: keep forever.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
+    /// Suspends all deletion in the tenant.
+    #[serde(default)]
+    pub legal_hold: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationPolicy {
+    /// `null`: the tenant default applies.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
+    /// Never deleted by retention.
+    #[serde(default)]
+    pub exempt: bool,
+    #[serde(default)]
+    pub legal_hold: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationPolicyView {
+    #[schema(value_type = String)]
+    pub conversation_id: ConversationId,
+    #[serde(flatten)]
+    pub policy: ConversationPolicy,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionSettings {
+    pub tenant: TenantPolicy,
+    pub conversations: Vec<ConversationPolicyView>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionReport {
+    pub tenants: usize,
+    pub conversations: usize,
+    pub deleted: usize,
+    /// Expired but not yet in the archive: left for the next run.
+    pub waiting_for_archive: usize,
+    pub held: usize,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchiveFile {
+    pub key: String,
+    /// `YYYY-MM-DD`: the day the messages in it were written.
+    pub day: String,
+    pub size: u64,
+    pub url: String,
+}
+
+fn check_days(days: Option<u32>) -> Result<(), InvalidInput> {
+    match days {
+        Some(0) => Err(InvalidInput::new("retentionDays", "must be at least 1 (or null to keep forever)")),
+        Some(d) if d > MAX_RETENTION_DAYS => {
+            Err(InvalidInput::new("retentionDays", format!("must be at most {MAX_RETENTION_DAYS}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn require_admin(caller: &Caller) -> ChatResult<()> {
+    if caller.is_tenant_admin() {
+        Ok(())
+    } else {
+        Err(ChatError::forbidden("not_tenant_admin", "only tenant admins manage retention"))
+    }
+}
+
+/// The smallest message sort key created at or after `ms` (ULIDs sort by time).
+fn message_sk_at(ms: i64) -> String {
+    format!("{}{}", keys::MESSAGE_PREFIX, ulid::Ulid::from_parts(ms.max(0) as u64, 0))
+}
+
+impl Chat {
+    pub fn with_archive(mut self, archive: std::sync::Arc<dyn Blobs>) -> Self {
+        self.archive = Some(archive);
+        self
+    }
+
+    async fn tenant_policy(&self, t: &TenantId) -> ChatResult<TenantPolicy> {
+        match self.store.get(&keys::tenant_policy(t), true).await? {
+            Some(item) => from_attrs(&item.attrs),
+            None => Ok(TenantPolicy::default()),
+        }
+    }
+
+    async fn conversation_policies(&self, t: &TenantId) -> ChatResult<Vec<ConversationPolicyView>> {
+        let mut out = Vec::new();
+        let mut query = Query::prefix(keys::tenant_pk(t), keys::CONVERSATION_POLICY_PREFIX).limit(1000).consistent();
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in &page.items {
+                let id = item.key.sk.strip_prefix(keys::CONVERSATION_POLICY_PREFIX).unwrap_or_default();
+                let conversation_id = ConversationId::parse(id).map_err(ChatError::corrupt)?;
+                out.push(ConversationPolicyView { conversation_id, policy: from_attrs(&item.attrs)? });
+            }
+            match page.items.last() {
+                Some(last) if page.more => query = query.after(last.key.sk.clone()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn retention_settings(&self, caller: &Caller) -> ChatResult<RetentionSettings> {
+        require_admin(caller)?;
+        Ok(RetentionSettings {
+            tenant: self.tenant_policy(&caller.tenant).await?,
+            conversations: self.conversation_policies(&caller.tenant).await?,
+        })
+    }
+
+    async fn register_for_retention(&self, t: &TenantId) -> ChatResult<()> {
+        self.store
+            .put(Item::new(keys::retention_tenant(t), to_attrs(&json!({ "tenantId": t }))?), Cond::Always)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_tenant_retention(&self, caller: &Caller, policy: TenantPolicy) -> ChatResult<TenantPolicy> {
+        require_admin(caller)?;
+        check_days(policy.retention_days)?;
+        self.store.put(Item::new(keys::tenant_policy(&caller.tenant), to_attrs(&policy)?), Cond::Always).await?;
+        self.register_for_retention(&caller.tenant).await?;
+        Ok(policy)
+    }
+
+    pub async fn set_conversation_retention(
+        &self,
+        caller: &Caller,
+        conversation: &ConversationId,
+        policy: ConversationPolicy,
+    ) -> ChatResult<ConversationPolicy> {
+        require_admin(caller)?;
+        check_days(policy.retention_days)?;
+        let meta = self.meta(&caller.tenant, conversation, false).await?.ok_or(ChatError::NotFound("conversation"))?;
+        if meta.kind == ConversationKind::Dm {
+            return Err(InvalidInput::new("conversationId", "direct messages follow the tenant default").into());
+        }
+        self.store
+            .put(Item::new(keys::conversation_policy(&caller.tenant, conversation), to_attrs(&policy)?), Cond::Always)
+            .await?;
+        self.register_for_retention(&caller.tenant).await?;
+        Ok(policy)
+    }
+
+    /// Every conversation of a tenant: channels by their name items, DMs by their directory items.
+    async fn tenant_conversations(&self, t: &TenantId) -> ChatResult<Vec<ConversationId>> {
+        let mut out = Vec::new();
+        for prefix in [keys::CHANNEL_NAME_PREFIX, keys::DM_DIRECTORY_PREFIX] {
+            let mut query = Query::prefix(keys::tenant_pk(t), prefix).limit(1000);
+            loop {
+                let page = self.store.query(&query).await?;
+                for item in &page.items {
+                    if let Some(id) = item.attrs.get("conversationId").and_then(Value::as_str) {
+                        out.push(ConversationId::parse(id).map_err(ChatError::corrupt)?);
+                    }
+                }
+                match page.items.last() {
+                    Some(last) if page.more => query = query.after(last.key.sk.clone()),
+                    _ => break,
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The retention job: for every tenant with a policy, every conversation whose effective
+    /// policy has a limit and no hold, delete what expired and is archived.
+    pub async fn run_retention(&self) -> ChatResult<RetentionReport> {
+        let now = self.clock.now_ms();
+        let mut report = RetentionReport::default();
+        let tenants = self.store.query(&Query::prefix(keys::RETENTION_TENANTS_PK, "T#").limit(10_000)).await?;
+        for item in &tenants.items {
+            let Some(t) = item.key.sk.strip_prefix("T#").and_then(|t| TenantId::parse(t).ok()) else { continue };
+            report.tenants += 1;
+            let default = self.tenant_policy(&t).await?;
+            let overrides = self.conversation_policies(&t).await?;
+            for c in self.tenant_conversations(&t).await? {
+                let policy = overrides.iter().find(|p| p.conversation_id == c).map(|p| p.policy.clone());
+                let held = default.legal_hold || policy.as_ref().is_some_and(|p| p.legal_hold || p.exempt);
+                let days = policy.as_ref().and_then(|p| p.retention_days).or(default.retention_days);
+                let Some(days) = days else { continue };
+                report.conversations += 1;
+                if held {
+                    report.held += 1;
+                    continue;
+                }
+                let (deleted, waiting) = self.expire_conversation(&t, &c, now - i64::from(days) * DAY_MS).await?;
+                report.deleted += deleted;
+                report.waiting_for_archive += waiting;
+            }
+        }
+        tracing::info!(
+            tenants = report.tenants,
+            conversations = report.conversations,
+            deleted = report.deleted,
+            waiting = report.waiting_for_archive,
+            held = report.held,
+            "retention run"
+        );
+        Ok(report)
+    }
+
+    /// Deletes messages created before `cutoff_ms` whose latest version the archive holds.
+    async fn expire_conversation(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        cutoff_ms: i64,
+    ) -> ChatResult<(usize, usize)> {
+        let watermark = match self.store.get(&keys::archive_watermark(t, c), true).await? {
+            Some(item) => item.attrs.get("watermark").and_then(Value::as_u64).unwrap_or(0),
+            None => 0,
+        };
+        let (mut deleted, mut waiting) = (0, 0);
+        let mut query = Query::prefix(keys::conversation_pk(t, c), keys::MESSAGE_PREFIX)
+            .before(message_sk_at(cutoff_ms))
+            .limit(100)
+            .consistent();
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in &page.items {
+                let message: Message = from_attrs(&item.attrs)?;
+                if message.updated_seq > watermark {
+                    // Not in the archive yet (the archiver lags): never delete it; next run.
+                    waiting += 1;
+                    continue;
+                }
+                if self.remove_expired(t, c, &message, super::ordinal_of(&item.attrs)).await? {
+                    deleted += 1;
+                }
+            }
+            match page.items.last() {
+                Some(last) if page.more => query = query.after(last.key.sk.clone()),
+                _ => break,
+            }
+        }
+        Ok((deleted, waiting))
+    }
+
+    /// Removes one expired message: its files first (a crash then leaves a message whose files
+    /// are gone, finished by the next run — never orphaned files), then the message, its
+    /// client-id guard and its mention counts, as a change with the next seq.
+    async fn remove_expired(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        message: &Message,
+        ordinal: u64,
+    ) -> ChatResult<bool> {
+        self.discard_attachments(t, c, &message.attachments).await;
+        let forget = self.counted_mentions(t, c, &message.mentions, ordinal).await?;
+        let already_deleted = message.deleted_at.is_some();
+        let outcome = self
+            .commit_change(t, c, |meta: &ConversationMeta, _seq| {
+                let mut deleted = meta.deleted_ordinals.clone();
+                if ordinal > 0 && !already_deleted && !deleted.contains(&ordinal) {
+                    deleted.push(ordinal);
+                }
+                let excess = deleted.len().saturating_sub(MAX_DELETED_ORDINALS);
+                deleted.drain(..excess);
+                let mut ops = vec![
+                    // Unchanged since it was read: an edit since then is not in the archive yet.
+                    WriteOp::Delete {
+                        key: keys::message(t, c, &message.id),
+                        cond: Cond::Equals("updatedSeq".into(), message.updated_seq.into()),
+                    },
+                    WriteOp::Delete {
+                        key: keys::client_message(t, c, &message.author_id, &message.client_message_id),
+                        cond: Cond::Always,
+                    },
+                ];
+                ops.extend(unmention_ops(t, c, &forget, ordinal));
+                let mut change = message_change(EventType::MessageDeleted, &message.id);
+                change.insert("removed".into(), true.into());
+                Ok(ChangePlan {
+                    ops,
+                    meta_update: Update::default()
+                        .set("deletedOrdinals", serde_json::to_value(&deleted).unwrap_or_default()),
+                    change,
+                })
+            })
+            .await?;
+        match outcome {
+            CommitOutcome::Done(done) => {
+                self.publish(
+                    t,
+                    Event {
+                        kind: EventType::MessageDeleted,
+                        conversation_id: c.clone(),
+                        seq: done.seq,
+                        data: json!({ "id": message.id, "conversationId": c, "removed": true }),
+                    },
+                )
+                .await;
+                Ok(true)
+            }
+            // Edited meanwhile, or a mention read: the next run looks again.
+            CommitOutcome::Refused(_) => Ok(false),
+        }
+    }
+
+    /// The archive of a conversation (or the days `from`..=`to`), with short-lived download URLs.
+    pub async fn archive_files(
+        &self,
+        caller: &Caller,
+        conversation: &ConversationId,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> ChatResult<Vec<ArchiveFile>> {
+        require_admin(caller)?;
+        let archive = self
+            .archive
+            .as_ref()
+            .ok_or_else(|| ChatError::forbidden("archive_disabled", "no archive is configured"))?;
+        for (field, day) in [("from", from), ("to", to)] {
+            if let Some(day) = day {
+                let fmt = time::macros::format_description!("[year]-[month]-[day]");
+                time::Date::parse(day, &fmt).map_err(|_| InvalidInput::new(field, "expects a date like 2026-11-26"))?;
+            }
+        }
+        if self.meta(&caller.tenant, conversation, false).await?.is_none() {
+            return Err(ChatError::NotFound("conversation"));
+        }
+        let prefix = archive_prefix(&caller.tenant, conversation);
+        let ttl = Duration::from_secs(300);
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = archive.list(&prefix, after.as_deref(), 1000).await?;
+            let Some(last) = page.last().map(|o| o.key.clone()) else { break };
+            for object in page {
+                let day = object
+                    .key
+                    .strip_prefix(&prefix)
+                    .and_then(|rest| rest.get(..10))
+                    .map(|d| d.replace('/', "-"))
+                    .unwrap_or_default();
+                if from.is_some_and(|f| day.as_str() < f) || to.is_some_and(|t| day.as_str() > t) {
+                    continue;
+                }
+                let name = object.key.rsplit('/').next().unwrap_or("archive.jsonl.gz").to_owned();
+                let url = archive
+                    .presign_get(&object.key, "application/gzip", &format!("attachment; filename=\"{name}\""), ttl)
+                    .await?;
+                out.push(ArchiveFile { key: object.key, day, size: object.size, url });
+            }
+            after = Some(last);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,388 @@
+//! Retention with a lossless archive: messages go only when the archive holds them, policy
+//! changes apply to what is stored, holds and exemptions stop deletion, and deleted messages
+//! vanish from history, catch-up, search and unread counts — end to end on the local stack with
+//! a moved clock, and on the AWS adapters (moto DynamoDB, Streams and S3).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_lambda_events::dynamodb::Event;
+use integration_tests::*;
+use local::StackOptions;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use shared::adapters::s3::S3Blobs;
+use shared::adapters::sqlite::SqliteStore;
+use shared::domain::archive::{build_archive, read_archive, write_archive_object, ArchivedVersion};
+use shared::domain::chat::{ConversationPolicy, NewMessage, TenantPolicy};
+use shared::domain::ids::{ClientMessageId, TenantId, UserId};
+use shared::domain::model::{Message, Visibility};
+use shared::domain::values::{ChannelName, DisplayName, Handle, MessageBody};
+use shared::ports::blobs::Blobs;
+use shared::ports::clock::{Clock, ManualClock};
+use shared::ports::events::EventSink;
+use shared::ports::store::{Attrs, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp};
+use shared::{Caller, Chat};
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+struct NoEvents;
+#[async_trait]
+impl EventSink for NoEvents {
+    async fn publish(&self, _: &TenantId, _: &shared::domain::model::Event) {}
+}
+
+fn admin(tenant: &str, user: &str) -> Caller {
+    Caller {
+        tenant: TenantId::parse(tenant).unwrap(),
+        user: UserId::parse(user).unwrap(),
+        roles: vec![shared::Role::TenantAdmin],
+        display_name: DisplayName::parse(user).unwrap(),
+        handle: Handle::parse(user).unwrap(),
+    }
+}
+
+fn new_message(cmid: &str, body: &str) -> NewMessage {
+    NewMessage {
+        client_message_id: ClientMessageId::parse(cmid).unwrap(),
+        body: MessageBody::parse(body).unwrap(),
+        mentions: vec![],
+        attachments: vec![],
+    }
+}
+
+/// Every archived version, latest per message id.
+async fn archived_latest(archive: &dyn Blobs, prefix: &str) -> HashMap<String, ArchivedVersion> {
+    let mut latest: HashMap<String, ArchivedVersion> = HashMap::new();
+    for object in archive.list(prefix, None, 10_000).await.unwrap() {
+        let body = archive.get(&object.key).await.unwrap().expect("listed object exists");
+        for version in read_archive(&body).unwrap() {
+            let id = version.message.id.to_string();
+            // On a tie (the removal carries the last version's image), the removal wins.
+            let newer = latest.get(&id).is_none_or(|v| {
+                v.message.updated_seq < version.message.updated_seq
+                    || (v.message.updated_seq == version.message.updated_seq && version.event == "REMOVE")
+            });
+            if newer {
+                latest.insert(id, version);
+            }
+        }
+    }
+    latest
+}
+
+#[tokio::test]
+async fn end_to_end_with_a_moved_clock() {
+    let clock = ManualClock::new(1_795_680_000_000);
+    let mut opts = StackOptions::ephemeral();
+    opts.clock = Some(Arc::new(clock.clone()));
+    let app = spawn_app_with(opts).await;
+    let alice = app.user_with_roles("acme", "alice", &["admin"]).await;
+    let bob = app.user("acme", "bob").await;
+    let general = app.create_channel(&alice, "general", "public").await;
+    let keep = app.create_channel(&alice, "keep", "public").await;
+    for c in [&general, &keep] {
+        app.invite(&alice, c, &bob).await;
+    }
+    let dm = app.open_dm(&alice, &bob).await;
+    let mut old = Vec::new();
+    for i in 0..5 {
+        old.push(app.send(&alice, &general, &format!("old{i}"), &format!("ancient pelican {i}")).await);
+    }
+    let edited = old[1]["id"].as_str().unwrap().to_owned();
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/chat/conversations/{general}/messages/{edited}"),
+        Some(&alice),
+        Some(json!({ "body": "ancient pelican edited" })),
+    )
+    .await;
+    app.send(&alice, &keep, "k", "ancient pelican kept").await;
+    app.send(&alice, &dm, "d", "ancient pelican in a dm").await;
+    clock.advance_ms(40 * DAY_MS);
+    let fresh = app.send(&alice, &general, "new", "fresh pelican").await;
+    let (_, before) =
+        app.get(&bob, &format!("/api/v1/chat/conversations/{general}/changes?afterSeq=0&limit=500")).await;
+    let seq_before = before["lastSeq"].as_u64().unwrap();
+
+    // Only tenant admins see and set policies.
+    assert_eq!(app.get(&bob, "/api/v1/chat/retention").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.call(Method::PUT, "/api/v1/chat/retention", Some(&bob), Some(json!({ "retentionDays": 1 }))).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let dave = app.user_with_roles("globex", "dave", &["admin"]).await;
+    assert_eq!(
+        app.call(
+            Method::PUT,
+            &format!("/api/v1/chat/conversations/{general}/retention"),
+            Some(&dave),
+            Some(json!({ "exempt": true }))
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.call(Method::PUT, "/api/v1/chat/retention", Some(&alice), Some(json!({ "retentionDays": 0 }))).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.call(
+            Method::PUT,
+            &format!("/api/v1/chat/conversations/{dm}/retention"),
+            Some(&alice),
+            Some(json!({ "retentionDays": 5 }))
+        )
+        .await
+        .0,
+        StatusCode::BAD_REQUEST
+    );
+
+    // 365 days: nothing is old enough. Then 30 days, #keep exempt: the old messages of #general
+    // and of the DM (DMs follow the tenant default) go.
+    let run = || app.post(&alice, "/api/v1/dev/retention/run", json!({}));
+    assert_eq!(
+        app.call(Method::PUT, "/api/v1/chat/retention", Some(&alice), Some(json!({ "retentionDays": 365 }))).await.0,
+        StatusCode::OK
+    );
+    app.stack.wait_archived().await.unwrap();
+    assert_eq!(run().await.1["deleted"], 0);
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/chat/conversations/{keep}/retention"),
+        Some(&alice),
+        Some(json!({ "exempt": true })),
+    )
+    .await;
+    // A legal hold on the tenant suspends everything.
+    app.call(
+        Method::PUT,
+        "/api/v1/chat/retention",
+        Some(&alice),
+        Some(json!({ "retentionDays": 30, "legalHold": true })),
+    )
+    .await;
+    assert_eq!(run().await.1["deleted"], 0);
+    // A hold on one channel suspends that channel.
+    app.call(Method::PUT, "/api/v1/chat/retention", Some(&alice), Some(json!({ "retentionDays": 30 }))).await;
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/chat/conversations/{general}/retention"),
+        Some(&alice),
+        Some(json!({ "legalHold": true })),
+    )
+    .await;
+    let (_, report) = run().await;
+    assert_eq!(report["deleted"], 1, "only the DM's old message: {report}");
+    app.call(Method::PUT, &format!("/api/v1/chat/conversations/{general}/retention"), Some(&alice), Some(json!({})))
+        .await;
+    let (_, settings) = app.get(&alice, "/api/v1/chat/retention").await;
+    assert_eq!(settings["tenant"]["retentionDays"], 30);
+    let (_, report) = run().await;
+    assert_eq!(report["deleted"], 5, "{report}");
+    assert_eq!(run().await.1["deleted"], 0, "rerunning finds nothing more");
+
+    // Gone from history, catch-up, search and unread counts; the fresh message and #keep stay.
+    let (_, history) = app.get(&bob, &format!("/api/v1/chat/conversations/{general}/messages")).await;
+    assert_eq!(
+        history["items"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["fresh pelican"]
+    );
+    let (_, changes) =
+        app.get(&bob, &format!("/api/v1/chat/conversations/{general}/changes?afterSeq={seq_before}")).await;
+    let removed: Vec<&Value> =
+        changes["items"].as_array().unwrap().iter().filter(|c| c["type"] == "chat:messageDeleted").collect();
+    assert_eq!(removed.len(), 5);
+    assert!(removed.iter().all(|c| c["data"]["removed"] == true));
+    app.stack.wait_indexed().await.unwrap();
+    let (_, found) = app.get(&bob, "/api/v1/chat/search?q=pelican").await;
+    let mut bodies: Vec<&str> =
+        found["items"].as_array().unwrap().iter().map(|r| r["message"]["body"].as_str().unwrap()).collect();
+    bodies.sort();
+    assert_eq!(bodies, ["ancient pelican kept", "fresh pelican"]);
+    let (_, list) = app.get(&bob, "/api/v1/chat/conversations").await;
+    let unread = |id: &str| {
+        list["items"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["unreadCount"].as_u64().unwrap()
+    };
+    assert_eq!(unread(&general), 1, "only the fresh message is unread");
+    assert_eq!(unread(&dm), 0);
+
+    // The archive holds every deleted message exactly as it was (every field), and the export
+    // lists it with working download URLs.
+    let latest = archived_latest(&app.stack.archive, &format!("archive/acme/{general}/")).await;
+    for m in &old {
+        let id = m["id"].as_str().unwrap();
+        let archived = serde_json::to_value(&latest[id].message).unwrap();
+        if id == edited {
+            assert_eq!(archived["body"], "ancient pelican edited");
+            assert_eq!(latest[id].event, "REMOVE");
+        } else {
+            let mut expected = m.clone();
+            expected.as_object_mut().unwrap().retain(|_, v| !v.is_null());
+            assert_eq!(archived, expected, "archived exactly");
+        }
+    }
+    assert!(latest.contains_key(fresh["id"].as_str().unwrap()), "live messages are archived too");
+    let (status, export) = app.get(&alice, &format!("/api/v1/chat/retention/archive?conversationId={general}")).await;
+    assert_eq!(status, StatusCode::OK, "{export}");
+    let files = export["items"].as_array().unwrap();
+    assert!(!files.is_empty());
+    let first = reqwest::get(files[0]["url"].as_str().unwrap()).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    assert!(!read_archive(&first.bytes().await.unwrap()).unwrap().is_empty());
+    let today = files.iter().filter(|f| f["day"].as_str().unwrap() >= "2026-12-01").count();
+    let (_, ranged) =
+        app.get(&alice, &format!("/api/v1/chat/retention/archive?conversationId={general}&from=2026-12-01")).await;
+    assert_eq!(ranged["items"].as_array().unwrap().len(), today);
+    assert_eq!(
+        app.get(&bob, &format!("/api/v1/chat/retention/archive?conversationId={general}")).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+/// A store that fails the n-th transaction (a crash or a fault between two steps of the job).
+struct FailingStore {
+    inner: Arc<dyn Store>,
+    fail_at: AtomicUsize,
+}
+
+#[async_trait]
+impl Store for FailingStore {
+    async fn get(&self, key: &Key, consistent: bool) -> Result<Option<Item>, StoreError> {
+        self.inner.get(key, consistent).await
+    }
+    async fn batch_get(&self, keys: &[Key], consistent: bool) -> Result<Vec<Item>, StoreError> {
+        self.inner.batch_get(keys, consistent).await
+    }
+    async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
+        self.inner.put(item, cond).await
+    }
+    async fn update(&self, key: &Key, update: Update, cond: Cond) -> Result<Attrs, StoreError> {
+        self.inner.update(key, update, cond).await
+    }
+    async fn delete(&self, key: &Key, cond: Cond) -> Result<Option<Attrs>, StoreError> {
+        self.inner.delete(key, cond).await
+    }
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        if self.fail_at.fetch_sub(1, Ordering::SeqCst) == 1 {
+            return Err(StoreError::Backend("injected failure".into()));
+        }
+        self.inner.transact(ops).await
+    }
+    async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.inner.batch_write(ops).await
+    }
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        self.inner.query(query).await
+    }
+}
+
+#[tokio::test]
+async fn nothing_is_deleted_before_the_archive_holds_it_and_reruns_finish_the_work() {
+    let clock = ManualClock::new(1_795_680_000_000);
+    let sqlite = SqliteStore::in_memory(Arc::new(clock.clone())).unwrap();
+    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    let archive_dir = std::env::temp_dir().join(format!("archive-test-{}", ulid::Ulid::new()));
+    let archive = Arc::new(shared::adapters::localfs::LocalBlobs::new(archive_dir, b"k", Arc::new(clock.clone())));
+    let chat = Chat::new(store.clone(), Arc::new(clock.clone()), Arc::new(NoEvents));
+    let alice = admin("acme", "alice");
+    chat.ensure_profile(&alice).await.unwrap();
+    let channel =
+        chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
+    let mut sent: Vec<Message> = Vec::new();
+    for i in 0..8 {
+        sent.push(
+            chat.send(&alice, &channel.id, new_message(&format!("m{i}"), &format!("message {i}")))
+                .await
+                .unwrap()
+                .message,
+        );
+    }
+    chat.set_tenant_retention(&alice, TenantPolicy { retention_days: Some(1), legal_hold: false }).await.unwrap();
+    clock.advance_ms(3 * DAY_MS);
+
+    // The archiver has not run: nothing may go.
+    let report = chat.run_retention().await.unwrap();
+    assert_eq!((report.deleted, report.waiting_for_archive), (0, 8));
+
+    // The archiver gets through half of the feed.
+    let records = sqlite.read_feed(0, 10_000).await.unwrap();
+    let cut = records.iter().position(|r| r.key.sk == format!("MSG#{}", sent[4].id)).unwrap();
+    for object in build_archive(&records[..cut]).unwrap() {
+        write_archive_object(store.as_ref(), archive.as_ref(), &object).await.unwrap();
+    }
+    let report = chat.run_retention().await.unwrap();
+    assert_eq!((report.deleted, report.waiting_for_archive), (4, 4), "only what the watermark covers");
+
+    // The rest is archived; the job fails on its second deletion, then a rerun finishes.
+    for object in build_archive(&records[cut..]).unwrap() {
+        write_archive_object(store.as_ref(), archive.as_ref(), &object).await.unwrap();
+    }
+    let failing = Arc::new(FailingStore { inner: store.clone(), fail_at: AtomicUsize::new(2) });
+    let flaky = Chat::new(failing, Arc::new(clock.clone()), Arc::new(NoEvents));
+    assert!(flaky.run_retention().await.is_err());
+    let report = chat.run_retention().await.unwrap();
+    assert_eq!(report.deleted + 1, 4, "one went before the failure, the rerun takes the rest: {report:?}");
+    let remaining = chat.history(&alice, &channel.id, Default::default()).await.unwrap();
+    assert!(remaining.items.is_empty());
+
+    // Every deleted message is in the archive, field for field.
+    let latest = archived_latest(archive.as_ref(), "archive/acme/").await;
+    for message in &sent {
+        assert_eq!(&latest[&message.id.to_string()].message, message);
+    }
+    let _ = ConversationPolicy::default();
+}
+
+#[tokio::test]
+async fn archiver_and_retention_on_moto() {
+    let (store, table) = moto_store_named().await;
+    let sdk = shared::adapters::dynamo::sdk_config(Some(moto())).await;
+    let bucket = S3Blobs::new(&sdk, format!("archive-{}", ulid::Ulid::new().to_string().to_lowercase()), true);
+    bucket.create_bucket().await.unwrap();
+    let archive: Arc<dyn Blobs> = Arc::new(bucket);
+    let clock = ManualClock::new(SystemClockNow::now());
+    let store: Arc<dyn Store> = Arc::new(store);
+    let chat = Chat::new(store.clone(), Arc::new(clock.clone()), Arc::new(NoEvents));
+    let alice = admin("acme", "alice");
+    chat.ensure_profile(&alice).await.unwrap();
+    let channel =
+        chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
+    let mut sent = Vec::new();
+    for i in 0..3 {
+        sent.push(
+            chat.send(&alice, &channel.id, new_message(&format!("m{i}"), &format!("moto {i}"))).await.unwrap().message,
+        );
+    }
+    chat.set_tenant_retention(&alice, TenantPolicy { retention_days: Some(1), legal_hold: false }).await.unwrap();
+    clock.advance_ms(2 * DAY_MS);
+    assert_eq!(chat.run_retention().await.unwrap().deleted, 0, "nothing archived yet");
+
+    // The archiver Lambda's logic on moto's real stream output.
+    let dynamo = shared::adapters::dynamo::DynamoStore::from_config(&sdk, &table);
+    let event: Event = serde_json::from_value(moto_stream_event(&dynamo, &table).await).unwrap();
+    let archiver = stream_archiver::Archiver { store: store.clone(), archive: archive.clone() };
+    assert!(archiver.handle(event).await.batch_item_failures.is_empty());
+    let again: Event = serde_json::from_value(moto_stream_event(&dynamo, &table).await).unwrap();
+    assert!(archiver.handle(again).await.batch_item_failures.is_empty(), "a replay writes the same objects");
+    let objects = archive.list(&format!("archive/acme/{}/", channel.id), None, 100).await.unwrap();
+    assert!(!objects.is_empty());
+
+    let report = chat.run_retention().await.unwrap();
+    assert_eq!(report.deleted, 3);
+    let latest = archived_latest(archive.as_ref(), "archive/acme/").await;
+    for message in &sent {
+        assert_eq!(&latest[&message.id.to_string()].message, message);
+    }
+    assert!(chat.history(&alice, &channel.id, Default::default()).await.unwrap().items.is_empty());
+}
+
+struct SystemClockNow;
+impl SystemClockNow {
+    fn now() -> i64 {
+        shared::ports::clock::SystemClock.now_ms()
+    }
+}
