@@ -45,3 +45,48 @@ fn http_samples_are_api_gateway_v2_requests() {
         assert!(parsed.raw_path.unwrap().starts_with("/api/v1/"));
     }
 }
+
+#[tokio::test]
+async fn the_stream_sample_runs_through_the_indexer_and_the_archiver() {
+    use shared::domain::archive::read_archive;
+    use shared::domain::search::{parse_query, SearchPlan, SortOrder};
+    use shared::ports::blobs::Blobs;
+    use shared::ports::search::SearchIndex;
+
+    let batch = || serde_json::from_value::<aws_lambda_events::dynamodb::Event>(event("stream-batch.json")).expect("a DynamoDB stream event");
+    let index = Arc::new(shared::adapters::sqlite_search::SqliteSearch::in_memory().unwrap());
+    let indexer = stream_indexer::Indexer { index: index.clone() };
+    assert!(indexer.handle(batch()).await.batch_item_failures.is_empty());
+    let plan = |q: &str| SearchPlan {
+        tenant_id: "acme".into(),
+        conversation_ids: vec!["C01JBZ5X3N8Q0V7W6Y4T2R1P0MA".into()],
+        terms: parse_query(q).unwrap().terms,
+        author_id: None,
+        mentions_user: None,
+        has_file: false,
+        after_ms: None,
+        before_ms: None,
+        sort: SortOrder::Newest,
+        limit: 10,
+        cursor: None,
+    };
+    assert_eq!(index.search(&plan("edited")).await.unwrap().hits.len(), 1);
+    assert!(index.search(&plan("expiring")).await.unwrap().hits.is_empty(), "REMOVE deletes");
+
+    let store = Arc::new(SqliteStore::in_memory(Arc::new(SystemClock)).unwrap());
+    let dir = std::env::temp_dir().join(format!("events-archive-{}", ulid::Ulid::new()));
+    let archive = Arc::new(shared::adapters::localfs::LocalBlobs::new(dir, b"k", Arc::new(SystemClock)));
+    let archiver = stream_archiver::Archiver { store: store.clone(), archive: archive.clone() };
+    assert!(archiver.handle(batch()).await.batch_item_failures.is_empty());
+    let objects = archive.list("archive/acme/C01JBZ5X3N8Q0V7W6Y4T2R1P0MA/2026/11/26/", None, 10).await.unwrap();
+    assert_eq!(objects.len(), 1);
+    let versions = read_archive(&archive.get(&objects[0].key).await.unwrap().unwrap()).unwrap();
+    assert_eq!(versions.iter().map(|v| v.event.as_str()).collect::<Vec<_>>(), ["INSERT", "MODIFY", "INSERT", "REMOVE"]);
+}
+
+#[test]
+fn the_schedule_sample_is_an_eventbridge_event() {
+    let parsed: aws_lambda_events::eventbridge::EventBridgeEvent<serde_json::Value> =
+        serde_json::from_value(event("retention-schedule.json")).expect("an EventBridge event");
+    assert_eq!(parsed.detail_type, "Scheduled Event");
+}
