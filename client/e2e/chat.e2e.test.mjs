@@ -146,3 +146,27 @@ test("search finds a message and opens the conversation at it", async () => {
   await dave.getByTestId("search-input").press("Enter");
   await dave.getByTestId("search-panel").getByText("No messages found.").waitFor({ timeout: 10_000 });
 });
+
+test("a tenant admin sets retention in the panel", async () => {
+  const alice = contexts[0].pages()[0];
+  await alice.getByTestId("open-retention").click();
+  await alice.getByTestId("retention-panel").waitFor();
+  await alice.getByTestId("retention-days").fill("30");
+  await alice.getByTestId("retention-save").click();
+  await alice.getByTestId("retention-panel").getByText("Saved").waitFor();
+  await screenshot(alice, "alice-retention");
+  const token = await stack.token("acme", "alice", "Alice Anderson");
+  const r = await fetch(`${stack.url}/api/v1/chat/retention`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(r.status, 403, "a token without the admin role is refused");
+  const adminToken = await (
+    await fetch(`${stack.url}/api/v1/dev/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ tenantId: "acme", userId: "alice", displayName: "Alice Anderson", roles: ["admin"] }),
+    })
+  ).json();
+  const settings = await (await fetch(`${stack.url}/api/v1/chat/retention`, { headers: { authorization: `Bearer ${adminToken.token}` } })).json();
+  assert.equal(settings.tenant.retentionDays, 30);
+  // Bob (no admin role) has no retention button.
+  assert.equal(await contexts[1].pages()[0].getByTestId("open-retention").count(), 0);
+});

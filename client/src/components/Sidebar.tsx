@@ -14,9 +14,11 @@ interface Props {
   onOpenDm: (userId: string) => void;
   onSignOut: () => void;
   search: ReactNode;
+  /** Tenant admins only. */
+  onRetention?: () => void;
 }
 
-export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut, search }: Props) {
+export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut, search, onRetention }: Props) {
   const channels = conversations.filter((c) => c.kind !== "dm");
   const dms = conversations.filter((c) => c.kind === "dm");
   return (
@@ -29,6 +31,11 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
         <button className="link" onClick={onSignOut}>
           Sign out
         </button>
+        {onRetention && (
+          <button className="link" onClick={onRetention} data-testid="open-retention">
+            Retention
+          </button>
+        )}
       </div>
       {search}
       <div className="section-title">

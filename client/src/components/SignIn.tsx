@@ -4,7 +4,7 @@ import { devToken } from "../lib/api";
 import type { ClientConfig } from "../lib/config";
 
 const DEMO = [
-  { tenantId: "acme", userId: "alice", displayName: "Alice Anderson" },
+  { tenantId: "acme", userId: "alice", displayName: "Alice Anderson", roles: ["admin"] },
   { tenantId: "acme", userId: "bob", displayName: "Bob Brown" },
   { tenantId: "acme", userId: "carol", displayName: "Carol Chen" },
   { tenantId: "globex", userId: "dave", displayName: "Dave Davis" },
@@ -17,10 +17,10 @@ export function SignIn({ config, onToken }: { config: ClientConfig; onToken: (to
   const [pasted, setPasted] = useState("");
   const [error, setError] = useState<string | null>(null);
 
-  const signIn = async (tenant: string, user: string, name: string) => {
+  const signIn = async (tenant: string, user: string, name: string, roles: string[] = []) => {
     setError(null);
     try {
-      onToken(await devToken(config.apiUrl, tenant, user, name || user));
+      onToken(await devToken(config.apiUrl, tenant, user, name || user, roles));
     } catch (e) {
       setError(e instanceof Error ? e.message : "sign-in failed");
     }
@@ -40,8 +40,8 @@ export function SignIn({ config, onToken }: { config: ClientConfig; onToken: (to
           <p className="hint">Development tokens from the local stack. Pick a demo user:</p>
           <div className="demo-users">
             {DEMO.map((u) => (
-              <button key={`${u.tenantId}/${u.userId}`} data-testid={`signin-${u.userId}`} onClick={() => void signIn(u.tenantId, u.userId, u.displayName)}>
-                {u.displayName} <span className="muted">({u.tenantId})</span>
+              <button key={`${u.tenantId}/${u.userId}`} data-testid={`signin-${u.userId}`} onClick={() => void signIn(u.tenantId, u.userId, u.displayName, "roles" in u ? u.roles : [])}>
+                {u.displayName} <span className="muted">({u.tenantId}{"roles" in u ? ", admin" : ""})</span>
               </button>
             ))}
           </div>

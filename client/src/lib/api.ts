@@ -1,6 +1,10 @@
 // The HTTP API client: typed calls, typed errors. Network failures and 5xx are `retryable`.
 
 import type {
+  ArchiveFile,
+  ConversationPolicy,
+  RetentionSettings,
+  TenantPolicy,
   SearchResults,
   UploadIntent,
   Changes,
@@ -120,6 +124,21 @@ export class Api {
     if (cursor) params.set("cursor", cursor);
     return this.request("GET", `/api/v1/chat/search?${params}`);
   }
+  retention(): Promise<RetentionSettings> {
+    return this.request("GET", "/api/v1/chat/retention");
+  }
+  setTenantRetention(policy: TenantPolicy): Promise<TenantPolicy> {
+    return this.request("PUT", "/api/v1/chat/retention", policy);
+  }
+  setConversationRetention(id: string, policy: ConversationPolicy): Promise<ConversationPolicy> {
+    return this.request("PUT", `/api/v1/chat/conversations/${id}/retention`, policy);
+  }
+  archive(conversationId: string, from?: string, to?: string): Promise<{ items: ArchiveFile[] }> {
+    const params = new URLSearchParams({ conversationId });
+    if (from) params.set("from", from);
+    if (to) params.set("to", to);
+    return this.request("GET", `/api/v1/chat/retention/archive?${params}`);
+  }
   attachmentUrl(attachmentId: string): Promise<{ url: string; expiresAt: string }> {
     return this.request("GET", `/api/v1/chat/attachments/${encodeURIComponent(attachmentId)}`, undefined, { accept: "application/json" });
   }
@@ -134,11 +153,11 @@ export class Api {
   }
 }
 
-export async function devToken(baseUrl: string, tenantId: string, userId: string, displayName: string): Promise<string> {
+export async function devToken(baseUrl: string, tenantId: string, userId: string, displayName: string, roles: string[] = []): Promise<string> {
   const response = await fetch(`${baseUrl}/api/v1/dev/token`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ tenantId, userId, displayName }),
+    body: JSON.stringify({ tenantId, userId, displayName, roles }),
   });
   const body = (await response.json()) as { token?: string; error?: { message: string } };
   if (!response.ok || !body.token) {

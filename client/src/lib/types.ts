@@ -135,3 +135,26 @@ export interface SearchResults {
   items: SearchResult[];
   nextCursor?: string;
 }
+
+export interface TenantPolicy {
+  retentionDays: number | null;
+  legalHold: boolean;
+}
+
+export interface ConversationPolicy {
+  retentionDays: number | null;
+  exempt: boolean;
+  legalHold: boolean;
+}
+
+export interface RetentionSettings {
+  tenant: TenantPolicy;
+  conversations: (ConversationPolicy & { conversationId: string })[];
+}
+
+export interface ArchiveFile {
+  key: string;
+  day: string;
+  size: number;
+  url: string;
+}

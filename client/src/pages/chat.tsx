@@ -4,6 +4,7 @@ import { Composer } from "../components/Composer";
 import { ChannelBrowser } from "../components/ChannelBrowser";
 import { MembersPanel } from "../components/MembersPanel";
 import { MessageList } from "../components/MessageList";
+import { RetentionPanel } from "../components/RetentionPanel";
 import { SearchBox, SearchPanel } from "../components/SearchPanel";
 import { Sidebar } from "../components/Sidebar";
 import { StatusIndicator } from "../components/StatusIndicator";
@@ -55,6 +56,7 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
   const [dragging, setDragging] = useState(false);
   const [showMembers, setShowMembers] = useState(false);
   const [searching, setSearching] = useState<string | null>(null);
+  const [retention, setRetention] = useState(false);
 
   const clearDropped = useCallback(() => setDropped([]), []);
   const active = snapshot.conversations.find((c) => c.id === snapshot.activeId) ?? null;
@@ -72,6 +74,7 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
         api={api}
         onSignOut={onSignOut}
         search={<SearchBox onSearch={setSearching} />}
+        onRetention={me.roles.includes("tenant-admin") ? () => setRetention(true) : undefined}
       />
       <main
         className={`conversation ${dragging ? "dragging" : ""}`}
@@ -152,6 +155,9 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
       )}
       {showMembers && active && active.kind !== "dm" && (
         <MembersPanel api={api} conversation={active} me={me} controller={controller} onClose={() => setShowMembers(false)} />
+      )}
+      {retention && (
+        <RetentionPanel api={api} conversations={snapshot.conversations} onClose={() => setRetention(false)} onError={(m) => controller.toast(m, "error")} />
       )}
       {browsing && <ChannelBrowser api={api} controller={controller} onClose={() => setBrowsing(false)} />}
       <div className="toasts" aria-live="polite">

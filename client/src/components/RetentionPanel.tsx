@@ -1,0 +1,146 @@
+import { useEffect, useState } from "react";
+
+import type { Api } from "../lib/api";
+import { formatSize } from "../lib/uploads";
+import type { ArchiveFile, ConversationPolicy, ConversationSummary, RetentionSettings } from "../lib/types";
+
+/** Tenant admins: the tenant's retention, per-channel overrides, and the archive's export. */
+export function RetentionPanel({ api, conversations, onClose, onError }: { api: Api; conversations: ConversationSummary[]; onClose: () => void; onError: (m: string) => void }) {
+  const [settings, setSettings] = useState<RetentionSettings | null>(null);
+  const [days, setDays] = useState<string>("");
+  const [hold, setHold] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [exportFor, setExportFor] = useState<string>("");
+  const [files, setFiles] = useState<ArchiveFile[] | null>(null);
+  const channels = conversations.filter((c) => c.kind !== "dm");
+
+  const load = () =>
+    api
+      .retention()
+      .then((s) => {
+        setSettings(s);
+        setDays(s.tenant.retentionDays === null ? "" : String(s.tenant.retentionDays));
+        setHold(s.tenant.legalHold);
+      })
+      .catch((e: unknown) => onError(e instanceof Error ? e.message : "could not load retention"));
+  useEffect(() => {
+    void load();
+    // Loaded once when the panel opens.
+  }, []);
+
+  const saveTenant = async () => {
+    try {
+      await api.setTenantRetention({ retentionDays: days.trim() ? Number(days) : null, legalHold: hold });
+      setSaved("Saved");
+      await load();
+    } catch (e) {
+      onError(e instanceof Error ? e.message : "could not save");
+    }
+  };
+
+  const policyOf = (id: string): ConversationPolicy => {
+    const found = settings?.conversations.find((c) => c.conversationId === id);
+    return { retentionDays: found?.retentionDays ?? null, exempt: found?.exempt ?? false, legalHold: found?.legalHold ?? false };
+  };
+
+  const saveChannel = async (id: string, policy: ConversationPolicy) => {
+    try {
+      await api.setConversationRetention(id, policy);
+      await load();
+    } catch (e) {
+      onError(e instanceof Error ? e.message : "could not save");
+    }
+  };
+
+  return (
+    <div className="modal" role="dialog" aria-label="Retention" data-testid="retention-panel">
+      <div className="modal-body">
+        <header>
+          <h3>Message retention</h3>
+          <button className="link" onClick={onClose}>
+            Close
+          </button>
+        </header>
+        <p className="muted">Expired messages are archived, then deleted. Direct messages follow the workspace default.</p>
+        <section className="retention-tenant">
+          <label>
+            Keep messages for <input type="number" min={1} value={days} placeholder="forever" onChange={(e) => setDays(e.target.value)} data-testid="retention-days" /> days
+          </label>
+          <label>
+            <input type="checkbox" checked={hold} onChange={(e) => setHold(e.target.checked)} /> Legal hold (suspend all deletion)
+          </label>
+          <button onClick={() => void saveTenant()} data-testid="retention-save">
+            Save
+          </button>
+          {saved && <span className="muted">{saved}</span>}
+        </section>
+        <h4>Channels</h4>
+        <table className="retention-channels">
+          <thead>
+            <tr>
+              <th>Channel</th>
+              <th>Days</th>
+              <th>Exempt</th>
+              <th>Hold</th>
+            </tr>
+          </thead>
+          <tbody>
+            {channels.map((c) => {
+              const p = policyOf(c.id);
+              return (
+                <tr key={c.id}>
+                  <td>#{c.name}</td>
+                  <td>
+                    <input
+                      type="number"
+                      min={1}
+                      defaultValue={p.retentionDays ?? ""}
+                      placeholder="default"
+                      onBlur={(e) => void saveChannel(c.id, { ...p, retentionDays: e.target.value.trim() ? Number(e.target.value) : null })}
+                    />
+                  </td>
+                  <td>
+                    <input type="checkbox" checked={p.exempt} onChange={(e) => void saveChannel(c.id, { ...p, exempt: e.target.checked })} />
+                  </td>
+                  <td>
+                    <input type="checkbox" checked={p.legalHold} onChange={(e) => void saveChannel(c.id, { ...p, legalHold: e.target.checked })} />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        <h4>Export the archive</h4>
+        <select value={exportFor} onChange={(e) => setExportFor(e.target.value)}>
+          <option value="">Choose a channel…</option>
+          {channels.map((c) => (
+            <option key={c.id} value={c.id}>
+              #{c.name}
+            </option>
+          ))}
+        </select>
+        <button
+          disabled={!exportFor}
+          onClick={() =>
+            void api
+              .archive(exportFor)
+              .then((r) => setFiles(r.items))
+              .catch((e: unknown) => onError(e instanceof Error ? e.message : "could not list the archive"))
+          }
+        >
+          List files
+        </button>
+        {files && (
+          <ul className="archive-files">
+            {files.length === 0 && <li className="muted">Nothing archived yet.</li>}
+            {files.map((f) => (
+              <li key={f.key}>
+                <a href={f.url}>{f.day}</a> <span className="muted">{formatSize(f.size)}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </div>
+  );
+}
