@@ -44,10 +44,10 @@ async fn main() -> Result<(), lambda_http::Error> {
         chat = chat.with_search(Arc::new(OpenSearchIndex::new(&endpoint, &index_name, Some(signer))));
     }
     if let Ok(bucket) = std::env::var("ARCHIVE_BUCKET") {
-        chat = chat.with_archive(Arc::new(S3Blobs::new(&sdk, bucket, false)));
+        chat = chat.with_archive(Arc::new(S3Blobs::from_env(&sdk, bucket)));
     }
     if let Some(bucket) = &config.attachments_bucket {
-        chat = chat.with_uploads(Arc::new(S3Blobs::new(&sdk, bucket, false)), config.uploads.clone());
+        chat = chat.with_uploads(Arc::new(S3Blobs::from_env(&sdk, bucket)), config.uploads.clone());
     }
     let state = AppState {
         chat: Arc::new(chat),

@@ -27,7 +27,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Arc::new(Realtime::new(store.clone(), Arc::new(ApiGatewayPush::new(&sdk, &endpoint)), clock.clone(), metrics));
     let mut chat = Chat::new(store, clock, realtime);
     if let Some(bucket) = &config.attachments_bucket {
-        chat = chat.with_uploads(Arc::new(S3Blobs::new(&sdk, bucket, false)), config.uploads.clone());
+        chat = chat.with_uploads(Arc::new(S3Blobs::from_env(&sdk, bucket)), config.uploads.clone());
     }
     let chat = &chat;
     lambda_runtime::run(service_fn(move |_: LambdaEvent<EventBridgeEvent<serde_json::Value>>| async move {

@@ -17,7 +17,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = sdk_config(None).await;
     let archiver = Archiver {
         store: Arc::new(DynamoStore::from_config(&sdk, &config.table_name)),
-        archive: Arc::new(S3Blobs::new(&sdk, bucket, false)),
+        archive: Arc::new(S3Blobs::from_env(&sdk, bucket)),
     };
     let archiver = &archiver;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {

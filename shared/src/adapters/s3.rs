@@ -31,6 +31,13 @@ impl S3Blobs {
         Self { client: Client::from_conf(conf), bucket: bucket.into() }
     }
 
+    /// As configured for a function: path-style addressing when `AWS_S3_FORCE_PATH_STYLE=true`
+    /// (an emulator behind `AWS_ENDPOINT_URL`), virtual-hosted otherwise.
+    pub fn from_env(config: &aws_config::SdkConfig, bucket: impl Into<String>) -> Self {
+        let path_style = std::env::var("AWS_S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true");
+        Self::new(config, bucket, path_style)
+    }
+
     pub fn client(&self) -> &Client {
         &self.client
     }
