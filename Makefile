@@ -11,7 +11,7 @@ CARGO       ?= cargo
 TEST_OUTPUT ?= test-output
 
 .PHONY: help dev test tools rust-tools py-tools client-tools browser-tools client fmt lint rust-test client-test \
-        browser-test infra-lint package clean-data
+        browser-test infra-lint lambda-test package clean-data
 
 help:
 	@echo "make dev   - run the whole system locally (http://127.0.0.1:3000)"
@@ -26,7 +26,7 @@ $(PYTHON):
 	python3 -m venv $(VENV)
 
 py-tools: $(PYTHON)
-	@$(PYTHON) -c "import moto, cfnlint" 2>/dev/null || \
+	@[ -x $(VENV)/bin/sam ] && [ -x $(VENV)/bin/checkov ] && [ -x $(VENV)/bin/cargo-lambda ] && $(PYTHON) -c "import moto, cfnlint" 2>/dev/null || \
 		$(PYTHON) -m pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
 
 client-tools:
@@ -47,7 +47,7 @@ dev: rust-tools client
 
 ## ---- make test ------------------------------------------------------------------------------
 test: rust-tools py-tools client-tools browser-tools
-	$(MAKE) fmt lint rust-test infra-lint client-test browser-test
+	$(MAKE) fmt lint rust-test infra-lint lambda-test client-test browser-test
 	@echo "make test: all suites passed"
 
 fmt:
@@ -61,6 +61,12 @@ rust-test: py-tools
 
 infra-lint: py-tools
 	$(VENV)/bin/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(VENV)/bin/sam validate --lint --template template.yaml
+	$(VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet
+
+# Every function under `cargo lambda watch`, invoked with its events/ samples.
+lambda-test: py-tools
+	$(PYTHON) scripts/lambda_smoke.py
 
 client-test: client-tools
 	cd client && npm run typecheck && npm test
@@ -69,6 +75,15 @@ browser-test: client browser-tools
 	$(CARGO) build -p local
 	mkdir -p $(TEST_OUTPUT)
 	cd client && TEST_OUTPUT=$(abspath $(TEST_OUTPUT)) SERVER_BIN=$(abspath target/debug/tenant-chat-local) node --test e2e/
+
+# Release builds of every function for Lambda (arm64), zipped, with their sizes.
+package: py-tools
+	@rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu || \
+		{ echo "make package: cannot add the Rust target aarch64-unknown-linux-gnu here (rustup needs to download it); build on a machine that has it, or use --x86-64 and set Architectures: [x86_64]"; exit 1; }
+	PATH=$(abspath $(VENV)/bin):$$PATH cargo lambda build --release --arm64 --output-format zip \
+		--bin http-api --bin ws --bin stream-indexer --bin stream-archiver --bin retention
+	@for f in http-api ws stream-indexer stream-archiver retention; do \
+		printf "%-16s %s bytes\n" $$f $$(stat -c %s target/lambda/$$f/bootstrap.zip); done
 
 clean-data:
 	rm -rf .data
