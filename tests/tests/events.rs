@@ -53,7 +53,10 @@ async fn the_stream_sample_runs_through_the_indexer_and_the_archiver() {
     use shared::ports::blobs::Blobs;
     use shared::ports::search::SearchIndex;
 
-    let batch = || serde_json::from_value::<aws_lambda_events::dynamodb::Event>(event("stream-batch.json")).expect("a DynamoDB stream event");
+    let batch = || {
+        serde_json::from_value::<aws_lambda_events::dynamodb::Event>(event("stream-batch.json"))
+            .expect("a DynamoDB stream event")
+    };
     let index = Arc::new(shared::adapters::sqlite_search::SqliteSearch::in_memory().unwrap());
     let indexer = stream_indexer::Indexer { index: index.clone() };
     assert!(indexer.handle(batch()).await.batch_item_failures.is_empty());
