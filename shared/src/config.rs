@@ -30,6 +30,7 @@ pub struct Config {
     /// Attachments bucket (`ATTACHMENTS_BUCKET`); uploads are refused without one.
     pub attachments_bucket: Option<String>,
     pub uploads: crate::domain::files::UploadRules,
+    pub rate_limits: crate::domain::limits::RateLimits,
     /// `CHAT_DEBUG=true`: debug-level logs of socket activity and request handling.
     pub debug: bool,
     pub auth: Option<AuthConfig>,
@@ -74,7 +75,22 @@ impl Config {
             uploads.denied_types =
                 denied.split(',').map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()).collect();
         }
+        let mut rate_limits = crate::domain::limits::RateLimits::production();
+        for (name, slot) in [
+            ("RATE_LIMIT_SENDS", &mut rate_limits.sends),
+            ("RATE_LIMIT_UPLOADS", &mut rate_limits.uploads),
+            ("RATE_LIMIT_SUBSCRIBES", &mut rate_limits.subscribes),
+        ] {
+            if let Some(value) = var(name) {
+                *slot = if value == "off" {
+                    None
+                } else {
+                    Some(value.parse().map_err(|e| ConfigError(format!("{name}: {e}")))?)
+                };
+            }
+        }
         Ok(Self {
+            rate_limits,
             attachments_bucket: var("ATTACHMENTS_BUCKET"),
             uploads,
             table_name: var("TABLE_NAME").unwrap_or_else(|| "tenant-chat".into()),

@@ -7,6 +7,7 @@ use http_api::{router, AppState};
 use shared::adapters::apigw::ApiGatewayPush;
 use shared::adapters::dynamo::{sdk_config, DynamoStore};
 use shared::adapters::opensearch::{OpenSearchIndex, Signer};
+use shared::adapters::retrying::RetryingStore;
 use shared::adapters::s3::S3Blobs;
 use shared::auth::Authenticator;
 use shared::config::{init_tracing, Config};
@@ -24,14 +25,14 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = Config::from_env()?;
     let auth = config.auth.as_ref().ok_or_else(|| anyhow::anyhow!("JWT_ISSUER and JWT_AUDIENCE are required"))?;
     let sdk = sdk_config(None).await;
-    let store = Arc::new(DynamoStore::from_config(&sdk, &config.table_name));
+    let store = Arc::new(RetryingStore::new(Arc::new(DynamoStore::from_config(&sdk, &config.table_name))));
     let endpoint =
         std::env::var("WS_MANAGEMENT_ENDPOINT").map_err(|_| anyhow::anyhow!("WS_MANAGEMENT_ENDPOINT is required"))?;
     let clock = Arc::new(SystemClock);
     let metrics = Arc::new(Metrics::new(clock.clone(), METRICS_FLUSH_MS).with_emf("TenantChat"));
     let push = Arc::new(ApiGatewayPush::new(&sdk, &endpoint));
     let realtime = Arc::new(Realtime::new(store.clone(), push, clock.clone(), metrics.clone()));
-    let mut chat = Chat::new(store, clock, realtime);
+    let mut chat = Chat::new(store, clock, realtime).with_rate_limits(config.rate_limits.clone());
     if let Ok(endpoint) = std::env::var("OPENSEARCH_ENDPOINT") {
         let index_name = std::env::var("OPENSEARCH_INDEX").unwrap_or_else(|_| "messages".into());
         let credentials = sdk.credentials_provider().ok_or_else(|| anyhow::anyhow!("no AWS credentials"))?;

@@ -27,6 +27,7 @@ use shared::auth::{Authenticator, Claims, DEV_AUDIENCE, DEV_ISSUER};
 use shared::config::Limits;
 use shared::domain::files::UploadRules;
 use shared::domain::ids::{TenantId, UserId};
+use shared::domain::limits::RateLimits;
 use shared::domain::realtime::Realtime;
 use shared::domain::values::DisplayName;
 use shared::ops::Metrics;
@@ -61,6 +62,7 @@ pub struct StackOptions {
     pub clock: Option<Arc<dyn Clock>>,
     /// How often the retention job runs (it also runs on `POST /api/v1/dev/retention/run`).
     pub retention_interval: Duration,
+    pub rate_limits: RateLimits,
 }
 
 impl StackOptions {
@@ -79,6 +81,8 @@ impl StackOptions {
             blobs: None,
             clock: None,
             retention_interval: Duration::from_secs(3600),
+            // Off in tests that drive volume; the rate-limit tests turn them on.
+            rate_limits: RateLimits::default(),
         }
     }
 }
@@ -118,10 +122,13 @@ impl Stack {
             None => SqliteStore::in_memory(clock.clone())?,
         };
         let registry = Registry::default();
-        let shared_store: Arc<dyn shared::ports::store::Store> = Arc::new(store.clone());
+        let shared_store: Arc<dyn shared::ports::store::Store> =
+            Arc::new(shared::adapters::retrying::RetryingStore::new(Arc::new(store.clone())));
         let metrics = Arc::new(Metrics::new(clock.clone(), opts.metrics_flush_ms));
-        let realtime =
-            Arc::new(Realtime::new(shared_store.clone(), Arc::new(registry.clone()), clock.clone(), metrics.clone()));
+        let realtime = Arc::new(
+            Realtime::new(shared_store.clone(), Arc::new(registry.clone()), clock.clone(), metrics.clone())
+                .with_subscribe_rate(opts.rate_limits.subscribes),
+        );
         let scratch = std::env::temp_dir().join(format!("tenant-chat-{}", ulid::Ulid::new()));
         let data = opts.data_dir.clone().unwrap_or(scratch);
         let blob_root = data.join("blobs");
@@ -137,6 +144,7 @@ impl Stack {
         };
         let chat = Arc::new(
             Chat::new(shared_store, clock.clone(), realtime.clone())
+                .with_rate_limits(opts.rate_limits.clone())
                 .with_uploads(blobs, opts.uploads.clone())
                 .with_search(Arc::new(search.clone()))
                 .with_archive(Arc::new(archive.clone())),

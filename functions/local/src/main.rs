@@ -42,6 +42,7 @@ async fn main() -> anyhow::Result<()> {
         idle_timeout: Duration::from_secs(idle),
         static_dir: static_dir.exists().then_some(static_dir),
         seed: std::env::var("SEED_DEMO").map(|v| v != "false").unwrap_or(true),
+        rate_limits: config.rate_limits.clone(),
         limits: config.limits,
         metrics_flush_ms: 5_000,
         uploads: config.uploads.clone(),

@@ -6,6 +6,7 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use lambda_runtime::{service_fn, LambdaEvent};
 use shared::adapters::apigw::ApiGatewayPush;
 use shared::adapters::dynamo::{sdk_config, DynamoStore};
+use shared::adapters::retrying::RetryingStore;
 use shared::adapters::s3::S3Blobs;
 use shared::config::{init_tracing, Config};
 use shared::domain::realtime::Realtime;
@@ -18,7 +19,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing(true);
     let config = Config::from_env()?;
     let sdk = sdk_config(None).await;
-    let store = Arc::new(DynamoStore::from_config(&sdk, &config.table_name));
+    let store = Arc::new(RetryingStore::new(Arc::new(DynamoStore::from_config(&sdk, &config.table_name))));
     let endpoint =
         std::env::var("WS_MANAGEMENT_ENDPOINT").map_err(|_| anyhow::anyhow!("WS_MANAGEMENT_ENDPOINT is required"))?;
     let clock = Arc::new(SystemClock);

@@ -156,6 +156,12 @@ impl WsApp {
                     Err(ChatError::NotFound(_)) => error_frame("not_found", "conversation not found"),
                     Err(ChatError::Invalid(e)) => error_frame("invalid_input", &e.to_string()),
                     Err(ChatError::Unauthenticated(m)) => error_frame("unauthenticated", &m),
+                    Err(ChatError::RateLimited { retry_after_secs }) => json!({
+                        "type": "error",
+                        "code": "rate_limited",
+                        "message": format!("too many subscribes; retry in {retry_after_secs} s"),
+                        "retryAfter": retry_after_secs,
+                    }),
                     Err(e) => {
                         tracing::error!(error = %e, "subscribe failed");
                         error_frame("internal", "subscribe failed")

@@ -9,6 +9,7 @@ pub mod dynamo;
 pub mod localfs;
 #[cfg(feature = "aws")]
 pub mod opensearch;
+pub mod retrying;
 #[cfg(feature = "aws")]
 pub mod s3;
 #[cfg(feature = "embedded")]

@@ -15,6 +15,7 @@ use super::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
 use super::model::*;
 use super::values::{ChannelName, MessageBody, Topic};
 use crate::domain::files::UploadRules;
+use crate::domain::limits::{check_rate, RateLimits};
 use crate::keys;
 use crate::ports::blobs::Blobs;
 use crate::ports::clock::Clock;
@@ -115,6 +116,7 @@ pub struct Chat {
     search: Option<Arc<dyn SearchIndex>>,
     /// The archive bucket, for exports.
     archive: Option<Arc<dyn Blobs>>,
+    limits: RateLimits,
     /// Profiles already upserted by this process: "first sight" costs one read per cold start.
     seen_profiles: Mutex<HashSet<(TenantId, UserId, String)>>,
 }
@@ -128,8 +130,14 @@ impl Chat {
             uploads: None,
             search: None,
             archive: None,
+            limits: RateLimits::default(),
             seen_profiles: Mutex::new(HashSet::new()),
         }
+    }
+
+    pub fn with_rate_limits(mut self, limits: RateLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     pub fn with_uploads(mut self, blobs: Arc<dyn Blobs>, rules: UploadRules) -> Self {
@@ -664,6 +672,17 @@ impl Chat {
         if let Some(message) = self.message_by_client_id(caller, conversation, &new.client_message_id).await? {
             return Ok(Sent { message, created: false });
         }
+        // A retry of a sent message (above) is never limited: only new messages count.
+        check_rate(
+            self.store.as_ref(),
+            self.clock.as_ref(),
+            t,
+            &caller.user,
+            "send",
+            conversation.as_str(),
+            self.limits.sends,
+        )
+        .await?;
         let mentions = self.parse_mentions(t, new.mentions).await?;
         // Checked against storage (exists, declared size and type, the sender's, unattached)
         // and tagged attached before the message commits: a failure later leaks a file, never

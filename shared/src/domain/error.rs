@@ -36,6 +36,8 @@ pub enum ChatError {
     NotFound(&'static str),
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error("store: {0}")]
     Store(#[from] StoreError),
     #[error("{0}")]

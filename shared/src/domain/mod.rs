@@ -6,6 +6,7 @@ pub mod chat;
 pub mod error;
 pub mod files;
 pub mod ids;
+pub mod limits;
 pub mod model;
 pub mod realtime;
 pub mod search;

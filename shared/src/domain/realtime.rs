@@ -66,11 +66,18 @@ pub struct Realtime {
     push: Arc<dyn Push>,
     clock: Arc<dyn Clock>,
     metrics: Arc<Metrics>,
+    subscribe_rate: Option<crate::domain::limits::Rate>,
 }
 
 impl Realtime {
     pub fn new(store: Arc<dyn Store>, push: Arc<dyn Push>, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Self {
-        Self { store, push, clock, metrics }
+        Self { store, push, clock, metrics, subscribe_rate: None }
+    }
+
+    /// Subscribe frames per connection (a subscribe storm costs a write per conversation).
+    pub fn with_subscribe_rate(mut self, rate: Option<crate::domain::limits::Rate>) -> Self {
+        self.subscribe_rate = rate;
+        self
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {
@@ -163,6 +170,16 @@ impl Realtime {
         let connection = self.connection(id).await?.ok_or(ChatError::Unauthenticated("connection unknown".into()))?;
         let t = &connection.tenant_id;
         let u = &connection.user_id;
+        crate::domain::limits::check_rate(
+            self.store.as_ref(),
+            self.clock.as_ref(),
+            t,
+            u,
+            "subscribe",
+            id.as_str(),
+            self.subscribe_rate,
+        )
+        .await?;
         let wanted: Vec<ConversationId> = match requested {
             Some(ids) => {
                 if ids.len() > MAX_SUBSCRIPTIONS {

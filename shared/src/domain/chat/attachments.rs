@@ -12,6 +12,7 @@ use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::files::{content_type as parse_content_type, display_name, disposition, storage_name, UploadRules};
 use crate::domain::ids::{ConversationId, TenantId, UserId};
+use crate::domain::limits::check_rate;
 use crate::domain::model::{format_time, Attachment, Message};
 use crate::keys;
 use crate::ports::blobs::{BlobError, Blobs, ATTACHED};
@@ -94,6 +95,8 @@ impl Chat {
         let t = &caller.tenant;
         self.require_member(caller, conversation).await?;
         let (blobs, rules) = self.blobs()?;
+        check_rate(self.store.as_ref(), self.clock.as_ref(), t, &caller.user, "upload", "all", self.limits.uploads)
+            .await?;
         if size > rules.max_bytes {
             return Err(InvalidInput::new("size", format!("files are limited to {} bytes", rules.max_bytes)).into());
         }
