@@ -11,7 +11,7 @@ CARGO       ?= cargo
 TEST_OUTPUT ?= test-output
 
 .PHONY: help dev test tools rust-tools py-tools client-tools browser-tools client fmt lint rust-test client-test \
-        browser-test infra-lint lambda-test package clean-data
+        browser-test infra-lint lambda-test schema-fuzz package clean-data
 
 help:
 	@echo "make dev   - run the whole system locally (http://127.0.0.1:3000)"
@@ -26,7 +26,7 @@ $(PYTHON):
 	python3 -m venv $(VENV)
 
 py-tools: $(PYTHON)
-	@[ -x $(VENV)/bin/sam ] && [ -x $(VENV)/bin/checkov ] && [ -x $(VENV)/bin/cargo-lambda ] && $(PYTHON) -c "import moto, cfnlint" 2>/dev/null || \
+	@[ -x $(VENV)/bin/sam ] && [ -x $(VENV)/bin/checkov ] && [ -x $(VENV)/bin/cargo-lambda ] && [ -x $(VENV)/bin/schemathesis ] && $(PYTHON) -c "import moto, cfnlint" 2>/dev/null || \
 		$(PYTHON) -m pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
 
 client-tools:
@@ -47,7 +47,7 @@ dev: rust-tools client
 
 ## ---- make test ------------------------------------------------------------------------------
 test: rust-tools py-tools client-tools browser-tools
-	$(MAKE) fmt lint rust-test infra-lint lambda-test client-test browser-test
+	$(MAKE) fmt lint rust-test infra-lint lambda-test schema-fuzz client-test browser-test
 	@echo "make test: all suites passed"
 
 fmt:
@@ -62,7 +62,12 @@ rust-test: py-tools
 infra-lint: py-tools
 	$(VENV)/bin/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(VENV)/bin/sam validate --lint --template template.yaml
-	$(VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet
+	$(VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
+
+# schemathesis against the served OpenAPI document on the local stack (bounded examples).
+schema-fuzz: py-tools
+	$(CARGO) build -p local
+	$(PYTHON) scripts/schema_fuzz.py
 
 # Every function under `cargo lambda watch`, invoked with its events/ samples.
 lambda-test: py-tools

@@ -57,12 +57,68 @@ pub fn api_routes() -> Router<AppState> {
         changes, mark_read, upload_intent, download, search, retention_settings, set_tenant_retention,
         set_conversation_retention, archive_files
     ),
-    components(schemas(ErrorBody, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage)),
-    modifiers(&BearerAuth)
+    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage)),
+    modifiers(&BearerAuth, &Conventions)
 )]
 pub struct ApiDoc;
 
 struct BearerAuth;
+
+/// What every authenticated operation may answer, and the path parameters of every route:
+/// declared once here instead of on each handler.
+struct Conventions;
+
+impl utoipa::Modify for Conventions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Ref, RefOr, Required, ResponseBuilder, Type};
+        let errors = [
+            ("400", "invalid input"),
+            ("401", "missing, expired or invalid token"),
+            ("403", "not allowed"),
+            ("404", "not found (or not visible to the caller)"),
+            ("413", "body too large"),
+            ("415", "body is not JSON"),
+            ("429", "rate limited (see Retry-After)"),
+            ("503", "a dependency is unavailable; retry"),
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let names: Vec<String> = path
+                .split('/')
+                .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .map(str::to_owned)
+                .collect();
+            for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
+                let parameters = operation.parameters.get_or_insert_with(Vec::new);
+                for name in &names {
+                    if !parameters.iter().any(|p| &p.name == name) {
+                        parameters.push(
+                            ParameterBuilder::new()
+                                .name(name)
+                                .parameter_in(ParameterIn::Path)
+                                .required(Required::True)
+                                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                                .build(),
+                        );
+                    }
+                }
+                if operation.security.is_none() {
+                    continue;
+                }
+                for (status, description) in errors {
+                    operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(description)
+                                .content("application/json", utoipa::openapi::ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+                                .build(),
+                        )
+                    });
+                }
+            }
+        }
+    }
+}
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -124,6 +180,7 @@ pub struct Items<T: ToSchema> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserSearch {
     /// Start of a handle or of any word of a display name; case-insensitive.
     #[serde(default)]
@@ -170,6 +227,7 @@ async fn get_conversation(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
     /// The `nextCursor` of the previous page.
     cursor: Option<String>,
@@ -274,6 +332,7 @@ async fn open_dm(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryParams {
     /// A message id: the page of messages just older than it.
     before: Option<String>,
@@ -381,6 +440,7 @@ async fn delete_message(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangesParams {
     /// The last seq the client holds (0: from the start).
@@ -472,6 +532,7 @@ async fn download(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words, "phrases", `from:@handle`, `in:#channel`, `has:file`, `is:mention`,
     /// `before:`/`after:`/`on:YYYY-MM-DD`; a trailing `*` (and the last word) matches prefixes.
@@ -525,6 +586,7 @@ async fn set_conversation_retention(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct ArchiveQuery {
     conversation_id: String,
