@@ -265,6 +265,13 @@ async fn bad_frames_get_error_frames_and_nothing_breaks() {
         assert_eq!(reply["code"], code, "{reply}");
         assert!(reply["message"].is_string());
     }
+    // Rapid frames: every ping answered, in order, nothing dropped.
+    for _ in 0..300 {
+        ws_send(&mut socket, json!({ "action": "ping" })).await;
+    }
+    let pongs = ws_drain(&mut socket, Duration::from_millis(500)).await;
+    assert_eq!(pongs.len(), 300);
+    assert!(pongs.iter().all(|p| p["type"] == "pong"));
     // A subscribe storm is answered frame by frame.
     for _ in 0..50 {
         ws_send(&mut socket, json!({ "action": "subscribe" })).await;
@@ -278,6 +285,14 @@ async fn bad_frames_get_error_frames_and_nothing_breaks() {
     assert!(ws_drain(&mut bystander, QUIET).await.is_empty());
     app.send(&bob, &bobs, "x", "still works").await;
     assert_eq!(ws_next(&mut bystander, Duration::from_secs(5)).await.unwrap()["type"], "chat:newMessage");
+    // A huge frame (2 MiB, past what API Gateway accepts) closes that socket only; the server
+    // and everyone else carry on.
+    let mut reckless = ws_connect(&app, &bob).await;
+    let _ = reckless.send(Message::Text("x".repeat(2 * 1024 * 1024).into())).await;
+    assert!(ws_next(&mut reckless, Duration::from_secs(3)).await.is_none(), "the oversized socket is closed");
+    let mut fresh = ws_connect(&app, &bob).await;
+    ws_send(&mut fresh, json!({ "action": "ping" })).await;
+    assert_eq!(ws_next(&mut fresh, Duration::from_secs(5)).await.unwrap()["type"], "pong");
     // The private channel was never subscribed: nothing from it reaches bob.
     app.send(&alice, &private, "s", "not for bob").await;
     let frames = ws_drain(&mut socket, QUIET).await;
