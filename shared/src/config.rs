@@ -31,6 +31,8 @@ pub struct Config {
     pub attachments_bucket: Option<String>,
     pub uploads: crate::domain::files::UploadRules,
     pub rate_limits: crate::domain::limits::RateLimits,
+    /// `DEFAULT_RETENTION_DAYS`: retention for tenants without a policy (unset or 0: forever).
+    pub default_retention_days: Option<u32>,
     /// `CHAT_DEBUG=true`: debug-level logs of socket activity and request handling.
     pub debug: bool,
     pub auth: Option<AuthConfig>,
@@ -89,7 +91,12 @@ impl Config {
                 };
             }
         }
+        let default_retention_days = match number("DEFAULT_RETENTION_DAYS", 0)? {
+            0 => None,
+            days => Some(days as u32),
+        };
         Ok(Self {
+            default_retention_days,
             rate_limits,
             attachments_bucket: var("ATTACHMENTS_BUCKET"),
             uploads,

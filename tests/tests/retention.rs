@@ -386,3 +386,26 @@ impl SystemClockNow {
         shared::ports::clock::SystemClock.now_ms()
     }
 }
+
+#[tokio::test]
+async fn the_deployment_default_applies_to_tenants_without_a_policy() {
+    let clock = ManualClock::new(1_795_680_000_000);
+    let sqlite = SqliteStore::in_memory(Arc::new(clock.clone())).unwrap();
+    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    let chat = Chat::new(store.clone(), Arc::new(clock.clone()), Arc::new(NoEvents)).with_default_retention(Some(7));
+    let alice = admin("acme", "alice");
+    chat.ensure_profile(&alice).await.unwrap();
+    let channel =
+        chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
+    chat.send(&alice, &channel.id, new_message("m", "old")).await.unwrap();
+    clock.advance_ms(8 * DAY_MS);
+    let dir = std::env::temp_dir().join(format!("archive-default-{}", ulid::Ulid::new()));
+    let archive = shared::adapters::localfs::LocalBlobs::new(dir, b"k", Arc::new(clock.clone()));
+    for object in build_archive(&sqlite.read_feed(0, 10_000).await.unwrap()).unwrap() {
+        write_archive_object(store.as_ref(), &archive, &object).await.unwrap();
+    }
+    let report = chat.run_retention().await.unwrap();
+    assert_eq!(report.deleted, 1, "the tenant never set a policy; the default of 7 days applies: {report:?}");
+    let settings = chat.retention_settings(&alice).await.unwrap();
+    assert_eq!(settings.tenant.retention_days, Some(7));
+}

@@ -32,7 +32,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     let metrics = Arc::new(Metrics::new(clock.clone(), METRICS_FLUSH_MS).with_emf("TenantChat"));
     let push = Arc::new(ApiGatewayPush::new(&sdk, &endpoint));
     let realtime = Arc::new(Realtime::new(store.clone(), push, clock.clone(), metrics.clone()));
-    let mut chat = Chat::new(store, clock, realtime).with_rate_limits(config.rate_limits.clone());
+    let mut chat = Chat::new(store, clock, realtime)
+        .with_default_retention(config.default_retention_days)
+        .with_rate_limits(config.rate_limits.clone());
     if let Ok(endpoint) = std::env::var("OPENSEARCH_ENDPOINT") {
         let index_name = std::env::var("OPENSEARCH_INDEX").unwrap_or_else(|_| "messages".into());
         let credentials = sdk.credentials_provider().ok_or_else(|| anyhow::anyhow!("no AWS credentials"))?;

@@ -88,7 +88,9 @@ impl utoipa::Modify for Conventions {
                 .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
                 .map(str::to_owned)
                 .collect();
-            for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
+            for operation in
+                [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+            {
                 let parameters = operation.parameters.get_or_insert_with(Vec::new);
                 for name in &names {
                     if !parameters.iter().any(|p| &p.name == name) {
@@ -110,7 +112,12 @@ impl utoipa::Modify for Conventions {
                         RefOr::T(
                             ResponseBuilder::new()
                                 .description(description)
-                                .content("application/json", utoipa::openapi::ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+                                .content(
+                                    "application/json",
+                                    utoipa::openapi::ContentBuilder::new()
+                                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                                        .build(),
+                                )
                                 .build(),
                         )
                     });

@@ -63,6 +63,8 @@ pub struct StackOptions {
     /// How often the retention job runs (it also runs on `POST /api/v1/dev/retention/run`).
     pub retention_interval: Duration,
     pub rate_limits: RateLimits,
+    /// Retention for tenants without a policy (`DEFAULT_RETENTION_DAYS`).
+    pub default_retention_days: Option<u32>,
 }
 
 impl StackOptions {
@@ -83,6 +85,7 @@ impl StackOptions {
             retention_interval: Duration::from_secs(3600),
             // Off in tests that drive volume; the rate-limit tests turn them on.
             rate_limits: RateLimits::default(),
+            default_retention_days: None,
         }
     }
 }
@@ -145,6 +148,7 @@ impl Stack {
         let chat = Arc::new(
             Chat::new(shared_store, clock.clone(), realtime.clone())
                 .with_rate_limits(opts.rate_limits.clone())
+                .with_default_retention(opts.default_retention_days)
                 .with_uploads(blobs, opts.uploads.clone())
                 .with_search(Arc::new(search.clone()))
                 .with_archive(Arc::new(archive.clone())),

@@ -43,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
         static_dir: static_dir.exists().then_some(static_dir),
         seed: std::env::var("SEED_DEMO").map(|v| v != "false").unwrap_or(true),
         rate_limits: config.rate_limits.clone(),
+        default_retention_days: config.default_retention_days,
         limits: config.limits,
         metrics_flush_ms: 5_000,
         uploads: config.uploads.clone(),

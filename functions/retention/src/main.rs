@@ -26,7 +26,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let metrics = Arc::new(Metrics::new(clock.clone(), 10_000).with_emf("TenantChat"));
     let realtime =
         Arc::new(Realtime::new(store.clone(), Arc::new(ApiGatewayPush::new(&sdk, &endpoint)), clock.clone(), metrics));
-    let mut chat = Chat::new(store, clock, realtime);
+    let mut chat = Chat::new(store, clock, realtime).with_default_retention(config.default_retention_days);
     if let Some(bucket) = &config.attachments_bucket {
         chat = chat.with_uploads(Arc::new(S3Blobs::from_env(&sdk, bucket)), config.uploads.clone());
     }

@@ -117,6 +117,8 @@ pub struct Chat {
     /// The archive bucket, for exports.
     archive: Option<Arc<dyn Blobs>>,
     limits: RateLimits,
+    /// Retention for tenants that set no policy (`None`: keep forever).
+    default_retention_days: Option<u32>,
     /// Profiles already upserted by this process: "first sight" costs one read per cold start.
     seen_profiles: Mutex<HashSet<(TenantId, UserId, String)>>,
 }
@@ -131,8 +133,15 @@ impl Chat {
             search: None,
             archive: None,
             limits: RateLimits::default(),
+            default_retention_days: None,
             seen_profiles: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// The deployment's default retention for tenants without a policy of their own.
+    pub fn with_default_retention(mut self, days: Option<u32>) -> Self {
+        self.default_retention_days = days;
+        self
     }
 
     pub fn with_rate_limits(mut self, limits: RateLimits) -> Self {
@@ -188,6 +197,13 @@ impl Chat {
             item: Item::new(keys::user_profile(tenant, &new.id), to_attrs(new)?),
             cond: Cond::Always,
         }];
+        if old.is_none() {
+            // A tenant the retention job should visit (the deployment's default applies to it).
+            ops.push(WriteOp::Put {
+                item: Item::new(keys::retention_tenant(tenant), to_attrs(&json!({ "tenantId": tenant }))?),
+                cond: Cond::Always,
+            });
+        }
         for token in old_tokens.difference(&new_tokens) {
             ops.push(WriteOp::Delete { key: keys::user_index(tenant, token, &new.id), cond: Cond::Always });
         }

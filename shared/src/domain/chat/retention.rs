@@ -112,10 +112,11 @@ impl Chat {
         self
     }
 
+    /// The tenant's policy, or the deployment's default when it set none.
     async fn tenant_policy(&self, t: &TenantId) -> ChatResult<TenantPolicy> {
         match self.store.get(&keys::tenant_policy(t), true).await? {
             Some(item) => from_attrs(&item.attrs),
-            None => Ok(TenantPolicy::default()),
+            None => Ok(TenantPolicy { retention_days: self.default_retention_days, legal_hold: false }),
         }
     }
 
