@@ -124,7 +124,9 @@ impl SqliteSearch {
 
 fn apply_one(tx: &rusqlite::Transaction<'_>, op: &IndexOp) -> Result<(), SearchError> {
     let existing: Option<(i64, i64)> = tx
-        .query_row("SELECT rowid, version FROM docs WHERE id = ?1", params![op.id()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached("SELECT rowid, version FROM docs WHERE id = ?1")
+        .map_err(unavailable)?
+        .query_row(params![op.id()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
         .map_err(unavailable)?;
     let version = match op {
@@ -138,7 +140,10 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, op: &IndexOp) -> Result<(), SearchE
         }
     }
     if let Some((rowid, _)) = existing {
-        tx.execute("DELETE FROM docs_fts WHERE rowid = ?1", params![rowid]).map_err(unavailable)?;
+        tx.prepare_cached("DELETE FROM docs_fts WHERE rowid = ?1")
+            .map_err(unavailable)?
+            .execute(params![rowid])
+            .map_err(unavailable)?;
     }
     match op {
         IndexOp::Upsert(doc) => {
@@ -203,7 +208,9 @@ impl SearchIndex for SqliteSearch {
                 return Ok(SearchPage::default());
             }
             let matching = match_expression(&plan.terms);
-            let mut sql = String::from("SELECT d.id, d.conversation, d.created_ms");
+            // Newest first is the rowid order (documents are indexed in commit order), which FTS5
+            // walks backwards without sorting every match.
+            let mut sql = String::from("SELECT d.id, d.conversation, d.rowid");
             sql.push_str(if matching.is_some() {
                 ", bm25(docs_fts) FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid"
             } else {
@@ -246,12 +253,9 @@ impl SearchIndex for SqliteSearch {
             let mut offset = 0usize;
             match (plan.sort, &plan.cursor) {
                 (SortOrder::Newest, Some(cursor)) => {
-                    let (ms, id) = cursor.split_once(':').ok_or_else(|| SearchError::Rejected("bad cursor".into()))?;
-                    let ms: i64 = ms.parse().map_err(|_| SearchError::Rejected("bad cursor".into()))?;
-                    let ms_arg = arg(ms.into(), &mut args);
-                    let id_arg = arg(id.to_owned().into(), &mut args);
-                    conditions
-                        .push(format!("(d.created_ms < {ms_arg} OR (d.created_ms = {ms_arg} AND d.id < {id_arg}))"));
+                    let rowid: i64 = cursor.parse().map_err(|_| SearchError::Rejected("bad cursor".into()))?;
+                    let rowid_arg = arg(rowid.into(), &mut args);
+                    conditions.push(format!("d.rowid < {rowid_arg}"));
                 }
                 (SortOrder::Relevance, Some(cursor)) => {
                     offset = cursor.parse().map_err(|_| SearchError::Rejected("bad cursor".into()))?;
@@ -261,8 +265,9 @@ impl SearchIndex for SqliteSearch {
             sql.push_str(" WHERE ");
             sql.push_str(&conditions.join(" AND "));
             sql.push_str(match (plan.sort, matching.is_some()) {
-                (SortOrder::Relevance, true) => " ORDER BY bm25(docs_fts), d.created_ms DESC, d.id DESC",
-                _ => " ORDER BY d.created_ms DESC, d.id DESC",
+                (SortOrder::Relevance, true) => " ORDER BY bm25(docs_fts), d.rowid DESC",
+                (_, true) => " ORDER BY docs_fts.rowid DESC",
+                (_, false) => " ORDER BY d.rowid DESC",
             });
             let limit_arg = arg(((plan.limit + 1) as i64).into(), &mut args);
             let offset_arg = arg((offset as i64).into(), &mut args);
@@ -276,7 +281,7 @@ impl SearchIndex for SqliteSearch {
             let mut hits = Vec::new();
             let mut last_key = None;
             for row in rows {
-                let (id, conversation, created_ms, score) = row.map_err(unavailable)?;
+                let (id, conversation, rowid, score) = row.map_err(unavailable)?;
                 if hits.len() == plan.limit {
                     let next = match plan.sort {
                         SortOrder::Newest => last_key.clone(),
@@ -284,7 +289,7 @@ impl SearchIndex for SqliteSearch {
                     };
                     return Ok(SearchPage { hits, next_cursor: next });
                 }
-                last_key = Some(format!("{created_ms}:{id}"));
+                last_key = Some(rowid.to_string());
                 // bm25 is lower-is-better; report higher-is-better.
                 hits.push(SearchHit { id, conversation_id: conversation, score: -score });
             }
