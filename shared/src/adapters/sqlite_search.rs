@@ -38,6 +38,23 @@ fn unavailable(e: impl std::fmt::Display) -> SearchError {
     SearchError::Unavailable(e.to_string())
 }
 
+/// A token no text produces (`x` + hex), for filters pushed into the full-text index: the
+/// conversation, the author, mentions and `has:file` are intersected as doclists instead of
+/// checked row by row after the match.
+fn marker(kind: &str, value: &str) -> String {
+    let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
+    format!("x{kind}{hex}")
+}
+
+fn markers(doc: &crate::domain::search::SearchDoc) -> Vec<String> {
+    let mut out = vec![marker("c", &doc.conversation_id), marker("a", &doc.author_id)];
+    out.extend(doc.mentions.iter().map(|m| marker("m", m)));
+    if doc.has_file {
+        out.push(marker("f", "1"));
+    }
+    out
+}
+
 /// An FTS5 string literal.
 fn quote(token: &str) -> String {
     format!("\"{}\"", token.replace('"', "\"\""))
@@ -171,7 +188,7 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, op: &IndexOp) -> Result<(), SearchE
                 .map_err(unavailable)?;
             tx.execute(
                 "INSERT INTO docs_fts (rowid, tokens) VALUES (?1, ?2)",
-                params![rowid, tokenize(&doc.body).join(" ")],
+                params![rowid, tokenize(&doc.body).into_iter().chain(markers(doc)).collect::<Vec<_>>().join(" ")],
             )
             .map_err(unavailable)?;
         }
@@ -207,7 +224,22 @@ impl SearchIndex for SqliteSearch {
             if plan.conversation_ids.is_empty() {
                 return Ok(SearchPage::default());
             }
-            let matching = match_expression(&plan.terms);
+            // The words, then the filters as marker tokens: the index intersects them.
+            let matching = match_expression(&plan.terms).map(|words| {
+                let mut expr = words;
+                let conversations: Vec<String> = plan.conversation_ids.iter().map(|c| quote(&marker("c", c))).collect();
+                expr.push_str(&format!(" AND ({})", conversations.join(" OR ")));
+                if let Some(author) = &plan.author_id {
+                    expr.push_str(&format!(" AND {}", quote(&marker("a", author))));
+                }
+                if let Some(user) = &plan.mentions_user {
+                    expr.push_str(&format!(" AND {}", quote(&marker("m", user))));
+                }
+                if plan.has_file {
+                    expr.push_str(&format!(" AND {}", quote(&marker("f", "1"))));
+                }
+                expr
+            });
             // Newest first is the rowid order (documents are indexed in commit order), which FTS5
             // walks backwards without sorting every match.
             let mut sql = String::from("SELECT d.id, d.conversation, d.rowid");
