@@ -155,6 +155,7 @@ test("a tenant admin sets retention in the panel", async () => {
   await alice.getByTestId("retention-save").click();
   await alice.getByTestId("retention-panel").getByText("Saved").waitFor();
   await screenshot(alice, "alice-retention");
+  await alice.getByTestId("retention-panel").getByRole("button", { name: "Close" }).click();
   const token = await stack.token("acme", "alice", "Alice Anderson");
   const r = await fetch(`${stack.url}/api/v1/chat/retention`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(r.status, 403, "a token without the admin role is refused");
@@ -169,4 +170,20 @@ test("a tenant admin sets retention in the panel", async () => {
   assert.equal(settings.tenant.retentionDays, 30);
   // Bob (no admin role) has no retention button.
   assert.equal(await contexts[1].pages()[0].getByTestId("open-retention").count(), 0);
+});
+
+test("the member list shows who is in a channel, and an admin invites and removes", async () => {
+  const alice = contexts[0].pages()[0];
+  await alice.getByTestId("conv-leadership").click();
+  await alice.getByTestId("members-button").click();
+  await alice.getByTestId("member").first().waitFor();
+  assert.deepEqual(await alice.getByTestId("member").allInnerTexts().then((t) => t.map((x) => x.split(" ")[0])), ["Alice"], "bob was removed earlier");
+  await alice.getByTestId("invite-search").fill("car");
+  await alice.getByTestId("pick-carol").click();
+  await alice.getByTestId("member").nth(1).waitFor();
+  assert.equal(await alice.getByTestId("member").count(), 2);
+  await screenshot(alice, "alice-members");
+  await alice.getByTestId("remove-carol").click();
+  await alice.getByTestId("remove-carol").waitFor({ state: "detached" });
+  assert.equal(await alice.getByTestId("member").count(), 1);
 });

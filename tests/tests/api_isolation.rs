@@ -53,6 +53,7 @@ fn conversation_routes(c: &str, m: &str, user: &str) -> Vec<(Method, String, Opt
         (Method::GET, format!("/api/v1/chat/conversations/{c}/changes?afterSeq=0"), None),
         (Method::POST, format!("/api/v1/chat/conversations/{c}/read"), Some(json!({ "messageId": m }))),
         (Method::POST, format!("/api/v1/chat/channels/{c}/leave"), None),
+        (Method::GET, format!("/api/v1/chat/channels/{c}/members"), None),
         (Method::POST, format!("/api/v1/chat/channels/{c}/members"), Some(json!({ "userId": user }))),
         (Method::DELETE, format!("/api/v1/chat/channels/{c}/members/{user}"), None),
     ]
@@ -232,6 +233,12 @@ async fn members_cannot_do_what_only_admins_and_authors_may() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(deleted["deletedAt"].is_string());
+    // The member list shows who is in, admins first.
+    let (status, members) = w.app.get(&w.bob, &format!("/api/v1/chat/channels/{}/members", w.private)).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = members["items"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["alice", "bob"]);
+    assert_eq!(members["items"][0]["role"], "admin");
     // A removed member is out: carol is refused again.
     let (status, _) = w.app.get(&w.carol, &format!("/api/v1/chat/conversations/{}/messages", w.private)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);

@@ -1,11 +1,23 @@
+import { useCallback, useEffect, useState } from "react";
+
 import type { Api } from "../lib/api";
 import type { ChatController } from "../lib/chat-controller";
-import type { ConversationSummary, Me } from "../lib/types";
+import type { ConversationSummary, Me, MemberView } from "../lib/types";
 import { UserPicker } from "./Sidebar";
 
-/** Invite and remove members. In private channels only channel admins may; the server enforces it. */
+/** Who is in a channel; invite and remove. In private channels only channel admins may; the
+ * server enforces it. */
 export function MembersPanel({ api, conversation, me, controller, onClose }: { api: Api; conversation: ConversationSummary; me: Me; controller: ChatController; onClose: () => void }) {
-  const canManage = conversation.kind === "public" || conversation.role === "admin" || me.roles.includes("tenant-admin");
+  const [members, setMembers] = useState<MemberView[]>([]);
+  const isAdmin = conversation.role === "admin" || me.roles.includes("tenant-admin");
+  const canInvite = conversation.kind === "public" || isAdmin;
+  const load = useCallback(() => {
+    api
+      .members(conversation.id)
+      .then(({ items }) => setMembers(items))
+      .catch(() => setMembers([]));
+  }, [api, conversation.id]);
+  useEffect(load, [load, conversation.lastSeq]);
   return (
     <aside className="members" data-testid="members-panel">
       <header>
@@ -14,13 +26,28 @@ export function MembersPanel({ api, conversation, me, controller, onClose }: { a
           Close
         </button>
       </header>
-      {canManage ? (
-        <>
-          <UserPicker api={api} me={me.userId} label="Invite someone…" onPick={(u) => void controller.invite(conversation.id, u.id)} testId="invite-search" />
-          {conversation.role === "admin" && (
-            <UserPicker api={api} me={me.userId} label="Remove someone…" onPick={(u) => void controller.removeMember(conversation.id, u.id)} testId="remove-search" />
-          )}
-        </>
+      <ul className="member-list">
+        {members.map((m) => (
+          <li key={m.id} data-testid="member">
+            <span>
+              {m.displayName} <span className="muted">@{m.handle}</span> {m.role === "admin" && <span className="badge-role">admin</span>}
+            </span>
+            {isAdmin && m.id !== me.userId && (
+              <button
+                className="link"
+                onClick={() => {
+                  void controller.removeMember(conversation.id, m.id).then(load);
+                }}
+                data-testid={`remove-${m.id}`}
+              >
+                Remove
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {canInvite ? (
+        <UserPicker api={api} me={me.userId} label="Invite someone…" onPick={(u) => void controller.invite(conversation.id, u.id).then(load)} testId="invite-search" />
       ) : (
         <p className="muted">Only channel admins can invite to a private channel.</p>
       )}

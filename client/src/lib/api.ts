@@ -2,6 +2,7 @@
 
 import type {
   ArchiveFile,
+  MemberView,
   ConversationPolicy,
   RetentionSettings,
   TenantPolicy,
@@ -89,6 +90,9 @@ export class Api {
   }
   leave(id: string): Promise<void> {
     return this.request("POST", `/api/v1/chat/channels/${id}/leave`);
+  }
+  members(id: string): Promise<{ items: MemberView[] }> {
+    return this.request("GET", `/api/v1/chat/channels/${id}/members`);
   }
   invite(id: string, userId: string): Promise<void> {
     return this.request("POST", `/api/v1/chat/channels/${id}/members`, { userId });

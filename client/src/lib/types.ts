@@ -158,3 +158,8 @@ export interface ArchiveFile {
   size: number;
   url: string;
 }
+
+export interface MemberView extends UserProfile {
+  role: "admin" | "member";
+  joinedAt: string;
+}

@@ -33,7 +33,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/chat/channels", get(browse_channels).post(create_channel))
         .route("/api/v1/chat/channels/{id}/join", post(join_channel))
         .route("/api/v1/chat/channels/{id}/leave", post(leave_channel))
-        .route("/api/v1/chat/channels/{id}/members", post(invite_member))
+        .route("/api/v1/chat/channels/{id}/members", post(invite_member).get(list_members))
         .route("/api/v1/chat/channels/{id}/members/{user_id}", axum::routing::delete(remove_member))
         .route("/api/v1/chat/dms", post(open_dm))
         .route("/api/v1/chat/conversations/{id}/messages", get(history).post(send_message))
@@ -53,7 +53,7 @@ pub fn api_routes() -> Router<AppState> {
     info(title = "Tenant Chat API", version = "1"),
     paths(
         health, me, find_users, list_conversations, get_conversation, browse_channels, create_channel, join_channel,
-        leave_channel, invite_member, remove_member, open_dm, history, send_message, edit_message, delete_message,
+        leave_channel, invite_member, list_members, remove_member, open_dm, history, send_message, edit_message, delete_message,
         changes, mark_read, upload_intent, download, search, retention_settings, set_tenant_retention,
         set_conversation_retention, archive_files
     ),
@@ -313,6 +313,17 @@ async fn invite_member(
     let target = UserId::parse(&body.user_id)?;
     state.chat.invite(&caller, &conversation_id(&id)?, &target).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/chat/channels/{id}/members", security(("bearer" = [])),
+    responses((status = 200, body = Items<MemberView>), (status = 404, body = ErrorBody)))]
+async fn list_members(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Items<MemberView>>> {
+    let items = state.chat.members(&caller, &conversation_id(&id)?).await?;
+    Ok(Json(Items { items, next_cursor: None }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/chat/channels/{id}/members/{user_id}", security(("bearer" = [])),

@@ -594,6 +594,49 @@ impl Chat {
         self.summary(caller, &id).await
     }
 
+    /// The members of a conversation the caller is in, with their profiles and roles.
+    pub async fn members(&self, caller: &Caller, conversation: &ConversationId) -> ChatResult<Vec<MemberView>> {
+        let t = &caller.tenant;
+        self.require_member(caller, conversation).await?;
+        let mut members: Vec<Member> = Vec::new();
+        let mut query =
+            Query::prefix(keys::conversation_pk(t, conversation), keys::MEMBER_PREFIX).limit(1000).consistent();
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in &page.items {
+                members.push(from_attrs(&item.attrs)?);
+            }
+            match page.items.last() {
+                Some(last) if page.more => query = query.after(last.key.sk.clone()),
+                _ => break,
+            }
+        }
+        let ids: Vec<UserId> = members.iter().map(|m| m.user_id.clone()).collect();
+        let mut profiles = HashMap::new();
+        for chunk in ids.chunks(100) {
+            profiles.extend(self.profiles(t, chunk).await?);
+        }
+        let mut out: Vec<MemberView> = members
+            .into_iter()
+            .map(|m| MemberView {
+                profile: profiles.get(&m.user_id).cloned().unwrap_or(UserProfile {
+                    id: m.user_id.clone(),
+                    handle: m.user_id.to_string(),
+                    display_name: m.user_id.to_string(),
+                }),
+                role: m.role,
+                joined_at: m.joined_at,
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.role
+                .eq(&MemberRole::Admin)
+                .cmp(&a.role.eq(&MemberRole::Admin))
+                .then(a.profile.display_name.cmp(&b.profile.display_name))
+        });
+        Ok(out)
+    }
+
     /// The caller's view of one conversation.
     pub async fn summary(&self, caller: &Caller, conversation: &ConversationId) -> ChatResult<ConversationSummary> {
         let t = &caller.tenant;

@@ -153,6 +153,16 @@ pub struct UserProfile {
     pub display_name: String,
 }
 
+/// A member as the member list shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberView {
+    #[serde(flatten)]
+    pub profile: UserProfile,
+    pub role: MemberRole,
+    pub joined_at: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConversationSummary {
