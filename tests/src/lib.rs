@@ -286,3 +286,51 @@ pub async fn moto_stream_event(store: &shared::adapters::dynamo::DynamoStore, ta
     }
     json!({ "Records": records })
 }
+
+// ----- domain-level helpers ----------------------------------------------------------------
+
+/// Where events go when a test drives the use cases directly and nobody is listening.
+pub struct NoEvents;
+
+#[async_trait::async_trait]
+impl shared::ports::events::EventSink for NoEvents {
+    async fn publish(&self, _: &shared::domain::ids::TenantId, _: &shared::domain::model::Event) {}
+}
+
+/// A verified caller, as the token would give (roles by their claim names, e.g. `admin`).
+pub fn caller(tenant: &str, user: &str, roles: &[&str]) -> shared::Caller {
+    shared::Caller {
+        tenant: shared::domain::ids::TenantId::parse(tenant).unwrap(),
+        user: shared::domain::ids::UserId::parse(user).unwrap(),
+        roles: roles.iter().filter_map(|r| shared::Role::from_claim(r)).collect(),
+        display_name: shared::domain::values::DisplayName::parse(user).unwrap(),
+        handle: shared::domain::values::Handle::parse(user).unwrap(),
+    }
+}
+
+/// A plain message to send.
+pub fn new_message(cmid: &str, body: &str) -> shared::domain::chat::NewMessage {
+    shared::domain::chat::NewMessage {
+        client_message_id: shared::domain::ids::ClientMessageId::parse(cmid).unwrap(),
+        body: shared::domain::values::MessageBody::parse(body).unwrap(),
+        mentions: vec![],
+        attachments: vec![],
+    }
+}
+
+/// A newest-first search in tenant `acme` over `conversations`.
+pub fn search_plan(q: &str, conversations: Vec<String>) -> shared::domain::search::SearchPlan {
+    shared::domain::search::SearchPlan {
+        tenant_id: "acme".into(),
+        conversation_ids: conversations,
+        terms: shared::domain::search::parse_query(q).unwrap().terms,
+        author_id: None,
+        mentions_user: None,
+        has_file: false,
+        after_ms: None,
+        before_ms: None,
+        sort: shared::domain::search::SortOrder::Newest,
+        limit: 20,
+        cursor: None,
+    }
+}

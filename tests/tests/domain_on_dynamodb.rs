@@ -4,14 +4,14 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use integration_tests::moto_store;
-use shared::domain::chat::{HistoryQuery, NewMessage};
-use shared::domain::ids::{ClientMessageId, TenantId, UserId};
+use integration_tests::{caller, moto_store, new_message};
+use shared::domain::chat::HistoryQuery;
+use shared::domain::ids::TenantId;
 use shared::domain::model::{Event, EventType, UserProfile, Visibility};
-use shared::domain::values::{ChannelName, DisplayName, Handle, MessageBody};
+use shared::domain::values::{ChannelName, MessageBody};
 use shared::ports::clock::SystemClock;
 use shared::ports::events::EventSink;
-use shared::{Caller, Chat, ChatError};
+use shared::{Chat, ChatError};
 
 #[derive(Default)]
 struct Recorded(Mutex<Vec<Event>>);
@@ -23,32 +23,13 @@ impl EventSink for Recorded {
     }
 }
 
-fn caller(tenant: &str, user: &str) -> Caller {
-    Caller {
-        tenant: TenantId::parse(tenant).unwrap(),
-        user: UserId::parse(user).unwrap(),
-        roles: vec![],
-        display_name: DisplayName::parse(user).unwrap(),
-        handle: Handle::parse(user).unwrap(),
-    }
-}
-
-fn new_message(cmid: &str, body: &str) -> NewMessage {
-    NewMessage {
-        client_message_id: ClientMessageId::parse(cmid).unwrap(),
-        body: MessageBody::parse(body).unwrap(),
-        mentions: vec![],
-        attachments: vec![],
-    }
-}
-
 #[tokio::test]
 async fn use_cases_run_on_dynamodb() {
     let events = Arc::new(Recorded::default());
     let chat = Arc::new(Chat::new(Arc::new(moto_store().await), Arc::new(SystemClock), events.clone()));
-    let alice = caller("acme", "alice");
-    let bob = caller("acme", "bob");
-    let dave = caller("globex", "dave");
+    let alice = caller("acme", "alice", &[]);
+    let bob = caller("acme", "bob", &[]);
+    let dave = caller("globex", "dave", &[]);
     for c in [&alice, &bob, &dave] {
         chat.ensure_profile(c).await.unwrap();
     }

@@ -49,7 +49,7 @@ fn http_samples_are_api_gateway_v2_requests() {
 #[tokio::test]
 async fn the_stream_sample_runs_through_the_indexer_and_the_archiver() {
     use shared::domain::archive::read_archive;
-    use shared::domain::search::{parse_query, SearchPlan, SortOrder};
+
     use shared::ports::blobs::Blobs;
     use shared::ports::search::SearchIndex;
 
@@ -60,19 +60,7 @@ async fn the_stream_sample_runs_through_the_indexer_and_the_archiver() {
     let index = Arc::new(shared::adapters::sqlite_search::SqliteSearch::in_memory().unwrap());
     let indexer = stream_indexer::Indexer { index: index.clone() };
     assert!(indexer.handle(batch()).await.batch_item_failures.is_empty());
-    let plan = |q: &str| SearchPlan {
-        tenant_id: "acme".into(),
-        conversation_ids: vec!["C01JBZ5X3N8Q0V7W6Y4T2R1P0MA".into()],
-        terms: parse_query(q).unwrap().terms,
-        author_id: None,
-        mentions_user: None,
-        has_file: false,
-        after_ms: None,
-        before_ms: None,
-        sort: SortOrder::Newest,
-        limit: 10,
-        cursor: None,
-    };
+    let plan = |q: &str| integration_tests::search_plan(q, vec!["C01JBZ5X3N8Q0V7W6Y4T2R1P0MA".into()]);
     assert_eq!(index.search(&plan("edited")).await.unwrap().hits.len(), 1);
     assert!(index.search(&plan("expiring")).await.unwrap().hits.is_empty(), "REMOVE deletes");
 

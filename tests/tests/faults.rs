@@ -18,22 +18,14 @@ use serde_json::json;
 use shared::adapters::apigw::ApiGatewayPush;
 use shared::adapters::retrying::{RetryingStore, ATTEMPTS};
 use shared::adapters::sqlite::SqliteStore;
-use shared::domain::chat::NewMessage;
-use shared::domain::ids::{ClientMessageId, ConnectionId, TenantId, UserId};
+use shared::domain::ids::ConnectionId;
 use shared::domain::limits::{Rate, RateLimits};
 use shared::domain::model::Visibility;
-use shared::domain::values::{ChannelName, DisplayName, Handle, MessageBody};
+use shared::domain::values::ChannelName;
 use shared::ports::clock::SystemClock;
-use shared::ports::events::EventSink;
 use shared::ports::push::{Push, PushError};
 use shared::ports::store::{Attrs, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp};
-use shared::{Caller, Chat, ChatError};
-
-struct NoEvents;
-#[async_trait]
-impl EventSink for NoEvents {
-    async fn publish(&self, _: &TenantId, _: &shared::domain::model::Event) {}
-}
+use shared::{Chat, ChatError};
 
 /// Fails every `every`-th call with a throttling error (or every call when `every` is 1).
 struct ThrottlingStore {
@@ -89,32 +81,13 @@ impl Store for ThrottlingStore {
     }
 }
 
-fn alice() -> Caller {
-    Caller {
-        tenant: TenantId::parse("acme").unwrap(),
-        user: UserId::parse("alice").unwrap(),
-        roles: vec![],
-        display_name: DisplayName::parse("Alice").unwrap(),
-        handle: Handle::parse("alice").unwrap(),
-    }
-}
-
-fn message(cmid: &str) -> NewMessage {
-    NewMessage {
-        client_message_id: ClientMessageId::parse(cmid).unwrap(),
-        body: MessageBody::parse("hi").unwrap(),
-        mentions: vec![],
-        attachments: vec![],
-    }
-}
-
 #[tokio::test]
 async fn throttling_and_transient_faults_are_retried_and_nothing_is_lost() {
     let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::in_memory(Arc::new(SystemClock)).unwrap());
     let flaky =
         Arc::new(ThrottlingStore { inner: sqlite, every: 3, calls: AtomicUsize::new(0), faults: AtomicUsize::new(0) });
     let chat = Chat::new(Arc::new(RetryingStore::new(flaky.clone())), Arc::new(SystemClock), Arc::new(NoEvents));
-    let caller = alice();
+    let caller = caller("acme", "alice", &[]);
     chat.ensure_profile(&caller).await.unwrap();
     let channel =
         chat.create_channel(&caller, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
@@ -122,7 +95,7 @@ async fn throttling_and_transient_faults_are_retried_and_nothing_is_lost() {
     // (concurrency is covered by the duplicate-guard and contention tests).
     let mut failures = Vec::new();
     for i in 0..30 {
-        if let Err(e) = chat.send(&caller, &channel.id, message(&format!("m{}", i % 25))).await {
+        if let Err(e) = chat.send(&caller, &channel.id, new_message(&format!("m{}", i % 25), "hi")).await {
             failures.push(e.to_string());
         }
     }
@@ -141,7 +114,7 @@ async fn a_store_that_keeps_failing_is_an_outage_not_a_hang() {
     let down =
         Arc::new(ThrottlingStore { inner: sqlite, every: 1, calls: AtomicUsize::new(0), faults: AtomicUsize::new(0) });
     let chat = Chat::new(Arc::new(RetryingStore::new(down.clone())), Arc::new(SystemClock), Arc::new(NoEvents));
-    let err = chat.ensure_profile(&alice()).await.unwrap_err();
+    let err = chat.ensure_profile(&caller("acme", "alice", &[])).await.unwrap_err();
     assert!(matches!(&err, ChatError::Store(e) if e.is_retryable()), "{err}");
     assert_eq!(down.calls.load(Ordering::SeqCst), ATTEMPTS as usize, "bounded retries");
 }

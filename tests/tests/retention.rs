@@ -16,42 +16,15 @@ use serde_json::{json, Value};
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sqlite::SqliteStore;
 use shared::domain::archive::{build_archive, read_archive, write_archive_object, ArchivedVersion};
-use shared::domain::chat::{ConversationPolicy, NewMessage, TenantPolicy};
-use shared::domain::ids::{ClientMessageId, TenantId, UserId};
+use shared::domain::chat::{ConversationPolicy, TenantPolicy};
 use shared::domain::model::{Message, Visibility};
-use shared::domain::values::{ChannelName, DisplayName, Handle, MessageBody};
+use shared::domain::values::ChannelName;
 use shared::ports::blobs::Blobs;
 use shared::ports::clock::{Clock, ManualClock};
-use shared::ports::events::EventSink;
 use shared::ports::store::{Attrs, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp};
-use shared::{Caller, Chat};
+use shared::Chat;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
-
-struct NoEvents;
-#[async_trait]
-impl EventSink for NoEvents {
-    async fn publish(&self, _: &TenantId, _: &shared::domain::model::Event) {}
-}
-
-fn admin(tenant: &str, user: &str) -> Caller {
-    Caller {
-        tenant: TenantId::parse(tenant).unwrap(),
-        user: UserId::parse(user).unwrap(),
-        roles: vec![shared::Role::TenantAdmin],
-        display_name: DisplayName::parse(user).unwrap(),
-        handle: Handle::parse(user).unwrap(),
-    }
-}
-
-fn new_message(cmid: &str, body: &str) -> NewMessage {
-    NewMessage {
-        client_message_id: ClientMessageId::parse(cmid).unwrap(),
-        body: MessageBody::parse(body).unwrap(),
-        mentions: vec![],
-        attachments: vec![],
-    }
-}
 
 /// Every archived version, latest per message id.
 async fn archived_latest(archive: &dyn Blobs, prefix: &str) -> HashMap<String, ArchivedVersion> {
@@ -288,7 +261,7 @@ async fn nothing_is_deleted_before_the_archive_holds_it_and_reruns_finish_the_wo
     let archive_dir = std::env::temp_dir().join(format!("archive-test-{}", ulid::Ulid::new()));
     let archive = Arc::new(shared::adapters::localfs::LocalBlobs::new(archive_dir, b"k", Arc::new(clock.clone())));
     let chat = Chat::new(store.clone(), Arc::new(clock.clone()), Arc::new(NoEvents));
-    let alice = admin("acme", "alice");
+    let alice = caller("acme", "alice", &["admin"]);
     chat.ensure_profile(&alice).await.unwrap();
     let channel =
         chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
@@ -347,7 +320,7 @@ async fn archiver_and_retention_on_moto() {
     let clock = ManualClock::new(SystemClockNow::now());
     let store: Arc<dyn Store> = Arc::new(store);
     let chat = Chat::new(store.clone(), Arc::new(clock.clone()), Arc::new(NoEvents));
-    let alice = admin("acme", "alice");
+    let alice = caller("acme", "alice", &["admin"]);
     chat.ensure_profile(&alice).await.unwrap();
     let channel =
         chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
@@ -393,7 +366,7 @@ async fn the_deployment_default_applies_to_tenants_without_a_policy() {
     let sqlite = SqliteStore::in_memory(Arc::new(clock.clone())).unwrap();
     let store: Arc<dyn Store> = Arc::new(sqlite.clone());
     let chat = Chat::new(store.clone(), Arc::new(clock.clone()), Arc::new(NoEvents)).with_default_retention(Some(7));
-    let alice = admin("acme", "alice");
+    let alice = caller("acme", "alice", &["admin"]);
     chat.ensure_profile(&alice).await.unwrap();
     let channel =
         chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();

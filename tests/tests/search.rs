@@ -5,7 +5,7 @@ use integration_tests::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use shared::adapters::sqlite_search::SqliteSearch;
-use shared::domain::search::{parse_query, IndexOp, SearchDoc, SearchPlan, SortOrder};
+use shared::domain::search::{IndexOp, SearchDoc};
 use shared::ports::search::SearchIndex;
 
 async fn search(app: &TestApp, user: &TestUser, q: &str) -> Vec<String> {
@@ -195,24 +195,8 @@ fn doc(id: &str, body: &str, version: u64) -> SearchDoc {
     }
 }
 
-fn plan(q: &str) -> SearchPlan {
-    SearchPlan {
-        tenant_id: "acme".into(),
-        conversation_ids: vec!["C1".into()],
-        terms: parse_query(q).unwrap().terms,
-        author_id: None,
-        mentions_user: None,
-        has_file: false,
-        after_ms: None,
-        before_ms: None,
-        sort: SortOrder::Newest,
-        limit: 20,
-        cursor: None,
-    }
-}
-
 async fn found(index: &SqliteSearch, q: &str) -> Vec<String> {
-    index.search(&plan(q)).await.unwrap().hits.into_iter().map(|h| h.id).collect()
+    index.search(&search_plan(q, vec!["C1".into()])).await.unwrap().hits.into_iter().map(|h| h.id).collect()
 }
 
 #[tokio::test]
@@ -261,7 +245,7 @@ async fn tenant_and_conversation_filters_are_always_applied() {
         .await
         .unwrap();
     assert_eq!(found(&index, "secret").await, ["ok"]);
-    let mut nothing = plan("secret");
+    let mut nothing = search_plan("secret", vec!["C1".into()]);
     nothing.conversation_ids.clear();
     assert!(index.search(&nothing).await.unwrap().hits.is_empty());
 }

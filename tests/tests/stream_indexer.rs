@@ -15,53 +15,20 @@ use serde_json::{json, Value};
 use shared::adapters::opensearch::{OpenSearchIndex, Signer};
 use shared::adapters::sqlite_search::SqliteSearch;
 use shared::domain::chat::NewMessage;
-use shared::domain::ids::{ClientMessageId, TenantId, UserId};
+use shared::domain::ids::ClientMessageId;
 use shared::domain::model::Visibility;
-use shared::domain::search::{parse_query, IndexOp, SearchDoc, SearchPage, SearchPlan, SortOrder};
-use shared::domain::values::{ChannelName, DisplayName, Handle, MessageBody};
+use shared::domain::search::{IndexOp, SearchDoc, SearchPage, SearchPlan};
+use shared::domain::values::{ChannelName, MessageBody};
 use shared::ports::clock::SystemClock;
-use shared::ports::events::EventSink;
 use shared::ports::search::{SearchError, SearchIndex};
-use shared::{Caller, Chat};
+use shared::Chat;
 use stream_indexer::Indexer;
-
-struct NoEvents;
-#[async_trait]
-impl EventSink for NoEvents {
-    async fn publish(&self, _: &TenantId, _: &shared::domain::model::Event) {}
-}
-
-fn caller(user: &str) -> Caller {
-    Caller {
-        tenant: TenantId::parse("acme").unwrap(),
-        user: UserId::parse(user).unwrap(),
-        roles: vec![],
-        display_name: DisplayName::parse(user).unwrap(),
-        handle: Handle::parse(user).unwrap(),
-    }
-}
-
-fn plan(q: &str, conversations: Vec<String>) -> SearchPlan {
-    SearchPlan {
-        tenant_id: "acme".into(),
-        conversation_ids: conversations,
-        terms: parse_query(q).unwrap().terms,
-        author_id: None,
-        mentions_user: None,
-        has_file: false,
-        after_ms: None,
-        before_ms: None,
-        sort: SortOrder::Newest,
-        limit: 20,
-        cursor: None,
-    }
-}
 
 #[tokio::test]
 async fn real_stream_batches_index_messages_and_replays_change_nothing() {
     let (store, table) = moto_store_named().await;
     let chat = Chat::new(Arc::new(store.clone()), Arc::new(SystemClock), Arc::new(NoEvents));
-    let alice = caller("alice");
+    let alice = caller("acme", "alice", &[]);
     chat.ensure_profile(&alice).await.unwrap();
     let channel =
         chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
@@ -87,10 +54,16 @@ async fn real_stream_batches_index_messages_and_replays_change_nothing() {
     let conversations = vec![channel.id.to_string()];
     let ids = |page: SearchPage| page.hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
     let check = || async {
-        assert_eq!(ids(index.search(&plan("kiwi", conversations.clone())).await.unwrap()), [kept.id.to_string()]);
-        assert!(ids(index.search(&plan("bread", conversations.clone())).await.unwrap()).is_empty());
-        assert_eq!(ids(index.search(&plan("pancakes", conversations.clone())).await.unwrap()), [edited.id.to_string()]);
-        assert!(ids(index.search(&plan("mango", conversations.clone())).await.unwrap()).is_empty());
+        assert_eq!(
+            ids(index.search(&search_plan("kiwi", conversations.clone())).await.unwrap()),
+            [kept.id.to_string()]
+        );
+        assert!(ids(index.search(&search_plan("bread", conversations.clone())).await.unwrap()).is_empty());
+        assert_eq!(
+            ids(index.search(&search_plan("pancakes", conversations.clone())).await.unwrap()),
+            [edited.id.to_string()]
+        );
+        assert!(ids(index.search(&search_plan("mango", conversations.clone())).await.unwrap()).is_empty());
     };
     check().await;
     // The same batch again, and reversed: the same state.
@@ -107,8 +80,11 @@ async fn real_stream_batches_index_messages_and_replays_change_nothing() {
     let mut reversed = raw;
     reversed["Records"].as_array_mut().unwrap().reverse();
     Indexer { index: fresh.clone() }.handle(serde_json::from_value(reversed).unwrap()).await;
-    assert!(ids(fresh.search(&plan("bread", conversations.clone())).await.unwrap()).is_empty());
-    assert_eq!(ids(fresh.search(&plan("pancakes", conversations.clone())).await.unwrap()), [edited.id.to_string()]);
+    assert!(ids(fresh.search(&search_plan("bread", conversations.clone())).await.unwrap()).is_empty());
+    assert_eq!(
+        ids(fresh.search(&search_plan("pancakes", conversations.clone())).await.unwrap()),
+        [edited.id.to_string()]
+    );
 }
 
 /// An index whose n-th operation fails (or that is down altogether).
@@ -299,7 +275,7 @@ async fn queries_always_carry_the_access_filter_and_page_by_search_after() {
     ]}});
     let (url, fake) = fake_opensearch(vec![(200, hits), (200, json!({ "hits": { "hits": [] } }))]).await;
     let index = OpenSearchIndex::new(&url, "messages", None);
-    let mut query = plan("\"release notes\" 東京 dep", vec!["C1".into(), "C2".into()]);
+    let mut query = search_plan("\"release notes\" 東京 dep", vec!["C1".into(), "C2".into()]);
     query.limit = 1;
     query.author_id = Some("bob".into());
     query.mentions_user = Some("carol".into());
@@ -331,7 +307,7 @@ async fn queries_always_carry_the_access_filter_and_page_by_search_after() {
     let second: Value = serde_json::from_str(&requests[1].3).unwrap();
     assert_eq!(second["search_after"], json!([20, "m2"]));
     // No readable conversation: no request at all.
-    assert!(index.search(&plan("x", vec![])).await.unwrap().hits.is_empty());
+    assert!(index.search(&search_plan("x", vec![])).await.unwrap().hits.is_empty());
     assert_eq!(fake.requests.lock().unwrap().len(), 2);
 }
 

@@ -6,23 +6,11 @@
 use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::Event;
-use serde::Serialize;
 use shared::adapters::streams::change_record;
+pub use shared::adapters::streams::BatchResponse;
 use shared::domain::archive::{build_archive, write_archive_object};
 use shared::ports::blobs::Blobs;
 use shared::ports::store::{ChangeRecord, Store};
-
-#[derive(Debug, Default, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct BatchResponse {
-    pub batch_item_failures: Vec<ItemFailure>,
-}
-
-#[derive(Debug, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct ItemFailure {
-    pub item_identifier: String,
-}
 
 pub struct Archiver {
     pub store: Arc<dyn Store>,
@@ -65,11 +53,6 @@ impl Archiver {
                 first_failure = Some(first_failure.map_or(i, |f| f.min(i)));
             }
         }
-        BatchResponse {
-            batch_item_failures: first_failure
-                .map(|i| ItemFailure { item_identifier: sequence(i) })
-                .into_iter()
-                .collect(),
-        }
+        BatchResponse::failed_from(first_failure.map(sequence))
     }
 }

@@ -6,22 +6,10 @@
 use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::Event;
-use serde::Serialize;
 use shared::adapters::streams::change_record;
+pub use shared::adapters::streams::BatchResponse;
 use shared::domain::search::{index_op, IndexOp};
 use shared::ports::search::SearchIndex;
-
-#[derive(Debug, Default, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct BatchResponse {
-    pub batch_item_failures: Vec<ItemFailure>,
-}
-
-#[derive(Debug, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct ItemFailure {
-    pub item_identifier: String,
-}
 
 pub struct Indexer {
     pub index: Arc<dyn SearchIndex>,
@@ -70,11 +58,6 @@ impl Indexer {
             failed = first_failure.is_some(),
             "indexed batch"
         );
-        BatchResponse {
-            batch_item_failures: first_failure
-                .into_iter()
-                .map(|item_identifier| ItemFailure { item_identifier })
-                .collect(),
-        }
+        BatchResponse::failed_from(first_failure)
     }
 }

@@ -4,6 +4,8 @@
 #[cfg(feature = "aws")]
 pub mod apigw;
 #[cfg(feature = "aws")]
+pub mod aws_stack;
+#[cfg(feature = "aws")]
 pub mod dynamo;
 #[cfg(feature = "embedded")]
 pub mod localfs;

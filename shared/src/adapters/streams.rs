@@ -2,6 +2,7 @@
 //! consumers run the same logic on AWS and on the embedded store's change feed.
 
 use aws_lambda_events::dynamodb::EventRecord;
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::ports::store::{Attrs, ChangeRecord, Key};
@@ -26,4 +27,29 @@ pub fn change_record(record: &EventRecord, position: u64) -> Result<ChangeRecord
         old: image(&record.change.old_image)?,
         new: image(&record.change.new_image)?,
     })
+}
+
+/// A stream consumer's answer with `ReportBatchItemFailures`: the first record that failed (Lambda
+/// retries from it), or none.
+#[derive(Debug, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchResponse {
+    pub batch_item_failures: Vec<ItemFailure>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemFailure {
+    pub item_identifier: String,
+}
+
+impl BatchResponse {
+    pub fn failed_from(sequence_number: Option<String>) -> Self {
+        Self {
+            batch_item_failures: sequence_number
+                .map(|item_identifier| ItemFailure { item_identifier })
+                .into_iter()
+                .collect(),
+        }
+    }
 }
