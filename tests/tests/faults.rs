@@ -218,3 +218,163 @@ async fn rate_limits_answer_429_with_retry_after_and_spare_retries_and_others() 
     let frames = ws_drain(&mut socket, Duration::from_millis(300)).await;
     assert!(frames.iter().any(|f| f["type"] == "chat:newMessage"));
 }
+
+/// Object storage that fails while `down` is set.
+struct FlakyBlobs {
+    inner: Arc<dyn shared::ports::blobs::Blobs>,
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl FlakyBlobs {
+    fn check(&self) -> Result<(), shared::ports::blobs::BlobError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(shared::ports::blobs::BlobError::Backend("503 SlowDown".into()));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl shared::ports::blobs::Blobs for FlakyBlobs {
+    async fn presign_put(
+        &self,
+        key: &str,
+        ct: &str,
+        size: u64,
+        ttl: Duration,
+    ) -> Result<shared::ports::blobs::PresignedRequest, shared::ports::blobs::BlobError> {
+        self.check()?;
+        self.inner.presign_put(key, ct, size, ttl).await
+    }
+    async fn presign_get(
+        &self,
+        key: &str,
+        ct: &str,
+        cd: &str,
+        ttl: Duration,
+    ) -> Result<String, shared::ports::blobs::BlobError> {
+        self.check()?;
+        self.inner.presign_get(key, ct, cd, ttl).await
+    }
+    async fn head(&self, key: &str) -> Result<Option<shared::ports::blobs::BlobMeta>, shared::ports::blobs::BlobError> {
+        self.check()?;
+        self.inner.head(key).await
+    }
+    async fn set_state(&self, key: &str, state: &str) -> Result<(), shared::ports::blobs::BlobError> {
+        self.check()?;
+        self.inner.set_state(key, state).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), shared::ports::blobs::BlobError> {
+        self.check()?;
+        self.inner.delete(key).await
+    }
+    async fn put(&self, key: &str, bytes: Vec<u8>, ct: &str) -> Result<(), shared::ports::blobs::BlobError> {
+        self.check()?;
+        self.inner.put(key, bytes, ct).await
+    }
+    async fn list(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<shared::ports::blobs::ListedObject>, shared::ports::blobs::BlobError> {
+        self.check()?;
+        self.inner.list(prefix, after, limit).await
+    }
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, shared::ports::blobs::BlobError> {
+        self.check()?;
+        self.inner.get(key).await
+    }
+}
+
+#[tokio::test]
+async fn object_storage_failures_lose_nothing_and_a_retry_sends_once() {
+    let clock = Arc::new(SystemClock);
+    let local = shared::adapters::localfs::LocalBlobs::new(
+        std::env::temp_dir().join(format!("flaky-{}", ulid::Ulid::new())),
+        b"k",
+        clock.clone(),
+    );
+    let flaky =
+        Arc::new(FlakyBlobs { inner: Arc::new(local.clone()), down: std::sync::atomic::AtomicBool::new(false) });
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory(clock.clone()).unwrap());
+    let chat = Chat::new(store, clock, Arc::new(NoEvents)).with_uploads(flaky.clone(), Default::default());
+    let alice = caller("acme", "alice", &[]);
+    chat.ensure_profile(&alice).await.unwrap();
+    let channel =
+        chat.create_channel(&alice, ChannelName::parse("files").unwrap(), Visibility::Public, None).await.unwrap();
+
+    // Storage down: the intent fails with an internal error, nothing half-made is usable.
+    flaky.down.store(true, Ordering::SeqCst);
+    assert!(matches!(
+        chat.upload_intent(&alice, &channel.id, "a.txt", "text/plain", 3).await,
+        Err(ChatError::Internal(_))
+    ));
+    flaky.down.store(false, Ordering::SeqCst);
+    let intent = chat.upload_intent(&alice, &channel.id, "a.txt", "text/plain", 3).await.unwrap();
+    local
+        .write(&format!("tenants/acme/conversations/{}/{}/a.txt", channel.id, intent.upload_id), b"abc", "text/plain")
+        .await
+        .unwrap();
+
+    // Storage down while attaching: the send fails and writes nothing; the retry (same client id)
+    // sends exactly one message.
+    let with_file = |cmid: &str| shared::domain::chat::NewMessage {
+        attachments: vec![intent.upload_id.clone()],
+        ..new_message(cmid, "here")
+    };
+    flaky.down.store(true, Ordering::SeqCst);
+    assert!(chat.send(&alice, &channel.id, with_file("f1")).await.is_err());
+    assert!(chat.history(&alice, &channel.id, Default::default()).await.unwrap().items.is_empty());
+    flaky.down.store(false, Ordering::SeqCst);
+    let sent = chat.send(&alice, &channel.id, with_file("f1")).await.unwrap();
+    assert!(sent.created);
+    assert_eq!(sent.message.attachments.len(), 1);
+    let again = chat.send(&alice, &channel.id, with_file("f1")).await.unwrap();
+    assert!(!again.created);
+    assert_eq!(chat.history(&alice, &channel.id, Default::default()).await.unwrap().items.len(), 1);
+}
+
+#[tokio::test]
+async fn a_search_outage_never_blocks_sending_and_the_indexer_catches_up() {
+    use aws_lambda_events::dynamodb::Event;
+    use shared::ports::search::{SearchError, SearchIndex};
+
+    struct Down;
+    #[async_trait]
+    impl SearchIndex for Down {
+        async fn apply(
+            &self,
+            _: &[shared::domain::search::IndexOp],
+        ) -> Result<Vec<Result<(), SearchError>>, SearchError> {
+            Err(SearchError::Unavailable("cluster down".into()))
+        }
+        async fn search(
+            &self,
+            _: &shared::domain::search::SearchPlan,
+        ) -> Result<shared::domain::search::SearchPage, SearchError> {
+            Err(SearchError::Unavailable("cluster down".into()))
+        }
+    }
+
+    // Sending needs no index at all: messages commit while the cluster is down.
+    let store = SqliteStore::in_memory(Arc::new(SystemClock)).unwrap();
+    let chat =
+        Chat::new(Arc::new(store.clone()), Arc::new(SystemClock), Arc::new(NoEvents)).with_search(Arc::new(Down));
+    let alice = caller("acme", "alice", &[]);
+    chat.ensure_profile(&alice).await.unwrap();
+    let channel =
+        chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
+    chat.send(&alice, &channel.id, new_message("s1", "written during the outage")).await.unwrap();
+    assert!(matches!(chat.search(&alice, "outage", Default::default(), None, None).await, Err(ChatError::Internal(_))));
+
+    // The stream batch: refused while down (Lambda retries it), indexed once the cluster is back.
+    let raw = serde_json::json!({ "Records": [serde_json::from_str::<serde_json::Value>(include_str!("../../events/stream-batch.json")).unwrap()["Records"][0].clone()] });
+    let batch = || serde_json::from_value::<Event>(raw.clone()).unwrap();
+    let failed = stream_indexer::Indexer { index: Arc::new(Down) }.handle(batch()).await;
+    assert_eq!(failed.batch_item_failures.len(), 1);
+    let index = Arc::new(shared::adapters::sqlite_search::SqliteSearch::in_memory().unwrap());
+    assert!(stream_indexer::Indexer { index: index.clone() }.handle(batch()).await.batch_item_failures.is_empty());
+    let hits = index.search(&search_plan("archive", vec!["C01JBZ5X3N8Q0V7W6Y4T2R1P0MA".into()])).await.unwrap();
+    assert_eq!(hits.hits.len(), 1);
+}

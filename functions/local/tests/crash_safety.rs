@@ -115,7 +115,12 @@ async fn killed_mid_load_nothing_acknowledged_is_lost_nothing_doubles() {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Bounded in `make test`; CRASH_SOAK_SECS=600 runs the load for ten minutes before the kill.
+    let load = std::env::var("CRASH_SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map_or(Duration::from_millis(1500), Duration::from_secs);
+    tokio::time::sleep(load).await;
     server.child.kill().expect("SIGKILL");
     server.child.wait().unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
