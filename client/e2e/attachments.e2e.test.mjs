@@ -7,19 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { browser, LocalStack, screenshot, signIn } from "./harness.mjs";
+import { browser, screenshot, signIn, suite } from "./harness.mjs";
 
-const stack = new LocalStack();
-const contexts = [];
-
-before(async () => {
-  await stack.start();
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await stack.stop();
-});
+const { stack, contexts } = suite(before, after);
 
 // A real 1×1 PNG.
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");

@@ -4,19 +4,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { bodies, browser, LocalStack, screenshot, signIn, waitForStatus } from "./harness.mjs";
+import { bodies, browser, screenshot, signIn, suite, waitForStatus } from "./harness.mjs";
 
-const stack = new LocalStack();
-const contexts = [];
-
-before(async () => {
-  await stack.start();
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await stack.stop();
-});
+const { stack, contexts } = suite(before, after);
 
 async function person(userId) {
   const context = await browser(userId);

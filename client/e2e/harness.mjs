@@ -134,3 +134,18 @@ export async function screenshot(page, name) {
 export async function bodies(page) {
   return page.getByTestId("message-body").allInnerTexts();
 }
+
+/** One local stack per test file, started before its tests and stopped (with every browser
+ * context the file opened) after them. */
+export function suite(before, after) {
+  const stack = new LocalStack();
+  const contexts = [];
+  before(async () => {
+    await stack.start();
+  });
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await stack.stop();
+  });
+  return { stack, contexts };
+}
