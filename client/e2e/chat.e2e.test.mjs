@@ -177,3 +177,16 @@ test("the member list shows who is in a channel, and an admin invites and remove
   await alice.getByTestId("remove-carol").waitFor({ state: "detached" });
   assert.equal(await alice.getByTestId("member").count(), 1);
 });
+
+test("an operator sees live connections across tenants in the operations panel", async () => {
+  const root = await person("root");
+  await root.getByTestId("open-operations").click();
+  await root.getByTestId("ops-metrics").waitFor();
+  const now = Number(await root.getByTestId("connections-now").innerText());
+  assert.ok(now >= 3, `alice, bob, dave and the operator are connected (${now})`);
+  const tenants = await root.getByTestId("ops-connections").locator("tr td:first-child").allInnerTexts();
+  assert.ok(tenants.includes("acme") && tenants.includes("globex"));
+  await screenshot(root, "operator-operations");
+  // Tenant users have no such button.
+  assert.equal(await contexts[1].pages()[0].getByTestId("open-operations").count(), 0);
+});

@@ -16,9 +16,11 @@ interface Props {
   search: ReactNode;
   /** Tenant admins only. */
   onRetention?: () => void;
+  /** Super admins only. */
+  onOperations?: () => void;
 }
 
-export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut, search, onRetention }: Props) {
+export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut, search, onRetention, onOperations }: Props) {
   const channels = conversations.filter((c) => c.kind !== "dm");
   const dms = conversations.filter((c) => c.kind === "dm");
   return (
@@ -31,6 +33,11 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
         <button className="link" onClick={onSignOut}>
           Sign out
         </button>
+        {onOperations && (
+          <button className="link" onClick={onOperations} data-testid="open-operations">
+            Operations
+          </button>
+        )}
         {onRetention && (
           <button className="link" onClick={onRetention} data-testid="open-retention">
             Retention

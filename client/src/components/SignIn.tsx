@@ -3,11 +3,19 @@ import { useState, type FormEvent } from "react";
 import { devToken } from "../lib/api";
 import type { ClientConfig } from "../lib/config";
 
-const DEMO = [
+interface DemoUser {
+  tenantId: string;
+  userId: string;
+  displayName: string;
+  roles: string[];
+}
+
+const DEMO: DemoUser[] = [
   { tenantId: "acme", userId: "alice", displayName: "Alice Anderson", roles: ["admin"] },
-  { tenantId: "acme", userId: "bob", displayName: "Bob Brown" },
-  { tenantId: "acme", userId: "carol", displayName: "Carol Chen" },
-  { tenantId: "globex", userId: "dave", displayName: "Dave Davis" },
+  { tenantId: "acme", userId: "bob", displayName: "Bob Brown", roles: [] },
+  { tenantId: "acme", userId: "carol", displayName: "Carol Chen", roles: [] },
+  { tenantId: "globex", userId: "dave", displayName: "Dave Davis", roles: [] },
+  { tenantId: "ops", userId: "root", displayName: "Operator", roles: ["super-admin"] },
 ];
 
 export function SignIn({ config, onToken }: { config: ClientConfig; onToken: (token: string) => void }) {
@@ -40,8 +48,8 @@ export function SignIn({ config, onToken }: { config: ClientConfig; onToken: (to
           <p className="hint">Development tokens from the local stack. Pick a demo user:</p>
           <div className="demo-users">
             {DEMO.map((u) => (
-              <button key={`${u.tenantId}/${u.userId}`} data-testid={`signin-${u.userId}`} onClick={() => void signIn(u.tenantId, u.userId, u.displayName, "roles" in u ? u.roles : [])}>
-                {u.displayName} <span className="muted">({u.tenantId}{"roles" in u ? ", admin" : ""})</span>
+              <button key={`${u.tenantId}/${u.userId}`} data-testid={`signin-${u.userId}`} onClick={() => void signIn(u.tenantId, u.userId, u.displayName, u.roles)}>
+                {u.displayName} <span className="muted">({[u.tenantId, ...u.roles].join(", ")})</span>
               </button>
             ))}
           </div>

@@ -128,6 +128,9 @@ export class Api {
     if (cursor) params.set("cursor", cursor);
     return this.request("GET", `/api/v1/chat/search?${params}`);
   }
+  debug<T>(what: "metrics" | "rooms" | "connections", query = ""): Promise<T> {
+    return this.request("GET", `/api/v1/super/debug/chat/${what}${query}`);
+  }
   retention(): Promise<RetentionSettings> {
     return this.request("GET", "/api/v1/chat/retention");
   }

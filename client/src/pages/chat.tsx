@@ -4,6 +4,7 @@ import { Composer } from "../components/Composer";
 import { ChannelBrowser } from "../components/ChannelBrowser";
 import { MembersPanel } from "../components/MembersPanel";
 import { MessageList } from "../components/MessageList";
+import { OperationsPanel } from "../components/OperationsPanel";
 import { RetentionPanel } from "../components/RetentionPanel";
 import { SearchBox, SearchPanel } from "../components/SearchPanel";
 import { Sidebar } from "../components/Sidebar";
@@ -57,6 +58,7 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
   const [showMembers, setShowMembers] = useState(false);
   const [searching, setSearching] = useState<string | null>(null);
   const [retention, setRetention] = useState(false);
+  const [operations, setOperations] = useState(false);
 
   const clearDropped = useCallback(() => setDropped([]), []);
   const active = snapshot.conversations.find((c) => c.id === snapshot.activeId) ?? null;
@@ -75,6 +77,7 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
         onSignOut={onSignOut}
         search={<SearchBox onSearch={setSearching} />}
         onRetention={me.roles.includes("tenant-admin") ? () => setRetention(true) : undefined}
+        onOperations={me.roles.includes("super-admin") ? () => setOperations(true) : undefined}
       />
       <main
         className={`conversation ${dragging ? "dragging" : ""}`}
@@ -156,6 +159,7 @@ function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; t
       {showMembers && active && active.kind !== "dm" && (
         <MembersPanel api={api} conversation={active} me={me} controller={controller} onClose={() => setShowMembers(false)} />
       )}
+      {operations && <OperationsPanel api={api} onClose={() => setOperations(false)} />}
       {retention && (
         <RetentionPanel api={api} conversations={snapshot.conversations} onClose={() => setRetention(false)} onError={(m) => controller.toast(m, "error")} />
       )}
