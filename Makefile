@@ -11,7 +11,7 @@ CARGO       ?= cargo
 TEST_OUTPUT ?= test-output
 
 .PHONY: help dev test tools rust-tools py-tools client-tools browser-tools client fmt lint rust-test client-test \
-        browser-test infra-lint lambda-test schema-fuzz package clean-data
+        browser-test infra-lint lambda-test schema-fuzz load-check bench-e2e package clean-data
 
 help:
 	@echo "make dev   - run the whole system locally (http://127.0.0.1:3000)"
@@ -47,7 +47,7 @@ dev: rust-tools client
 
 ## ---- make test ------------------------------------------------------------------------------
 test: rust-tools py-tools client-tools browser-tools
-	$(MAKE) fmt lint rust-test infra-lint lambda-test schema-fuzz client-test browser-test
+	$(MAKE) fmt lint rust-test infra-lint lambda-test schema-fuzz load-check client-test browser-test
 	@echo "make test: all suites passed"
 
 fmt:
@@ -68,6 +68,17 @@ infra-lint: py-tools
 schema-fuzz: py-tools
 	$(CARGO) build -p local
 	$(PYTHON) scripts/schema_fuzz.py
+
+# The load tool's own correctness check at small scale: 20 clients, 0 lost, 0 duplicated.
+load-check:
+	$(CARGO) build -p local -p bench-e2e
+	SERVER_BIN=target/debug/tenant-chat-local ./target/debug/bench-e2e --check
+
+# The end-to-end benchmark against the Socket.IO baseline (release builds; see BENCHMARKS.md).
+bench-e2e: client-tools
+	cd bench/socketio && npm ci --no-audit --no-fund --loglevel=error
+	$(CARGO) build --release -p local -p bench-e2e
+	SERVER_BIN=target/release/tenant-chat-local ./target/release/bench-e2e --target both $(BENCH_ARGS)
 
 # Every function under `cargo lambda watch`, invoked with its events/ samples.
 lambda-test: py-tools
