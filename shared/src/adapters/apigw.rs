@@ -25,6 +25,11 @@ impl ApiGatewayPush {
         let conf = aws_sdk_apigatewaymanagement::config::Builder::from(config).endpoint_url(endpoint).build();
         Self { client: Client::from_conf(conf) }
     }
+
+    /// Around a client built elsewhere (tests add interceptors).
+    pub fn from_client(client: Client) -> Self {
+        Self { client }
+    }
 }
 
 fn classify<E: ProvideErrorMetadata>(err: &aws_sdk_apigatewaymanagement::error::SdkError<E>) -> (bool, bool) {

@@ -38,6 +38,11 @@ impl S3Blobs {
         Self::new(config, bucket, path_style)
     }
 
+    /// Around a client built elsewhere (tests add interceptors).
+    pub fn from_client(client: Client, bucket: impl Into<String>) -> Self {
+        Self { client, bucket: bucket.into() }
+    }
+
     pub fn client(&self) -> &Client {
         &self.client
     }

@@ -1,0 +1,239 @@
+//! AWS request accounting: every DynamoDB, S3 and API Gateway Management call (an SDK
+//! interceptor) and the DynamoDB capacity consumed (`ReturnConsumedCapacity`, set by the same
+//! interceptor) for each operation, against moto. Run: `cargo run -p integration-tests --bin aws-accounting`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextMut,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use integration_tests::{caller, moto, new_message};
+use serde_json::json;
+use shared::adapters::apigw::ApiGatewayPush;
+use shared::adapters::dynamo::{sdk_config, DynamoStore};
+use shared::adapters::s3::S3Blobs;
+use shared::domain::ids::{ConnectionId, UserId};
+use shared::domain::model::{ConversationMeta, Visibility};
+use shared::domain::realtime::Realtime;
+use shared::domain::values::{ChannelName, MessageBody};
+use shared::keys;
+use shared::ops::Metrics;
+use shared::ports::clock::SystemClock;
+use shared::ports::store::{Cond, Item, Store, WriteOp};
+use shared::Chat;
+
+#[derive(Default, Debug)]
+struct Tally {
+    calls: BTreeMap<String, u64>,
+    capacity: f64,
+}
+
+#[derive(Clone, Default, Debug)]
+struct Counter(Arc<Mutex<Tally>>);
+
+impl Counter {
+    fn take(&self) -> Tally {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+macro_rules! ask_capacity {
+    ($input:expr, $($ty:ty),*) => {
+        $(if let Some(i) = $input.downcast_mut::<$ty>() { i.return_consumed_capacity = Some(ReturnConsumedCapacity::Total); })*
+    };
+}
+
+impl Intercept for Counter {
+    fn name(&self) -> &'static str {
+        "request-accounting"
+    }
+
+    fn modify_before_serialization(
+        &self,
+        context: &mut BeforeSerializationInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        use aws_sdk_dynamodb::operation::*;
+        let input = context.input_mut();
+        ask_capacity!(
+            input,
+            get_item::GetItemInput,
+            put_item::PutItemInput,
+            update_item::UpdateItemInput,
+            delete_item::DeleteItemInput,
+            query::QueryInput,
+            batch_get_item::BatchGetItemInput,
+            batch_write_item::BatchWriteItemInput,
+            transact_write_items::TransactWriteItemsInput
+        );
+        Ok(())
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        use aws_sdk_dynamodb::operation::*;
+        let name =
+            cfg.load::<Metadata>().map(|m| format!("{}.{}", m.service(), m.name())).unwrap_or_else(|| "unknown".into());
+        let mut units = 0.0;
+        if let Ok(output) = context.output_or_error() {
+            let one = |c: Option<&aws_sdk_dynamodb::types::ConsumedCapacity>| {
+                c.and_then(|c| c.capacity_units()).unwrap_or(0.0)
+            };
+            let many = |c: &[aws_sdk_dynamodb::types::ConsumedCapacity]| {
+                c.iter().filter_map(|c| c.capacity_units()).sum::<f64>()
+            };
+            if let Some(o) = output.downcast_ref::<get_item::GetItemOutput>() {
+                units = one(o.consumed_capacity());
+            }
+            if let Some(o) = output.downcast_ref::<put_item::PutItemOutput>() {
+                units = one(o.consumed_capacity());
+            }
+            if let Some(o) = output.downcast_ref::<update_item::UpdateItemOutput>() {
+                units = one(o.consumed_capacity());
+            }
+            if let Some(o) = output.downcast_ref::<delete_item::DeleteItemOutput>() {
+                units = one(o.consumed_capacity());
+            }
+            if let Some(o) = output.downcast_ref::<query::QueryOutput>() {
+                units = one(o.consumed_capacity());
+            }
+            if let Some(o) = output.downcast_ref::<batch_get_item::BatchGetItemOutput>() {
+                units = many(o.consumed_capacity());
+            }
+            if let Some(o) = output.downcast_ref::<batch_write_item::BatchWriteItemOutput>() {
+                units = many(o.consumed_capacity());
+            }
+            if let Some(o) = output.downcast_ref::<transact_write_items::TransactWriteItemsOutput>() {
+                units = many(o.consumed_capacity());
+            }
+        }
+        let mut tally = self.0.lock().unwrap();
+        *tally.calls.entry(name).or_default() += 1;
+        tally.capacity += units;
+        Ok(())
+    }
+}
+
+fn row(operation: &str, tally: Tally) {
+    let total: u64 = tally.calls.values().sum();
+    let dynamo: u64 =
+        tally.calls.iter().filter(|(k, _)| k.to_ascii_lowercase().starts_with("dynamodb")).map(|(_, v)| v).sum();
+    let detail: Vec<String> =
+        tally.calls.iter().map(|(k, v)| format!("{}×{v}", k.split('.').nth(1).unwrap_or(k))).collect();
+    println!("| {operation} | {dynamo} | {:.1} | {} | {} |", tally.capacity, total - dynamo, detail.join(", "));
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let endpoint = moto();
+    let sdk = sdk_config(Some(endpoint)).await;
+    let counter = Counter::default();
+    let dynamo = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build(),
+    );
+    let table = format!("acct{}", ulid::Ulid::new().to_string().to_lowercase());
+    let store = DynamoStore::new(dynamo, &table);
+    store.create_table().await?;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).interceptor(counter.clone()).build(),
+    );
+    let blobs = S3Blobs::from_client(s3, format!("acct{}", ulid::Ulid::new().to_string().to_lowercase()));
+    blobs.create_bucket().await?;
+    let apigw = aws_sdk_apigatewaymanagement::Client::from_conf(
+        aws_sdk_apigatewaymanagement::config::Builder::from(&sdk)
+            .endpoint_url(endpoint)
+            .interceptor(counter.clone())
+            .build(),
+    );
+    let store: Arc<dyn Store> = Arc::new(store);
+    let clock = Arc::new(SystemClock);
+    let realtime = Arc::new(Realtime::new(
+        store.clone(),
+        Arc::new(ApiGatewayPush::from_client(apigw)),
+        clock.clone(),
+        Arc::new(Metrics::new(clock.clone(), 3_600_000)),
+    ));
+    // The search index is OpenSearch on AWS; an embedded one here, so the store side is counted.
+    let chat = Chat::new(store.clone(), clock.clone(), realtime.clone())
+        .with_uploads(Arc::new(blobs), Default::default())
+        .with_search(Arc::new(shared::adapters::sqlite_search::SqliteSearch::in_memory()?));
+    let alice = caller("acme", "alice", &[]);
+    chat.ensure_profile(&alice).await?;
+
+    println!("| operation | DynamoDB calls | capacity units | other AWS calls | calls by operation |");
+    println!("|---|---|---|---|---|");
+    let mut conversations = Vec::new();
+    for size in [10usize, 100, 1000] {
+        let channel =
+            chat.create_channel(&alice, ChannelName::parse(&format!("c{size}"))?, Visibility::Public, None).await?;
+        let meta: ConversationMeta = shared::domain::chat::from_attrs(
+            &store.get(&keys::conversation_meta(&alice.tenant, &channel.id), true).await?.unwrap().attrs,
+        )?;
+        // Members written directly (setup is not what is measured), 10% of them online.
+        let mut ops = Vec::new();
+        for i in 1..size {
+            let user = UserId::parse(&format!("m{size}-{i}"))?;
+            ops.push(WriteOp::Put {
+                item: Item::new(
+                    keys::member(&alice.tenant, &channel.id, &user),
+                    shared::domain::chat::to_attrs(
+                        &json!({ "userId": user, "role": "member", "joinedAt": "2026-11-26T00:00:00.000Z" }),
+                    )?,
+                ),
+                cond: Cond::Always,
+            });
+            ops.push(WriteOp::Put { item: Item::new(keys::membership(&alice.tenant, &user, &channel.id), shared::domain::chat::to_attrs(&json!({ "conversationId": channel.id, "kind": meta.kind, "role": "member", "joinedAt": "2026-11-26T00:00:00.000Z" }))?), cond: Cond::Always });
+        }
+        store.batch_write(ops).await?;
+        for i in 1..=size / 10 {
+            let member = caller("acme", &format!("m{size}-{i}"), &[]);
+            let id = ConnectionId::parse(&format!("conn-{size}-{i}"))?;
+            realtime.connect(&member, &id).await?;
+            realtime.subscribe(&id, Some(vec![channel.id.clone()])).await?;
+        }
+        counter.take();
+        chat.send(&alice, &channel.id, new_message(&format!("s{size}"), "hello")).await?;
+        row(&format!("send to a channel of {size} ({} online)", size / 10), counter.take());
+        conversations.push(channel.id);
+    }
+    let c = conversations[0].clone();
+    let m = chat.send(&alice, &c, new_message("e1", "to edit")).await?.message;
+    counter.take();
+    chat.edit(&alice, &c, &m.id, MessageBody::parse("edited")?, None).await?;
+    row("edit", counter.take());
+    chat.delete(&alice, &c, &m.id).await?;
+    row("delete", counter.take());
+    chat.mark_read(&alice, &c, &m.id).await?;
+    row("mark read", counter.take());
+    // 50 memberships for the list.
+    let bob = caller("acme", "bob", &[]);
+    chat.ensure_profile(&bob).await?;
+    for i in 0..50 {
+        let ch = chat.create_channel(&bob, ChannelName::parse(&format!("b{i}"))?, Visibility::Public, None).await?;
+        let _ = ch;
+    }
+    counter.take();
+    chat.list_conversations(&bob).await?;
+    row("list conversations (50 memberships)", counter.take());
+    chat.history(&alice, &c, Default::default()).await?;
+    row("history page", counter.take());
+    chat.changes(&alice, &c, 0, None).await?;
+    row("catch-up (all changes)", counter.take());
+    let _ = chat.search(&alice, "hello", Default::default(), None, None).await;
+    row("search (store side; the index is OpenSearch)", counter.take());
+    chat.upload_intent(&alice, &c, "a.txt", "text/plain", 10).await?;
+    row("upload intent", counter.take());
+    Ok(())
+}
