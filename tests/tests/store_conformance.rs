@@ -253,6 +253,17 @@ macro_rules! conformance {
 
 conformance!(sqlite, Arc::new(SqliteStore::in_memory(Arc::new(SystemClock)).unwrap()));
 conformance!(dynamodb, Arc::new(moto_store().await));
+// A file database also reads through its pool of reader connections.
+conformance!(
+    sqlite_file,
+    Arc::new(
+        SqliteStore::open(
+            &std::env::temp_dir().join(format!("conformance-{}.sqlite3", ulid::Ulid::new())),
+            Arc::new(SystemClock)
+        )
+        .unwrap()
+    )
+);
 
 /// The embedded store's change feed: what DynamoDB Streams (NEW_AND_OLD_IMAGES) gives the
 /// stream consumers, durable and in commit order.

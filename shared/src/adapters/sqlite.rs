@@ -34,9 +34,15 @@ CREATE TABLE IF NOT EXISTS feed (
 );
 ";
 
+/// Read-only connections beside the writer (a file database in WAL mode lets readers run while
+/// the writer commits): authorization and fan-out reads do not queue behind fsyncs.
+const READERS: usize = 4;
+
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: Arc<std::sync::atomic::AtomicUsize>,
     clock: Arc<dyn Clock>,
     feed_head: watch::Sender<u64>,
 }
@@ -48,9 +54,22 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 impl SqliteStore {
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(backend)?;
-        Self::init(conn, clock)
+        let mut store = Self::init(conn, clock)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(backend)?;
+            reader.busy_timeout(std::time::Duration::from_secs(5)).map_err(backend)?;
+            readers.push(Mutex::new(reader));
+        }
+        store.readers = Arc::new(readers);
+        Ok(store)
     }
 
+    /// One connection for everything (an in-memory database cannot be shared between connections).
     pub fn in_memory(clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         Self::init(Connection::open_in_memory().map_err(backend)?, clock)
     }
@@ -64,7 +83,41 @@ impl SqliteStore {
             .query_row("SELECT COALESCE(MAX(position), 0) FROM feed", [], |r| r.get::<_, i64>(0))
             .map_err(backend)? as u64;
         let (feed_head, _) = watch::channel(head);
-        Ok(Self { conn: Arc::new(Mutex::new(conn)), clock, feed_head })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(Vec::new()),
+            next_reader: Arc::default(),
+            clock,
+            feed_head,
+        })
+    }
+
+    /// A read on a reader connection when there are any (else on the writer).
+    async fn with_reader<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, i64) -> Result<T, StoreError> + Send + 'static,
+    {
+        if self.readers.is_empty() {
+            return self.with_conn(f).await;
+        }
+        let readers = self.readers.clone();
+        let start = self.next_reader.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let now_s = self.clock.now_ms() / 1000;
+        tokio::task::spawn_blocking(move || {
+            // A free reader if there is one, else wait for the next in turn.
+            let n = readers.len();
+            for i in 0..n {
+                if let Ok(mut guard) = readers[(start + i) % n].try_lock() {
+                    return f(&mut guard, now_s);
+                }
+            }
+            let mut guard =
+                readers[start % n].lock().map_err(|_| StoreError::Backend("sqlite connection poisoned".into()))?;
+            f(&mut guard, now_s)
+        })
+        .await
+        .map_err(backend)?
     }
 
     async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
@@ -272,12 +325,12 @@ pub(crate) fn apply_update(mut attrs: Attrs, update: &Update) -> Attrs {
 impl Store for SqliteStore {
     async fn get(&self, key: &Key, _consistent: bool) -> Result<Option<Item>, StoreError> {
         let key = key.clone();
-        self.with_conn(move |conn, now_s| Ok(read_live(conn, &key, now_s)?.map(|attrs| Item::new(key, attrs)))).await
+        self.with_reader(move |conn, now_s| Ok(read_live(conn, &key, now_s)?.map(|attrs| Item::new(key, attrs)))).await
     }
 
     async fn batch_get(&self, keys: &[Key], _consistent: bool) -> Result<Vec<Item>, StoreError> {
         let keys = keys.to_vec();
-        self.with_conn(move |conn, now_s| {
+        self.with_reader(move |conn, now_s| {
             let mut out = Vec::with_capacity(keys.len());
             for key in keys {
                 if let Some(attrs) = read_live(conn, &key, now_s)? {
@@ -328,7 +381,7 @@ impl Store for SqliteStore {
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
         let query = query.clone();
-        self.with_conn(move |conn, now_s| {
+        self.with_reader(move |conn, now_s| {
             let mut sql =
                 String::from("SELECT sk, attrs FROM items WHERE pk = ?1 AND (expires_at IS NULL OR expires_at > ?2)");
             let mut args: Vec<rusqlite::types::Value> = vec![query.pk.clone().into(), now_s.into()];
