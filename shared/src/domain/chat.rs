@@ -41,6 +41,8 @@ pub const MAX_CHANGES_PAGE: usize = 500;
 /// How often a change is retried when another change to the same conversation won the race for
 /// its sequence number.
 const MAX_COMMIT_ATTEMPTS: u32 = 12;
+/// Per-process turns for commits, by a hash of the conversation.
+const COMMIT_STRIPES: usize = 64;
 /// How often a change is re-planned when a mentioned member joined or left meanwhile.
 const MENTION_RACE_ATTEMPTS: usize = 4;
 /// Recent deletions remembered on the conversation for unread counts.
@@ -121,6 +123,7 @@ pub struct Chat {
     default_retention_days: Option<u32>,
     /// Profiles already upserted by this process: "first sight" costs one read per cold start.
     seen_profiles: Mutex<HashSet<(TenantId, UserId, String)>>,
+    commit_turns: Vec<tokio::sync::Mutex<()>>,
 }
 
 impl Chat {
@@ -135,6 +138,7 @@ impl Chat {
             limits: RateLimits::default(),
             default_retention_days: None,
             seen_profiles: Mutex::new(HashSet::new()),
+            commit_turns: (0..COMMIT_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
         }
     }
 
@@ -1140,6 +1144,11 @@ impl Chat {
     where
         F: FnMut(&ConversationMeta, u64) -> ChatResult<ChangePlan>,
     {
+        // Changes to one conversation from this process take turns: they would only race for
+        // the same seq and retry. Across processes the conditional write keeps them correct.
+        let stripe =
+            c.as_str().bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b))) % COMMIT_STRIPES;
+        let _turn = self.commit_turns[stripe].lock().await;
         for attempt in 0..MAX_COMMIT_ATTEMPTS {
             let meta = self.meta(t, c, true).await?.ok_or(ChatError::NotFound("conversation"))?;
             let seq = meta.last_seq + 1;
