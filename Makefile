@@ -11,7 +11,7 @@ CARGO       ?= cargo
 TEST_OUTPUT ?= test-output
 
 .PHONY: help dev test tools rust-tools py-tools client-tools browser-tools client fmt lint rust-test client-test \
-        browser-test infra-lint lambda-test schema-fuzz load-check bench-e2e package clean-data
+        browser-test infra-lint lambda-test schema-fuzz load-check bench-e2e bench-cpu package clean-data
 
 help:
 	@echo "make dev   - run the whole system locally (http://127.0.0.1:3000)"
@@ -73,6 +73,10 @@ schema-fuzz: py-tools
 load-check:
 	$(CARGO) build -p local -p bench-e2e
 	SERVER_BIN=target/debug/tenant-chat-local ./target/debug/bench-e2e --check
+
+# Handler CPU of the hot use cases on the embedded store, against a raw-SQLite floor (BENCHMARKS.md).
+bench-cpu:
+	$(CARGO) bench -p shared --features embedded --bench use_cases -- 2000
 
 # The end-to-end benchmark against the Socket.IO baseline (release builds; see BENCHMARKS.md).
 bench-e2e: client-tools
