@@ -11,7 +11,7 @@ CARGO       ?= cargo
 TEST_OUTPUT ?= test-output
 
 .PHONY: help dev test tools rust-tools py-tools client-tools browser-tools client fmt lint rust-test client-test \
-        browser-test infra-lint lambda-test schema-fuzz load-check bench-e2e bench-cpu package clean-data
+        browser-test infra-lint lambda-test schema-fuzz load-check bench-e2e bench-cpu bench-coldstart package clean-data
 
 help:
 	@echo "make dev   - run the whole system locally (http://127.0.0.1:3000)"
@@ -77,6 +77,12 @@ load-check:
 # Handler CPU of the hot use cases on the embedded store, against a raw-SQLite floor (BENCHMARKS.md).
 bench-cpu:
 	$(CARGO) bench -p shared --features embedded --bench use_cases -- 2000
+
+# Cold start of each function's x86_64 release binary against a Runtime API stub, beside a
+# hello-world lambda_runtime floor built the same way (BENCHMARKS.md).
+bench-coldstart:
+	$(CARGO) build --release -p http-api -p ws -p stream-indexer -p stream-archiver -p retention -p bench-coldstart
+	./target/release/bench-coldstart --runs 20
 
 # The end-to-end benchmark against the Socket.IO baseline (release builds; see BENCHMARKS.md).
 bench-e2e: client-tools
