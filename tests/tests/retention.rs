@@ -121,6 +121,14 @@ async fn end_to_end_with_a_moved_clock() {
         app.call(Method::PUT, "/api/v1/chat/retention", Some(&alice), Some(json!({ "retentionDays": 365 }))).await.0,
         StatusCode::OK
     );
+    // A body that is not an object is refused and clears nothing (serde alone would read `[]`
+    // as "every field unset").
+    for path in ["/api/v1/chat/retention".to_owned(), format!("/api/v1/chat/conversations/{general}/retention")] {
+        let (status, body) = app.call(Method::PUT, &path, Some(&alice), Some(json!([]))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(error_code(&body), "invalid_input");
+    }
+    assert_eq!(app.get(&alice, "/api/v1/chat/retention").await.1["tenant"]["retentionDays"], 365);
     app.stack.wait_archived().await.unwrap();
     assert_eq!(run().await.1["deleted"], 0);
     app.call(
