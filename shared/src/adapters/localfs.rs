@@ -184,28 +184,36 @@ impl LocalBlobs {
     pub async fn sweep_staged(&self, older_than: Duration) -> Result<usize, BlobError> {
         let cutoff = self.clock.now_ms() - older_than.as_millis() as i64;
         let mut swept = 0;
-        let mut dirs = vec![self.root.clone()];
-        while let Some(dir) = dirs.pop() {
-            let Ok(mut entries) = tokio::fs::read_dir(&dir).await else { continue };
-            while let Some(entry) = entries.next_entry().await.map_err(backend)? {
-                let path = entry.path();
-                if entry.file_type().await.map_err(backend)?.is_dir() {
-                    dirs.push(path);
-                    continue;
-                }
-                let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
-                let Some(object) = name.strip_suffix(".meta.json") else { continue };
-                let Ok(bytes) = tokio::fs::read(&path).await else { continue };
-                let Ok(sidecar) = serde_json::from_slice::<Sidecar>(&bytes) else { continue };
-                if sidecar.state == STAGED && sidecar.created_at_ms < cutoff {
-                    let _ = tokio::fs::remove_file(path.with_file_name(object)).await;
-                    let _ = tokio::fs::remove_file(&path).await;
-                    swept += 1;
-                }
+        for path in files_under(self.root.clone()).await? {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            let Some(object) = name.strip_suffix(".meta.json") else { continue };
+            let Ok(bytes) = tokio::fs::read(&path).await else { continue };
+            let Ok(sidecar) = serde_json::from_slice::<Sidecar>(&bytes) else { continue };
+            if sidecar.state == STAGED && sidecar.created_at_ms < cutoff {
+                let _ = tokio::fs::remove_file(path.with_file_name(object)).await;
+                let _ = tokio::fs::remove_file(&path).await;
+                swept += 1;
             }
         }
         Ok(swept)
     }
+}
+
+/// Every file below `start` (a missing or unreadable folder is skipped: it holds nothing yet).
+async fn files_under(start: PathBuf) -> Result<Vec<PathBuf>, BlobError> {
+    let mut files = Vec::new();
+    let mut dirs = vec![start];
+    while let Some(dir) = dirs.pop() {
+        let Ok(mut entries) = tokio::fs::read_dir(&dir).await else { continue };
+        while let Some(entry) = entries.next_entry().await.map_err(backend)? {
+            if entry.file_type().await.map_err(backend)?.is_dir() {
+                dirs.push(entry.path());
+            } else {
+                files.push(entry.path());
+            }
+        }
+    }
+    Ok(files)
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
@@ -279,23 +287,14 @@ impl Blobs for LocalBlobs {
         let dir_part = prefix.rsplit_once('/').map_or("", |(d, _)| d);
         let start = if dir_part.is_empty() { self.root.clone() } else { self.path(dir_part)? };
         let mut found = Vec::new();
-        let mut dirs = vec![start];
-        while let Some(dir) = dirs.pop() {
-            let Ok(mut entries) = tokio::fs::read_dir(&dir).await else { continue };
-            while let Some(entry) = entries.next_entry().await.map_err(backend)? {
-                let path = entry.path();
-                if entry.file_type().await.map_err(backend)?.is_dir() {
-                    dirs.push(path);
-                    continue;
-                }
-                let Ok(relative) = path.strip_prefix(&self.root) else { continue };
-                let key = relative.to_string_lossy().replace('\\', "/");
-                if key.ends_with(".meta.json") || !key.starts_with(prefix) || after.is_some_and(|a| key.as_str() <= a) {
-                    continue;
-                }
-                let size = entry.metadata().await.map_err(backend)?.len();
-                found.push(ListedObject { key, size });
+        for path in files_under(start).await? {
+            let Ok(relative) = path.strip_prefix(&self.root) else { continue };
+            let key = relative.to_string_lossy().replace('\\', "/");
+            if key.ends_with(".meta.json") || !key.starts_with(prefix) || after.is_some_and(|a| key.as_str() <= a) {
+                continue;
             }
+            let size = tokio::fs::metadata(&path).await.map_err(backend)?.len();
+            found.push(ListedObject { key, size });
         }
         found.sort_by(|a, b| a.key.cmp(&b.key));
         found.truncate(limit);
