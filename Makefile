@@ -76,7 +76,7 @@ load-check:
 
 # Handler CPU of the hot use cases on the embedded store, against a raw-SQLite floor (BENCHMARKS.md).
 bench-cpu:
-	$(CARGO) bench -p shared --features embedded --bench use_cases -- 2000
+	$(CARGO) bench -p shared --features embedded --bench use_cases -- --sample-count 2000
 
 # Cold start of each function's x86_64 release binary against a Runtime API stub, beside a
 # hello-world lambda_runtime floor built the same way (BENCHMARKS.md).

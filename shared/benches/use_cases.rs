@@ -1,19 +1,18 @@
-//! Handler CPU of the hot use cases on the embedded store (not a test): send, fan-out planning
-//! and posting, list conversations, a history page and catch-up, each timed over many runs.
-//! Every figure is also reported as a ratio against a baseline measured in the same run: one
-//! row inserted and committed by raw SQLite on an in-memory database, the floor under any write.
-//! Run: `cargo bench -p shared --features embedded --bench use_cases [-- ITERATIONS]`.
+//! Handler CPU of the hot use cases on the embedded store (divan; not a test): send, fan-out
+//! planning and posting, list conversations, a history page and catch-up. The first bench is the
+//! baseline every figure is read against, measured in the same run: one row inserted and committed
+//! by raw SQLite on an in-memory database, the floor under any write.
+//! Run: `make bench-cpu` (`cargo bench -p shared --features embedded --bench use_cases`).
 
-use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use async_trait::async_trait;
+use divan::Bencher;
 use shared::adapters::sqlite::SqliteStore;
 use shared::domain::chat::{Chat, HistoryQuery, NewMessage};
-use shared::domain::ids::{ClientMessageId, ConnectionId, TenantId, UserId};
-use shared::domain::model::{Event, EventType, Visibility};
+use shared::domain::ids::{ClientMessageId, ConnectionId, ConversationId, TenantId, UserId};
+use shared::domain::model::{Event, EventType, Message, Visibility};
 use shared::domain::realtime::Realtime;
 use shared::domain::values::{ChannelName, DisplayName, Handle, MessageBody};
 use shared::ops::Metrics;
@@ -21,10 +20,17 @@ use shared::ports::clock::SystemClock;
 use shared::ports::events::EventSink;
 use shared::ports::push::{Push, PushError};
 use shared::{Caller, Role};
+use tokio::runtime::Runtime;
 
 const MEMBERS: usize = 100;
 const CHANNELS_PER_USER: usize = 50;
 const ONLINE: usize = 10;
+/// Messages in the channel before any bench runs, so history and catch-up read full pages.
+const PRELOADED: usize = 200;
+
+fn main() {
+    divan::main();
+}
 
 struct NoEvents;
 #[async_trait]
@@ -65,27 +71,73 @@ fn message(i: usize) -> NewMessage {
     }
 }
 
-struct Timing {
-    median_us: f64,
-    p99_us: f64,
+/// One tenant set up once for every bench: a channel of MEMBERS members, ONLINE of them
+/// connected and subscribed; the reader also belongs to CHANNELS_PER_USER channels, so listing
+/// conversations has work to do.
+struct Fixture {
+    runtime: Runtime,
+    chat: Chat,
+    realtime: Realtime,
+    push: Arc<CountingPush>,
+    owner: Caller,
+    reader: Caller,
+    channel: ConversationId,
+    newest: Message,
+    next_message: AtomicUsize,
 }
 
-async fn time<F, Fut>(iterations: usize, mut op: F) -> Timing
-where
-    F: FnMut(usize) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let mut samples = Vec::with_capacity(iterations);
-    for i in 0..iterations {
-        let started = Instant::now();
-        op(i).await;
-        samples.push(started.elapsed().as_secs_f64() * 1e6);
-    }
-    samples.sort_by(f64::total_cmp);
-    Timing { median_us: samples[samples.len() / 2], p99_us: samples[(samples.len() - 1) * 99 / 100] }
-}
+static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let clock = Arc::new(SystemClock);
+    let store = Arc::new(SqliteStore::in_memory(clock.clone()).expect("store"));
+    let chat = Chat::new(store.clone(), clock.clone(), Arc::new(NoEvents));
+    let push = Arc::new(CountingPush::default());
+    let realtime =
+        Realtime::new(store.clone(), push.clone(), clock.clone(), Arc::new(Metrics::new(clock.clone(), 60_000)));
+    let owner = caller("owner", vec![Role::TenantAdmin]);
+    let reader = caller("reader", vec![]);
+    let (channel, newest) = runtime.block_on(async {
+        chat.ensure_profile(&owner).await.expect("profile");
+        let channel = chat
+            .create_channel(&owner, ChannelName::parse("general").expect("name"), Visibility::Public, None)
+            .await
+            .expect("channel")
+            .id;
+        for n in 0..MEMBERS - 1 {
+            let member = if n == 0 { reader.clone() } else { caller(&format!("member{n}"), vec![]) };
+            chat.ensure_profile(&member).await.expect("profile");
+            chat.invite(&owner, &channel, &member.user).await.expect("invite");
+            if n < ONLINE {
+                let connection = ConnectionId::parse(&format!("conn-{n}")).expect("connection");
+                realtime.connect(&member, &connection).await.expect("connect");
+                realtime.subscribe(&connection, None).await.expect("subscribe");
+            }
+        }
+        for n in 1..CHANNELS_PER_USER {
+            let other = chat
+                .create_channel(
+                    &owner,
+                    ChannelName::parse(&format!("team-{n}")).expect("name"),
+                    Visibility::Public,
+                    None,
+                )
+                .await
+                .expect("channel")
+                .id;
+            chat.invite(&owner, &other, &reader.user).await.expect("invite");
+        }
+        let mut newest = None;
+        for i in 0..PRELOADED {
+            newest = Some(chat.send(&owner, &channel, message(i)).await.expect("send").message);
+        }
+        (channel, newest.expect("preloaded"))
+    });
+    Fixture { runtime, chat, realtime, push, owner, reader, channel, newest, next_message: AtomicUsize::new(PRELOADED) }
+});
 
-fn baseline(iterations: usize) -> Timing {
+/// The baseline: one row inserted and committed by raw SQLite.
+#[divan::bench]
+fn floor_raw_sqlite_insert_commit(bencher: Bencher) {
     let db = rusqlite::Connection::open_in_memory().expect("sqlite");
     db.execute(
         "CREATE TABLE items (pk TEXT NOT NULL, sk TEXT NOT NULL, attrs TEXT NOT NULL, PRIMARY KEY (pk, sk))",
@@ -93,9 +145,10 @@ fn baseline(iterations: usize) -> Timing {
     )
     .expect("table");
     let attrs = serde_json::json!({ "body": "status update: the deploy went out, metrics look fine" }).to_string();
-    let mut samples = Vec::with_capacity(iterations);
-    for i in 0..iterations {
-        let started = Instant::now();
+    let next = Mutex::new(0_u64);
+    bencher.bench_local(|| {
+        let mut i = next.lock().expect("lock");
+        *i += 1;
         db.execute_batch("BEGIN").expect("begin");
         db.execute(
             "INSERT INTO items (pk, sk, attrs) VALUES ('T#acme#C#x', ?1, ?2)",
@@ -103,105 +156,66 @@ fn baseline(iterations: usize) -> Timing {
         )
         .expect("insert");
         db.execute_batch("COMMIT").expect("commit");
-        samples.push(started.elapsed().as_secs_f64() * 1e6);
-    }
-    samples.sort_by(f64::total_cmp);
-    Timing { median_us: samples[samples.len() / 2], p99_us: samples[(samples.len() - 1) * 99 / 100] }
+    });
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let iterations: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(2_000);
-    let clock = Arc::new(SystemClock);
-    let store = Arc::new(SqliteStore::in_memory(clock.clone()).expect("store"));
-    let chat = Chat::new(store.clone(), clock.clone(), Arc::new(NoEvents));
-    let push = Arc::new(CountingPush::default());
-    let realtime =
-        Realtime::new(store.clone(), push.clone(), clock.clone(), Arc::new(Metrics::new(clock.clone(), 60_000)));
+/// Idempotency guard, seq, counters, mention bookkeeping and the change row.
+#[divan::bench]
+fn send(bencher: Bencher) {
+    let f = &*FIXTURE;
+    bencher.bench_local(|| {
+        let i = f.next_message.fetch_add(1, Ordering::Relaxed);
+        let sent = f.runtime.block_on(f.chat.send(&f.owner, &f.channel, message(i))).expect("send");
+        assert!(sent.created, "every client message id is new");
+    });
+}
 
-    // A channel of MEMBERS members, ONLINE of them connected and subscribed; the reader also
-    // belongs to CHANNELS_PER_USER channels, so listing conversations has work to do.
-    let owner = caller("owner", vec![Role::TenantAdmin]);
-    chat.ensure_profile(&owner).await.expect("profile");
-    let channel = chat
-        .create_channel(&owner, ChannelName::parse("general").expect("name"), Visibility::Public, None)
-        .await
-        .expect("channel")
-        .id;
-    let reader = caller("reader", vec![]);
-    for n in 0..MEMBERS - 1 {
-        let member = if n == 0 { reader.clone() } else { caller(&format!("member{n}"), vec![]) };
-        chat.ensure_profile(&member).await.expect("profile");
-        chat.invite(&owner, &channel, &member.user).await.expect("invite");
-        if n < ONLINE {
-            let connection = ConnectionId::parse(&format!("conn-{n}")).expect("connection");
-            realtime.connect(&member, &connection).await.expect("connect");
-            realtime.subscribe(&connection, None).await.expect("subscribe");
-        }
-    }
-    for n in 1..CHANNELS_PER_USER {
-        let other = chat
-            .create_channel(&owner, ChannelName::parse(&format!("team-{n}")).expect("name"), Visibility::Public, None)
-            .await
-            .expect("channel")
-            .id;
-        chat.invite(&owner, &other, &reader.user).await.expect("invite");
-    }
-
-    let floor = baseline(iterations);
-    let last = std::sync::Mutex::new(None);
-    let send = time(iterations, |i| {
-        let (chat, owner, channel, last) = (&chat, &owner, &channel, &last);
-        async move {
-            let sent = chat.send(owner, channel, message(i)).await.expect("send");
-            assert!(sent.created, "every client message id is new");
-            *last.lock().expect("lock") = Some(sent.message);
-        }
-    })
-    .await;
-    let newest = last.into_inner().expect("lock").expect("a message was sent");
+/// Planning the recipients and posting one serialised event to each of ONLINE connections.
+#[divan::bench]
+fn fanout_to_10_connections(bencher: Bencher) {
+    let f = &*FIXTURE;
     let event = Event {
         kind: EventType::NewMessage,
-        conversation_id: channel.clone(),
-        seq: newest.seq,
-        data: serde_json::to_value(&newest).expect("message json"),
+        conversation_id: f.channel.clone(),
+        seq: f.newest.seq,
+        data: serde_json::to_value(&f.newest).expect("message json"),
     };
-    let fanout = time(iterations, |_| async {
-        let report = realtime.fanout(&owner.tenant, &event).await.expect("fanout");
+    let before = f.push.0.load(Ordering::Relaxed);
+    let runs = AtomicUsize::new(0);
+    bencher.bench_local(|| {
+        let report = f.runtime.block_on(f.realtime.fanout(&f.owner.tenant, &event)).expect("fanout");
         assert_eq!(report.recipients, ONLINE);
-    })
-    .await;
-    let list = time(iterations, |_| async {
-        let items = chat.list_conversations(&reader).await.expect("list");
-        assert_eq!(items.len(), CHANNELS_PER_USER);
-    })
-    .await;
-    let history = time(iterations, |_| async {
-        let page = chat
-            .history(&reader, &channel, HistoryQuery { limit: Some(50), ..Default::default() })
-            .await
-            .expect("history");
-        assert_eq!(page.items.len(), 50);
-    })
-    .await;
-    let catch_up = time(iterations, |_| async {
-        let changes = chat.changes(&reader, &channel, newest.seq - 50, Some(100)).await.expect("changes");
-        assert!(!changes.items.is_empty());
-    })
-    .await;
-    assert_eq!(push.0.load(Ordering::Relaxed), ONLINE * iterations, "every fan-out posted to every connection");
+        runs.fetch_add(1, Ordering::Relaxed);
+    });
+    let posted = f.push.0.load(Ordering::Relaxed) - before;
+    assert_eq!(posted, ONLINE * runs.load(Ordering::Relaxed), "every fan-out posted to every connection");
+}
 
-    println!("use case CPU on the embedded store, {iterations} runs each ({MEMBERS} members, {ONLINE} online, {CHANNELS_PER_USER} memberships)");
-    println!("{:<34} {:>12} {:>12} {:>16}", "operation", "median µs", "p99 µs", "× floor (median)");
-    let rows = [
-        ("floor: raw SQLite insert+commit", &floor),
-        ("send (persist + counters)", &send),
-        ("fan-out to 10 connections", &fanout),
-        ("list conversations (50)", &list),
-        ("history page (50)", &history),
-        ("catch-up (50 changes)", &catch_up),
-    ];
-    for (name, t) in rows {
-        println!("{:<34} {:>12.1} {:>12.1} {:>16.1}", name, t.median_us, t.p99_us, t.median_us / floor.median_us);
-    }
+#[divan::bench]
+fn list_conversations_50(bencher: Bencher) {
+    let f = &*FIXTURE;
+    bencher.bench_local(|| {
+        let items = f.runtime.block_on(f.chat.list_conversations(&f.reader)).expect("list");
+        assert_eq!(items.len(), CHANNELS_PER_USER);
+    });
+}
+
+#[divan::bench]
+fn history_page_50(bencher: Bencher) {
+    let f = &*FIXTURE;
+    bencher.bench_local(|| {
+        let query = HistoryQuery { limit: Some(50), ..Default::default() };
+        let page = f.runtime.block_on(f.chat.history(&f.reader, &f.channel, query)).expect("history");
+        assert_eq!(page.items.len(), 50);
+    });
+}
+
+#[divan::bench]
+fn catch_up_50_changes(bencher: Bencher) {
+    let f = &*FIXTURE;
+    bencher.bench_local(|| {
+        let changes =
+            f.runtime.block_on(f.chat.changes(&f.reader, &f.channel, f.newest.seq - 50, Some(50))).expect("changes");
+        assert_eq!(changes.items.len(), 50);
+    });
 }

@@ -296,3 +296,49 @@ async fn sqlite_change_feed_has_old_and_new_images() {
     store.trim_feed(records[1].position).await.unwrap();
     assert_eq!(store.read_feed(0, 100).await.unwrap().len(), 1);
 }
+
+/// Group commit: concurrent writes share SQLite transactions, yet each stays all-or-nothing and
+/// sees the writes committed before it, exactly as if they had run one after another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_group_commit_keeps_each_write_atomic() {
+    let path = std::env::temp_dir().join(format!("group-commit-{}.sqlite3", ulid::Ulid::new()));
+    let store = Arc::new(SqliteStore::open(&path, Arc::new(SystemClock)).unwrap());
+    let start = *store.feed_head().borrow();
+    let writes = (0..200).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut ops = vec![
+                WriteOp::Put { item: item("G", &format!("k{i:03}"), json!({ "i": i })), cond: Cond::NotExists },
+                WriteOp::Update {
+                    key: Key::new("G", "counter"),
+                    update: Update::default().add("n", 1),
+                    cond: Cond::Always,
+                },
+            ];
+            if i % 2 == 1 {
+                // Odd writes carry a condition that cannot hold: they must leave nothing behind.
+                ops.push(WriteOp::Check { key: Key::new("G", "missing"), cond: Cond::Exists });
+            }
+            // Every write also races for one guard: exactly one may take it.
+            let guard = store.put(item("G", "guard", json!({ "by": i })), Cond::NotExists).await;
+            (i, store.transact(ops).await, guard.is_ok())
+        })
+    });
+    let results: Vec<_> = futures::future::join_all(writes).await.into_iter().map(Result::unwrap).collect();
+    for (i, result, _) in &results {
+        match i % 2 {
+            0 => assert!(result.is_ok(), "write {i}: {result:?}"),
+            _ => assert_eq!(*result, Err(StoreError::TransactionCanceled { failed: vec![2] }), "write {i}"),
+        }
+    }
+    assert_eq!(results.iter().filter(|(_, _, won)| *won).count(), 1, "one guard winner");
+    assert_eq!(store.get(&Key::new("G", "counter"), true).await.unwrap().unwrap().attrs["n"], json!(100));
+    let items = store.query(&Query::prefix("G", "k")).await.unwrap().items;
+    assert_eq!(items.len(), 100);
+    assert!(items.iter().all(|it| it.attrs["i"].as_i64().unwrap() % 2 == 0), "no cancelled write left an item");
+    // 100 puts + 100 counter updates + 1 guard, each recorded once, in commit order.
+    let records = store.read_feed(start, 1000).await.unwrap();
+    assert_eq!(records.len(), 201);
+    assert!(records.windows(2).all(|w| w[0].position < w[1].position));
+    let _ = std::fs::remove_file(&path);
+}

@@ -29,6 +29,9 @@ use crate::LocalState;
 /// ones over the configured frame limit get an error frame from the handler.
 const MAX_SOCKET_MESSAGE: usize = 1024 * 1024;
 
+/// Frames a connection's writer takes from its queue per flush.
+const OUTBOUND_BATCH: usize = 64;
+
 pub fn routes(state: LocalState) -> Router {
     Router::new()
         .route("/ws", get(upgrade))
@@ -113,16 +116,30 @@ async fn serve_socket(state: LocalState, socket: WebSocket, connection: Connecti
     let closed_by_server = std::sync::Arc::new(tokio::sync::Notify::new());
     let close_signal = closed_by_server.clone();
     let writer = tokio::spawn(async move {
-        while let Some(out) = rx.recv().await {
-            let result = match out {
-                Outbound::Text(text) => sink.send(Message::Text(text.into())).await,
-                Outbound::Close => {
-                    let _ = sink.send(Message::Close(None)).await;
-                    close_signal.notify_one();
+        // Under load many frames queue at once: write them all, then flush once (one syscall
+        // for the lot instead of one per frame).
+        let mut batch = Vec::new();
+        while rx.recv_many(&mut batch, OUTBOUND_BATCH).await > 0 {
+            let mut closing = false;
+            let mut result = Ok(());
+            for out in batch.drain(..) {
+                match out {
+                    Outbound::Text(text) => result = sink.feed(Message::Text(text.into())).await,
+                    Outbound::Close => {
+                        result = sink.feed(Message::Close(None)).await;
+                        closing = true;
+                    }
+                }
+                if closing || result.is_err() {
                     break;
                 }
-            };
-            if result.is_err() {
+            }
+            let flushed = sink.flush().await;
+            if closing {
+                close_signal.notify_one();
+                break;
+            }
+            if result.is_err() || flushed.is_err() {
                 break;
             }
         }

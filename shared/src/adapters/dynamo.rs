@@ -583,6 +583,13 @@ pub async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
             .endpoint_url(endpoint)
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(aws_credential_types::Credentials::new("test", "test", None, None, "static"));
+    } else if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+        // Lambda hands every function its role's keys in the environment. Naming that provider
+        // skips building the default chain (an STS client for web identity, IMDS, SSO, ECS),
+        // which with its TLS set-up was most of our cold start (BENCHMARKS.md).
+        loader = loader
+            .credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new())
+            .region(aws_config::environment::EnvironmentVariableRegionProvider::new());
     }
     loader.load().await
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 
 use crate::ports::clock::Clock;
 use crate::ports::store::{
@@ -45,6 +45,7 @@ pub struct SqliteStore {
     next_reader: Arc<std::sync::atomic::AtomicUsize>,
     clock: Arc<dyn Clock>,
     feed_head: watch::Sender<u64>,
+    pending: Arc<Mutex<Vec<PendingWrite>>>,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -89,6 +90,7 @@ impl SqliteStore {
             next_reader: Arc::default(),
             clock,
             feed_head,
+            pending: Arc::default(),
         })
     }
 
@@ -135,88 +137,33 @@ impl SqliteStore {
         .map_err(backend)?
     }
 
-    /// Runs writes in one SQLite transaction and announces the new feed head.
+    /// Runs writes as one atomic unit and announces the new feed head.
+    ///
+    /// Group commit: each write joins a queue, and whoever holds the writer connection commits
+    /// every queued write in one SQLite transaction, each inside its own savepoint (a failed
+    /// condition rolls back that write alone). Conditions still see the writes queued before
+    /// them, so the result is the same as running them one after another, but concurrent sends
+    /// share one fsync instead of queueing for one each.
     async fn write(&self, ops: Vec<WriteOp>, atomic: bool) -> Result<Vec<Option<Attrs>>, StoreError> {
+        let (done, outcome) = oneshot::channel();
+        self.pending.lock().map_err(|_| StoreError::Backend("write queue poisoned".into()))?.push(PendingWrite {
+            ops,
+            atomic,
+            done,
+        });
+        let pending = self.pending.clone();
         let head = self.feed_head.clone();
-        let results = self
-            .with_conn(move |conn, now_s| {
-                let tx = conn.transaction().map_err(backend)?;
-                let mut olds = Vec::with_capacity(ops.len());
-                for op in &ops {
-                    olds.push(read_live(&tx, op.key(), now_s)?);
-                }
-                if atomic {
-                    let failed: Vec<usize> = ops
-                        .iter()
-                        .zip(&olds)
-                        .enumerate()
-                        .filter(|(_, (op, old))| !cond_holds(op_cond(op), old.as_ref()))
-                        .map(|(i, _)| i)
-                        .collect();
-                    if !failed.is_empty() {
-                        return Err(StoreError::TransactionCanceled { failed });
-                    }
-                } else if let Some((op, old)) = ops.iter().zip(&olds).find(|(op, old)| !cond_holds(op_cond(op), old.as_ref())) {
-                    let _ = (op, old);
-                    return Err(StoreError::ConditionFailed);
-                }
-                let mut results = Vec::with_capacity(ops.len());
-                let mut last_position = None;
-                for (op, old) in ops.into_iter().zip(olds) {
-                    let (key, new) = match op {
-                        WriteOp::Put { item, .. } => (item.key, Some(item.attrs)),
-                        WriteOp::Update { key, update, .. } => {
-                            let new = apply_update(old.clone().unwrap_or_default(), &update);
-                            (key, Some(new))
-                        }
-                        WriteOp::Delete { key, .. } => (key, None),
-                        WriteOp::Check { .. } => {
-                            results.push(old);
-                            continue;
-                        }
-                    };
-                    match &new {
-                        Some(attrs) => {
-                            tx.execute(
-                                "INSERT INTO items (pk, sk, attrs, expires_at) VALUES (?1, ?2, ?3, ?4)
-                                 ON CONFLICT (pk, sk) DO UPDATE SET attrs = excluded.attrs, expires_at = excluded.expires_at",
-                                params![key.pk, key.sk, Value::Object(attrs.clone()).to_string(), attrs.get(TTL_ATTR).and_then(Value::as_i64)],
-                            )
-                            .map_err(backend)?;
-                        }
-                        None => {
-                            tx.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk]).map_err(backend)?;
-                        }
-                    }
-                    if old.is_some() || new.is_some() {
-                        tx.execute(
-                            "INSERT INTO feed (pk, sk, old, new) VALUES (?1, ?2, ?3, ?4)",
-                            params![
-                                key.pk,
-                                key.sk,
-                                old.as_ref().map(|a| Value::Object(a.clone()).to_string()),
-                                new.as_ref().map(|a| Value::Object(a.clone()).to_string())
-                            ],
-                        )
-                        .map_err(backend)?;
-                        last_position = Some(tx.last_insert_rowid() as u64);
-                    }
-                    results.push(new);
-                }
-                tx.commit().map_err(backend)?;
-                Ok((results, last_position))
-            })
-            .await?;
-        let (results, last_position) = results;
-        if let Some(position) = last_position {
-            head.send_replace(position);
-        }
-        Ok(results)
+        self.with_conn(move |conn, now_s| {
+            commit_pending(conn, &pending, now_s, &head);
+            Ok(())
+        })
+        .await?;
+        outcome.await.map_err(|_| StoreError::Backend("write abandoned".into()))?
     }
 
     /// Feed records after `position`, oldest first: what a local stream consumer reads.
     pub async fn read_feed(&self, after: u64, limit: usize) -> Result<Vec<ChangeRecord>, StoreError> {
-        self.with_conn(move |conn, _| {
+        self.with_reader(move |conn, _| {
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT position, pk, sk, old, new FROM feed WHERE position > ?1 ORDER BY position LIMIT ?2",
@@ -261,6 +208,124 @@ impl SqliteStore {
     pub fn feed_head(&self) -> watch::Receiver<u64> {
         self.feed_head.subscribe()
     }
+}
+
+struct PendingWrite {
+    ops: Vec<WriteOp>,
+    atomic: bool,
+    done: oneshot::Sender<Result<Vec<Option<Attrs>>, StoreError>>,
+}
+
+/// Commits every queued write in one transaction (see `SqliteStore::write`).
+fn commit_pending(conn: &mut Connection, pending: &Mutex<Vec<PendingWrite>>, now_s: i64, head: &watch::Sender<u64>) {
+    let batch = match pending.lock() {
+        Ok(mut queue) => std::mem::take(&mut *queue),
+        Err(_) => return,
+    };
+    if batch.is_empty() {
+        return;
+    }
+    let mut outcomes: Vec<Result<Vec<Option<Attrs>>, StoreError>> = Vec::with_capacity(batch.len());
+    let mut last_position = None;
+    let committed = conn.transaction().map_err(backend).and_then(|mut tx| {
+        for write in &batch {
+            let outcome = tx.savepoint().map_err(backend).and_then(|savepoint| {
+                let (results, position) = apply_writes(&savepoint, &write.ops, write.atomic, now_s)?;
+                savepoint.commit().map_err(backend)?;
+                last_position = position.or(last_position);
+                Ok(results)
+            });
+            // Dropping an uncommitted savepoint rolls back just that write.
+            outcomes.push(outcome);
+        }
+        tx.commit().map_err(backend)
+    });
+    if let Err(e) = committed {
+        for outcome in outcomes.iter_mut().filter(|o| o.is_ok()) {
+            *outcome = Err(e.clone());
+        }
+        outcomes.resize_with(batch.len(), || Err(e.clone()));
+    } else if let Some(position) = last_position {
+        head.send_replace(position);
+    }
+    for (write, outcome) in batch.into_iter().zip(outcomes) {
+        // The caller may have gone away (its request was dropped); the write stands regardless.
+        let _ = write.done.send(outcome);
+    }
+}
+
+/// One write's operations on `conn`: read the current items, check every condition, then apply
+/// them and record each change in the feed. Returns the new images and the last feed position.
+fn apply_writes(
+    conn: &Connection,
+    ops: &[WriteOp],
+    atomic: bool,
+    now_s: i64,
+) -> Result<(Vec<Option<Attrs>>, Option<u64>), StoreError> {
+    let mut olds = Vec::with_capacity(ops.len());
+    for op in ops {
+        olds.push(read_live(conn, op.key(), now_s)?);
+    }
+    if atomic {
+        let failed: Vec<usize> = ops
+            .iter()
+            .zip(&olds)
+            .enumerate()
+            .filter(|(_, (op, old))| !cond_holds(op_cond(op), old.as_ref()))
+            .map(|(i, _)| i)
+            .collect();
+        if !failed.is_empty() {
+            return Err(StoreError::TransactionCanceled { failed });
+        }
+    } else if ops.iter().zip(&olds).any(|(op, old)| !cond_holds(op_cond(op), old.as_ref())) {
+        return Err(StoreError::ConditionFailed);
+    }
+    let mut results = Vec::with_capacity(ops.len());
+    let mut last_position = None;
+    for (op, old) in ops.iter().zip(olds) {
+        let (key, new) = match op {
+            WriteOp::Put { item, .. } => (&item.key, Some(item.attrs.clone())),
+            WriteOp::Update { key, update, .. } => (key, Some(apply_update(old.clone().unwrap_or_default(), update))),
+            WriteOp::Delete { key, .. } => (key, None),
+            WriteOp::Check { .. } => {
+                results.push(old);
+                continue;
+            }
+        };
+        match &new {
+            Some(attrs) => {
+                let encoded = encode_attrs(attrs)?;
+                conn.prepare_cached(
+                    "INSERT INTO items (pk, sk, attrs, expires_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (pk, sk) DO UPDATE SET attrs = excluded.attrs, expires_at = excluded.expires_at",
+                )
+                .and_then(|mut stmt| {
+                    stmt.execute(params![key.pk, key.sk, encoded, attrs.get(TTL_ATTR).and_then(Value::as_i64)])
+                })
+                .map_err(backend)?;
+            }
+            None => {
+                conn.prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2")
+                    .and_then(|mut stmt| stmt.execute(params![key.pk, key.sk]))
+                    .map_err(backend)?;
+            }
+        }
+        if old.is_some() || new.is_some() {
+            let old_image = old.as_ref().map(encode_attrs).transpose()?;
+            let new_image = new.as_ref().map(encode_attrs).transpose()?;
+            conn.prepare_cached("INSERT INTO feed (pk, sk, old, new) VALUES (?1, ?2, ?3, ?4)")
+                .and_then(|mut stmt| stmt.execute(params![key.pk, key.sk, old_image, new_image]))
+                .map_err(backend)?;
+            last_position = Some(conn.last_insert_rowid() as u64);
+        }
+        results.push(new);
+    }
+    Ok((results, last_position))
+}
+
+/// Serialises the map directly (no clone into a `Value` first).
+fn encode_attrs(attrs: &Attrs) -> Result<String, StoreError> {
+    serde_json::to_string(attrs).map_err(backend)
 }
 
 fn parse_attrs(raw: Option<String>) -> Result<Option<Attrs>, StoreError> {
