@@ -58,7 +58,7 @@ async fn the_stream_sample_runs_through_the_indexer_and_the_archiver() {
             .expect("a DynamoDB stream event")
     };
     let index = Arc::new(shared::adapters::sqlite_search::SqliteSearch::in_memory().unwrap());
-    let indexer = stream_indexer::Indexer { index: index.clone() };
+    let indexer = stream_indexer::Indexer::new(index.clone());
     assert!(indexer.handle(batch()).await.batch_item_failures.is_empty());
     let plan = |q: &str| integration_tests::search_plan(q, vec!["C01JBZ5X3N8Q0V7W6Y4T2R1P0MA".into()]);
     assert_eq!(index.search(&plan("edited")).await.unwrap().hits.len(), 1);

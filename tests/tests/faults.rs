@@ -371,10 +371,10 @@ async fn a_search_outage_never_blocks_sending_and_the_indexer_catches_up() {
     // The stream batch: refused while down (Lambda retries it), indexed once the cluster is back.
     let raw = serde_json::json!({ "Records": [serde_json::from_str::<serde_json::Value>(include_str!("../../events/stream-batch.json")).unwrap()["Records"][0].clone()] });
     let batch = || serde_json::from_value::<Event>(raw.clone()).unwrap();
-    let failed = stream_indexer::Indexer { index: Arc::new(Down) }.handle(batch()).await;
+    let failed = stream_indexer::Indexer::new(Arc::new(Down)).handle(batch()).await;
     assert_eq!(failed.batch_item_failures.len(), 1);
     let index = Arc::new(shared::adapters::sqlite_search::SqliteSearch::in_memory().unwrap());
-    assert!(stream_indexer::Indexer { index: index.clone() }.handle(batch()).await.batch_item_failures.is_empty());
+    assert!(stream_indexer::Indexer::new(index.clone()).handle(batch()).await.batch_item_failures.is_empty());
     let hits = index.search(&search_plan("archive", vec!["C01JBZ5X3N8Q0V7W6Y4T2R1P0MA".into()])).await.unwrap();
     assert_eq!(hits.hits.len(), 1);
 }

@@ -48,7 +48,7 @@ async fn real_stream_batches_index_messages_and_replays_change_nothing() {
     let event: Event = serde_json::from_value(raw.clone()).expect("moto's records parse as a Lambda DynamoDB event");
     assert!(event.records.len() > 10);
     let index = Arc::new(SqliteSearch::in_memory().unwrap());
-    let indexer = Indexer { index: index.clone() };
+    let indexer = Indexer::new(index.clone());
     assert!(indexer.handle(event).await.batch_item_failures.is_empty());
 
     let conversations = vec![channel.id.to_string()];
@@ -79,7 +79,7 @@ async fn real_stream_batches_index_messages_and_replays_change_nothing() {
     let fresh = Arc::new(SqliteSearch::in_memory().unwrap());
     let mut reversed = raw;
     reversed["Records"].as_array_mut().unwrap().reverse();
-    Indexer { index: fresh.clone() }.handle(serde_json::from_value(reversed).unwrap()).await;
+    Indexer::new(fresh.clone()).handle(serde_json::from_value(reversed).unwrap()).await;
     assert!(ids(fresh.search(&search_plan("bread", conversations.clone())).await.unwrap()).is_empty());
     assert_eq!(
         ids(fresh.search(&search_plan("pancakes", conversations.clone())).await.unwrap()),
@@ -135,23 +135,17 @@ async fn partial_failures_report_the_first_failed_record() {
     let failures = |r: stream_indexer::BatchResponse| {
         r.batch_item_failures.into_iter().map(|f| f.item_identifier).collect::<Vec<_>>()
     };
-    assert!(
-        failures(Indexer { index: Arc::new(Flaky { fail_index: None, down: false }) }.handle(event()).await).is_empty()
-    );
+    assert!(failures(Indexer::new(Arc::new(Flaky { fail_index: None, down: false })).handle(event()).await).is_empty());
     assert_eq!(
-        failures(Indexer { index: Arc::new(Flaky { fail_index: Some(1), down: false }) }.handle(event()).await),
+        failures(Indexer::new(Arc::new(Flaky { fail_index: Some(1), down: false })).handle(event()).await),
         ["200"]
     );
-    assert_eq!(
-        failures(Indexer { index: Arc::new(Flaky { fail_index: None, down: true }) }.handle(event()).await),
-        ["100"]
-    );
+    assert_eq!(failures(Indexer::new(Arc::new(Flaky { fail_index: None, down: true })).handle(event()).await), ["100"]);
     // An unreadable record stops the batch there.
     let mut raw = json!({ "Records": ids.iter().enumerate().map(|(i, id)| message_record(&format!("{}00", i + 1), id, i as u64 + 1)).collect::<Vec<_>>() });
     raw["Records"][1]["dynamodb"]["NewImage"]["updatedSeq"] = json!({ "S": "not a number" });
-    let response = Indexer { index: Arc::new(SqliteSearch::in_memory().unwrap()) }
-        .handle(serde_json::from_value(raw).unwrap())
-        .await;
+    let response =
+        Indexer::new(Arc::new(SqliteSearch::in_memory().unwrap())).handle(serde_json::from_value(raw).unwrap()).await;
     assert_eq!(failures(response), ["200"]);
 }
 
@@ -337,4 +331,51 @@ async fn requests_are_sigv4_signed_and_the_index_is_created_with_its_mapping() {
         json!(["cjk_width", "lowercase", "cjk_bigram"])
     );
     assert_eq!(mapping["mappings"]["properties"]["tenantId"]["type"], "keyword");
+}
+
+/// An index that refuses to be prepared until told otherwise, and counts what reaches it.
+#[derive(Default)]
+struct Unprepared {
+    ready: std::sync::atomic::AtomicBool,
+    prepares: std::sync::atomic::AtomicUsize,
+    writes: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait]
+impl SearchIndex for Unprepared {
+    async fn apply(&self, ops: &[IndexOp]) -> Result<Vec<Result<(), SearchError>>, SearchError> {
+        self.writes.fetch_add(ops.len(), std::sync::atomic::Ordering::SeqCst);
+        Ok(ops.iter().map(|_| Ok(())).collect())
+    }
+    async fn search(&self, _: &SearchPlan) -> Result<SearchPage, SearchError> {
+        Ok(SearchPage::default())
+    }
+    async fn prepare(&self) -> Result<(), SearchError> {
+        self.prepares.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.ready.load(std::sync::atomic::Ordering::SeqCst) {
+            Ok(())
+        } else {
+            Err(SearchError::Unavailable("cluster starting".into()))
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_index_is_prepared_before_the_first_write_and_only_once() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let event = || -> Event {
+        serde_json::from_value(json!({ "Records": [message_record("100", "01JAAAAAAAAAAAAAAAAAAAAAA1", 1), message_record("200", "01JAAAAAAAAAAAAAAAAAAAAAA2", 2)] })).unwrap()
+    };
+    let index = Arc::new(Unprepared::default());
+    let indexer = Indexer::new(index.clone());
+    // Not ready: the whole batch is retried from its first record, and nothing was written.
+    let failed: Vec<String> =
+        indexer.handle(event()).await.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
+    assert_eq!(failed, ["100"]);
+    assert_eq!(index.writes.load(SeqCst), 0);
+    index.ready.store(true, SeqCst);
+    assert!(indexer.handle(event()).await.batch_item_failures.is_empty());
+    assert!(indexer.handle(event()).await.batch_item_failures.is_empty());
+    assert_eq!(index.writes.load(SeqCst), 4);
+    assert_eq!(index.prepares.load(SeqCst), 2, "prepared until it succeeds, then never again");
 }

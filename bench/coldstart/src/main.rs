@@ -85,7 +85,7 @@ async fn cold_start(binary: &PathBuf, event: Option<&str>) -> Result<Sample> {
         .route(&format!("{RUNTIME}/invocation/{{id}}/response"), post(responded))
         .route(&format!("{RUNTIME}/invocation/{{id}}/error"), post(failed))
         .route(&format!("{RUNTIME}/init/error"), post(failed))
-        // Stands in for OpenSearch too (the indexer checks its index at init): a local
+        // Answers anything else too (OpenSearch, should a function call it during init): a local
         // round trip, so the figure is our start-up, not a network's.
         .fallback(|| async { (StatusCode::OK, "{}") })
         .with_state(stub);

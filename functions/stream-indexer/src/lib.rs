@@ -10,13 +10,27 @@ use shared::adapters::streams::change_record;
 pub use shared::adapters::streams::BatchResponse;
 use shared::domain::search::{index_op, IndexOp};
 use shared::ports::search::SearchIndex;
+use tokio::sync::OnceCell;
 
 pub struct Indexer {
-    pub index: Arc<dyn SearchIndex>,
+    index: Arc<dyn SearchIndex>,
+    prepared: OnceCell<()>,
 }
 
 impl Indexer {
+    pub fn new(index: Arc<dyn SearchIndex>) -> Self {
+        Self { index, prepared: OnceCell::new() }
+    }
+
     pub async fn handle(&self, event: Event) -> BatchResponse {
+        // The index is prepared before this instance's first write, not at init: a cluster that
+        // is down then fails the batch (the stream retries it) instead of the cold start, and no
+        // write can reach an index that was never created with its mapping.
+        if let Err(e) = self.prepared.get_or_try_init(|| self.index.prepare()).await {
+            tracing::warn!(error = %e, "search index not ready; the stream retries the batch");
+            let first = event.records.first().and_then(|r| r.change.sequence_number.clone());
+            return BatchResponse::failed_from(first);
+        }
         let mut ops: Vec<(String, IndexOp)> = Vec::new();
         let mut failed_at: Option<usize> = None;
         let sequence = |i: usize| event.records[i].change.sequence_number.clone().unwrap_or_default();

@@ -1,4 +1,5 @@
-//! Lambda entry point: the OpenSearch client once per cold start, then stream batches.
+//! Lambda entry point: the OpenSearch client once per cold start, then stream batches (the index
+//! itself is prepared before the first write; see `Indexer::handle`).
 
 use std::sync::Arc;
 
@@ -14,11 +15,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let stack = AwsStack::from_env().await?;
     let endpoint =
         std::env::var("OPENSEARCH_ENDPOINT").map_err(|_| anyhow::anyhow!("OPENSEARCH_ENDPOINT is required"))?;
-    let index = stack.search_index(&endpoint)?;
-    if let Err(e) = index.ensure_index().await {
-        tracing::error!(error = %e, "could not ensure the search index exists");
-    }
-    let indexer = Indexer { index: Arc::new(index) };
+    let indexer = Indexer::new(Arc::new(stack.search_index(&endpoint)?));
     let indexer = &indexer;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
         Ok::<_, lambda_runtime::Error>(indexer.handle(event.payload).await)

@@ -590,6 +590,56 @@ pub async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
         loader = loader
             .credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new())
             .region(aws_config::environment::EnvironmentVariableRegionProvider::new());
+        // Someone who names a trust store (an endpoint behind another CA) gets the SDK's default,
+        // which then loads just what `SSL_CERT_FILE` / `SSL_CERT_DIR` name.
+        let named_trust_store =
+            std::env::var_os("SSL_CERT_FILE").is_some() || std::env::var_os("SSL_CERT_DIR").is_some();
+        if let Some(client) = amazon_trust_client().filter(|_| !named_trust_store) {
+            loader = loader.http_client(client);
+        }
     }
     loader.load().await
+}
+
+/// The root CAs of Amazon Trust Services, which sign every AWS service endpoint's certificate
+/// (DynamoDB, S3, the API Gateway management API).
+const AMAZON_TRUST_SERVICES_ROOTS: &[u8] = include_bytes!("../../certs/amazon-trust-services.pem");
+
+/// An HTTPS client that trusts only Amazon Trust Services: the SDK's default reads and parses the
+/// whole system bundle (~150 certificates, and every file of the certificate directory) at each
+/// cold start, for endpoints that are all signed by these five.
+pub fn amazon_trust_client() -> Option<aws_smithy_runtime_api::client::http::SharedHttpClient> {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
+    let trust = TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_TRUST_SERVICES_ROOTS);
+    let context = TlsContext::builder().with_trust_store(trust).build().ok()?;
+    Some(
+        aws_smithy_http_client::Builder::new()
+            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+            .tls_context(context)
+            .build_https(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    use aws_sdk_dynamodb::error::SdkError;
+
+    /// The embedded roots parse (the SDK would panic on a bad PEM when it first connects) and the
+    /// client goes as far as the network: here a refused connection, not a TLS set-up failure.
+    #[tokio::test]
+    async fn amazon_trust_client_reaches_the_network() {
+        let client = super::amazon_trust_client().expect("client");
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("key", "secret", None, None, "test"))
+            .endpoint_url("https://127.0.0.1:9")
+            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+            .http_client(client)
+            .build();
+        let err = aws_sdk_dynamodb::Client::from_conf(config).list_tables().send().await.expect_err("port 9 is closed");
+        let SdkError::DispatchFailure(failure) = &err else { panic!("expected a dispatch failure, got {err:?}") };
+        assert!(failure.is_io(), "{err:?}");
+    }
 }

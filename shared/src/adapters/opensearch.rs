@@ -113,7 +113,7 @@ impl OpenSearchIndex {
         Ok(instructions.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
     }
 
-    /// Creates the index with its mapping unless it exists (cold start of the indexer).
+    /// Creates the index with its mapping unless it exists (before the indexer's first write).
     pub async fn ensure_index(&self) -> Result<(), SearchError> {
         let (status, _) = self.send("HEAD", &format!("/{}", self.index), Vec::new(), "application/json").await?;
         if status == 200 {
@@ -220,6 +220,9 @@ impl OpenSearchIndex {
 
 #[async_trait]
 impl SearchIndex for OpenSearchIndex {
+    async fn prepare(&self) -> Result<(), SearchError> {
+        self.ensure_index().await
+    }
     async fn apply(&self, ops: &[IndexOp]) -> Result<Vec<Result<(), SearchError>>, SearchError> {
         if ops.is_empty() {
             return Ok(Vec::new());

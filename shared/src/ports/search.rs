@@ -22,4 +22,9 @@ pub trait SearchIndex: Send + Sync {
     /// already holds a newer version) is a success: replays are harmless.
     async fn apply(&self, ops: &[IndexOp]) -> Result<Vec<Result<(), SearchError>>, SearchError>;
     async fn search(&self, plan: &SearchPlan) -> Result<SearchPage, SearchError>;
+    /// Makes the index ready for writes (OpenSearch: create it with its mapping unless it exists,
+    /// so a first write never auto-creates it with guessed field types).
+    async fn prepare(&self) -> Result<(), SearchError> {
+        Ok(())
+    }
 }
