@@ -240,7 +240,7 @@ pub async fn moto_store() -> shared::adapters::dynamo::DynamoStore {
 /// A moto table and its name (for reading its stream).
 pub async fn moto_store_named() -> (shared::adapters::dynamo::DynamoStore, String) {
     let endpoint = moto();
-    let sdk = shared::adapters::dynamo::sdk_config(Some(endpoint)).await;
+    let sdk = shared::adapters::dynamo::sdk_config(Some(endpoint)).await.expect("sdk config");
     let table = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());
     let store = shared::adapters::dynamo::DynamoStore::from_config(&sdk, table.clone());
     store.create_table().await.expect("table created on moto");

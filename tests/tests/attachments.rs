@@ -32,7 +32,7 @@ async fn world(opts: StackOptions) -> World {
 }
 
 async fn moto_blobs() -> Arc<S3Blobs> {
-    let sdk = shared::adapters::dynamo::sdk_config(Some(moto())).await;
+    let sdk = shared::adapters::dynamo::sdk_config(Some(moto())).await.expect("sdk config");
     let blobs = S3Blobs::new(&sdk, format!("att-{}", ulid::Ulid::new().to_string().to_lowercase()), true);
     blobs.create_bucket().await.expect("bucket on moto");
     Arc::new(blobs)

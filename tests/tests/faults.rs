@@ -149,8 +149,9 @@ async fn scripted_endpoint(statuses: Vec<u16>) -> (String, Arc<AtomicUsize>) {
 #[tokio::test]
 async fn push_faults_retry_server_errors_and_report_gone() {
     let id = ConnectionId::parse("L0SM9cOFvHcCIhw=").unwrap();
-    let push =
-        |url: String| async move { ApiGatewayPush::new(&shared::adapters::dynamo::sdk_config(Some(&url)).await, &url) };
+    let push = |url: String| async move {
+        ApiGatewayPush::new(&shared::adapters::dynamo::sdk_config(Some(&url)).await.expect("sdk config"), &url)
+    };
     let (url, calls) = scripted_endpoint(vec![500, 503, 200]).await;
     assert_eq!(push(url).await.post(&id, b"{}").await, Ok(()), "server errors are retried");
     assert!(calls.load(Ordering::SeqCst) >= 3);

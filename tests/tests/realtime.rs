@@ -371,7 +371,7 @@ async fn the_api_gateway_adapter_posts_and_cleans_up_gone_connections() {
     let live = connection_ids(&app, "acme", "alice").await.pop().expect("connection stored");
 
     // The real SDK client, speaking to the emulator's @connections API.
-    let sdk = sdk_config(Some(&app.stack.http_url())).await;
+    let sdk = sdk_config(Some(&app.stack.http_url())).await.expect("sdk config");
     let push = Arc::new(ApiGatewayPush::new(&sdk, &format!("{}/_ws", app.stack.http_url())));
     push.post(&live, br#"{"type":"hello"}"#).await.expect("posted");
     assert_eq!(ws_next(&mut socket, Duration::from_secs(5)).await.unwrap()["type"], "hello");

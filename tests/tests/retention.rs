@@ -321,7 +321,7 @@ async fn nothing_is_deleted_before_the_archive_holds_it_and_reruns_finish_the_wo
 #[tokio::test]
 async fn archiver_and_retention_on_moto() {
     let (store, table) = moto_store_named().await;
-    let sdk = shared::adapters::dynamo::sdk_config(Some(moto())).await;
+    let sdk = shared::adapters::dynamo::sdk_config(Some(moto())).await.expect("sdk config");
     let bucket = S3Blobs::new(&sdk, format!("archive-{}", ulid::Ulid::new().to_string().to_lowercase()), true);
     bucket.create_bucket().await.unwrap();
     let archive: Arc<dyn Blobs> = Arc::new(bucket);

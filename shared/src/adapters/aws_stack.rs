@@ -35,7 +35,7 @@ fn required(name: &str) -> Result<String, ConfigError> {
 impl AwsStack {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let config = Config::from_env()?;
-        let sdk = sdk_config(None).await;
+        let sdk = sdk_config(None).await?;
         let store: Arc<dyn Store> =
             Arc::new(RetryingStore::new(Arc::new(DynamoStore::from_config(&sdk, &config.table_name))));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);

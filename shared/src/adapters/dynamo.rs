@@ -576,8 +576,9 @@ impl Store for DynamoStore {
 
 /// Builds a client for `endpoint` (an emulator) with static test credentials, or from the
 /// environment when `endpoint` is `None` (Lambda).
-pub async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+pub async fn sdk_config(endpoint: Option<&str>) -> Result<aws_config::SdkConfig, crate::config::ConfigError> {
+    let mut loader =
+        aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https_client(sdk_trust_store())?);
     if let Some(endpoint) = endpoint {
         loader = loader
             .endpoint_url(endpoint)
@@ -590,34 +591,40 @@ pub async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
         loader = loader
             .credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new())
             .region(aws_config::environment::EnvironmentVariableRegionProvider::new());
-        // Someone who names a trust store (an endpoint behind another CA) gets the SDK's default,
-        // which then loads just what `SSL_CERT_FILE` / `SSL_CERT_DIR` name.
-        let named_trust_store =
-            std::env::var_os("SSL_CERT_FILE").is_some() || std::env::var_os("SSL_CERT_DIR").is_some();
-        if let Some(client) = amazon_trust_client().filter(|_| !named_trust_store) {
-            loader = loader.http_client(client);
-        }
     }
-    loader.load().await
+    Ok(loader.load().await)
 }
 
 /// The root CAs of Amazon Trust Services, which sign every AWS service endpoint's certificate
 /// (DynamoDB, S3, the API Gateway management API).
 const AMAZON_TRUST_SERVICES_ROOTS: &[u8] = include_bytes!("../../certs/amazon-trust-services.pem");
 
-/// An HTTPS client that trusts only Amazon Trust Services: the SDK's default reads and parses the
-/// whole system bundle (~150 certificates, and every file of the certificate directory) at each
-/// cold start, for endpoints that are all signed by these five.
-pub fn amazon_trust_client() -> Option<aws_smithy_runtime_api::client::http::SharedHttpClient> {
-    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
-    let trust = TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_TRUST_SERVICES_ROOTS);
-    let context = TlsContext::builder().with_trust_store(trust).build().ok()?;
-    Some(
-        aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-            .tls_context(context)
-            .build_https(),
-    )
+/// What the SDK's HTTPS client trusts: Amazon Trust Services only, unless `SSL_CERT_FILE` or
+/// `SSL_CERT_DIR` names a trust store on purpose (an endpoint behind another CA); the system's
+/// roots are then loaded from just what they name. The SDK's own default reads and parses the
+/// whole system bundle, and every file of the certificate directory, at each cold start.
+pub fn sdk_trust_store() -> aws_smithy_http_client::tls::TrustStore {
+    use aws_smithy_http_client::tls::TrustStore;
+    if std::env::var_os("SSL_CERT_FILE").is_some() || std::env::var_os("SSL_CERT_DIR").is_some() {
+        return TrustStore::default();
+    }
+    TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_TRUST_SERVICES_ROOTS)
+}
+
+/// The one HTTPS client every SDK client uses: rustls on ring, the crypto library reqwest (JWKS,
+/// OpenSearch) already links, so the functions carry one instead of two.
+pub fn https_client(
+    trust: aws_smithy_http_client::tls::TrustStore,
+) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, crate::config::ConfigError> {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext};
+    let context = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .map_err(|e| crate::config::ConfigError(format!("TLS set-up: {e}")))?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .tls_context(context)
+        .build_https())
 }
 
 #[cfg(test)]
@@ -629,7 +636,10 @@ mod tests {
     /// client goes as far as the network: here a refused connection, not a TLS set-up failure.
     #[tokio::test]
     async fn amazon_trust_client_reaches_the_network() {
-        let client = super::amazon_trust_client().expect("client");
+        use aws_smithy_http_client::tls::TrustStore;
+        let amazon =
+            TrustStore::empty().with_native_roots(false).with_pem_certificate(super::AMAZON_TRUST_SERVICES_ROOTS);
+        let client = super::https_client(amazon).expect("client");
         let config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))

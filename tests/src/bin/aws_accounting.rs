@@ -138,7 +138,7 @@ fn row(operation: &str, tally: Tally) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let endpoint = moto();
-    let sdk = sdk_config(Some(endpoint)).await;
+    let sdk = sdk_config(Some(endpoint)).await?;
     let counter = Counter::default();
     let dynamo = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build(),
