@@ -8,6 +8,11 @@ use anyhow::Context;
 use local::{Stack, StackOptions};
 use shared::config::{init_tracing, Config};
 
+/// Every request allocates across many threads (tokio workers, SQLite's blocking pool), where
+/// glibc's malloc spent a quarter of the server's CPU in the end-to-end benchmark.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A per-checkout secret for dev tokens, made once and kept in the data folder.
 fn dev_secret(data_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     let path = data_dir.join("dev-jwt-secret");
