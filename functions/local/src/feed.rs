@@ -13,16 +13,22 @@ pub const SEARCH_CONSUMER: &str = "search-indexer";
 pub const ARCHIVE_CONSUMER: &str = "archiver";
 const BATCH: usize = 500;
 
+/// Caught up: sleep until something is written (or a minute passes), then gather for `window`,
+/// as Lambda's batching window (`MaximumBatchingWindowInSeconds`) does for a stream consumer:
+/// under load, one batch and one index or archive write per window instead of one per change.
+async fn wait_for_changes(head: &mut tokio::sync::watch::Receiver<u64>, window: Duration) {
+    if tokio::time::timeout(Duration::from_secs(60), head.changed()).await.is_ok() && !window.is_zero() {
+        tokio::time::sleep(window).await;
+    }
+}
+
 /// Follows the feed into the search index; index writes and the checkpoint commit together.
-pub async fn run_search_indexer(store: SqliteStore, search: SqliteSearch) {
+pub async fn run_search_indexer(store: SqliteStore, search: SqliteSearch, window: Duration) {
     let mut head = store.feed_head();
     loop {
         match index_batch(&store, &search).await {
             Ok(true) => continue,
-            Ok(false) => {
-                // Caught up: sleep until something is written (or a minute passes).
-                let _ = tokio::time::timeout(Duration::from_secs(60), head.changed()).await;
-            }
+            Ok(false) => wait_for_changes(&mut head, window).await,
             Err(e) => {
                 tracing::warn!(error = %e, "local search indexer failed; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -52,14 +58,12 @@ async fn index_batch(store: &SqliteStore, search: &SqliteSearch) -> anyhow::Resu
 /// Follows the feed into the archive: objects first, then the watermark, then the checkpoint
 /// (object names are derived from their contents, so a repeat after a crash rewrites the same
 /// objects). Also trims the feed once both consumers are past a record.
-pub async fn run_archiver(store: SqliteStore, archive: LocalBlobs, checkpoints: SqliteSearch) {
+pub async fn run_archiver(store: SqliteStore, archive: LocalBlobs, checkpoints: SqliteSearch, window: Duration) {
     let mut head = store.feed_head();
     loop {
         match archive_batch(&store, &archive, &checkpoints).await {
             Ok(true) => continue,
-            Ok(false) => {
-                let _ = tokio::time::timeout(Duration::from_secs(60), head.changed()).await;
-            }
+            Ok(false) => wait_for_changes(&mut head, window).await,
             Err(e) => {
                 tracing::warn!(error = %e, "local archiver failed; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;

@@ -65,6 +65,10 @@ pub struct StackOptions {
     pub rate_limits: RateLimits,
     /// Retention for tenants without a policy (`DEFAULT_RETENTION_DAYS`).
     pub default_retention_days: Option<u32>,
+    /// How long the stream consumers gather changes before a batch (template.yaml's
+    /// `MaximumBatchingWindowInSeconds`: 1 s for the indexer, 5 s for the archiver).
+    pub index_window: Duration,
+    pub archive_window: Duration,
 }
 
 impl StackOptions {
@@ -86,6 +90,9 @@ impl StackOptions {
             // Off in tests that drive volume; the rate-limit tests turn them on.
             rate_limits: RateLimits::default(),
             default_retention_days: None,
+            // Tests see each change at once.
+            index_window: Duration::ZERO,
+            archive_window: Duration::ZERO,
         }
     }
 }
@@ -153,7 +160,8 @@ impl Stack {
                 .with_search(Arc::new(search.clone()))
                 .with_archive(Arc::new(archive.clone())),
         );
-        let archiver = tokio::spawn(feed::run_archiver(store.clone(), archive.clone(), search.clone()));
+        let archiver =
+            tokio::spawn(feed::run_archiver(store.clone(), archive.clone(), search.clone(), opts.archive_window));
         let retention_chat = chat.clone();
         let retention_every = opts.retention_interval;
         let retention = tokio::spawn(async move {
@@ -164,7 +172,7 @@ impl Stack {
                 }
             }
         });
-        let indexer = tokio::spawn(feed::run_search_indexer(store.clone(), search.clone()));
+        let indexer = tokio::spawn(feed::run_search_indexer(store.clone(), search.clone(), opts.index_window));
         let auth = Arc::new(Authenticator::dev(&opts.dev_secret));
         if opts.seed {
             seed::demo(&chat).await.context("seeding demo data")?;

@@ -57,6 +57,8 @@ async fn main() -> anyhow::Result<()> {
         retention_interval: Duration::from_secs(
             std::env::var("RETENTION_INTERVAL_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(3600),
         ),
+        index_window: Duration::from_secs(1),
+        archive_window: Duration::from_secs(5),
     })
     .await?;
     tracing::info!(url = %stack.http_url(), ws = %stack.ws_url(), "Tenant Chat is running");
