@@ -106,6 +106,15 @@ impl SqliteStore {
         let readers = self.readers.clone();
         let start = self.next_reader.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let now_s = self.clock.now_ms() / 1000;
+        // A free reader answers on this thread: a key lookup or a page of a partition comes from
+        // SQLite's page cache in microseconds, less than a round trip through the blocking pool
+        // (two thread wake-ups), and in WAL mode a reader never waits for the writer.
+        let n = readers.len();
+        for i in 0..n {
+            if let Ok(mut guard) = readers[(start + i) % n].try_lock() {
+                return f(&mut guard, now_s);
+            }
+        }
         tokio::task::spawn_blocking(move || {
             // A free reader if there is one, else wait for the next in turn.
             let n = readers.len();
