@@ -124,7 +124,7 @@ async fn serve_socket(state: LocalState, socket: WebSocket, connection: Connecti
             let mut result = Ok(());
             for out in batch.drain(..) {
                 match out {
-                    Outbound::Text(text) => result = sink.feed(Message::Text(text.into())).await,
+                    Outbound::Text(text) => result = sink.feed(Message::Text(text)).await,
                     Outbound::Close => {
                         result = sink.feed(Message::Close(None)).await;
                         closing = true;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use axum::extract::ws::Utf8Bytes;
 use shared::domain::ids::ConnectionId;
 use shared::domain::model::format_time;
 use shared::ports::push::{Push, PushError};
@@ -16,7 +17,8 @@ pub const OUTBOUND_QUEUE: usize = 1024;
 
 #[derive(Debug)]
 pub enum Outbound {
-    Text(String),
+    /// Shared between every connection a fan-out reaches (a reference count, not a copy each).
+    Text(Utf8Bytes),
     Close,
 }
 
@@ -92,16 +94,36 @@ impl Registry {
     }
 }
 
+fn queue(tx: Option<&mpsc::Sender<Outbound>>, text: &Utf8Bytes) -> Result<(), PushError> {
+    match tx.ok_or(PushError::Gone)?.try_send(Outbound::Text(text.clone())) {
+        Ok(()) => Ok(()),
+        Err(mpsc::error::TrySendError::Closed(_)) => Err(PushError::Gone),
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            Err(PushError::Failed("connection too slow: outbound queue full".into()))
+        }
+    }
+}
+
+fn text_frame(payload: &[u8]) -> Result<Utf8Bytes, PushError> {
+    std::str::from_utf8(payload).map(|t| Utf8Bytes::from(t.to_owned())).map_err(|e| PushError::Failed(e.to_string()))
+}
+
 #[async_trait]
 impl Push for Registry {
     async fn post(&self, connection: &ConnectionId, payload: &[u8]) -> Result<(), PushError> {
-        let tx = self.sender(connection).ok_or(PushError::Gone)?;
-        let text = String::from_utf8(payload.to_vec()).map_err(|e| PushError::Failed(e.to_string()))?;
-        match tx.try_send(Outbound::Text(text)) {
-            Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(PushError::Gone),
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                Err(PushError::Failed("connection too slow: outbound queue full".into()))
+        queue(self.sender(connection).as_ref(), &text_frame(payload)?)
+    }
+
+    /// One frame for all: checked as UTF-8 once, shared by reference, queued under one lock.
+    async fn post_many(&self, connections: &[ConnectionId], payload: &[u8]) -> Vec<Result<(), PushError>> {
+        let text = match text_frame(payload) {
+            Ok(text) => text,
+            Err(e) => return connections.iter().map(|_| Err(e.clone())).collect(),
+        };
+        match self.inner.lock() {
+            Ok(map) => connections.iter().map(|id| queue(map.get(id).map(|e| &e.tx), &text)).collect(),
+            Err(_) => {
+                connections.iter().map(|_| Err(PushError::Failed("connection registry poisoned".into()))).collect()
             }
         }
     }

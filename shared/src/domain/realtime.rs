@@ -10,7 +10,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -32,7 +31,6 @@ pub const CONNECTION_TTL_SECS: i64 = 2 * 3600 + 10 * 60;
 pub const MAX_CONNECTIONS_PER_USER: usize = 20;
 /// Conversations one connection may follow (subscribe with none named takes all, up to this).
 pub const MAX_SUBSCRIPTIONS: usize = 500;
-const PUSH_CONCURRENCY: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -355,18 +353,8 @@ impl Realtime {
         let recipients = self.audience(t, event).await?;
         let payload = serde_json::to_vec(event).map_err(|e| ChatError::Internal(e.to_string()))?;
         let mut report = FanoutReport { recipients: recipients.len(), ..Default::default() };
-        let results: Vec<(ConnectionId, Result<(), PushError>)> = stream::iter(recipients)
-            .map(|id| {
-                let payload = &payload;
-                async move {
-                    let result = self.push.post(&id, payload).await;
-                    (id, result)
-                }
-            })
-            .buffer_unordered(PUSH_CONCURRENCY)
-            .collect()
-            .await;
-        for (id, result) in results {
+        let results = self.push.post_many(&recipients, &payload).await;
+        for (id, result) in recipients.into_iter().zip(results) {
             match result {
                 Ok(()) => report.delivered += 1,
                 Err(PushError::Gone) => {

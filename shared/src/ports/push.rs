@@ -2,6 +2,7 @@
 //! local emulator's registry on a laptop).
 
 use async_trait::async_trait;
+use futures::{stream, StreamExt};
 use thiserror::Error;
 
 use crate::domain::ids::ConnectionId;
@@ -16,9 +17,19 @@ pub enum PushError {
     Failed(String),
 }
 
+/// Posts in flight at once when one payload goes to many connections over the network.
+pub const POST_CONCURRENCY: usize = 32;
+
 #[async_trait]
 pub trait Push: Send + Sync {
     async fn post(&self, connection: &ConnectionId, payload: &[u8]) -> Result<(), PushError>;
+    /// One payload to each connection: a result per connection, in their order. By default, up
+    /// to `POST_CONCURRENCY` posts at a time; an adapter that can share the payload between
+    /// connections overrides it.
+    async fn post_many(&self, connections: &[ConnectionId], payload: &[u8]) -> Vec<Result<(), PushError>> {
+        let posts: Vec<_> = connections.iter().map(|c| self.post(c, payload)).collect();
+        stream::iter(posts).buffered(POST_CONCURRENCY).collect().await
+    }
     /// Closes a connection from the server side (API Gateway's DeleteConnection).
     async fn close(&self, connection: &ConnectionId) -> Result<(), PushError>;
 }
