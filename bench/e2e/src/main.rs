@@ -10,6 +10,7 @@
 //!   cargo run --release -p bench-e2e -- --target both --clients 1000 --rate 200 --seconds 20
 //!   cargo run -p bench-e2e -- --check      # 20 clients; fails unless 0 lost, 0 duplicated
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use futures::{SinkExt, StreamExt};
+use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -250,7 +252,42 @@ async fn start_socketio(s: &Scenario) -> Result<Target> {
     Ok(Target { kind: "socketio".into(), base, child, tokens: HashMap::new(), rooms })
 }
 
-type Deliveries = Arc<Mutex<Vec<(usize, u64, Instant)>>>;
+/// One list per client, so recording a delivery never waits on another client's thread.
+type Deliveries = Arc<Mutex<Vec<(u64, Instant)>>>;
+
+/// The parts of an event frame the tool reads, borrowed from the frame: the tool parses every
+/// frame of every client, and building a whole `Value` tree each time made it the heaviest thing
+/// on a machine it shares with the server under test.
+#[derive(Deserialize)]
+struct Frame<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    data: Option<FrameData<'a>>,
+}
+
+#[derive(Deserialize)]
+struct FrameData<'a> {
+    #[serde(borrow)]
+    body: Option<Cow<'a, str>>,
+}
+
+/// A Socket.IO event packet: `["name", payload]`.
+#[derive(Deserialize)]
+struct SocketIoEvent<'a>(#[serde(borrow)] Cow<'a, str>, #[serde(default, borrow)] Option<Frame<'a>>);
+
+enum Seen {
+    Subscribed,
+    Message(u64),
+}
+
+fn seen(frame: Frame<'_>) -> Option<Seen> {
+    match frame.kind.as_deref()? {
+        "subscribed" => Some(Seen::Subscribed),
+        "chat:newMessage" => frame.data?.body?.strip_prefix('b').and_then(|n| n.parse().ok()).map(Seen::Message),
+        _ => None,
+    }
+}
 
 /// Connects one client, subscribes, and records every `chat:newMessage` it receives.
 async fn client(
@@ -282,7 +319,7 @@ async fn client(
         let mut subscribed = false;
         while let Some(Ok(frame)) = socket.next().await {
             let Message::Text(text) = frame else { continue };
-            let payload: Option<Value> = if is_socketio {
+            let event = if is_socketio {
                 match text.as_str() {
                     t if t.starts_with('0') => {
                         let _ = socket.send(Message::Text("40".into())).await;
@@ -296,29 +333,23 @@ async fn client(
                         let _ = socket.send(Message::Text("3".into())).await;
                         None
                     }
-                    t if t.starts_with("42") => {
-                        serde_json::from_str::<Value>(&t[2..]).ok().and_then(|v| match v[0].as_str() {
-                            Some("subscribed") => Some(json!({ "type": "subscribed" })),
-                            _ => v.get(1).cloned(),
-                        })
-                    }
+                    t if t.starts_with("42") => match serde_json::from_str::<SocketIoEvent>(&t[2..]) {
+                        Ok(SocketIoEvent(name, _)) if name == "subscribed" => Some(Seen::Subscribed),
+                        Ok(SocketIoEvent(_, Some(frame))) => seen(frame),
+                        _ => None,
+                    },
                     _ => None,
                 }
             } else {
-                serde_json::from_str(&text).ok()
+                serde_json::from_str::<Frame>(&text).ok().and_then(seen)
             };
-            let Some(event) = payload else { continue };
-            if event["type"] == "subscribed" && !subscribed {
-                subscribed = true;
-                ready.wait().await;
-                continue;
-            }
-            if event["type"] == "chat:newMessage" {
-                if let Some(n) =
-                    event["data"]["body"].as_str().and_then(|b| b.strip_prefix('b')).and_then(|b| b.parse::<u64>().ok())
-                {
-                    deliveries.lock().unwrap().push((index, n, Instant::now()));
+            match event {
+                Some(Seen::Subscribed) if !subscribed => {
+                    subscribed = true;
+                    ready.wait().await;
                 }
+                Some(Seen::Message(n)) => deliveries.lock().unwrap().push((n, Instant::now())),
+                _ => {}
             }
         }
     }))
@@ -340,11 +371,11 @@ struct Report {
 }
 
 async fn run(o: &Options, s: &Scenario, mut target: Target) -> Result<Report> {
-    let deliveries: Deliveries = Arc::default();
+    let deliveries: Vec<Deliveries> = (0..s.connections.len()).map(|_| Deliveries::default()).collect();
     let ready = Arc::new(tokio::sync::Barrier::new(s.connections.len() + 1));
     let mut tasks = Vec::new();
     for i in 0..s.connections.len() {
-        tasks.push(client(&target, s, i, deliveries.clone(), ready.clone()).await?);
+        tasks.push(client(&target, s, i, deliveries[i].clone(), ready.clone()).await?);
     }
     tokio::time::timeout(Duration::from_secs(120), ready.wait()).await.context("clients did not all subscribe")?;
     let pid = target.child.id();
@@ -399,7 +430,11 @@ async fn run(o: &Options, s: &Scenario, mut target: Target) -> Result<Report> {
             m.entry((*t, u)).or_default().push(i);
             m
         });
-    let got = deliveries.lock().unwrap().clone();
+    let got: Vec<(usize, u64, Instant)> = deliveries
+        .iter()
+        .enumerate()
+        .flat_map(|(conn, list)| list.lock().unwrap().iter().map(|(n, at)| (conn, *n, *at)).collect::<Vec<_>>())
+        .collect();
     let mut seen: HashMap<(usize, u64), u32> = HashMap::new();
     let mut last: HashMap<u64, Instant> = HashMap::new();
     for (conn, n, at) in &got {
