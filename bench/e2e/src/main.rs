@@ -374,8 +374,8 @@ async fn run(o: &Options, s: &Scenario, mut target: Target) -> Result<Report> {
     let deliveries: Vec<Deliveries> = (0..s.connections.len()).map(|_| Deliveries::default()).collect();
     let ready = Arc::new(tokio::sync::Barrier::new(s.connections.len() + 1));
     let mut tasks = Vec::new();
-    for i in 0..s.connections.len() {
-        tasks.push(client(&target, s, i, deliveries[i].clone(), ready.clone()).await?);
+    for (i, list) in deliveries.iter().enumerate() {
+        tasks.push(client(&target, s, i, list.clone(), ready.clone()).await?);
     }
     tokio::time::timeout(Duration::from_secs(120), ready.wait()).await.context("clients did not all subscribe")?;
     let pid = target.child.id();
