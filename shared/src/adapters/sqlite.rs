@@ -109,22 +109,17 @@ impl SqliteStore {
         // A free reader answers on this thread: a key lookup or a page of a partition comes from
         // SQLite's page cache in microseconds, less than a round trip through the blocking pool
         // (two thread wake-ups), and in WAL mode a reader never waits for the writer.
-        let n = readers.len();
-        for i in 0..n {
-            if let Ok(mut guard) = readers[(start + i) % n].try_lock() {
-                return f(&mut guard, now_s);
-            }
+        if let Some(mut guard) = free_reader(&readers, start) {
+            return f(&mut guard, now_s);
         }
         tokio::task::spawn_blocking(move || {
-            // A free reader if there is one, else wait for the next in turn.
-            let n = readers.len();
-            for i in 0..n {
-                if let Ok(mut guard) = readers[(start + i) % n].try_lock() {
-                    return f(&mut guard, now_s);
-                }
+            // One may have come free meanwhile; else wait for the next in turn.
+            if let Some(mut guard) = free_reader(&readers, start) {
+                return f(&mut guard, now_s);
             }
-            let mut guard =
-                readers[start % n].lock().map_err(|_| StoreError::Backend("sqlite connection poisoned".into()))?;
+            let mut guard = readers[start % readers.len()]
+                .lock()
+                .map_err(|_| StoreError::Backend("sqlite connection poisoned".into()))?;
             f(&mut guard, now_s)
         })
         .await
@@ -217,6 +212,11 @@ impl SqliteStore {
     pub fn feed_head(&self) -> watch::Receiver<u64> {
         self.feed_head.subscribe()
     }
+}
+
+/// The first reader connection nobody holds, looking from `start` round the pool.
+fn free_reader(readers: &[Mutex<Connection>], start: usize) -> Option<std::sync::MutexGuard<'_, Connection>> {
+    (0..readers.len()).find_map(|i| readers[(start + i) % readers.len()].try_lock().ok())
 }
 
 struct PendingWrite {
@@ -318,9 +318,10 @@ fn apply_writes(
                 continue;
             }
         };
-        match &new {
-            Some(attrs) => {
-                let encoded = encode_attrs(attrs)?;
+        // The new image is encoded once, for the item and for its feed record.
+        let new_image = new.as_ref().map(encode_attrs).transpose()?;
+        match (&new, &new_image) {
+            (Some(attrs), Some(encoded)) => {
                 conn.prepare_cached(
                     "INSERT INTO items (pk, sk, attrs, expires_at) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (pk, sk) DO UPDATE SET attrs = excluded.attrs, expires_at = excluded.expires_at",
@@ -330,7 +331,7 @@ fn apply_writes(
                 })
                 .map_err(backend)?;
             }
-            None => {
+            _ => {
                 conn.prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2")
                     .and_then(|mut stmt| stmt.execute(params![key.pk, key.sk]))
                     .map_err(backend)?;
@@ -338,7 +339,6 @@ fn apply_writes(
         }
         if old.is_some() || new.is_some() {
             let old_image = old.as_ref().map(encode_attrs).transpose()?;
-            let new_image = new.as_ref().map(encode_attrs).transpose()?;
             conn.prepare_cached("INSERT INTO feed (pk, sk, old, new) VALUES (?1, ?2, ?3, ?4)")
                 .and_then(|mut stmt| stmt.execute(params![key.pk, key.sk, old_image, new_image]))
                 .map_err(backend)?;
