@@ -29,6 +29,10 @@ use crate::LocalState;
 /// ones over the configured frame limit get an error frame from the handler.
 const MAX_SOCKET_MESSAGE: usize = 1024 * 1024;
 
+/// tungstenite's default (128 KiB) is zero-filled before every read and stays resident per
+/// socket; clients send small frames (subscribe, ping) and the buffer grows for a larger one.
+const SOCKET_READ_BUFFER: usize = 8 * 1024;
+
 /// Frames a connection's writer takes from its queue per flush.
 const OUTBOUND_BATCH: usize = 64;
 
@@ -105,7 +109,9 @@ async fn upgrade(
         };
         return (status, Json(json!({ "error": { "code": "unauthenticated", "message": message } }))).into_response();
     }
-    ws.max_message_size(MAX_SOCKET_MESSAGE).on_upgrade(move |socket| serve_socket(state, socket, connection, source))
+    ws.max_message_size(MAX_SOCKET_MESSAGE)
+        .read_buffer_size(SOCKET_READ_BUFFER)
+        .on_upgrade(move |socket| serve_socket(state, socket, connection, source))
 }
 
 async fn serve_socket(state: LocalState, socket: WebSocket, connection: ConnectionId, source: SocketAddr) {
