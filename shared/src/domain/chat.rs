@@ -714,10 +714,14 @@ impl Chat {
         c: &ConversationId,
         cmid: &ClientMessageId,
     ) -> ChatResult<Option<Message>> {
-        let t = &caller.tenant;
-        let Some(guard) = self.store.get(&keys::client_message(t, c, &caller.user, cmid), true).await? else {
-            return Ok(None);
-        };
+        match self.store.get(&keys::client_message(&caller.tenant, c, &caller.user, cmid), true).await? {
+            Some(guard) => self.guarded_message(&caller.tenant, c, &guard).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The message a client-id guard points to.
+    async fn guarded_message(&self, t: &TenantId, c: &ConversationId, guard: &Item) -> ChatResult<Option<Message>> {
         let id = guard
             .attrs
             .get("messageId")
@@ -731,18 +735,23 @@ impl Chat {
     /// transaction: the same id again returns the first message, forever, and writes nothing.
     pub async fn send(&self, caller: &Caller, conversation: &ConversationId, new: NewMessage) -> ChatResult<Sent> {
         let t = &caller.tenant;
-        // The membership (rather than the member item) answers "may send" and says whether the
-        // sender has unread mentions to clear, saving a query per send when they have none.
-        let membership: Membership =
-            match self.store.get(&keys::membership(t, &caller.user, conversation), true).await? {
-                Some(item) => from_attrs(&item.attrs)?,
-                None => {
-                    self.require_member(caller, conversation).await?;
-                    return Err(ChatError::NotFound("conversation"));
-                }
-            };
-        if let Some(message) = self.message_by_client_id(caller, conversation, &new.client_message_id).await? {
-            return Ok(Sent { message, created: false });
+        // One read answers "may send" and "sent before?". The membership (rather than the member
+        // item) also says whether the sender has unread mentions to clear, saving a query per
+        // send when they have none.
+        let membership_key = keys::membership(t, &caller.user, conversation);
+        let guard_key = keys::client_message(t, conversation, &caller.user, &new.client_message_id);
+        let found = self.store.batch_get(&[membership_key.clone(), guard_key.clone()], true).await?;
+        let membership: Membership = match found.iter().find(|item| item.key == membership_key) {
+            Some(item) => from_attrs(&item.attrs)?,
+            None => {
+                self.require_member(caller, conversation).await?;
+                return Err(ChatError::NotFound("conversation"));
+            }
+        };
+        if let Some(guard) = found.iter().find(|item| item.key == guard_key) {
+            if let Some(message) = self.guarded_message(t, conversation, guard).await? {
+                return Ok(Sent { message, created: false });
+            }
         }
         // A retry of a sent message (above) is never limited: only new messages count.
         check_rate(

@@ -276,6 +276,45 @@ impl Realtime {
             .collect())
     }
 
+    /// The user ids of a conversation's current members.
+    async fn member_ids(&self, t: &TenantId, c: &ConversationId) -> ChatResult<HashSet<String>> {
+        let mut members = HashSet::new();
+        let mut query = Query::prefix(keys::conversation_pk(t, c), keys::MEMBER_PREFIX).limit(1000).consistent();
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in &page.items {
+                if let Some(u) = item.attrs.get("userId").and_then(Value::as_str) {
+                    members.insert(u.to_owned());
+                }
+            }
+            match page.items.last() {
+                Some(last) if page.more => query = query.after(last.key.sk.clone()),
+                _ => return Ok(members),
+            }
+        }
+    }
+
+    /// Every connection subscribed to a conversation, with its user's id.
+    async fn subscribers(&self, t: &TenantId, c: &ConversationId) -> ChatResult<Vec<(String, ConnectionId)>> {
+        let mut subscribers = Vec::new();
+        let mut query = Query::prefix(keys::subscriptions_pk(t, c), keys::CONNECTION_PREFIX).limit(1000);
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in &page.items {
+                let user = item.attrs.get("userId").and_then(Value::as_str).unwrap_or_default();
+                if let Some(id) =
+                    item.attrs.get("connectionId").and_then(Value::as_str).and_then(|s| ConnectionId::parse(s).ok())
+                {
+                    subscribers.push((user.to_owned(), id));
+                }
+            }
+            match page.items.last() {
+                Some(last) if page.more => query = query.after(last.key.sk.clone()),
+                _ => return Ok(subscribers),
+            }
+        }
+    }
+
     /// The connections that must receive `event`, and nobody else's.
     async fn audience(&self, t: &TenantId, event: &Event) -> ChatResult<Vec<ConnectionId>> {
         let c = &event.conversation_id;
@@ -287,44 +326,18 @@ impl Realtime {
                 None => Ok(Vec::new()),
             };
         }
-        let mut members: HashSet<String> = HashSet::new();
-        let mut query = Query::prefix(keys::conversation_pk(t, c), keys::MEMBER_PREFIX).limit(1000).consistent();
-        loop {
-            let page = self.store.query(&query).await?;
-            for item in &page.items {
-                if let Some(u) = item.attrs.get("userId").and_then(Value::as_str) {
-                    members.insert(u.to_owned());
-                }
-            }
-            match page.items.last() {
-                Some(last) if page.more => query = query.after(last.key.sk.clone()),
-                _ => break,
-            }
-        }
+        // Independent reads: on DynamoDB they overlap instead of queueing.
+        let (members, subscribers) = futures::try_join!(self.member_ids(t, c), self.subscribers(t, c))?;
         // The removed member is told once, then nothing more from here.
         let removed = if event.kind == EventType::MemberRemoved { subject.clone() } else { None };
         let mut recipients: Vec<ConnectionId> = Vec::new();
         let mut removed_subscriptions: Vec<ConnectionId> = Vec::new();
-        let mut query = Query::prefix(keys::subscriptions_pk(t, c), keys::CONNECTION_PREFIX).limit(1000);
-        loop {
-            let page = self.store.query(&query).await?;
-            for item in &page.items {
-                let user = item.attrs.get("userId").and_then(Value::as_str).unwrap_or_default();
-                let Some(id) =
-                    item.attrs.get("connectionId").and_then(Value::as_str).and_then(|s| ConnectionId::parse(s).ok())
-                else {
-                    continue;
-                };
-                if members.contains(user) {
-                    recipients.push(id);
-                } else if removed.as_ref().is_some_and(|r| r.as_str() == user) {
-                    removed_subscriptions.push(id.clone());
-                    recipients.push(id);
-                }
-            }
-            match page.items.last() {
-                Some(last) if page.more => query = query.after(last.key.sk.clone()),
-                _ => break,
+        for (user, id) in subscribers {
+            if members.contains(&user) {
+                recipients.push(id);
+            } else if removed.as_ref().is_some_and(|r| r.as_str() == user) {
+                removed_subscriptions.push(id.clone());
+                recipients.push(id);
             }
         }
         if !removed_subscriptions.is_empty() {
