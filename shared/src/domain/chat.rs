@@ -320,6 +320,26 @@ impl Chat {
         }
     }
 
+    /// The caller's member item and one message of the conversation, read together: the
+    /// message only once the membership is proven.
+    async fn member_and_message(
+        &self,
+        caller: &Caller,
+        conversation: &ConversationId,
+        id: &MessageId,
+    ) -> ChatResult<(Member, Item)> {
+        let member_key = keys::member(&caller.tenant, conversation, &caller.user);
+        let message_key = keys::message(&caller.tenant, conversation, id);
+        let found = self.store.batch_get(&[member_key.clone(), message_key.clone()], true).await?;
+        let member = match found.iter().find(|item| item.key == member_key) {
+            Some(item) => from_attrs(&item.attrs)?,
+            // The 403 or 404 a non-member gets (or a member who joined since the read).
+            None => self.require_member(caller, conversation).await?,
+        };
+        let message = found.into_iter().find(|item| item.key == message_key).ok_or(ChatError::NotFound("message"))?;
+        Ok((member, message))
+    }
+
     fn can_manage_members(caller: &Caller, member: &Member) -> bool {
         member.role == MemberRole::Admin || caller.is_tenant_admin()
     }
@@ -877,9 +897,7 @@ impl Chat {
         mentions: Option<Vec<UserId>>,
     ) -> ChatResult<Message> {
         let t = &caller.tenant;
-        self.require_member(caller, conversation).await?;
-        let item =
-            self.store.get(&keys::message(t, conversation, id), true).await?.ok_or(ChatError::NotFound("message"))?;
+        let (_, item) = self.member_and_message(caller, conversation, id).await?;
         let current: Message = from_attrs(&item.attrs)?;
         if current.deleted_at.is_some() {
             return Err(ChatError::NotFound("message"));
@@ -942,9 +960,7 @@ impl Chat {
     /// stops counting as unread or as a mention.
     pub async fn delete(&self, caller: &Caller, conversation: &ConversationId, id: &MessageId) -> ChatResult<Message> {
         let t = &caller.tenant;
-        let member = self.require_member(caller, conversation).await?;
-        let item =
-            self.store.get(&keys::message(t, conversation, id), true).await?.ok_or(ChatError::NotFound("message"))?;
+        let (member, item) = self.member_and_message(caller, conversation, id).await?;
         let current: Message = from_attrs(&item.attrs)?;
         if current.deleted_at.is_some() {
             return Ok(current);
