@@ -1124,9 +1124,7 @@ impl Chat {
     /// caller's other connections.
     pub async fn mark_read(&self, caller: &Caller, conversation: &ConversationId, id: &MessageId) -> ChatResult<()> {
         let t = &caller.tenant;
-        self.require_member(caller, conversation).await?;
-        let item =
-            self.store.get(&keys::message(t, conversation, id), true).await?.ok_or(ChatError::NotFound("message"))?;
+        let (_, item) = self.member_and_message(caller, conversation, id).await?;
         let message: Message = from_attrs(&item.attrs)?;
         let ordinal = ordinal_of(&item.attrs);
         let update = Update::default().set("readSeq", message.seq).set("readCount", ordinal);

@@ -13,7 +13,7 @@ use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::files::{content_type as parse_content_type, display_name, disposition, storage_name, UploadRules};
 use crate::domain::ids::{ConversationId, TenantId, UserId};
 use crate::domain::limits::check_rate;
-use crate::domain::model::{format_time, Attachment, Message};
+use crate::domain::model::{format_time, Attachment};
 use crate::keys;
 use crate::ports::blobs::{BlobError, Blobs, ATTACHED};
 use crate::ports::store::{Cond, Item, TTL_ATTR};
@@ -205,10 +205,7 @@ impl Chat {
         let message_id = record.attached_to.as_deref().ok_or(ChatError::NotFound("attachment"))?;
         let message_id = crate::domain::ids::MessageId::parse(message_id)
             .map_err(|_| ChatError::corrupt("attachment message id"))?;
-        let message: Message = match self.store.get(&keys::message(t, &conversation, &message_id), true).await? {
-            Some(item) => from_attrs(&item.attrs)?,
-            None => return Err(ChatError::NotFound("attachment")),
-        };
+        let message = self.message(t, &conversation, &message_id).await?.ok_or(ChatError::NotFound("attachment"))?;
         if message.deleted_at.is_some() || !message.attachments.iter().any(|a| a.id == attachment_id) {
             return Err(ChatError::NotFound("attachment"));
         }
