@@ -322,3 +322,50 @@ async fn openapi_document_lists_every_route() {
         assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
     }
 }
+
+#[tokio::test]
+async fn a_client_further_behind_than_the_change_log_is_told_to_reload() {
+    use std::sync::Arc;
+
+    use integration_tests::spawn_app_with;
+    use local::StackOptions;
+    use shared::domain::chat::CHANGE_LOG_SECS;
+    use shared::ports::clock::ManualClock;
+
+    let clock = ManualClock::new(1_795_680_000_000);
+    let mut opts = StackOptions::ephemeral();
+    opts.clock = Some(Arc::new(clock.clone()));
+    let app = spawn_app_with(opts).await;
+    let alice = app.user("acme", "alice").await;
+    let bob = app.user("acme", "bob").await;
+    let channel = app.create_channel(&alice, "general", "public").await;
+    app.invite(&alice, &channel, &bob).await;
+    app.send(&alice, &channel, "a", "before the gap").await;
+    app.send(&alice, &channel, "b", "also before").await;
+    let path = |after: u64| format!("/api/v1/chat/conversations/{channel}/changes?afterSeq={after}");
+    let (status, fresh) = app.get(&bob, &path(0)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(fresh["resync"], false);
+    let held = fresh["lastSeq"].as_u64().unwrap();
+    assert_eq!(fresh["items"].as_array().unwrap().len() as u64, held, "every change from the first is kept");
+
+    clock.advance_ms((CHANGE_LOG_SECS + 24 * 3600) * 1000);
+    let after_gap = app.send(&alice, &channel, "c", "after the gap").await;
+
+    // From before the expired records: no partial answer, a reload from where the log is now.
+    let (_, behind) = app.get(&bob, &path(0)).await;
+    assert_eq!(behind["resync"], true, "{behind} held {held} {fresh}");
+    assert_eq!(behind["items"], json!([]));
+    assert_eq!(behind["lastSeq"].as_u64().unwrap(), held + 1);
+    // From what is still kept: the changes as usual.
+    let (_, current) = app.get(&bob, &path(held)).await;
+    assert_eq!(current["resync"], false);
+    let items = current["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["data"]["id"], after_gap["id"]);
+    let (_, none) = app.get(&bob, &path(held + 1)).await;
+    assert_eq!((none["resync"].clone(), none["items"].clone()), (json!(false), json!([])));
+    // Only the log expires: the history still has every message.
+    let (_, history) = app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/messages")).await;
+    assert_eq!(history["items"].as_array().unwrap().len(), 3);
+}

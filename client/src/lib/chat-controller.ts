@@ -215,6 +215,13 @@ export class ChatController {
       try {
         for (let page = 0; page < 100; page++) {
           const changes = await this.api.changes(id, this.store.lastSeq(id));
+          if (changes.resync) {
+            // Offline for longer than the change log keeps: start again from the newest page,
+            // then catch up from the seq read before it.
+            const page = await this.api.history(id);
+            this.store.reload(id, page.items, page.nextCursor, changes.lastSeq);
+            continue;
+          }
           this.store.applyChanges(id, changes);
           if (!changes.hasMore) break;
         }

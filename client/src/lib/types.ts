@@ -93,6 +93,8 @@ export interface Changes {
   items: ChatEvent[];
   lastSeq: number;
   hasMore: boolean;
+  /** The change log no longer reaches back to `afterSeq`: load the conversation again. */
+  resync?: boolean;
 }
 
 export interface MessagePage {

@@ -63,6 +63,10 @@ pub fn from_attrs<T: DeserializeOwned>(attrs: &Attrs) -> ChatResult<T> {
     serde_json::from_value(Value::Object(attrs.clone())).map_err(ChatError::corrupt)
 }
 
+/// How long a change stays in the catch-up log. A client further behind than this reloads the
+/// conversation (`Changes::resync`); without a limit the log would grow with every message forever.
+pub const CHANGE_LOG_SECS: i64 = 30 * 24 * 3600;
+
 fn put_new(key: Key, attrs: Attrs) -> WriteOp {
     WriteOp::Put { item: Item::new(key, attrs), cond: Cond::NotExists }
 }
@@ -375,9 +379,7 @@ impl Chat {
             put_new(keys::conversation_meta(t, &id), to_attrs(&meta)?),
         ];
         ops.extend(join_ops(t, &id, kind, &caller.user, MemberRole::Admin, &now, None)?);
-        let mut first_change = member_change(EventType::MemberAdded, &caller.user);
-        first_change.insert("seq".into(), 1.into());
-        ops.push(put_new(keys::change(t, &id, 1), first_change));
+        ops.push(self.change_record(t, &id, 1, member_change(EventType::MemberAdded, &caller.user)));
         if kind == ConversationKind::Public {
             let entry = json!({ "conversationId": id, "name": name.as_str(), "topic": topic });
             ops.push(put_new(keys::public_channel(t, name.as_str()), to_attrs(&entry)?));
@@ -1115,9 +1117,20 @@ impl Chat {
             };
             items.push(Event { kind, conversation_id: conversation.clone(), seq, data });
         }
+        // Every change takes the next seq, so a hole means records expired (CHANGE_LOG_SECS):
+        // what the client holds cannot be brought up to date change by change.
+        let mut expected = after_seq + 1;
+        let mut contiguous = true;
+        for event in &items {
+            contiguous &= event.seq == expected;
+            expected = event.seq + 1;
+        }
+        if !contiguous || (!page.more && after_seq < meta.last_seq && expected <= meta.last_seq) {
+            return Ok(Changes { items: Vec::new(), last_seq: meta.last_seq, has_more: false, resync: true });
+        }
         let last_returned = items.last().map(|e| e.seq).unwrap_or(after_seq);
         let last_seq = if page.more { last_returned } else { last_returned.max(meta.last_seq) };
-        Ok(Changes { items, last_seq, has_more: page.more })
+        Ok(Changes { items, last_seq, has_more: page.more, resync: false })
     }
 
     /// Moves the caller's read position forward to `message` (never back) and tells the
@@ -1175,10 +1188,9 @@ impl Chat {
         for attempt in 0..MAX_COMMIT_ATTEMPTS {
             let meta = self.meta(t, c, true).await?.ok_or(ChatError::NotFound("conversation"))?;
             let seq = meta.last_seq + 1;
-            let ChangePlan { mut ops, meta_update, mut change } = plan(&meta, seq)?;
+            let ChangePlan { mut ops, meta_update, change } = plan(&meta, seq)?;
             let own_ops = ops.len();
-            change.insert("seq".into(), seq.into());
-            ops.push(put_new(keys::change(t, c, seq), change));
+            ops.push(self.change_record(t, c, seq, change));
             ops.push(WriteOp::Update {
                 key: keys::conversation_meta(t, c),
                 update: meta_update.set("lastSeq", seq),
@@ -1197,6 +1209,13 @@ impl Chat {
             }
         }
         Err(ChatError::Internal(format!("conversation {c} too contended to commit a change")))
+    }
+
+    /// The catch-up log's record of change `seq`, kept for CHANGE_LOG_SECS.
+    fn change_record(&self, t: &TenantId, c: &ConversationId, seq: u64, mut change: Attrs) -> WriteOp {
+        change.insert("seq".into(), seq.into());
+        change.insert(TTL_ATTR.into(), (self.clock.now_ms() / 1000 + CHANGE_LOG_SECS).into());
+        put_new(keys::change(t, c, seq), change)
     }
 
     async fn publish(&self, t: &TenantId, event: Event) {

@@ -247,6 +247,10 @@ pub struct Changes {
     /// The seq a client may treat as held after applying `items` (seqs increase; they may skip).
     pub last_seq: u64,
     pub has_more: bool,
+    /// The changes after `afterSeq` are no longer all kept (the log keeps 30 days): drop what is
+    /// held for this conversation and load it again from history; `lastSeq` is where to resume.
+    #[serde(default)]
+    pub resync: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -110,4 +110,17 @@ describe("MessageStore", () => {
     expect(store.list(C).map((m) => [m.seq, m.deletedAt])).toEqual([[2, "now"]]);
     expect(store.olderCursor(C)).toBeNull();
   });
+
+  it("reloads a conversation the change log no longer covers and keeps unsent messages", () => {
+    const store = new MessageStore("alice");
+    store.addHistory(C, [message(1), message(2)], undefined, 2);
+    store.addPending(C, "cm-local", "still sending", 1_000);
+    store.reload(C, [message(90), message(91)], "older-cursor", 95);
+    expect(store.list(C).map((m) => m.seq === 0 ? m.body : m.seq)).toEqual([90, 91, "still sending"]);
+    expect(store.lastSeq(C)).toBe(95);
+    expect(store.olderCursor(C)).toBe("older-cursor");
+    // Gap tracking resumes from the reloaded seq.
+    expect(store.applyEvent({ type: "chat:newMessage", conversationId: C, seq: 96, data: message(96) })).toBe("applied");
+    expect(store.applyEvent({ type: "chat:newMessage", conversationId: C, seq: 98, data: message(98) })).toBe("gap");
+  });
 });

@@ -228,6 +228,19 @@ export class MessageStore {
     this.changed();
   }
 
+  /** The conversation loaded again from its newest page (the change log no longer reaches back
+   * to what was held): server messages are replaced, sends still pending or failed stay. */
+  reload(conversationId: string, messages: Message[], nextCursor: string | undefined, seqAtLoad: number): void {
+    const c = this.conv(conversationId);
+    for (const key of [...c.byKey.keys()]) {
+      if (!key.startsWith(pendingKey(""))) c.byKey.delete(key);
+    }
+    for (const message of messages) this.upsert(c, message);
+    c.olderCursor = nextCursor ?? null;
+    c.lastSeq = seqAtLoad;
+    this.changed();
+  }
+
   forget(conversationId: string): void {
     if (this.conversations.delete(conversationId)) this.changed();
   }
