@@ -210,11 +210,16 @@ impl Stack {
         local_blobs.set_base_url(&format!("http://{addr}"));
         archive.set_base_url(&format!("http://{addr}"));
         let sweeper = local_blobs.clone();
+        let expiring = store.clone();
         let sweep = tokio::spawn(async move {
-            // The S3 lifecycle rule's twin: files never attached go after a day.
             loop {
+                // The S3 lifecycle rule's twin: files never attached go after a day.
                 if let Err(e) = sweeper.sweep_staged(std::time::Duration::from_secs(24 * 3600)).await {
                     tracing::warn!(error = %e, "sweeping unattached uploads failed");
+                }
+                // DynamoDB TTL's twin: expired connections, counters, staged uploads, change log.
+                if let Err(e) = expiring.sweep_expired().await {
+                    tracing::warn!(error = %e, "sweeping expired items failed");
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
             }

@@ -218,6 +218,17 @@ impl SqliteStore {
         .await
     }
 
+    /// Deletes the items whose TTL has passed, as DynamoDB's TTL sweep does (reads already
+    /// treat them as absent). No feed record: no stream consumer acts on an expiry. Returns how
+    /// many went.
+    pub async fn sweep_expired(&self) -> Result<usize, StoreError> {
+        self.with_conn(|conn, now_s| {
+            conn.execute("DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1", params![now_s])
+                .map_err(backend)
+        })
+        .await
+    }
+
     /// Watches the newest feed position, so consumers wake when something is written.
     pub fn feed_head(&self) -> watch::Receiver<u64> {
         self.feed_head.subscribe()
@@ -523,6 +534,29 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ports::clock::ManualClock;
+
+    #[tokio::test]
+    async fn the_sweep_deletes_expired_items_only() {
+        let clock = ManualClock::new(1_000_000_000_000);
+        let store = SqliteStore::in_memory(Arc::new(clock.clone())).unwrap();
+        let now_s = 1_000_000_000;
+        for (sk, expires) in [("gone", Some(now_s - 1)), ("soon", Some(now_s + 60)), ("kept", None)] {
+            let mut attrs = Attrs::new();
+            if let Some(at) = expires {
+                attrs.insert(TTL_ATTR.into(), at.into());
+            }
+            store.put(Item::new(Key::new("p", sk), attrs), Cond::Always).await.unwrap();
+        }
+        assert_eq!(store.sweep_expired().await.unwrap(), 1);
+        clock.advance_ms(61_000);
+        assert_eq!(store.sweep_expired().await.unwrap(), 1);
+        let left: Vec<String> =
+            store.query(&Query::prefix("p", "")).await.unwrap().items.into_iter().map(|i| i.key.sk).collect();
+        assert_eq!(left, vec!["kept".to_owned()]);
+        let rows: i64 = store.conn.lock().unwrap().query_row("SELECT COUNT(*) FROM items", [], |r| r.get(0)).unwrap();
+        assert_eq!(rows, 1, "expired rows are deleted, not only hidden");
+    }
 
     #[test]
     fn a_bound_limit_does_not_recompile_the_statement() {
