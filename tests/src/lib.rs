@@ -31,6 +31,13 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(StackOptions::ephemeral()).await
 }
 
+/// A stack whose clock the test moves (TTLs, retention, the change log).
+pub async fn spawn_app_at(clock: &shared::ports::clock::ManualClock) -> TestApp {
+    let mut opts = StackOptions::ephemeral();
+    opts.clock = Some(std::sync::Arc::new(clock.clone()));
+    spawn_app_with(opts).await
+}
+
 pub async fn spawn_app_with(opts: StackOptions) -> TestApp {
     let stack = Stack::start(opts).await.expect("local stack starts");
     TestApp { stack, http: reqwest::Client::new() }

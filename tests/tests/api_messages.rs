@@ -325,17 +325,12 @@ async fn openapi_document_lists_every_route() {
 
 #[tokio::test]
 async fn a_client_further_behind_than_the_change_log_is_told_to_reload() {
-    use std::sync::Arc;
-
-    use integration_tests::spawn_app_with;
-    use local::StackOptions;
+    use integration_tests::spawn_app_at;
     use shared::domain::chat::CHANGE_LOG_SECS;
     use shared::ports::clock::ManualClock;
 
     let clock = ManualClock::new(1_795_680_000_000);
-    let mut opts = StackOptions::ephemeral();
-    opts.clock = Some(Arc::new(clock.clone()));
-    let app = spawn_app_with(opts).await;
+    let app = spawn_app_at(&clock).await;
     let alice = app.user("acme", "alice").await;
     let bob = app.user("acme", "bob").await;
     let channel = app.create_channel(&alice, "general", "public").await;

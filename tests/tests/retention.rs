@@ -10,7 +10,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use aws_lambda_events::dynamodb::Event;
 use integration_tests::*;
-use local::StackOptions;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use shared::adapters::s3::S3Blobs;
@@ -49,9 +48,7 @@ async fn archived_latest(archive: &dyn Blobs, prefix: &str) -> HashMap<String, A
 #[tokio::test]
 async fn end_to_end_with_a_moved_clock() {
     let clock = ManualClock::new(1_795_680_000_000);
-    let mut opts = StackOptions::ephemeral();
-    opts.clock = Some(Arc::new(clock.clone()));
-    let app = spawn_app_with(opts).await;
+    let app = spawn_app_at(&clock).await;
     let alice = app.user_with_roles("acme", "alice", &["admin"]).await;
     let bob = app.user("acme", "bob").await;
     let general = app.create_channel(&alice, "general", "public").await;
