@@ -2,24 +2,8 @@ import { describe, expect, it } from "vitest";
 
 import { Api } from "./api";
 import { ChatController } from "./chat-controller";
-import type { Changes, Message, MessagePage } from "./types";
-
-const C = "C01JTESTCONVERSATION000000";
-
-function message(seq: number): Message {
-  return {
-    id: `01JMSG${String(seq).padStart(20, "0")}`,
-    conversationId: C,
-    seq,
-    updatedSeq: seq,
-    authorId: "bob",
-    body: `message ${seq}`,
-    mentions: [],
-    attachments: [],
-    clientMessageId: `cm-${seq}`,
-    createdAt: new Date(seq * 1000).toISOString(),
-  };
-}
+import { TEST_CONVERSATION as C, testMessage as message } from "./test-messages";
+import type { Changes, MessagePage } from "./types";
 
 /** Answers catch-up and history from scripted pages, and records what was asked. */
 class ScriptedApi extends Api {

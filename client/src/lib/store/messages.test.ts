@@ -1,25 +1,8 @@
 import { describe, expect, it } from "vitest";
 
+import { TEST_CONVERSATION as C, testMessage as message } from "../test-messages";
 import type { Message } from "../types";
 import { MessageStore, PENDING_TIMEOUT_MS } from "./messages";
-
-const C = "C01JTESTCONVERSATION000000";
-
-function message(seq: number, over: Partial<Message> = {}): Message {
-  return {
-    id: `01JMSG${String(seq).padStart(20, "0")}`,
-    conversationId: C,
-    seq,
-    updatedSeq: seq,
-    authorId: "bob",
-    body: `message ${seq}`,
-    mentions: [],
-    attachments: [],
-    clientMessageId: `cm-${seq}`,
-    createdAt: new Date(seq * 1000).toISOString(),
-    ...over,
-  };
-}
 
 describe("MessageStore", () => {
   it("shows an event and the POST answer for the same message once", () => {
