@@ -608,7 +608,14 @@ pub fn sdk_trust_store() -> aws_smithy_http_client::tls::TrustStore {
     if std::env::var_os("SSL_CERT_FILE").is_some() || std::env::var_os("SSL_CERT_DIR").is_some() {
         return TrustStore::default();
     }
-    TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_TRUST_SERVICES_ROOTS)
+    amazon_roots()
+}
+
+/// A trust store of the Amazon Trust Services roots alone.
+fn amazon_roots() -> aws_smithy_http_client::tls::TrustStore {
+    aws_smithy_http_client::tls::TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(AMAZON_TRUST_SERVICES_ROOTS)
 }
 
 /// The one HTTPS client every SDK client uses: rustls on ring, the crypto library reqwest (JWKS,
@@ -636,10 +643,7 @@ mod tests {
     /// client goes as far as the network: here a refused connection, not a TLS set-up failure.
     #[tokio::test]
     async fn amazon_trust_client_reaches_the_network() {
-        use aws_smithy_http_client::tls::TrustStore;
-        let amazon =
-            TrustStore::empty().with_native_roots(false).with_pem_certificate(super::AMAZON_TRUST_SERVICES_ROOTS);
-        let client = super::https_client(amazon).expect("client");
+        let client = super::https_client(super::amazon_roots()).expect("client");
         let config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
