@@ -54,7 +54,7 @@ export class LocalStack {
         ...process.env,
         LOCAL_ADDR: `127.0.0.1:${this.port}`,
         DATA_DIR: this.dataDir,
-        CLIENT_DIST: resolve("dist"),
+        CLIENT_DIST: process.env.CLIENT_DIST ?? resolve("dist"),
         SEED_DEMO: "true",
         RUST_LOG: "warn",
       },
