@@ -1,39 +1,85 @@
 import { useEffect, useState } from "react";
 
 import { SignIn } from "./components/SignIn";
+import { devSession, OidcSignIn, storedDevSession, type Session } from "./lib/auth";
 import { loadConfig, type ClientConfig } from "./lib/config";
 import { ChatPage } from "./pages/chat";
 
-const TOKEN_KEY = "tenant-chat.token";
+interface Start {
+  config: ClientConfig;
+  oidc: OidcSignIn | null;
+  session: Session | null;
+  notice: string | null;
+}
 
-/** Per tab (sessionStorage), so two tabs can be two people while trying things out. */
+/** Once per page load: the provider's answer in the address can be used only once, and React's
+ * development mode runs effects twice. */
+let starting: Promise<Start> | null = null;
+
+function start(): Promise<Start> {
+  starting ??= (async () => {
+    const config = await loadConfig();
+    const oidc = config.oidc ? new OidcSignIn(config.oidc) : null;
+    let session: Session | null = null;
+    let notice: string | null = null;
+    if (oidc) {
+      try {
+        session = await oidc.resume();
+      } catch (e) {
+        notice = `Sign-in did not complete: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
+    if (!session && config.devSignIn) session = storedDevSession();
+    return { config, oidc, session, notice };
+  })();
+  return starting;
+}
+
 export function App() {
-  const [config, setConfig] = useState<ClientConfig | null>(null);
-  const [token, setToken] = useState<string | null>(() => sessionStorage.getItem(TOKEN_KEY));
+  const [started, setStarted] = useState<Start | null>(null);
+  const [session, setSession] = useState<Session | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => {
-    void loadConfig().then(setConfig);
+    void start().then((s) => {
+      setStarted(s);
+      setSession(s.session);
+      setNotice(s.notice);
+    });
   }, []);
 
-  if (!config) return <div className="splash">Loading…</div>;
-  if (!token) {
+  // A token refused even after renewing: back to sign-in, saying why. Unsent messages and
+  // drafts are stored apart from the session and come back after signing in again.
+  useEffect(() => {
+    if (!session) return;
+    return session.tokens.onEnded((message) => {
+      void session.forget();
+      setSession(null);
+      setNotice(message);
+    });
+  }, [session]);
+
+  if (!started) return <div className="splash">Loading…</div>;
+  if (!session) {
     return (
       <SignIn
-        config={config}
+        config={started.config}
+        oidc={started.oidc}
+        notice={notice}
         onToken={(t) => {
-          sessionStorage.setItem(TOKEN_KEY, t);
-          setToken(t);
+          setNotice(null);
+          setSession(devSession(t));
         }}
       />
     );
   }
   return (
     <ChatPage
-      config={config}
-      token={token}
+      config={started.config}
+      tokens={session.tokens}
       onSignOut={() => {
-        sessionStorage.removeItem(TOKEN_KEY);
-        setToken(null);
+        setNotice(null);
+        void session.signOut().finally(() => setSession(null));
       }}
     />
   );

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from "react";
 
 import type { Api } from "../lib/api";
+import { loadDraft, saveDraft } from "../lib/drafts";
 import { insertMention, mentionedIds, mentionQueryAt } from "../lib/mentions";
 import { formatSize, startUpload, UploadCancelled } from "../lib/uploads";
 import type { Attachment, UserProfile } from "../lib/types";
@@ -37,7 +38,9 @@ interface Props {
 /** Enter sends, Shift+Enter starts a new line; `@` opens people autocomplete (arrows, Enter or
  * Tab picks, Esc closes). Mentions go to the server as user ids beside the text. */
 export function Composer({ api, me, conversationId, placeholder, onSend, onPicked, incomingFiles, onIncomingTaken }: Props) {
-  const [text, setText] = useState("");
+  // The draft outlives the page (reload, a sign-in redirect): lib/drafts.
+  const [text, setText] = useState(() => loadDraft(me, conversationId));
+  useEffect(() => saveDraft(me, conversationId, text), [me, conversationId, text]);
   const [files, setFiles] = useState<PendingFile[]>([]);
   const [queued, setQueued] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);

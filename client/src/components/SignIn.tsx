@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 
 import { devToken } from "../lib/api";
+import type { OidcSignIn } from "../lib/auth";
 import type { ClientConfig } from "../lib/config";
 
 interface DemoUser {
@@ -18,12 +19,21 @@ const DEMO: DemoUser[] = [
   { tenantId: "ops", userId: "root", displayName: "Operator", roles: ["super-admin"] },
 ];
 
-export function SignIn({ config, onToken }: { config: ClientConfig; onToken: (token: string) => void }) {
+interface Props {
+  config: ClientConfig;
+  /** Identity-provider sign-in, when config.json names one. */
+  oidc: OidcSignIn | null;
+  onToken: (token: string) => void;
+  /** Why we are here again (the session ended, a sign-in failed). */
+  notice: string | null;
+}
+
+export function SignIn({ config, oidc, onToken, notice }: Props) {
   const [tenantId, setTenantId] = useState("acme");
   const [userId, setUserId] = useState("");
   const [displayName, setDisplayName] = useState("");
-  const [pasted, setPasted] = useState("");
   const [error, setError] = useState<string | null>(null);
+  const [redirecting, setRedirecting] = useState(false);
 
   const signIn = async (tenant: string, user: string, name: string, roles: string[] = []) => {
     setError(null);
@@ -39,9 +49,32 @@ export function SignIn({ config, onToken }: { config: ClientConfig; onToken: (to
     void signIn(tenantId.trim(), userId.trim(), displayName.trim());
   };
 
+  const toProvider = () => {
+    if (!oidc) return;
+    setError(null);
+    setRedirecting(true);
+    // The conversation in the address comes back after the provider's redirect.
+    oidc.signIn(window.location.hash).catch((e: unknown) => {
+      setRedirecting(false);
+      setError(`Could not reach the sign-in service: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  };
+
   return (
     <main className="signin">
       <h1>Tenant Chat</h1>
+      {notice && (
+        <p className="notice" role="alert" data-testid="signin-notice">
+          {notice}
+        </p>
+      )}
+      {oidc && (
+        <section>
+          <button className="primary" data-testid="signin-oidc" onClick={toProvider} disabled={redirecting}>
+            {redirecting ? "Redirecting…" : `Sign in with ${oidc.providerName}`}
+          </button>
+        </section>
+      )}
       {config.devSignIn && (
         <section>
           <h2>Local sign-in</h2>
@@ -67,19 +100,11 @@ export function SignIn({ config, onToken }: { config: ClientConfig; onToken: (to
           </form>
         </section>
       )}
-      <section>
-        <h2>Identity provider token</h2>
-        <p className="hint">Deployed: paste an ID token issued by your identity provider (Cognito or any OIDC issuer configured in the stack).</p>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (pasted.trim()) onToken(pasted.trim());
-          }}
-        >
-          <textarea value={pasted} onChange={(e) => setPasted(e.target.value)} rows={3} placeholder="eyJ…" />
-          <button type="submit">Use token</button>
-        </form>
-      </section>
+      {!oidc && !config.devSignIn && (
+        <p className="error" role="alert">
+          No sign-in is configured: config.json needs an <code>oidc</code> section (see the README).
+        </p>
+      )}
       {error && <p className="error" role="alert">{error}</p>}
     </main>
   );

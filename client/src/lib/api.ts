@@ -16,6 +16,7 @@ import type {
   PublicChannel,
   UserProfile,
 } from "./types";
+import { SESSION_ENDED, type TokenSource } from "./auth-token";
 
 export class ApiError extends Error {
   constructor(
@@ -34,23 +35,36 @@ export class ApiError extends Error {
 export class Api {
   constructor(
     private readonly baseUrl: string,
-    private readonly token: string,
+    /** Asked at each request; a 401 renews once through it (then the session is over). */
+    readonly tokens: TokenSource,
   ) {}
 
   private async request<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-          ...extraHeaders,
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (e) {
-      throw new ApiError(0, "network", e instanceof Error ? e.message : "network error");
+    if (this.tokens.isEnded) throw new ApiError(401, "session_ended", SESSION_ENDED);
+    const send = async (token: string): Promise<Response> => {
+      try {
+        return await fetch(`${this.baseUrl}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body === undefined ? {} : { "content-type": "application/json" }),
+            ...extraHeaders,
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (e) {
+        throw new ApiError(0, "network", e instanceof Error ? e.message : "network error");
+      }
+    };
+    const token = await this.tokens.fresh();
+    let response = await send(token);
+    if (response.status === 401) {
+      const renewed = await this.tokens.refused(token);
+      if (renewed) {
+        response = await send(renewed);
+        // Refused with a token just renewed: this session cannot go on.
+        if (response.status === 401) this.tokens.end(SESSION_ENDED);
+      }
     }
     if (response.status === 204) {
       return undefined as T;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { Api } from "./api";
+import { TokenSource } from "./auth-token";
 import { ChatController } from "./chat-controller";
 import { TEST_CONVERSATION as C, testMessage as message } from "./test-messages";
 import type { Changes, MessagePage } from "./types";
@@ -13,7 +14,7 @@ class ScriptedApi extends Api {
     private readonly changePages: Map<number, Changes>,
     private readonly newest: MessagePage,
   ) {
-    super("http://unused", "token");
+    super("http://unused", new TokenSource("token", null));
   }
 
   override changes(_id: string, afterSeq: number): Promise<Changes> {
@@ -37,7 +38,7 @@ describe("ChatController catch-up", () => {
       ]),
       { items: [message(90), message(91)], nextCursor: "older" },
     );
-    const controller = new ChatController(api, "ws://unused", "token", {
+    const controller = new ChatController(api, "ws://unused", api.tokens, {
       tenantId: "acme",
       userId: "alice",
       handle: "alice",

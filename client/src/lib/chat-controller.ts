@@ -3,6 +3,7 @@
 // then each loaded conversation's changes after the seq it holds (Mattermost's order).
 
 import { Api, ApiError } from "./api";
+import type { TokenSource } from "./auth-token";
 import { ChatSocket, type ConnectionStatus } from "./realtime/socket";
 import { isMessageEvent, MessageStore } from "./store/messages";
 import type { Attachment, ChatEvent, ConversationSummary, Me, SubscribedConversation, UserProfile } from "./types";
@@ -42,6 +43,9 @@ export class ChatController {
   private snapshot: ChatSnapshot;
   private readonly listeners = new Set<() => void>();
   private socket: ChatSocket | null = null;
+  /** A socket opened with a renewed token, taking over once its subscription is acknowledged. */
+  private replacement: ChatSocket | null = null;
+  private checkingSession = false;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private readonly catchingUp = new Map<string, Promise<void>>();
   private toastSeq = 0;
@@ -54,8 +58,10 @@ export class ChatController {
   constructor(
     readonly api: Api,
     private readonly wsUrl: string,
-    private readonly token: string,
+    private readonly tokens: TokenSource,
     me: Me,
+    /** The conversation to open first (the page's URL names it), when the user is in it. */
+    private readonly initialId: string | null = null,
   ) {
     this.store = new MessageStore(me.userId);
     this.snapshot = { me, status: "connecting", conversations: [], activeId: null, toasts: [], loadingOlder: false, usersVersion: 0, highlightId: null };
@@ -107,16 +113,11 @@ export class ChatController {
 
   async start(): Promise<void> {
     await this.refreshConversations();
-    const first = this.snapshot.conversations[0];
+    const first = this.snapshot.conversations.find((c) => c.id === this.initialId) ?? this.snapshot.conversations[0];
     if (first && !this.snapshot.activeId) await this.open(first.id);
-    this.socket = new ChatSocket({
-      url: () => `${this.wsUrl}?token=${encodeURIComponent(this.token)}`,
-      onEvent: (e) => void this.onEvent(e),
-      onSubscribed: (c) => void this.onSubscribed(c),
-      onStatus: (status) => this.set({ status }),
-      onError: (code, message) => console.warn("socket error frame", code, message),
-    });
+    this.socket = this.connect();
     this.socket.start();
+    this.cleanups.push(this.tokens.onRenewed(() => this.replaceSocket()));
     this.sweepTimer = setInterval(() => this.store.sweepStale(Date.now()), SWEEP_INTERVAL_MS);
     const online = () => this.socket?.reconnectNow();
     const offline = () => this.socket?.markOffline();
@@ -131,7 +132,71 @@ export class ChatController {
     );
   }
 
+  /** A socket whose every attempt uses the token current then. Until it is `this.socket` (a
+   * replacement not yet subscribed) its events and status are ignored: the old one still serves. */
+  private connect(): ChatSocket {
+    let attempts = 0;
+    const socket: ChatSocket = new ChatSocket({
+      url: () => {
+        // A socket refused again and again may hold a refused token, which the browser cannot
+        // tell from a network failure: an API call finds out (renewing once, or ending the session).
+        if (attempts++ > 0) this.checkSession();
+        return `${this.wsUrl}?token=${encodeURIComponent(this.tokens.current())}`;
+      },
+      onEvent: (e) => {
+        if (this.socket === socket) void this.onEvent(e);
+      },
+      onSubscribed: (c) => {
+        attempts = 0;
+        if (this.replacement === socket) this.takeOver(socket);
+        if (this.socket === socket) void this.onSubscribed(c);
+      },
+      onStatus: (status) => {
+        if (this.socket !== socket) return;
+        this.set({ status });
+        // The old socket dropped: its own reconnect uses the renewed token; one socket is enough.
+        if (status !== "connected" && this.replacement) {
+          this.replacement.stop();
+          this.replacement = null;
+        }
+      },
+      onError: (code, message) => console.warn("socket error frame", code, message),
+    });
+    return socket;
+  }
+
+  /** The token was renewed: the server stops delivering on a connection once its token expires,
+   * so a new socket takes over before then (make before break: no "reconnecting" in between;
+   * catch-up after its subscription covers anything sent while they swapped). */
+  private replaceSocket(): void {
+    const old = this.socket;
+    if (!old || this.replacement || old.currentStatus !== "connected") return;
+    this.replacement = this.connect();
+    this.replacement.start();
+  }
+
+  private takeOver(next: ChatSocket): void {
+    const old = this.socket;
+    this.socket = next;
+    this.replacement = null;
+    old?.stop();
+    this.set({ status: next.currentStatus });
+  }
+
+  private checkSession(): void {
+    if (this.checkingSession) return;
+    this.checkingSession = true;
+    this.api
+      .me()
+      .catch(() => undefined)
+      .finally(() => {
+        this.checkingSession = false;
+      });
+  }
+
   stop(): void {
+    this.replacement?.stop();
+    this.replacement = null;
     this.socket?.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const c of this.cleanups.splice(0)) c();

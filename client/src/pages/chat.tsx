@@ -10,12 +10,14 @@ import { SearchBox, SearchPanel } from "../components/SearchPanel";
 import { Sidebar } from "../components/Sidebar";
 import { StatusIndicator } from "../components/StatusIndicator";
 import { Api } from "../lib/api";
+import type { TokenSource } from "../lib/auth-token";
 import { ChatController, conversationTitle } from "../lib/chat-controller";
 import type { ClientConfig } from "../lib/config";
+import { conversationInUrl, showConversationInUrl } from "../lib/route";
 import type { Me } from "../lib/types";
 
-export function ChatPage({ config, token, onSignOut }: { config: ClientConfig; token: string; onSignOut: () => void }) {
-  const api = useMemo(() => new Api(config.apiUrl, token), [config.apiUrl, token]);
+export function ChatPage({ config, tokens, onSignOut }: { config: ClientConfig; tokens: TokenSource; onSignOut: () => void }) {
+  const api = useMemo(() => new Api(config.apiUrl, tokens), [config.apiUrl, tokens]);
   const [me, setMe] = useState<Me | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
 
@@ -41,16 +43,30 @@ export function ChatPage({ config, token, onSignOut }: { config: ClientConfig; t
     );
   }
   if (!me) return <div className="splash">Signing in…</div>;
-  return <Chat api={api} wsUrl={config.wsUrl} token={token} me={me} onSignOut={onSignOut} />;
+  return <Chat api={api} wsUrl={config.wsUrl} me={me} onSignOut={onSignOut} />;
 }
 
-function Chat({ api, wsUrl, token, me, onSignOut }: { api: Api; wsUrl: string; token: string; me: Me; onSignOut: () => void }) {
-  const controller = useMemo(() => new ChatController(api, wsUrl, token, me), [api, wsUrl, token, me]);
+function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; onSignOut: () => void }) {
+  const controller = useMemo(() => new ChatController(api, wsUrl, api.tokens, me, conversationInUrl()), [api, wsUrl, me]);
   useEffect(() => {
     void controller.start();
     return () => controller.stop();
   }, [controller]);
   const snapshot = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
+  // The address names the conversation (reload and sign-in come back to it); back and forward
+  // move between conversations.
+  useEffect(() => {
+    if (snapshot.activeId) showConversationInUrl(snapshot.activeId);
+  }, [snapshot.activeId]);
+  useEffect(() => {
+    const moved = () => {
+      const id = conversationInUrl();
+      const { activeId, conversations } = controller.getSnapshot();
+      if (id && id !== activeId && conversations.some((c) => c.id === id)) void controller.open(id);
+    };
+    window.addEventListener("popstate", moved);
+    return () => window.removeEventListener("popstate", moved);
+  }, [controller]);
   useSyncExternalStore(controller.store.subscribe, controller.store.getVersion);
   const [browsing, setBrowsing] = useState(false);
   const [dropped, setDropped] = useState<File[]>([]);
