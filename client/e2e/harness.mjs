@@ -36,10 +36,13 @@ export async function freePort() {
 }
 
 export class LocalStack {
-  constructor() {
+  /** `env`: extra environment for the stack (e.g. JWT_ISSUER, JWT_AUDIENCE, JWKS_URL for an
+   * external OIDC provider); may be set until `start()`. */
+  constructor(env = {}) {
     this.dataDir = mkdtempSync(join(tmpdir(), "tenant-chat-e2e-"));
     this.process = null;
     this.port = 0;
+    this.env = env;
   }
 
   get url() {
@@ -57,6 +60,7 @@ export class LocalStack {
         CLIENT_DIST: process.env.CLIENT_DIST ?? resolve("dist"),
         SEED_DEMO: "true",
         RUST_LOG: "warn",
+        ...this.env,
       },
       stdio: ["ignore", "ignore", "inherit"],
     });
@@ -103,13 +107,59 @@ export class LocalStack {
   }
 }
 
-export async function browser(name) {
+/** `viewport`: e.g. { width: 390, height: 844 } for a phone-sized window. */
+export async function browser(name, { viewport = { width: 1100, height: 700 } } = {}) {
   const profile = mkdtempSync(join(tmpdir(), `tenant-chat-${name}-`));
   return chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: CHROMIUM_ARGS,
-    viewport: { width: 1100, height: 700 },
+    viewport,
+    acceptDownloads: true,
   });
+}
+
+/** The id of the caller's conversation named `name` (a channel). */
+export async function conversationId(stack, token, name) {
+  const { body } = await stack.api(token, "GET", "/api/v1/chat/conversations");
+  const found = body.items.find((c) => c.name === name);
+  if (!found) throw new Error(`no conversation #${name}`);
+  return found.id;
+}
+
+/** Posts `texts` through the HTTP API (the stack should run with RATE_LIMIT_SENDS=off). With
+ * `concurrency` 1 they keep their order; more is faster and the order is the server's. */
+export async function seedMessages(stack, token, conversation, texts, { concurrency = 1 } = {}) {
+  const sent = new Array(texts.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < texts.length) {
+      const i = next++;
+      const r = await stack.api(token, "POST", `/api/v1/chat/conversations/${conversation}/messages`, { clientMessageId: crypto.randomUUID(), body: texts[i], mentions: [] });
+      if (r.status !== 200 && r.status !== 201) throw new Error(`seed send: ${r.status} ${JSON.stringify(r.body)}`);
+      sent[i] = r.body;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return sent;
+}
+
+/** Where an element is on screen, and whether it lies inside the window. */
+export async function onScreen(locator) {
+  const box = await locator.boundingBox();
+  const view = locator.page().viewportSize();
+  if (!box || !view) return { box, inside: false };
+  return { box, inside: box.x >= 0 && box.y >= 0 && box.x + box.width <= view.width + 0.5 && box.y + box.height <= view.height + 0.5 };
+}
+
+/** The page's own scroll size against the window (a page that never scrolls has them equal). */
+export async function pageScroll(page) {
+  return page.evaluate(() => ({
+    scrollHeight: document.documentElement.scrollHeight,
+    scrollWidth: document.documentElement.scrollWidth,
+    innerHeight: window.innerHeight,
+    innerWidth: window.innerWidth,
+    scrollY: window.scrollY,
+  }));
 }
 
 /** Opens the page as a demo user and waits for the chat to be connected. */
@@ -135,12 +185,15 @@ export async function bodies(page) {
   return page.getByTestId("message-body").allInnerTexts();
 }
 
-/** One local stack per test file, started before its tests and stopped (with every browser
- * context the file opened) after them. */
-export function suite(before, after) {
+/** One local stack per test file, started before its tests (after `prepare(stack)`) and stopped
+ * (with every browser context the file opened) after them. */
+export function suite(before, after, prepare = async () => {}) {
   const stack = new LocalStack();
   const contexts = [];
   before(async () => {
+    // E.g. start an identity provider and pass it in `stack.env` (a top-level await in the test
+    // file would let the hooks start before the file had set things up).
+    await prepare(stack);
     await stack.start();
   });
   after(async () => {

@@ -24,7 +24,7 @@ use shared::adapters::localfs::LocalBlobs;
 use shared::adapters::sqlite::SqliteStore;
 use shared::adapters::sqlite_search::SqliteSearch;
 use shared::auth::{Authenticator, Claims, DEV_AUDIENCE, DEV_ISSUER};
-use shared::config::Limits;
+use shared::config::{AuthConfig, Limits};
 use shared::domain::files::UploadRules;
 use shared::domain::ids::{TenantId, UserId};
 use shared::domain::limits::RateLimits;
@@ -69,6 +69,10 @@ pub struct StackOptions {
     /// `MaximumBatchingWindowInSeconds`: 1 s for the indexer, 5 s for the archiver).
     pub index_window: Duration,
     pub archive_window: Duration,
+    /// An external OpenID Connect issuer (`JWT_ISSUER`, `JWT_AUDIENCE`, `JWKS_URL`): its RS256
+    /// tokens are verified against its JWKS beside the dev tokens, and `/config.json` names it
+    /// to the page (authority = issuer, client = audience).
+    pub oidc: Option<AuthConfig>,
 }
 
 impl StackOptions {
@@ -93,6 +97,7 @@ impl StackOptions {
             // Tests see each change at once.
             index_window: Duration::ZERO,
             archive_window: Duration::ZERO,
+            oidc: None,
         }
     }
 }
@@ -173,7 +178,11 @@ impl Stack {
             }
         });
         let indexer = tokio::spawn(feed::run_search_indexer(store.clone(), search.clone(), opts.index_window));
-        let auth = Arc::new(Authenticator::dev(&opts.dev_secret));
+        let auth = Arc::new(match &opts.oidc {
+            Some(o) => Authenticator::oidc(&o.issuer, &o.audience, &o.jwks_url).and_dev(&opts.dev_secret),
+            None => Authenticator::dev(&opts.dev_secret),
+        });
+        let page_config = page_config(opts.oidc.as_ref());
         if opts.seed {
             seed::demo(&chat).await.context("seeding demo data")?;
         }
@@ -195,6 +204,7 @@ impl Stack {
                     .route("/api/v1/dev/retention/run", post(run_retention))
                     .with_state(api),
             )
+            .route("/config.json", axum::routing::get(move || std::future::ready(Json(page_config.clone()))))
             .merge(emulator::routes(state))
             .merge(blobs::routes(local_blobs.clone(), opts.uploads.max_bytes))
             .merge(blobs::routes(archive.clone(), 0));
@@ -303,6 +313,16 @@ impl Stack {
 
 /// Development tokens live 12 hours.
 const DEV_TOKEN_SECS: u64 = 12 * 3600;
+
+/// The page's config.json (client/src/lib/config.ts): same-origin API and WebSocket, the demo
+/// sign-in, and the identity provider when one is configured.
+fn page_config(oidc: Option<&AuthConfig>) -> serde_json::Value {
+    let mut config = serde_json::json!({ "devSignIn": true });
+    if let Some(o) = oidc {
+        config["oidc"] = serde_json::json!({ "authority": o.issuer, "clientId": o.audience, "providerName": "the identity provider" });
+    }
+    config
+}
 
 fn dev_claims(tenant: &str, user: &str, display_name: &str, roles: Vec<String>) -> Result<Claims, ApiError> {
     let tenant = TenantId::parse(tenant)?;

@@ -59,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
         ),
         index_window: Duration::from_secs(1),
         archive_window: Duration::from_secs(5),
+        oidc: config.auth.clone(),
     })
     .await?;
     tracing::info!(url = %stack.http_url(), ws = %stack.ws_url(), "Tenant Chat is running");
