@@ -3,6 +3,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import type { Api } from "../lib/api";
 import type { ChatController } from "../lib/chat-controller";
 import type { PublicChannel } from "../lib/types";
+import { Modal } from "./Dialog";
 
 export function ChannelBrowser({ api, controller, onClose }: { api: Api; controller: ChatController; onClose: () => void }) {
   const [channels, setChannels] = useState<PublicChannel[]>([]);
@@ -31,8 +32,7 @@ export function ChannelBrowser({ api, controller, onClose }: { api: Api; control
   };
 
   return (
-    <div className="modal" role="dialog" aria-label="Channels" data-testid="channel-browser">
-      <div className="modal-body">
+    <Modal label="Channels" onClose={onClose} testId="channel-browser">
         <header>
           <h3>Channels</h3>
           <button className="link" onClick={onClose}>
@@ -74,7 +74,6 @@ export function ChannelBrowser({ api, controller, onClose }: { api: Api; control
             Create
           </button>
         </form>
-      </div>
-    </div>
+    </Modal>
   );
 }

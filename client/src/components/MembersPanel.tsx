@@ -3,11 +3,27 @@ import { useCallback, useEffect, useState } from "react";
 import type { Api } from "../lib/api";
 import type { ChatController } from "../lib/chat-controller";
 import type { ConversationSummary, Me, MemberView } from "../lib/types";
+import { usePanel, type Confirmation } from "./Dialog";
 import { UserPicker } from "./Sidebar";
 
 /** Who is in a channel; invite and remove. In private channels only channel admins may; the
  * server enforces it. */
-export function MembersPanel({ api, conversation, me, controller, onClose }: { api: Api; conversation: ConversationSummary; me: Me; controller: ChatController; onClose: () => void }) {
+export function MembersPanel({
+  api,
+  conversation,
+  me,
+  controller,
+  onClose,
+  onConfirm,
+}: {
+  api: Api;
+  conversation: ConversationSummary;
+  me: Me;
+  controller: ChatController;
+  onClose: () => void;
+  onConfirm: (c: Confirmation) => void;
+}) {
+  usePanel(onClose);
   const [members, setMembers] = useState<MemberView[]>([]);
   const isAdmin = conversation.role === "admin" || me.roles.includes("tenant-admin");
   const canInvite = conversation.kind === "public" || isAdmin;
@@ -35,9 +51,14 @@ export function MembersPanel({ api, conversation, me, controller, onClose }: { a
             {isAdmin && m.id !== me.userId && (
               <button
                 className="link"
-                onClick={() => {
-                  void controller.removeMember(conversation.id, m.id).then(load);
-                }}
+                onClick={() =>
+                  onConfirm({
+                    title: `Remove ${m.displayName}?`,
+                    body: `${m.displayName} will no longer see new messages in #${conversation.name ?? ""}.`,
+                    confirmLabel: "Remove",
+                    action: () => void controller.removeMember(conversation.id, m.id).then(load),
+                  })
+                }
                 data-testid={`remove-${m.id}`}
               >
                 Remove

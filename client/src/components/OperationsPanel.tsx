@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 
 import type { Api } from "../lib/api";
+import { Modal } from "./Dialog";
 
 interface Metrics {
   windowMinutes: number;
@@ -61,8 +62,7 @@ export function OperationsPanel({ api, onClose }: { api: Api; onClose: () => voi
   }, []);
 
   return (
-    <div className="modal" role="dialog" aria-label="Operations" data-testid="operations-panel">
-      <div className="modal-body wide">
+    <Modal label="Operations" onClose={onClose} testId="operations-panel" wide>
         <header>
           <h3>Operations (last {metrics?.windowMinutes ?? 60} min)</h3>
           <span>
@@ -135,7 +135,6 @@ export function OperationsPanel({ api, onClose }: { api: Api; onClose: () => voi
             ))}
           </tbody>
         </table>
-      </div>
-    </div>
+    </Modal>
   );
 }

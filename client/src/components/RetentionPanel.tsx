@@ -3,6 +3,21 @@ import { useEffect, useState } from "react";
 import type { Api } from "../lib/api";
 import { formatSize } from "../lib/uploads";
 import type { ArchiveFile, ConversationPolicy, ConversationSummary, RetentionSettings } from "../lib/types";
+import { Modal } from "./Dialog";
+
+/** The server keeps between 1 and this many days (shared/src/domain/chat/retention.rs). */
+const MAX_RETENTION_DAYS = 36_500;
+
+/** Empty means "no limit" (forever, or the default); otherwise a whole number of days in range. */
+export function parseRetentionDays(text: string): { days: number | null } | { error: string } {
+  const t = text.trim();
+  if (!t) return { days: null };
+  const n = Number(t);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_RETENTION_DAYS) {
+    return { error: `Enter a whole number of days from 1 to ${MAX_RETENTION_DAYS.toLocaleString("en")}, or leave it empty to keep messages forever.` };
+  }
+  return { days: n };
+}
 
 /** Tenant admins: the tenant's retention, per-channel overrides, and the archive's export. */
 export function RetentionPanel({ api, conversations, onClose, onError }: { api: Api; conversations: ConversationSummary[]; onClose: () => void; onError: (m: string) => void }) {
@@ -10,6 +25,8 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
   const [days, setDays] = useState<string>("");
   const [hold, setHold] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const [channelStatus, setChannelStatus] = useState<{ id: string; text: string; error: boolean } | null>(null);
   const [exportFor, setExportFor] = useState<string>("");
   const [files, setFiles] = useState<ArchiveFile[] | null>(null);
   const channels = conversations.filter((c) => c.kind !== "dm");
@@ -29,9 +46,16 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
   }, []);
 
   const saveTenant = async () => {
+    setSaved(null);
+    const parsed = parseRetentionDays(days);
+    if ("error" in parsed) {
+      setInvalid(parsed.error);
+      return;
+    }
+    setInvalid(null);
     try {
-      await api.setTenantRetention({ retentionDays: days.trim() ? Number(days) : null, legalHold: hold });
-      setSaved("Saved");
+      await api.setTenantRetention({ retentionDays: parsed.days, legalHold: hold });
+      setSaved(parsed.days === null ? "Saved: messages are kept forever." : `Saved: messages are kept for ${parsed.days} days.`);
       await load();
     } catch (e) {
       onError(e instanceof Error ? e.message : "could not save");
@@ -46,6 +70,7 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
   const saveChannel = async (id: string, policy: ConversationPolicy) => {
     try {
       await api.setConversationRetention(id, policy);
+      setChannelStatus({ id, text: "Saved", error: false });
       await load();
     } catch (e) {
       onError(e instanceof Error ? e.message : "could not save");
@@ -53,8 +78,7 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
   };
 
   return (
-    <div className="modal" role="dialog" aria-label="Retention" data-testid="retention-panel">
-      <div className="modal-body">
+    <Modal label="Retention" onClose={onClose} testId="retention-panel">
         <header>
           <h3>Message retention</h3>
           <button className="link" onClick={onClose}>
@@ -64,15 +88,40 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
         <p className="muted">Expired messages are archived, then deleted. Direct messages follow the workspace default.</p>
         <section className="retention-tenant">
           <label>
-            Keep messages for <input type="number" min={1} value={days} placeholder="forever" onChange={(e) => setDays(e.target.value)} data-testid="retention-days" /> days
+            Keep messages for{" "}
+            <input
+              type="number"
+              min={1}
+              max={MAX_RETENTION_DAYS}
+              value={days}
+              placeholder="forever"
+              onChange={(e) => {
+                setDays(e.target.value);
+                setSaved(null);
+                setInvalid(null);
+              }}
+              aria-invalid={invalid !== null}
+              aria-describedby="retention-days-error"
+              data-testid="retention-days"
+            />{" "}
+            days
           </label>
+          {invalid && (
+            <p className="error" id="retention-days-error" role="alert" data-testid="retention-error">
+              {invalid}
+            </p>
+          )}
           <label>
             <input type="checkbox" checked={hold} onChange={(e) => setHold(e.target.checked)} /> Legal hold (suspend all deletion)
           </label>
           <button onClick={() => void saveTenant()} data-testid="retention-save">
             Save
           </button>
-          {saved && <span className="muted">{saved}</span>}
+          {saved && (
+            <span className="saved" role="status" data-testid="retention-saved">
+              ✓ {saved}
+            </span>
+          )}
         </section>
         <h4>Channels</h4>
         <table className="retention-channels">
@@ -96,11 +145,21 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
                       min={1}
                       defaultValue={p.retentionDays ?? ""}
                       placeholder="default"
-                      onBlur={(e) => void saveChannel(c.id, { ...p, retentionDays: e.target.value.trim() ? Number(e.target.value) : null })}
+                      aria-label={`Days for #${c.name ?? ""}`}
+                      onBlur={(e) => {
+                        const parsed = parseRetentionDays(e.target.value);
+                        if ("error" in parsed) setChannelStatus({ id: c.id, text: parsed.error, error: true });
+                        else if (parsed.days !== p.retentionDays) void saveChannel(c.id, { ...p, retentionDays: parsed.days });
+                      }}
                     />
+                    {channelStatus?.id === c.id && (
+                      <span className={channelStatus.error ? "error" : "saved"} role={channelStatus.error ? "alert" : "status"} data-testid="retention-channel-status">
+                        {channelStatus.text}
+                      </span>
+                    )}
                   </td>
                   <td>
-                    <input type="checkbox" checked={p.exempt} onChange={(e) => void saveChannel(c.id, { ...p, exempt: e.target.checked })} />
+                    <input type="checkbox" checked={p.exempt} aria-label={`#${c.name ?? ""} exempt`} onChange={(e) => void saveChannel(c.id, { ...p, exempt: e.target.checked })} />
                   </td>
                   <td>
                     <input type="checkbox" checked={p.legalHold} onChange={(e) => void saveChannel(c.id, { ...p, legalHold: e.target.checked })} />
@@ -140,7 +199,6 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
             ))}
           </ul>
         )}
-      </div>
-    </div>
+    </Modal>
   );
 }

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 
 import type { Api } from "../lib/api";
 import type { SearchResult } from "../lib/types";
+import { usePanel } from "./Dialog";
 
 const HELP = 'Words, "phrases", from:@handle, in:#channel, has:file, is:mention, before:/after:/on:YYYY-MM-DD';
 
@@ -22,6 +23,7 @@ export function SearchBox({ onSearch }: { onSearch: (q: string) => void }) {
 export function SearchPanel({ api, query, onOpen, onClose }: { api: Api; query: string; onOpen: (r: SearchResult) => void; onClose: () => void }) {
   const [state, setState] = useState<{ q: string; items: SearchResult[]; cursor?: string; error?: string; loading: boolean }>({ q: "", items: [], loading: false });
   const [sort, setSort] = useState<"newest" | "relevance">("newest");
+  usePanel(onClose);
   const load = async (q: string, cursor: string | undefined, order: "newest" | "relevance") => {
     setState((s) => ({ ...s, loading: true }));
     try {

@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from "react";
+import { useRef, useState, type ReactNode } from "react";
 
 import type { Api } from "../lib/api";
 import { conversationTitle } from "../lib/chat-controller";
@@ -86,38 +86,76 @@ function Item({ c, me, active, onOpen }: { c: ConversationSummary; me: string; a
   );
 }
 
-/** Type-ahead over the tenant's users (the same endpoint @mentions use). */
+/** Type-ahead over the tenant's users (the same endpoint @mentions use): arrows move, Enter
+ * picks the highlighted one (the first by default), Escape clears. */
 export function UserPicker({ api, me, label, onPick, testId }: { api: Api; me: string; label: string; onPick: (u: UserProfile) => void; testId: string }) {
   const [query, setQuery] = useState("");
   const [results, setResults] = useState<UserProfile[]>([]);
+  const [selected, setSelected] = useState(0);
+  const latest = useRef("");
   const search = async (q: string) => {
     setQuery(q);
+    latest.current = q;
+    setSelected(0);
     if (!q.trim()) {
       setResults([]);
       return;
     }
     try {
       const { items } = await api.users(q.trim());
-      setResults(items.filter((u) => u.id !== me));
+      // A slower answer to an earlier prefix must not replace a newer one.
+      if (latest.current === q) setResults(items.filter((u) => u.id !== me));
     } catch {
       setResults([]);
     }
   };
+  const pick = (u: UserProfile) => {
+    onPick(u);
+    latest.current = "";
+    setQuery("");
+    setResults([]);
+  };
+  const listId = `${testId}-results`;
   return (
     <div className="user-picker">
-      <input placeholder={label} value={query} onChange={(e) => void search(e.target.value)} data-testid={testId} />
+      <input
+        placeholder={label}
+        aria-label={label}
+        value={query}
+        onChange={(e) => void search(e.target.value)}
+        role="combobox"
+        aria-expanded={results.length > 0}
+        aria-controls={listId}
+        aria-activedescendant={results[selected] ? `${listId}-${results[selected].id}` : undefined}
+        onKeyDown={(e) => {
+          if (e.key === "ArrowDown" && results.length > 0) {
+            e.preventDefault();
+            setSelected((i) => (i + 1) % results.length);
+          } else if (e.key === "ArrowUp" && results.length > 0) {
+            e.preventDefault();
+            setSelected((i) => (i - 1 + results.length) % results.length);
+          } else if (e.key === "Enter") {
+            const u = results[selected];
+            if (u) {
+              e.preventDefault();
+              pick(u);
+            }
+          } else if (e.key === "Escape" && (query || results.length > 0)) {
+            // Clearing the picker is this Escape's job, not closing the panel around it.
+            e.preventDefault();
+            e.nativeEvent.preventDefault();
+            latest.current = "";
+            setQuery("");
+            setResults([]);
+          }
+        }}
+        data-testid={testId}
+      />
       {results.length > 0 && (
-        <ul className="picker-results">
-          {results.map((u) => (
-            <li key={u.id}>
-              <button
-                onClick={() => {
-                  onPick(u);
-                  setQuery("");
-                  setResults([]);
-                }}
-                data-testid={`pick-${u.id}`}
-              >
+        <ul className="picker-results" role="listbox" id={listId}>
+          {results.map((u, i) => (
+            <li key={u.id} role="option" id={`${listId}-${u.id}`} aria-selected={i === selected} className={i === selected ? "selected" : ""}>
+              <button tabIndex={-1} onMouseDown={(e) => e.preventDefault()} onClick={() => pick(u)} data-testid={`pick-${u.id}`}>
                 {u.displayName} <span className="muted">@{u.handle}</span>
               </button>
             </li>

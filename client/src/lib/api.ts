@@ -128,6 +128,11 @@ export class Api {
     if (before) params.set("before", before);
     return this.request("GET", `/api/v1/chat/conversations/${id}/messages?${params}`);
   }
+  /** The page of messages just after `after` (oldest first): newer history around a search hit. */
+  historyAfter(id: string, after: string, limit = 50): Promise<MessagePage> {
+    const params = new URLSearchParams({ limit: String(limit), after });
+    return this.request("GET", `/api/v1/chat/conversations/${id}/messages?${params}`);
+  }
   changes(id: string, afterSeq: number): Promise<Changes> {
     return this.request("GET", `/api/v1/chat/conversations/${id}/changes?afterSeq=${afterSeq}&limit=500`);
   }

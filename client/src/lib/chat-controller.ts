@@ -5,8 +5,9 @@
 import { Api, ApiError } from "./api";
 import type { TokenSource } from "./auth-token";
 import { ChatSocket, type ConnectionStatus } from "./realtime/socket";
-import { isMessageEvent, MessageStore } from "./store/messages";
-import type { Attachment, ChatEvent, ConversationSummary, Me, SubscribedConversation, UserProfile } from "./types";
+import { firstUnreadId } from "./conversation-view";
+import { isMessageEvent, MessageStore, type UiMessage } from "./store/messages";
+import type { Attachment, ChatEvent, ConversationSummary, Me, Message, SubscribedConversation, UserProfile } from "./types";
 
 export interface Toast {
   id: number;
@@ -25,7 +26,18 @@ export interface ChatSnapshot {
   usersVersion: number;
   /** A message to scroll to and flash (from a search result). */
   highlightId: string | null;
+  /** Where the "New messages" divider goes: the first message unread when it was opened. */
+  unreadFrom: { conversationId: string; messageId: string } | null;
+  /** The conversation whose messages are loaded and positioned (the list mounts then). */
+  shownId: string | null;
+  /** Bumped at each open, so the list mounts again at its opening position. */
+  viewKey: number;
+  loadingNewer: boolean;
 }
+
+/** How far back the divider search pages before giving up (50 messages a page). */
+const MAX_UNREAD_PAGES = 20;
+const AROUND = 25;
 
 const SWEEP_INTERVAL_MS = 10_000;
 const TOAST_MS = 6_000;
@@ -54,6 +66,11 @@ export class ChatController {
   private readonly users = new Map<string, UserProfile>();
   private readonly requestedUsers = new Set<string>();
   private usersTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Opened at a search hit far back: only messages up to `untilSeq` are shown (a contiguous
+   * run); newer pages load as the reader scrolls down, until they meet the newest ones held. */
+  private window: { conversationId: string; untilSeq: number; lastId: string } | null = null;
+  /** Conversations I am leaving: their memberRemoved event is my own doing. */
+  private readonly leaving = new Set<string>();
 
   constructor(
     readonly api: Api,
@@ -64,7 +81,20 @@ export class ChatController {
     private readonly initialId: string | null = null,
   ) {
     this.store = new MessageStore(me.userId);
-    this.snapshot = { me, status: "connecting", conversations: [], activeId: null, toasts: [], loadingOlder: false, usersVersion: 0, highlightId: null };
+    this.snapshot = {
+      me,
+      status: "connecting",
+      conversations: [],
+      activeId: null,
+      toasts: [],
+      loadingOlder: false,
+      usersVersion: 0,
+      highlightId: null,
+      unreadFrom: null,
+      shownId: null,
+      viewKey: 0,
+      loadingNewer: false,
+    };
     this.users.set(me.userId, { id: me.userId, handle: me.handle, displayName: me.displayName });
   }
 
@@ -227,33 +257,131 @@ export class ChatController {
   }
 
   async open(id: string): Promise<void> {
-    this.set({ activeId: id });
-    if (!this.store.has(id)) {
-      const seqAtLoad = this.snapshot.conversations.find((c) => c.id === id)?.lastSeq ?? 0;
+    await this.dropWindow();
+    const unread = this.snapshot.conversations.find((c) => c.id === id)?.unreadCount ?? 0;
+    this.set({ activeId: id, shownId: null, highlightId: null, unreadFrom: null });
+    await this.load(id);
+    if (this.snapshot.activeId !== id) return;
+    const messageId = await this.findFirstUnread(id, unread);
+    if (this.snapshot.activeId !== id) return;
+    this.set({ shownId: id, viewKey: this.snapshot.viewKey + 1, unreadFrom: messageId ? { conversationId: id, messageId } : null });
+    await this.markActiveRead();
+  }
+
+  private async load(id: string): Promise<void> {
+    if (this.store.has(id)) return;
+    const seqAtLoad = this.snapshot.conversations.find((c) => c.id === id)?.lastSeq ?? 0;
+    try {
+      const page = await this.api.history(id);
+      this.store.addHistory(id, page.items, page.nextCursor, seqAtLoad);
+      // Anything that happened between the list and the page: catch up now.
+      await this.catchUp(id);
+    } catch (e) {
+      this.report(e, "Could not load messages");
+    }
+  }
+
+  /** The divider's message: older pages load until the unread count is covered. */
+  private async findFirstUnread(id: string, unread: number): Promise<string | null> {
+    if (unread <= 0) return null;
+    for (let page = 0; page <= MAX_UNREAD_PAGES; page++) {
+      const found = firstUnreadId(this.store.list(id), this.me, unread);
+      const cursor = this.store.olderCursor(id);
+      if (found || !cursor) return found;
       try {
-        const page = await this.api.history(id);
-        this.store.addHistory(id, page.items, page.nextCursor, seqAtLoad);
-        // Anything that happened between the list and the page: catch up now.
-        await this.catchUp(id);
+        const older = await this.api.history(id, cursor);
+        this.store.addHistory(id, older.items, older.nextCursor);
+      } catch {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  /** The messages the list shows: all of them, or the run around a search hit. */
+  visibleMessages(id: string): UiMessage[] {
+    const all = this.store.list(id);
+    const w = this.window;
+    if (!w || w.conversationId !== id) return all;
+    if (this.visibleCache?.source === all && this.visibleCache.untilSeq === w.untilSeq) return this.visibleCache.list;
+    const list = all.filter((m) => m.state === "sent" && m.seq <= w.untilSeq);
+    this.visibleCache = { source: all, untilSeq: w.untilSeq, list };
+    return list;
+  }
+  private visibleCache: { source: UiMessage[]; untilSeq: number; list: UiMessage[] } | null = null;
+
+  /** Back to the newest page: the run around a search hit leaves a hole before the newest
+   * messages, so it is replaced (pending sends stay). */
+  private async dropWindow(): Promise<void> {
+    const w = this.window;
+    if (!w) return;
+    this.window = null;
+    try {
+      const page = await this.api.history(w.conversationId);
+      this.store.reload(w.conversationId, page.items, page.nextCursor, this.store.lastSeq(w.conversationId));
+    } catch {
+      this.store.forget(w.conversationId);
+    }
+  }
+
+  /** Newer messages exist below the shown run (opened at a search hit). */
+  hasNewer(id: string): boolean {
+    return this.window?.conversationId === id;
+  }
+
+  /** Opens a conversation at a message: the pages just before and after it load (not every
+   * page back from the newest), the list centres and flashes it, and scrolls on both ways. */
+  async openAt(conversationId: string, message: Message): Promise<void> {
+    await this.dropWindow();
+    this.set({ activeId: conversationId, shownId: null, highlightId: null, unreadFrom: null });
+    await this.load(conversationId);
+    if (!this.store.list(conversationId).some((m) => m.id === message.id)) {
+      try {
+        const held = new Set(this.store.list(conversationId).map((m) => m.id));
+        const [older, newer] = await Promise.all([
+          this.api.history(conversationId, message.id, AROUND),
+          this.api.historyAfter(conversationId, message.id, AROUND),
+        ]);
+        this.store.addHistory(conversationId, [...older.items, message, ...newer.items], older.nextCursor);
+        this.windowAfter(conversationId, [message, ...newer.items], newer.nextCursor, held);
       } catch (e) {
         this.report(e, "Could not load messages");
       }
     }
+    if (this.snapshot.activeId !== conversationId) return;
+    this.set({ shownId: conversationId, viewKey: this.snapshot.viewKey + 1, highlightId: message.id });
+    setTimeout(() => {
+      if (this.snapshot.highlightId === message.id) this.set({ highlightId: null });
+    }, 4000);
     await this.markActiveRead();
   }
 
-  /** Opens a conversation at a message: loads history back until it is there. */
-  async openAt(conversationId: string, messageId: string): Promise<void> {
-    await this.open(conversationId);
-    for (let page = 0; page < 50; page++) {
-      if (this.store.list(conversationId).some((m) => m.id === messageId)) break;
-      if (!this.store.olderCursor(conversationId)) break;
-      await this.loadOlder();
+  /** After a newer page: the shown run ends at its last message, unless it reached the end or
+   * met messages already held (the run joins the newest ones). */
+  private windowAfter(id: string, run: Message[], nextCursor: string | undefined, held: Set<string>): void {
+    const last = run[run.length - 1];
+    if (!nextCursor || !last || run.some((m) => held.has(m.id))) {
+      this.window = null;
+    } else {
+      this.window = { conversationId: id, untilSeq: last.seq, lastId: last.id };
     }
-    this.set({ highlightId: messageId });
-    setTimeout(() => {
-      if (this.snapshot.highlightId === messageId) this.set({ highlightId: null });
-    }, 4000);
+  }
+
+  async loadNewer(): Promise<void> {
+    const w = this.window;
+    if (!w || w.conversationId !== this.snapshot.activeId || this.snapshot.loadingNewer) return;
+    this.set({ loadingNewer: true });
+    try {
+      const held = new Set(this.store.list(w.conversationId).map((m) => m.id));
+      const page = await this.api.historyAfter(w.conversationId, w.lastId);
+      const cursor = this.store.olderCursor(w.conversationId) ?? undefined;
+      this.store.addHistory(w.conversationId, page.items, cursor);
+      this.windowAfter(w.conversationId, page.items, page.nextCursor, held);
+    } catch (e) {
+      this.report(e, "Could not load newer messages");
+    } finally {
+      this.set({ loadingNewer: false });
+    }
   }
 
   async loadOlder(): Promise<void> {
@@ -327,7 +455,8 @@ export class ChatController {
 
     if (event.type === "chat:memberRemoved" && userId === this.me) {
       const c = this.snapshot.conversations.find((x) => x.id === id);
-      this.toast(`You were removed from ${c ? conversationTitle(c, this.me) : "a channel"}`);
+      // My own leave says so itself (leave() toasts "You left #name").
+      if (!this.leaving.has(id)) this.toast(`You were removed from ${c ? conversationTitle(c, this.me) : "a channel"}`);
       this.forgetConversation(id);
       return;
     }
@@ -380,6 +509,11 @@ export class ChatController {
   async send(body: string, mentions: string[] = [], files: { uploadId: string; attachment: Attachment }[] = []): Promise<void> {
     const id = this.snapshot.activeId;
     if (!id || (!body.trim() && files.length === 0)) return;
+    if (this.window?.conversationId === id) {
+      // Writing while reading far back: the list goes to the newest, where the send shows.
+      await this.dropWindow();
+      this.set({ viewKey: this.snapshot.viewKey + 1 });
+    }
     const clientMessageId = crypto.randomUUID();
     this.store.addPending(id, clientMessageId, body, Date.now(), mentions, files);
     await this.deliver(id, clientMessageId, body, mentions, files.map((f) => f.uploadId));
@@ -444,11 +578,17 @@ export class ChatController {
   }
 
   async leave(id: string): Promise<void> {
+    const c = this.snapshot.conversations.find((x) => x.id === id);
+    this.leaving.add(id);
     try {
       await this.api.leave(id);
+      this.toast(`You left ${c ? conversationTitle(c, this.me) : "the channel"}`);
       this.forgetConversation(id);
     } catch (e) {
       this.report(e, "Could not leave");
+    } finally {
+      // The event may come after the answer: keep the mark a little while.
+      setTimeout(() => this.leaving.delete(id), 10_000);
     }
   }
 

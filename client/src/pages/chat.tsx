@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 
 
 import { Composer } from "../components/Composer";
 import { ChannelBrowser } from "../components/ChannelBrowser";
+import { ConfirmDialog, type Confirmation } from "../components/Dialog";
 import { MembersPanel } from "../components/MembersPanel";
 import { MessageList } from "../components/MessageList";
 import { OperationsPanel } from "../components/OperationsPanel";
@@ -75,20 +76,30 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   const [searching, setSearching] = useState<string | null>(null);
   const [retention, setRetention] = useState(false);
   const [operations, setOperations] = useState(false);
+  const [confirming, setConfirming] = useState<Confirmation | null>(null);
+  // Phone-sized windows: the conversation list is a drawer over the page.
+  const [navOpen, setNavOpen] = useState(false);
 
   const clearDropped = useCallback(() => setDropped([]), []);
   const active = snapshot.conversations.find((c) => c.id === snapshot.activeId) ?? null;
-  const messages = active ? controller.store.list(active.id) : [];
+  const messages = active ? controller.visibleMessages(active.id) : [];
+  const activeTitle = active ? conversationTitle(active, me.userId) : "No conversation";
 
   return (
-    <div className="chat" data-testid="chat">
+    <div className={`chat ${navOpen ? "nav-open" : ""}`} data-testid="chat">
       <Sidebar
         me={me}
         conversations={snapshot.conversations}
         activeId={snapshot.activeId}
-        onOpen={(id) => void controller.open(id)}
+        onOpen={(id) => {
+          setNavOpen(false);
+          void controller.open(id);
+        }}
         onBrowse={() => setBrowsing(true)}
-        onOpenDm={(userId) => void controller.openDm(userId)}
+        onOpenDm={(userId) => {
+          setNavOpen(false);
+          void controller.openDm(userId);
+        }}
         api={api}
         onSignOut={onSignOut}
         search={<SearchBox onSearch={setSearching} />}
@@ -113,8 +124,11 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         }}
       >
         <header className="conversation-header">
-          <div>
-            <h2 data-testid="conversation-title">{active ? conversationTitle(active, me.userId) : "No conversation"}</h2>
+          <button className="nav-toggle" onClick={() => setNavOpen((v) => !v)} aria-expanded={navOpen} aria-label="Conversations" data-testid="nav-toggle">
+            ☰
+          </button>
+          <div className="conversation-heading">
+            <h2 data-testid="conversation-title">{activeTitle}</h2>
             {active?.topic && <p className="topic">{active.topic}</p>}
           </div>
           <div className="header-actions">
@@ -124,7 +138,17 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 <button onClick={() => setShowMembers((v) => !v)} data-testid="members-button">
                   Members
                 </button>
-                <button onClick={() => void controller.leave(active.id)} data-testid="leave-button">
+                <button
+                  onClick={() =>
+                    setConfirming({
+                      title: `Leave ${activeTitle}?`,
+                      body: active.kind === "private" ? "You will need an invitation to come back." : "You can join again from Browse channels.",
+                      confirmLabel: "Leave",
+                      action: () => void controller.leave(active.id),
+                    })
+                  }
+                  data-testid="leave-button"
+                >
                   Leave
                 </button>
               </>
@@ -133,21 +157,39 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         </header>
         {active ? (
           <>
-            <MessageList
-              key={active.id}
-              me={me.userId}
-              messages={messages}
-              hasOlder={Boolean(controller.store.olderCursor(active.id))}
-              loadingOlder={snapshot.loadingOlder}
-              onLoadOlder={() => void controller.loadOlder()}
+            {snapshot.shownId === active.id ? (
+              <MessageList
+                key={`${active.id}-${snapshot.viewKey}`}
+                me={me.userId}
+                title={activeTitle}
+                messages={messages}
+                hasOlder={Boolean(controller.store.olderCursor(active.id))}
+                loadingOlder={snapshot.loadingOlder}
+                onLoadOlder={() => void controller.loadOlder()}
+                hasNewer={controller.hasNewer(active.id)}
+                loadingNewer={snapshot.loadingNewer}
+                onLoadNewer={() => void controller.loadNewer()}
+                unreadFromId={snapshot.unreadFrom?.conversationId === active.id ? snapshot.unreadFrom.messageId : null}
               onRetry={(cmid) => void controller.retry(active.id, cmid)}
               onEdit={(id, body, mentions) => void controller.edit(id, body, mentions)}
               user={(id) => controller.user(id)}
               api={api}
               highlightId={snapshot.highlightId}
               usersVersion={snapshot.usersVersion}
-              onDelete={(id) => void controller.remove(id)}
-            />
+              onDelete={(id) =>
+                setConfirming({
+                  title: "Delete this message?",
+                  body: "Everyone in the conversation will see that it was deleted. This cannot be undone.",
+                  confirmLabel: "Delete",
+                  action: () => void controller.remove(id),
+                })
+              }
+              />
+            ) : (
+              <div className="messages-region" data-testid="messages">
+                <p className="older">Loading messages…</p>
+              </div>
+            )}
             <Composer
               key={`composer-${active.id}`}
               api={api}
@@ -168,18 +210,23 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         <SearchPanel
           api={api}
           query={searching}
-          onOpen={(r) => void controller.openAt(r.conversation.id, r.message.id)}
+          onOpen={(r) => {
+            setNavOpen(false);
+            void controller.openAt(r.conversation.id, r.message);
+          }}
           onClose={() => setSearching(null)}
         />
       )}
       {showMembers && active && active.kind !== "dm" && (
-        <MembersPanel api={api} conversation={active} me={me} controller={controller} onClose={() => setShowMembers(false)} />
+        <MembersPanel api={api} conversation={active} me={me} controller={controller} onClose={() => setShowMembers(false)} onConfirm={setConfirming} />
       )}
       {operations && <OperationsPanel api={api} onClose={() => setOperations(false)} />}
       {retention && (
         <RetentionPanel api={api} conversations={snapshot.conversations} onClose={() => setRetention(false)} onError={(m) => controller.toast(m, "error")} />
       )}
       {browsing && <ChannelBrowser api={api} controller={controller} onClose={() => setBrowsing(false)} />}
+      {confirming && <ConfirmDialog confirmation={confirming} onClose={() => setConfirming(null)} />}
+      {navOpen && <div className="nav-backdrop" onClick={() => setNavOpen(false)} />}
       <div className="toasts" aria-live="polite">
         {snapshot.toasts.map((t) => (
           <div key={t.id} className={`toast toast-${t.kind}`} data-testid="toast" role={t.kind === "error" ? "alert" : "status"}>

@@ -1,0 +1,93 @@
+import { useEffect, useRef, type ReactNode } from "react";
+
+/** Focus goes back where it was when a dialog or panel closes (it unmounts, so the browser's
+ * own restore does not run). */
+function useReturnFocus(): void {
+  useEffect(() => {
+    const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    return () => {
+      if (before?.isConnected) before.focus();
+    };
+  }, []);
+}
+
+/** A modal on the native <dialog> (showModal: focus trapped, the page inert, Escape cancels). */
+export function Modal({ label, onClose, children, wide, testId }: { label: string; onClose: () => void; children: ReactNode; wide?: boolean; testId?: string }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useReturnFocus();
+  useEffect(() => {
+    const d = ref.current;
+    if (d && !d.open) d.showModal();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className={`modal-body ${wide ? "wide" : ""}`}
+      aria-label={label}
+      data-testid={testId}
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+      onClick={(e) => {
+        // A click on the backdrop (the dialog itself, outside its content box) closes it.
+        if (e.target === e.currentTarget) {
+          const r = e.currentTarget.getBoundingClientRect();
+          if (e.clientX < r.left || e.clientX > r.right || e.clientY < r.top || e.clientY > r.bottom) onClose();
+        }
+      }}
+    >
+      {children}
+    </dialog>
+  );
+}
+
+export interface Confirmation {
+  title: string;
+  body: string;
+  confirmLabel: string;
+  action: () => void;
+}
+
+/** "Are you sure?" for what cannot be undone; the confirm button has focus, Escape cancels. */
+export function ConfirmDialog({ confirmation, onClose }: { confirmation: Confirmation; onClose: () => void }) {
+  return (
+    <Modal label={confirmation.title} onClose={onClose} testId="confirm-dialog">
+      <form
+        method="dialog"
+        className="confirm"
+        onSubmit={(e) => {
+          e.preventDefault();
+          onClose();
+          confirmation.action();
+        }}
+      >
+        <h3>{confirmation.title}</h3>
+        <p>{confirmation.body}</p>
+        <div className="confirm-actions">
+          <button type="button" onClick={onClose} data-testid="confirm-cancel">
+            Cancel
+          </button>
+          <button type="submit" className="danger" autoFocus data-testid="confirm-ok">
+            {confirmation.confirmLabel}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+/** Side panels (members, search) close on Escape too, and give focus back. */
+export function usePanel(onClose: () => void): void {
+  useReturnFocus();
+  const close = useRef(onClose);
+  close.current = onClose;
+  useEffect(() => {
+    const key = (e: KeyboardEvent) => {
+      // An open modal handles its own Escape.
+      if (e.key === "Escape" && !e.defaultPrevented && !document.querySelector("dialog[open]")) close.current();
+    };
+    document.addEventListener("keydown", key);
+    return () => document.removeEventListener("keydown", key);
+  }, []);
+}
