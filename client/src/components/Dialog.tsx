@@ -18,6 +18,8 @@ export function Modal({ label, onClose, children, wide, testId }: { label: strin
   useEffect(() => {
     const d = ref.current;
     if (d && !d.open) d.showModal();
+    // React's autoFocus runs before showModal, which then moves focus to the first control.
+    d?.querySelector<HTMLElement>("[data-autofocus]")?.focus();
   }, []);
   return (
     <dialog
@@ -68,7 +70,7 @@ export function ConfirmDialog({ confirmation, onClose }: { confirmation: Confirm
           <button type="button" onClick={onClose} data-testid="confirm-cancel">
             Cancel
           </button>
-          <button type="submit" className="danger" autoFocus data-testid="confirm-ok">
+          <button type="submit" className="danger" data-autofocus data-testid="confirm-ok">
             {confirmation.confirmLabel}
           </button>
         </div>
