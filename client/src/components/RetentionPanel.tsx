@@ -1,23 +1,10 @@
 import { useEffect, useState } from "react";
 
 import type { Api } from "../lib/api";
+import { MAX_RETENTION_DAYS, parseRetentionDays } from "../lib/retention";
 import { formatSize } from "../lib/uploads";
 import type { ArchiveFile, ConversationPolicy, ConversationSummary, RetentionSettings } from "../lib/types";
 import { Modal } from "./Dialog";
-
-/** The server keeps between 1 and this many days (shared/src/domain/chat/retention.rs). */
-const MAX_RETENTION_DAYS = 36_500;
-
-/** Empty means "no limit" (forever, or the default); otherwise a whole number of days in range. */
-export function parseRetentionDays(text: string): { days: number | null } | { error: string } {
-  const t = text.trim();
-  if (!t) return { days: null };
-  const n = Number(t);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_RETENTION_DAYS) {
-    return { error: `Enter a whole number of days from 1 to ${MAX_RETENTION_DAYS.toLocaleString("en")}, or leave it empty to keep messages forever.` };
-  }
-  return { days: n };
-}
 
 /** Tenant admins: the tenant's retention, per-channel overrides, and the archive's export. */
 export function RetentionPanel({ api, conversations, onClose, onError }: { api: Api; conversations: ConversationSummary[]; onClose: () => void; onError: (m: string) => void }) {
