@@ -157,6 +157,70 @@ async fn each_event_reaches_exactly_the_members_connections() {
 }
 
 #[tokio::test]
+async fn a_new_dm_reaches_the_other_person_before_its_first_message() {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let carol = app.user("acme", "carol").await;
+    let bob = app.user("acme", "bob").await;
+    let dave = app.user("globex", "dave").await;
+    // Profiles exist once a user has been seen.
+    for user in [&alice, &carol, &bob, &dave] {
+        app.get(user, "/api/v1/me").await;
+    }
+    let mut tabs = vec![
+        tab(&app, &alice, "alice").await,
+        tab(&app, &carol, "carol-1").await,
+        tab(&app, &carol, "carol-2").await,
+        tab(&app, &bob, "bob").await,
+        tab(&app, &dave, "dave").await,
+    ];
+
+    let dm = app.open_dm(&alice, &carol).await;
+    let drained = futures::future::join_all(
+        tabs.iter_mut().map(|tab| async move { (tab.who, ws_drain(&mut tab.socket, QUIET).await) }),
+    )
+    .await;
+    let mut added: Vec<(String, String, u64)> = Vec::new();
+    for (who, frames) in drained {
+        for frame in frames {
+            assert_eq!(frame["type"], "chat:memberAdded", "{who} got {frame}");
+            assert_eq!(frame["conversationId"], dm.as_str(), "{frame}");
+            let user = frame["data"]["userId"].as_str().unwrap_or_default().to_owned();
+            added.push((who.to_owned(), user, frame["seq"].as_u64().unwrap_or(0)));
+        }
+    }
+    added.sort();
+    assert_eq!(
+        added,
+        vec![
+            ("alice".to_owned(), "alice".to_owned(), 1),
+            ("carol-1".to_owned(), "carol".to_owned(), 2),
+            ("carol-2".to_owned(), "carol".to_owned(), 2),
+        ],
+        "each person's own tabs hear of their joining; bob and dave hear nothing"
+    );
+
+    // Opening it again (either side) changes nothing and tells nobody.
+    assert_eq!(app.open_dm(&carol, &alice).await, dm);
+    assert_eq!(received(&mut tabs).await, Vec::new());
+
+    // Carol's client subscribes on memberAdded, as the web client does; the first message is live.
+    let carol_tab = tabs.iter_mut().find(|t| t.who == "carol-1").unwrap();
+    let ack = ws_subscribe(&mut carol_tab.socket, Some(vec![dm.clone()])).await;
+    assert_eq!(ack["conversations"][0]["lastSeq"], 2, "{ack}");
+    let first = app.send(&alice, &dm, "dm-1", "hi carol").await;
+    assert_eq!(first["seq"], 3);
+    let got = received(&mut tabs).await;
+    assert_eq!(who_got(&got, "chat:newMessage"), names(&["carol-1"]));
+
+    // A client that was offline replays the joining from the change log.
+    let (status, changes) = app.get(&carol, &format!("/api/v1/chat/conversations/{dm}/changes?afterSeq=0")).await;
+    assert_eq!(status, StatusCode::OK, "{changes}");
+    let kinds: Vec<&str> = changes["items"].as_array().unwrap().iter().filter_map(|c| c["type"].as_str()).collect();
+    assert_eq!(kinds, ["chat:memberAdded", "chat:memberAdded", "chat:newMessage"], "{changes}");
+}
+
+#[tokio::test]
 async fn a_reconnecting_client_catches_up_to_exactly_the_servers_state() {
     let app = spawn_app().await;
     let alice = app.user("acme", "alice").await;

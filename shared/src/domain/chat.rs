@@ -588,6 +588,10 @@ impl Chat {
         let now = self.now();
         let mut users = vec![caller.user.clone(), other.clone()];
         users.sort();
+        // Each person joining is one of the DM's first changes (the opener at seq 1, the other
+        // at seq 2), so both are told live like any member added: the other person's client
+        // shows and subscribes to the DM before its first message, and catch-up replays it.
+        let joined = [caller.user.clone(), other.clone()];
         let meta = ConversationMeta {
             id: id.clone(),
             kind: ConversationKind::Dm,
@@ -595,7 +599,7 @@ impl Chat {
             topic: None,
             created_by: caller.user.clone(),
             created_at: now.clone(),
-            last_seq: 0,
+            last_seq: joined.len() as u64,
             message_count: 0,
             last_message_at: None,
             dm_users: users.clone(),
@@ -611,9 +615,16 @@ impl Chat {
         for user in &users {
             ops.extend(join_ops(t, &id, ConversationKind::Dm, user, MemberRole::Member, &now, None)?);
         }
+        for (seq, user) in (1u64..).zip(&joined) {
+            ops.push(self.change_record(t, &id, seq, member_change(EventType::MemberAdded, user)));
+        }
         match self.store.transact(ops).await {
-            Ok(()) => {}
-            // Opened concurrently by the other person: it exists now.
+            Ok(()) => {
+                for (seq, user) in (1u64..).zip(&joined) {
+                    self.publish_member(t, &id, EventType::MemberAdded, seq, user).await;
+                }
+            }
+            // Opened concurrently by the other person: it exists now, and they told everyone.
             Err(StoreError::TransactionCanceled { failed }) if !failed.is_empty() => {}
             Err(e) => return Err(e.into()),
         }
