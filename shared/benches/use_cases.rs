@@ -109,7 +109,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
             chat.invite(&owner, &channel, &member.user).await.expect("invite");
             if n < ONLINE {
                 let connection = ConnectionId::parse(&format!("conn-{n}")).expect("connection");
-                realtime.connect(&member, &connection).await.expect("connect");
+                realtime.connect(&member, &connection, None).await.expect("connect");
                 realtime.subscribe(&connection, None).await.expect("subscribe");
             }
         }

@@ -3,23 +3,31 @@
 //! configured, never by the token: `alg: none` and HS/RS confusion are refused.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
-use tokio::sync::RwLock;
+use tokio::sync::Mutex;
 
 use crate::domain::caller::{Caller, Role};
 use crate::domain::ids::{TenantId, UserId};
 use crate::domain::values::{DisplayName, Handle};
+use crate::ports::clock::{Clock, SystemClock};
 
 /// Issuer and audience of locally issued development tokens.
 pub const DEV_ISSUER: &str = "tenant-chat-local";
 pub const DEV_AUDIENCE: &str = "tenant-chat";
-/// An unknown `kid` triggers a JWKS refresh at most this often (key rotation, not a DoS lever).
-const JWKS_REFRESH_INTERVAL: Duration = Duration::from_secs(300);
+/// An unknown `kid` triggers a JWKS refetch at most this often (key rotation, not a DoS lever).
+const UNKNOWN_KID_REFETCH_MS: i64 = 60_000;
+/// Cached keys are refetched after this long even when their `kid` is known, so a key the
+/// identity provider revoked stops verifying within the hour.
+const JWKS_MAX_AGE_MS: i64 = 3_600_000;
+/// After a failed fetch the next try waits 1 s, 2 s, 4 s… up to this.
+const FETCH_BACKOFF_MAX_MS: i64 = 30_000;
+/// Clock skew tolerated on `exp` and `nbf`.
+const LEEWAY_SECS: u64 = 30;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum AuthError {
@@ -61,8 +69,61 @@ pub struct Claims {
     pub exp: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
     pub iss: String,
-    pub aud: String,
+    /// One audience or several (OIDC allows both); Cognito access tokens carry `client_id` instead.
+    #[serde(default, skip_serializing_if = "Audience::is_empty")]
+    pub aud: Audience,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+/// The `aud` claim: a string or an array of strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Default for Audience {
+    fn default() -> Self {
+        Audience::Many(Vec::new())
+    }
+}
+
+impl Audience {
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Audience::Many(v) if v.is_empty())
+    }
+    pub fn contains(&self, audience: &str) -> bool {
+        match self {
+            Audience::One(a) => a == audience,
+            Audience::Many(all) => all.iter().any(|a| a == audience),
+        }
+    }
+}
+
+impl From<&str> for Audience {
+    fn from(a: &str) -> Self {
+        Audience::One(a.to_owned())
+    }
+}
+impl From<String> for Audience {
+    fn from(a: String) -> Self {
+        Audience::One(a)
+    }
+}
+
+impl Claims {
+    /// `aud` names us, or (no `aud`: a Cognito access token) `client_id` does.
+    fn for_audience(&self, audience: &str) -> bool {
+        if self.aud.is_empty() {
+            return self.client_id.as_deref() == Some(audience);
+        }
+        self.aud.contains(audience)
+    }
 }
 
 impl Claims {
@@ -90,10 +151,73 @@ impl Claims {
     }
 }
 
+/// What the cache knows, guarded by a plain lock (never held across an await).
+struct KeyCache {
+    set: JwkSet,
+    /// When the set was last fetched successfully (ms).
+    fetched_at: Option<i64>,
+    /// When a fetch was last tried, successful or not (ms).
+    tried_at: Option<i64>,
+    /// Fetches failed in a row: the backoff before the next try doubles with each.
+    failures: u32,
+}
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        Self { set: JwkSet { keys: Vec::new() }, fetched_at: None, tried_at: None, failures: 0 }
+    }
+}
+
+enum Next {
+    Use(DecodingKey),
+    Refuse(AuthError),
+    Fetch,
+}
+
+impl KeyCache {
+    fn key(&self, kid: &str) -> Option<DecodingKey> {
+        self.set.find(kid).and_then(|jwk| DecodingKey::from_jwk(jwk).ok())
+    }
+
+    /// May a fetch be tried now? After failures, only once the backoff has passed.
+    fn may_fetch(&self, now: i64, healthy_interval: i64) -> bool {
+        let Some(tried) = self.tried_at else { return true };
+        let wait = if self.failures > 0 {
+            (1_000_i64 << (self.failures - 1).min(16)).min(FETCH_BACKOFF_MAX_MS)
+        } else {
+            healthy_interval
+        };
+        now - tried >= wait
+    }
+
+    fn next(&self, kid: &str, now: i64, refetchable: bool) -> Next {
+        match self.key(kid) {
+            Some(key) => {
+                let fresh = self.fetched_at.is_some_and(|at| now - at < JWKS_MAX_AGE_MS);
+                // A stale key keeps working while the identity provider cannot be reached.
+                if !refetchable || fresh || !self.may_fetch(now, 0) {
+                    Next::Use(key)
+                } else {
+                    Next::Fetch
+                }
+            }
+            None if refetchable && self.may_fetch(now, UNKNOWN_KID_REFETCH_MS) => Next::Fetch,
+            // Keys in hand and the provider answering: this kid is simply not one of them.
+            None if !refetchable || (self.failures == 0 && self.fetched_at.is_some()) => {
+                Next::Refuse(AuthError::UnknownKey)
+            }
+            None => Next::Refuse(AuthError::KeysUnavailable),
+        }
+    }
+}
+
 struct Jwks {
     url: Option<String>,
-    keys: RwLock<(JwkSet, Option<Instant>)>,
+    cache: std::sync::RwLock<KeyCache>,
+    /// One fetch at a time; the others wait for its result instead of fetching too.
+    fetching: Mutex<()>,
     http: reqwest::Client,
+    clock: Arc<dyn Clock>,
 }
 
 /// Verifies tokens. Built once per cold start.
@@ -107,14 +231,21 @@ pub struct Authenticator {
 impl Authenticator {
     /// Identity-provider tokens (RS256 via JWKS): `issuer` and `audience` are checked.
     pub fn oidc(issuer: &str, audience: &str, jwks_url: &str) -> Self {
+        Self::oidc_with_clock(issuer, audience, jwks_url, Arc::new(SystemClock))
+    }
+
+    /// As `oidc`, on a clock the caller moves (the cache's ages and backoff are measured on it).
+    pub fn oidc_with_clock(issuer: &str, audience: &str, jwks_url: &str, clock: Arc<dyn Clock>) -> Self {
         Self {
             dev_secret: None,
             issuer: Some(issuer.to_owned()),
             audience: Some(audience.to_owned()),
             jwks: Some(Arc::new(Jwks {
                 url: Some(jwks_url.to_owned()),
-                keys: RwLock::new((JwkSet { keys: Vec::new() }, None)),
+                cache: std::sync::RwLock::new(KeyCache::default()),
+                fetching: Mutex::new(()),
                 http: reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap_or_default(),
+                clock,
             })),
         }
     }
@@ -127,8 +258,10 @@ impl Authenticator {
             audience: Some(audience.to_owned()),
             jwks: Some(Arc::new(Jwks {
                 url: None,
-                keys: RwLock::new((keys, Some(Instant::now()))),
+                cache: std::sync::RwLock::new(KeyCache { set: keys, ..Default::default() }),
+                fetching: Mutex::new(()),
                 http: reqwest::Client::new(),
+                clock: Arc::new(SystemClock),
             })),
         }
     }
@@ -145,8 +278,15 @@ impl Authenticator {
     }
 
     pub async fn authenticate(&self, token: &str) -> Result<Caller, AuthError> {
+        Ok(self.authenticate_until(token).await?.0)
+    }
+
+    /// The caller and when their token expires (epoch seconds): a WebSocket connection lives
+    /// no longer than the token that opened it.
+    pub async fn authenticate_until(&self, token: &str) -> Result<(Caller, u64), AuthError> {
         let claims = self.verify(token).await?;
-        claims.into_caller()
+        let exp = claims.exp;
+        Ok((claims.into_caller()?, exp))
     }
 
     pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
@@ -154,10 +294,7 @@ impl Authenticator {
         match header.alg {
             Algorithm::HS256 => {
                 let secret = self.dev_secret.as_ref().ok_or(AuthError::Algorithm)?;
-                let mut validation = Validation::new(Algorithm::HS256);
-                validation.set_issuer(&[DEV_ISSUER]);
-                validation.set_audience(&[DEV_AUDIENCE]);
-                decode(token, &DecodingKey::from_secret(secret), &validation)
+                decode(token, &DecodingKey::from_secret(secret), Algorithm::HS256, DEV_ISSUER, DEV_AUDIENCE)
             }
             Algorithm::RS256 => {
                 let (jwks, issuer, audience) = match (&self.jwks, &self.issuer, &self.audience) {
@@ -166,10 +303,7 @@ impl Authenticator {
                 };
                 let kid = header.kid.ok_or(AuthError::UnknownKey)?;
                 let key = jwks.key(&kid).await?;
-                let mut validation = Validation::new(Algorithm::RS256);
-                validation.set_issuer(&[issuer]);
-                validation.set_audience(&[audience]);
-                decode(token, &key, &validation)
+                decode(token, &key, Algorithm::RS256, issuer, audience)
             }
             _ => Err(AuthError::Algorithm),
         }
@@ -183,64 +317,259 @@ impl Authenticator {
     }
 }
 
-fn decode(token: &str, key: &DecodingKey, validation: &Validation) -> Result<Claims, AuthError> {
+fn decode(
+    token: &str,
+    key: &DecodingKey,
+    algorithm: Algorithm,
+    issuer: &str,
+    audience: &str,
+) -> Result<Claims, AuthError> {
     use jsonwebtoken::errors::ErrorKind;
-    jsonwebtoken::decode::<Claims>(token, key, validation).map(|d| d.claims).map_err(|e| match e.kind() {
-        ErrorKind::ExpiredSignature => AuthError::Expired,
-        ErrorKind::InvalidAlgorithm => AuthError::Algorithm,
-        ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
-            AuthError::Malformed
-        }
-        ErrorKind::MissingRequiredClaim(claim) => AuthError::Claims(format!("missing {claim}")),
-        other => AuthError::Invalid(format!("{other:?}")),
-    })
+    let mut validation = Validation::new(algorithm);
+    validation.set_issuer(&[issuer]);
+    validation.leeway = LEEWAY_SECS;
+    validation.validate_nbf = true;
+    // Checked below: `aud` may be a string or an array, or absent with `client_id` instead.
+    validation.validate_aud = false;
+    let claims =
+        jsonwebtoken::decode::<Claims>(token, key, &validation).map(|d| d.claims).map_err(|e| match e.kind() {
+            ErrorKind::ExpiredSignature => AuthError::Expired,
+            ErrorKind::ImmatureSignature => AuthError::Invalid("token not yet valid".into()),
+            ErrorKind::InvalidAlgorithm => AuthError::Algorithm,
+            ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+                AuthError::Malformed
+            }
+            ErrorKind::MissingRequiredClaim(claim) => AuthError::Claims(format!("missing {claim}")),
+            other => AuthError::Invalid(format!("{other:?}")),
+        })?;
+    if !claims.for_audience(audience) {
+        return Err(AuthError::Invalid("InvalidAudience".into()));
+    }
+    Ok(claims)
 }
 
 impl Jwks {
     async fn key(&self, kid: &str) -> Result<DecodingKey, AuthError> {
-        if let Some(key) = self.find(kid).await? {
-            return Ok(key);
+        let refetchable = self.url.is_some();
+        if let Some(done) = self.settled(kid, refetchable) {
+            return done;
         }
-        let stale = {
-            let guard = self.keys.read().await;
-            guard.1.is_none_or(|at| at.elapsed() >= JWKS_REFRESH_INTERVAL)
-        };
-        if stale {
-            self.refresh().await?;
-            if let Some(key) = self.find(kid).await? {
-                return Ok(key);
+        let _turn = self.fetching.lock().await;
+        // Whoever held the turn may have fetched what we need.
+        if let Some(done) = self.settled(kid, refetchable) {
+            return done;
+        }
+        let fetched = self.fetch().await;
+        let now = self.clock.now_ms();
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        cache.tried_at = Some(now);
+        match fetched {
+            Ok(set) => {
+                cache.set = set;
+                cache.fetched_at = Some(now);
+                cache.failures = 0;
+                cache.key(kid).ok_or(AuthError::UnknownKey)
+            }
+            Err(e) => {
+                cache.failures = cache.failures.saturating_add(1);
+                tracing::warn!(error = %e, failures = cache.failures, "JWKS fetch failed");
+                // Stale while error: a key we had keeps verifying until the provider is back.
+                cache.key(kid).ok_or(AuthError::KeysUnavailable)
             }
         }
-        Err(AuthError::UnknownKey)
     }
 
-    async fn find(&self, kid: &str) -> Result<Option<DecodingKey>, AuthError> {
-        let guard = self.keys.read().await;
-        match guard.0.find(kid) {
-            Some(jwk) => DecodingKey::from_jwk(jwk).map(Some).map_err(|_| AuthError::UnknownKey),
-            None => Ok(None),
+    /// The answer without fetching, when there is one.
+    fn settled(&self, kid: &str, refetchable: bool) -> Option<Result<DecodingKey, AuthError>> {
+        let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
+        match cache.next(kid, self.clock.now_ms(), refetchable) {
+            Next::Use(key) => Some(Ok(key)),
+            Next::Refuse(e) => Some(Err(e)),
+            Next::Fetch => None,
         }
     }
 
-    async fn refresh(&self) -> Result<(), AuthError> {
-        let Some(url) = &self.url else { return Ok(()) };
-        let mut guard = self.keys.write().await;
-        // Another request may have refreshed while we waited for the lock.
-        if guard.1.is_some_and(|at| at.elapsed() < JWKS_REFRESH_INTERVAL) {
-            return Ok(());
-        }
-        guard.1 = Some(Instant::now());
-        let response = self.http.get(url).send().await.map_err(|e| {
-            tracing::warn!(error = %e, "JWKS fetch failed");
-            AuthError::KeysUnavailable
-        })?;
-        let set: JwkSet = response
-            .error_for_status()
-            .map_err(|_| AuthError::KeysUnavailable)?
-            .json()
-            .await
-            .map_err(|_| AuthError::KeysUnavailable)?;
-        guard.0 = set;
-        Ok(())
+    async fn fetch(&self) -> Result<JwkSet, String> {
+        let Some(url) = &self.url else { return Err("no JWKS URL".into()) };
+        let response = self.http.get(url).send().await.map_err(|e| e.to_string())?;
+        response.error_for_status().map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    use serde_json::{json, Value};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+    use crate::ports::clock::ManualClock;
+
+    const PRIVATE_PEM: &[u8] = include_bytes!("../../tests/fixtures/test-rs256-private.pem");
+    const JWKS: &str = include_str!("../../tests/fixtures/test-jwks.json");
+    const ISSUER: &str = "https://issuer.test";
+    const AUDIENCE: &str = "client-123";
+    const START_MS: i64 = 1_900_000_000_000;
+
+    /// A loopback identity provider whose JWKS endpoint can be taken down, revoke its key, and
+    /// counts the fetches it served or refused.
+    #[derive(Default)]
+    struct Provider {
+        down: AtomicBool,
+        revoked: AtomicBool,
+        fetches: AtomicUsize,
+    }
+
+    async fn provider() -> (Arc<Provider>, String) {
+        let state = Arc::new(Provider::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+        let shared = state.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                shared.fetches.fetch_add(1, Ordering::SeqCst);
+                let (status, body) = if shared.down.load(Ordering::SeqCst) {
+                    ("503 Service Unavailable", String::new())
+                } else if shared.revoked.load(Ordering::SeqCst) {
+                    ("200 OK", r#"{"keys":[]}"#.to_owned())
+                } else {
+                    ("200 OK", JWKS.to_owned())
+                };
+                let response = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            }
+        });
+        (state, url)
+    }
+
+    fn claims(clock: &ManualClock) -> Value {
+        json!({
+            "sub": "u-1",
+            "custom:tenant_id": "acme",
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "exp": clock.now_ms() / 1000 + 24 * 3600,
+        })
+    }
+
+    fn token(claims: &Value, kid: &str) -> String {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(kid.to_owned());
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_pem(PRIVATE_PEM).unwrap()).unwrap()
+    }
+
+    /// Tokens are checked against the real time (jsonwebtoken reads the system clock), the
+    /// cache against the manual one.
+    fn real_claims() -> Value {
+        claims(&ManualClock::new(SystemClock.now_ms()))
+    }
+
+    async fn setup() -> (Arc<Provider>, ManualClock, Authenticator) {
+        let (provider, url) = provider().await;
+        let clock = ManualClock::new(START_MS);
+        let auth = Authenticator::oidc_with_clock(ISSUER, AUDIENCE, &url, Arc::new(clock.clone()));
+        (provider, clock, auth)
+    }
+
+    #[tokio::test]
+    async fn a_failed_fetch_is_an_outage_and_is_retried_after_a_backoff() {
+        let (provider, clock, auth) = setup().await;
+        let good = token(&real_claims(), "test-key-1");
+        provider.down.store(true, Ordering::SeqCst);
+        assert_eq!(auth.verify(&good).await.unwrap_err(), AuthError::KeysUnavailable, "503, not 401");
+        assert_eq!(provider.fetches.load(Ordering::SeqCst), 1);
+        // Within the backoff nobody fetches again, and the answer stays "unavailable".
+        assert_eq!(auth.verify(&good).await.unwrap_err(), AuthError::KeysUnavailable);
+        assert_eq!(provider.fetches.load(Ordering::SeqCst), 1);
+        // The backoff doubles while failures go on: 1 s, then 2 s.
+        clock.advance_ms(1_000);
+        assert_eq!(auth.verify(&good).await.unwrap_err(), AuthError::KeysUnavailable);
+        assert_eq!(provider.fetches.load(Ordering::SeqCst), 2);
+        clock.advance_ms(1_000);
+        assert_eq!(auth.verify(&good).await.unwrap_err(), AuthError::KeysUnavailable);
+        assert_eq!(provider.fetches.load(Ordering::SeqCst), 2, "second backoff is 2 s");
+        // The provider is back: the next request after the backoff fetches and succeeds.
+        provider.down.store(false, Ordering::SeqCst);
+        clock.advance_ms(1_000);
+        assert!(auth.verify(&good).await.is_ok());
+        assert_eq!(provider.fetches.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn the_backoff_is_capped() {
+        let cache = KeyCache { failures: 30, tried_at: Some(0), ..Default::default() };
+        assert!(!cache.may_fetch(FETCH_BACKOFF_MAX_MS - 1, UNKNOWN_KID_REFETCH_MS));
+        assert!(cache.may_fetch(FETCH_BACKOFF_MAX_MS, UNKNOWN_KID_REFETCH_MS));
+    }
+
+    #[tokio::test]
+    async fn a_cached_key_keeps_working_while_the_refetch_fails_and_old_keys_are_refetched() {
+        let (provider, clock, auth) = setup().await;
+        let good = token(&real_claims(), "test-key-1");
+        assert!(auth.verify(&good).await.is_ok());
+        assert!(auth.verify(&good).await.is_ok());
+        assert_eq!(provider.fetches.load(Ordering::SeqCst), 1, "a known kid is served from the cache");
+        // Past the maximum age the keys are refetched; the provider is down: stale while error.
+        clock.advance_ms(JWKS_MAX_AGE_MS);
+        provider.down.store(true, Ordering::SeqCst);
+        assert!(auth.verify(&good).await.is_ok());
+        assert_eq!(provider.fetches.load(Ordering::SeqCst), 2);
+        assert!(auth.verify(&good).await.is_ok(), "in the backoff the stale key is used without a fetch");
+        assert_eq!(provider.fetches.load(Ordering::SeqCst), 2);
+        // Back up, with the key revoked: the next refetch drops it.
+        provider.down.store(false, Ordering::SeqCst);
+        provider.revoked.store(true, Ordering::SeqCst);
+        clock.advance_ms(1_000);
+        assert_eq!(auth.verify(&good).await.unwrap_err(), AuthError::UnknownKey);
+        assert_eq!(provider.fetches.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_kid_refetches_at_most_once_a_minute() {
+        let (provider, clock, auth) = setup().await;
+        assert!(auth.verify(&token(&real_claims(), "test-key-1")).await.is_ok());
+        let unknown = token(&real_claims(), "rotated-key");
+        assert_eq!(auth.verify(&unknown).await.unwrap_err(), AuthError::UnknownKey);
+        assert_eq!(auth.verify(&unknown).await.unwrap_err(), AuthError::UnknownKey);
+        assert_eq!(provider.fetches.load(Ordering::SeqCst), 1, "the first fetch is less than a minute old");
+        clock.advance_ms(UNKNOWN_KID_REFETCH_MS);
+        assert_eq!(auth.verify(&unknown).await.unwrap_err(), AuthError::UnknownKey);
+        assert_eq!(provider.fetches.load(Ordering::SeqCst), 2);
+        assert_eq!(auth.verify(&unknown).await.unwrap_err(), AuthError::UnknownKey);
+        assert_eq!(provider.fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn nbf_and_audiences() {
+        let (_provider, _clock, auth) = setup().await;
+        let with = |patch: Value| {
+            let mut c = real_claims();
+            for (k, v) in patch.as_object().unwrap() {
+                c[k] = v.clone();
+            }
+            token(&c, "test-key-1")
+        };
+        let now = SystemClock.now_ms() / 1000;
+        assert!(auth.verify(&with(json!({ "nbf": now - 5 }))).await.is_ok());
+        assert!(auth.verify(&with(json!({ "nbf": now + 10 }))).await.is_ok(), "within the leeway");
+        assert!(matches!(auth.verify(&with(json!({ "nbf": now + 600 }))).await, Err(AuthError::Invalid(_))));
+        assert!(auth.verify(&with(json!({ "aud": ["other", AUDIENCE] }))).await.is_ok(), "aud array");
+        assert!(matches!(auth.verify(&with(json!({ "aud": ["other", "more"] }))).await, Err(AuthError::Invalid(_))));
+        assert!(matches!(auth.verify(&with(json!({ "aud": "other" }))).await, Err(AuthError::Invalid(_))));
+        assert!(matches!(auth.verify(&with(json!({ "aud": [] }))).await, Err(AuthError::Invalid(_))));
+        // A Cognito access token: no aud, the app client in client_id.
+        let mut access = real_claims();
+        access.as_object_mut().unwrap().remove("aud");
+        assert!(matches!(auth.verify(&token(&access, "test-key-1")).await, Err(AuthError::Invalid(_))));
+        access["client_id"] = json!(AUDIENCE);
+        assert!(auth.verify(&token(&access, "test-key-1")).await.is_ok());
+        access["client_id"] = json!("other");
+        assert!(matches!(auth.verify(&token(&access, "test-key-1")).await, Err(AuthError::Invalid(_))));
     }
 }

@@ -80,7 +80,7 @@ async fn metrics_rooms_and_connections_follow_a_scripted_session() {
         display_name: DisplayName::parse("Bob").unwrap(),
         handle: Handle::parse("bob").unwrap(),
     };
-    app.stack.realtime.connect(&caller, &ghost).await.unwrap();
+    app.stack.realtime.connect(&caller, &ghost, None).await.unwrap();
     app.stack.realtime.subscribe(&ghost, None).await.unwrap();
     app.send(&alice, &channel, "m5", "one more").await;
 

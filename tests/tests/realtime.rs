@@ -460,7 +460,7 @@ async fn the_api_gateway_adapter_posts_and_cleans_up_gone_connections() {
         display_name: shared::domain::values::DisplayName::parse("Alice").unwrap(),
         handle: shared::domain::values::Handle::parse("alice").unwrap(),
     };
-    realtime.connect(&alice_caller, &ghost).await.unwrap();
+    realtime.connect(&alice_caller, &ghost, None).await.unwrap();
     realtime.subscribe(&ghost, None).await.unwrap();
     assert_eq!(connection_ids(&app, "acme", "alice").await.len(), 2);
     let event = shared::domain::model::Event {
@@ -493,4 +493,49 @@ async fn the_api_gateway_adapter_posts_and_cleans_up_gone_connections() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let gone = http.get(format!("{}/_ws/@connections/{live}", app.stack.http_url())).send().await.unwrap();
     assert_eq!(gone.status(), StatusCode::GONE);
+}
+
+/// A connection lives no longer than its token: after `exp` fan-out no longer reaches it (its
+/// items expired with the token), a subscribe answers `token_expired` and the server closes it;
+/// a new connection with a fresh token catches up by seq and loses nothing.
+#[tokio::test]
+async fn a_connection_stops_receiving_when_its_token_expires() {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let bob = app.user("acme", "bob").await;
+    let channel = app.create_channel(&alice, "expiry", "public").await;
+    app.invite(&alice, &channel, &bob).await;
+    let now = shared::ports::clock::Clock::now_ms(&SystemClock) as u64 / 1000;
+    let short = shared::auth::Claims {
+        sub: "bob".into(),
+        tenant_id: Some("acme".into()),
+        name: Some("Bob Tester".into()),
+        exp: now + 2,
+        iat: Some(now),
+        iss: shared::auth::DEV_ISSUER.into(),
+        aud: shared::auth::DEV_AUDIENCE.into(),
+        ..Default::default()
+    };
+    let short_lived =
+        TestUser { tenant: "acme".into(), id: "bob".into(), token: app.stack.auth.issue_dev_token(&short).unwrap() };
+    let mut socket = ws_connect(&app, &short_lived).await;
+    assert_eq!(ws_subscribe(&mut socket, None).await["type"], "subscribed");
+    app.send(&alice, &channel, "before", "while the token is valid").await;
+    let live = ws_drain(&mut socket, QUIET).await;
+    assert!(live.iter().any(|f| f["type"] == "chat:newMessage"), "{live:?}");
+
+    tokio::time::sleep(Duration::from_millis(3_100)).await;
+    let sent = app.send(&alice, &channel, "after", "after the token expired").await;
+    assert!(ws_drain(&mut socket, QUIET).await.is_empty(), "an expired connection receives nothing");
+    ws_send(&mut socket, json!({ "action": "subscribe" })).await;
+    let refused = ws_next(&mut socket, Duration::from_secs(5)).await.expect("an answer");
+    assert_eq!(refused["code"], "token_expired", "{refused}");
+    assert!(ws_next(&mut socket, Duration::from_secs(5)).await.is_none(), "the server closed the connection");
+
+    // Reconnected with a fresh token: catch-up from the last seq seen delivers the message.
+    let mut fresh = ws_connect(&app, &bob).await;
+    assert_eq!(ws_subscribe(&mut fresh, None).await["type"], "subscribed");
+    let (status, changes) = app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq=0")).await;
+    assert_eq!(status, StatusCode::OK, "{changes}");
+    assert!(changes["items"].as_array().unwrap().iter().any(|e| e["data"]["id"] == sent["id"]), "{changes}");
 }

@@ -102,7 +102,11 @@ impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         if e == AuthError::KeysUnavailable {
             tracing::error!("identity provider keys unavailable");
-            return Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "cannot verify tokens right now");
+            // Not a 401: the token may be fine, and a client that signs out on 401 must not.
+            return Self {
+                retry_after: Some(2),
+                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "auth_unavailable", "cannot verify tokens right now")
+            };
         }
         Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string())
     }

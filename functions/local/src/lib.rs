@@ -338,7 +338,7 @@ fn dev_claims(tenant: &str, user: &str, display_name: &str, roles: Vec<String>) 
         exp: now + DEV_TOKEN_SECS,
         iat: Some(now),
         iss: DEV_ISSUER.to_owned(),
-        aud: DEV_AUDIENCE.to_owned(),
+        aud: DEV_AUDIENCE.into(),
         ..Default::default()
     })
 }

@@ -40,6 +40,9 @@ fn response(status: i64, body: Option<&str>) -> ApiGatewayProxyResponse {
     out
 }
 
+/// The error frame a connection gets once its token has expired; the server then closes it.
+pub const TOKEN_EXPIRED: &str = "token_expired";
+
 pub fn error_frame(code: &str, message: &str) -> Value {
     json!({ "type": "error", "code": code, "message": message })
 }
@@ -91,6 +94,11 @@ impl WsApp {
                 if let Err(e) = self.realtime.send_to(&connection, &reply).await {
                     tracing::debug!(connection = %connection, error = %e, "reply not delivered");
                 }
+                if reply.get("code").and_then(Value::as_str) == Some(TOKEN_EXPIRED) {
+                    if let Err(e) = self.realtime.push().close(&connection).await {
+                        tracing::debug!(connection = %connection, error = %e, "close after expiry failed");
+                    }
+                }
                 response(200, None)
             }
         }
@@ -101,14 +109,19 @@ impl WsApp {
         let Some(token) = token.filter(|t| !t.is_empty()) else {
             return response(401, Some("missing token"));
         };
-        let caller = match self.auth.authenticate(token).await {
-            Ok(caller) => caller,
+        let (caller, expires_at) = match self.auth.authenticate_until(token).await {
+            Ok(verified) => verified,
+            // The identity provider's keys cannot be had: an outage to retry, not a bad token.
+            Err(shared::auth::AuthError::KeysUnavailable) => {
+                tracing::error!("websocket connect: identity provider keys unavailable");
+                return response(503, Some("unavailable"));
+            }
             Err(e) => {
                 tracing::debug!(error = %e, "websocket connect refused");
                 return response(401, Some("unauthenticated"));
             }
         };
-        match self.realtime.connect(&caller, connection).await {
+        match self.realtime.connect(&caller, connection, i64::try_from(expires_at).ok()).await {
             Ok(()) => response(200, None),
             Err(ChatError::Forbidden { message, .. }) => response(429, Some(&message)),
             Err(e) => {
@@ -155,7 +168,11 @@ impl WsApp {
                     Ok(conversations) => json!({ "type": "subscribed", "conversations": conversations }),
                     Err(ChatError::NotFound(_)) => error_frame("not_found", "conversation not found"),
                     Err(ChatError::Invalid(e)) => error_frame("invalid_input", &e.to_string()),
-                    Err(ChatError::Unauthenticated(m)) => error_frame("unauthenticated", &m),
+                    // The connection outlived its token (or was never registered): `route` closes it
+                    // after this frame; the client reconnects with a fresh token and catches up.
+                    Err(ChatError::Unauthenticated(_)) => {
+                        error_frame(TOKEN_EXPIRED, "the token of this connection expired; reconnect")
+                    }
                     Err(ChatError::RateLimited { retry_after_secs }) => json!({
                         "type": "error",
                         "code": "rate_limited",

@@ -42,6 +42,10 @@ pub struct Connection {
     pub last_seen_at: String,
     #[serde(default)]
     pub subscriptions: Vec<ConversationId>,
+    /// When the token that opened the connection expires (epoch seconds): the connection, its
+    /// index item and its subscriptions expire then too, so fan-out stops reaching it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_expires_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,12 +90,14 @@ impl Realtime {
         &self.store
     }
 
-    fn expiry(&self) -> i64 {
-        self.clock.now_ms() / 1000 + CONNECTION_TTL_SECS
+    /// The connection's items expire with API Gateway's limit or the token, whichever is first.
+    fn expiry(&self, token_expires_at: Option<i64>) -> i64 {
+        let ttl = self.clock.now_ms() / 1000 + CONNECTION_TTL_SECS;
+        token_expires_at.map_or(ttl, |exp| exp.min(ttl))
     }
 
-    /// Registers an authenticated connection (`$connect`).
-    pub async fn connect(&self, caller: &Caller, id: &ConnectionId) -> ChatResult<()> {
+    /// Registers an authenticated connection (`$connect`) until `token_expires_at` (epoch s).
+    pub async fn connect(&self, caller: &Caller, id: &ConnectionId, token_expires_at: Option<i64>) -> ChatResult<()> {
         let existing = self
             .store
             .query(
@@ -113,10 +119,12 @@ impl Realtime {
             connected_at: now.clone(),
             last_seen_at: now,
             subscriptions: Vec::new(),
+            token_expires_at,
         };
+        let expires = self.expiry(token_expires_at);
         let mut attrs = to_attrs(&connection)?;
-        attrs.insert(TTL_ATTR.into(), self.expiry().into());
-        let index = to_attrs(&json!({ "connectionId": id, "expiresAt": self.expiry() }))?;
+        attrs.insert(TTL_ATTR.into(), expires.into());
+        let index = to_attrs(&json!({ "connectionId": id, "expiresAt": expires }))?;
         self.store
             .transact(vec![
                 WriteOp::Put { item: Item::new(keys::connection(id), attrs), cond: Cond::Always },
@@ -165,7 +173,8 @@ impl Realtime {
         id: &ConnectionId,
         requested: Option<Vec<ConversationId>>,
     ) -> ChatResult<Vec<SubscribedConversation>> {
-        let connection = self.connection(id).await?.ok_or(ChatError::Unauthenticated("connection unknown".into()))?;
+        // Unknown or past its token's expiry (reads hide expired items): the client must reconnect.
+        let connection = self.connection(id).await?.ok_or(ChatError::Unauthenticated("token_expired".into()))?;
         let t = &connection.tenant_id;
         let u = &connection.user_id;
         crate::domain::limits::check_rate(
@@ -207,7 +216,7 @@ impl Realtime {
                     .collect::<ChatResult<_>>()?
             }
         };
-        let expires = self.expiry();
+        let expires = self.expiry(connection.token_expires_at);
         let mut ops: Vec<WriteOp> = wanted
             .iter()
             .map(|c| {

@@ -149,13 +149,29 @@ impl Handle {
     }
 }
 
-/// A person's display name: 1-80 characters, one line.
+/// Unicode general category Cf (format characters: bidi embeddings, overrides and isolates,
+/// zero-width spaces and joiners, the byte-order mark, the soft hyphen, …), as listed in
+/// Unicode 15, plus the invisible fillers that are not Cf but show nothing either.
+fn is_format_char(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}' | '\u{0890}'..='\u{0891}'
+        | '\u{08E2}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}'
+        | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0001}'
+        | '\u{E0020}'..='\u{E007F}'
+        // Not Cf, but blank: Hangul fillers and the braille blank.
+        | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' | '\u{2800}')
+}
+
+/// A person's display name: 1-80 characters, one line, without format characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisplayName(String);
 
 impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        let name: String = raw.trim().nfc().collect();
+        // Bidi overrides and invisible characters would let a name read as someone else's.
+        let visible: String = raw.chars().filter(|c| !is_format_char(*c)).collect();
+        let name: String = visible.trim().nfc().collect();
         let count = name.chars().count();
         if count == 0 || count > MAX_DISPLAY_NAME_CHARS {
             return Err(InvalidInput::new("displayName", format!("must be 1-{MAX_DISPLAY_NAME_CHARS} characters")));
@@ -191,6 +207,21 @@ mod tests {
         assert!(ChannelName::parse("two words").is_err());
         assert!(ChannelName::parse("a#b").is_err());
         assert!(ChannelName::parse(&"a".repeat(81)).is_err());
+    }
+
+    #[test]
+    fn display_names_lose_bidi_and_invisible_characters() {
+        assert_eq!(DisplayName::parse("Alice\u{202E}nimda").unwrap().as_str(), "Alicenimda");
+        assert_eq!(DisplayName::parse("\u{2067}Bob\u{2069}").unwrap().as_str(), "Bob");
+        assert_eq!(DisplayName::parse("Al\u{200B}ice\u{200D}\u{FEFF}").unwrap().as_str(), "Alice");
+        assert_eq!(DisplayName::parse("Car\u{00AD}ol\u{200E}").unwrap().as_str(), "Carol");
+        assert_eq!(DisplayName::parse(" \u{200B} Dave \u{2060}").unwrap().as_str(), "Dave");
+        // Only invisible characters: nothing is left, so no name.
+        assert!(DisplayName::parse("\u{200B}\u{202E}\u{3164}").is_err());
+        // Letters of right-to-left scripts stay; only the controls go.
+        assert_eq!(DisplayName::parse("\u{202B}שלום\u{202C}").unwrap().as_str(), "שלום");
+        assert_eq!(DisplayName::parse("José Núñez").unwrap().as_str(), "José Núñez");
+        assert!(DisplayName::parse("two\nlines").is_err());
     }
 
     #[test]

@@ -200,7 +200,7 @@ async fn main() -> anyhow::Result<()> {
         for i in 1..=size / 10 {
             let member = caller("acme", &format!("m{size}-{i}"), &[]);
             let id = ConnectionId::parse(&format!("conn-{size}-{i}"))?;
-            realtime.connect(&member, &id).await?;
+            realtime.connect(&member, &id, None).await?;
             realtime.subscribe(&id, Some(vec![channel.id.clone()])).await?;
         }
         counter.take();
