@@ -135,3 +135,74 @@ async fn an_unreachable_identity_provider_is_an_outage_not_a_login_failure() {
     let auth = Authenticator::oidc(ISSUER, AUDIENCE, "http://127.0.0.1:9/.well-known/jwks.json");
     assert_eq!(auth.authenticate(&rs256(&claims(), "test-key-1")).await.unwrap_err(), AuthError::KeysUnavailable);
 }
+
+fn local_oidc(jwks_url: &str) -> shared::config::AuthConfig {
+    shared::config::AuthConfig { issuer: ISSUER.into(), audience: AUDIENCE.into(), jwks_url: jwks_url.into() }
+}
+
+/// The local stack with an external issuer (what the OIDC browser test runs): RS256 tokens shaped
+/// like Cognito's verify against the issuer's JWKS, dev tokens still work, and the page is told
+/// where to sign in.
+#[tokio::test]
+async fn the_local_stack_verifies_an_external_issuers_tokens() {
+    let jwks_url = identity_provider().await;
+    let app = integration_tests::spawn_app_with(local::StackOptions {
+        oidc: Some(local_oidc(&jwks_url)),
+        ..local::StackOptions::ephemeral()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let mut token = claims();
+    token["aud"] = json!(["other-api", AUDIENCE]);
+    let me: Value = http
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(rs256(&token, "test-key-1"))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["tenantId"], "acme");
+    assert_eq!(me["userId"], "5f1c7a2e-0000-4000-8000-000000000001");
+    assert_eq!(me["roles"], json!(["tenant-admin"]));
+    // Refused as before: a wrong audience is a 401.
+    let mut wrong = claims();
+    wrong["aud"] = json!("someone-else");
+    let refused = http.get(app.url("/api/v1/me")).bearer_auth(rs256(&wrong, "test-key-1")).send().await.unwrap();
+    assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
+    // The dev sign-in still works beside the issuer.
+    let bob = app.user("acme", "bob").await;
+    assert_eq!(app.get(&bob, "/api/v1/me").await.0, reqwest::StatusCode::OK);
+    // The socket accepts the issuer's token too.
+    let url = format!("{}?token={}", app.stack.ws_url(), rs256(&claims(), "test-key-1"));
+    assert!(tokio_tungstenite::connect_async(url).await.is_ok());
+
+    let config: Value = http.get(app.url("/config.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(config["devSignIn"], true, "{config}");
+    assert_eq!(config["oidc"]["authority"], ISSUER, "{config}");
+    assert_eq!(config["oidc"]["clientId"], AUDIENCE, "{config}");
+}
+
+/// Without the issuer's keys the answer is 503 (retry), not 401 (sign in again), on both APIs.
+#[tokio::test]
+async fn an_unreachable_issuer_is_503_over_http_and_at_websocket_connect() {
+    let app = integration_tests::spawn_app_with(local::StackOptions {
+        oidc: Some(local_oidc("http://127.0.0.1:9/.well-known/jwks.json")),
+        ..local::StackOptions::ephemeral()
+    })
+    .await;
+    let token = rs256(&claims(), "test-key-1");
+    let response = reqwest::Client::new().get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key("retry-after"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "auth_unavailable");
+    let url = format!("{}?token={token}", app.stack.ws_url());
+    match tokio_tungstenite::connect_async(url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status().as_u16(), 503),
+        other => panic!("expected a 503 refusal, got {other:?}"),
+    }
+}
