@@ -58,7 +58,7 @@ fn caller(user: &str, roles: Vec<Role>) -> Caller {
         user: UserId::parse(user).expect("user"),
         roles,
         display_name: DisplayName::parse(user).expect("name"),
-        handle: Handle::parse(user).expect("handle"),
+        suggested_handle: Handle::parse(user).expect("handle"),
     }
 }
 

@@ -147,7 +147,7 @@ impl Claims {
         let handle_source =
             self.preferred_username.as_deref().or(self.email.as_deref()).or(self.name.as_deref()).unwrap_or(&self.sub);
         let handle = Handle::derive(handle_source, &self.sub);
-        Ok(Caller { tenant, user, roles, display_name, handle })
+        Ok(Caller { tenant, user, roles, display_name, suggested_handle: handle })
     }
 }
 

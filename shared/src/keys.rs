@@ -13,6 +13,7 @@
 //! | membership (by user)       | `T#{t}#U#{u}`        | `CONV#{c}`                |
 //! | unread mention             | `T#{t}#U#{u}`        | `MENTION#{c}#{ordinal:012}` |
 //! | user profile               | `T#{t}`              | `USER#{u}`                |
+//! | handle (unique)            | `T#{t}`              | `HANDLE#{handle}`         |
 //! | DM directory               | `T#{t}`              | `DM#{c}`                  |
 //! | retention policy           | `T#{t}`              | `POLICY#TENANT`, `POLICY#C#{c}` |
 //! | archive watermark          | `T#{t}#C#{c}`        | `ARCHIVE`                 |
@@ -123,6 +124,10 @@ pub fn tenant_pk(t: &TenantId) -> String {
 }
 pub fn user_profile(t: &TenantId, u: &UserId) -> Key {
     Key::new(tenant_pk(t), format!("USER#{u}"))
+}
+/// A handle's owner: put with `attribute_not_exists`, so a handle names one user per tenant.
+pub fn handle(t: &TenantId, handle: &str) -> Key {
+    Key::new(tenant_pk(t), format!("HANDLE#{handle}"))
 }
 pub fn channel_name(t: &TenantId, name: &str) -> Key {
     Key::new(tenant_pk(t), format!("{CHANNEL_NAME_PREFIX}{name}"))

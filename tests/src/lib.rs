@@ -311,7 +311,7 @@ pub fn caller(tenant: &str, user: &str, roles: &[&str]) -> shared::Caller {
         user: shared::domain::ids::UserId::parse(user).unwrap(),
         roles: roles.iter().filter_map(|r| shared::Role::from_claim(r)).collect(),
         display_name: shared::domain::values::DisplayName::parse(user).unwrap(),
-        handle: shared::domain::values::Handle::parse(user).unwrap(),
+        suggested_handle: shared::domain::values::Handle::parse(user).unwrap(),
     }
 }
 

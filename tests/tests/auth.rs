@@ -58,7 +58,7 @@ async fn cognito_style_tokens_verify_against_a_fetched_jwks() {
     assert_eq!(caller.tenant.as_str(), "acme");
     assert_eq!(caller.user.as_str(), "5f1c7a2e-0000-4000-8000-000000000001");
     assert_eq!(caller.display_name.as_str(), "Alice Anderson");
-    assert_eq!(caller.handle.as_str(), "alice");
+    assert_eq!(caller.suggested_handle.as_str(), "alice");
     assert!(caller.has_role(Role::TenantAdmin));
     assert!(!caller.has_role(Role::SuperAdmin));
 }
@@ -205,4 +205,74 @@ async fn an_unreachable_issuer_is_503_over_http_and_at_websocket_connect() {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status().as_u16(), 503),
         other => panic!("expected a 503 refusal, got {other:?}"),
     }
+}
+
+/// Handles are the server's: two users whose tokens both say `alice` get `alice` and `alice2`,
+/// a later token cannot change a handle, and display names lose bidi and invisible characters.
+#[tokio::test]
+async fn handles_are_unique_per_tenant_and_assigned_by_the_server() {
+    let app = integration_tests::spawn_app().await;
+    let http = reqwest::Client::new();
+    let token = |sub: &str, username: &str, name: &str| {
+        app.stack
+            .auth
+            .issue_dev_token(&shared::auth::Claims {
+                sub: sub.into(),
+                tenant_id: Some("acme".into()),
+                name: Some(name.into()),
+                preferred_username: Some(username.into()),
+                exp: now() + 600,
+                iss: shared::auth::DEV_ISSUER.into(),
+                aud: shared::auth::DEV_AUDIENCE.into(),
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    let me = |token: String| {
+        let request = http.get(app.url("/api/v1/me")).bearer_auth(token);
+        async move { request.send().await.unwrap().error_for_status().unwrap().json::<Value>().await.unwrap() }
+    };
+    let first = me(token("u-first", "alice", "Alice One")).await;
+    let second = me(token("u-second", "Alice", "Alice\u{202E}owT\u{200B}")).await;
+    assert_eq!(first["handle"], "alice");
+    assert_eq!(second["handle"], "alice2", "the clash gets a suffix");
+    assert_eq!(second["displayName"], "AliceowT", "bidi override and zero-width space removed");
+    // Another tenant has its own "alice".
+    let mut globex = shared::auth::Claims {
+        sub: "u-third".into(),
+        tenant_id: Some("globex".into()),
+        preferred_username: Some("alice".into()),
+        exp: now() + 600,
+        iss: shared::auth::DEV_ISSUER.into(),
+        aud: shared::auth::DEV_AUDIENCE.into(),
+        ..Default::default()
+    };
+    assert_eq!(me(app.stack.auth.issue_dev_token(&globex).unwrap()).await["handle"], "alice");
+    globex.sub = "u-fourth".into();
+    assert_eq!(me(app.stack.auth.issue_dev_token(&globex).unwrap()).await["handle"], "alice2");
+    // A new token asking for another handle (and bringing a new name) changes the name only.
+    let renamed = me(token("u-second", "zed", "Alice Two")).await;
+    assert_eq!(renamed["handle"], "alice2");
+    assert_eq!(renamed["displayName"], "Alice Two");
+    // Search and the user directory see the stored handles.
+    let found: Value = http
+        .get(app.url("/api/v1/chat/users?prefix=alice"))
+        .bearer_auth(token("u-first", "alice", "Alice One"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let handles: Vec<&str> = found["items"].as_array().unwrap().iter().map(|u| u["handle"].as_str().unwrap()).collect();
+    assert_eq!(handles, ["alice", "alice2"]);
+    // A fresh process over the same store (no cache) keeps the stored handle too.
+    let chat = shared::Chat::new(
+        std::sync::Arc::new(app.stack.store.clone()),
+        std::sync::Arc::new(shared::ports::clock::SystemClock),
+        std::sync::Arc::new(integration_tests::NoEvents),
+    );
+    let mut caller = integration_tests::caller("acme", "u-second", &[]);
+    caller.suggested_handle = shared::domain::values::Handle::parse("alice").unwrap();
+    assert_eq!(chat.ensure_profile(&caller).await.unwrap().handle, "alice2");
 }

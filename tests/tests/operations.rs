@@ -78,7 +78,7 @@ async fn metrics_rooms_and_connections_follow_a_scripted_session() {
         user: UserId::parse("bob").unwrap(),
         roles: vec![],
         display_name: DisplayName::parse("Bob").unwrap(),
-        handle: Handle::parse("bob").unwrap(),
+        suggested_handle: Handle::parse("bob").unwrap(),
     };
     app.stack.realtime.connect(&caller, &ghost, None).await.unwrap();
     app.stack.realtime.subscribe(&ghost, None).await.unwrap();

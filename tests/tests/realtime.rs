@@ -458,7 +458,7 @@ async fn the_api_gateway_adapter_posts_and_cleans_up_gone_connections() {
         user: "alice".parse_user(),
         roles: vec![],
         display_name: shared::domain::values::DisplayName::parse("Alice").unwrap(),
-        handle: shared::domain::values::Handle::parse("alice").unwrap(),
+        suggested_handle: shared::domain::values::Handle::parse("alice").unwrap(),
     };
     realtime.connect(&alice_caller, &ghost, None).await.unwrap();
     realtime.subscribe(&ghost, None).await.unwrap();

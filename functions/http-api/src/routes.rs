@@ -168,14 +168,17 @@ pub struct Me {
 
 #[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
-async fn me(Authed(caller): Authed) -> Json<Me> {
-    Json(Me {
+async fn me(State(state): State<AppState>, Authed(caller): Authed) -> Result<Json<Me>, ApiError> {
+    // The handle is the profile's (assigned by the server), never the token's; the extractor
+    // has just ensured the profile, so this is answered from the process's cache.
+    let profile = state.chat.ensure_profile(&caller).await?;
+    Ok(Json(Me {
         tenant_id: caller.tenant.to_string(),
         user_id: caller.user.to_string(),
-        handle: caller.handle.as_str().to_owned(),
-        display_name: caller.display_name.as_str().to_owned(),
+        handle: profile.handle,
+        display_name: profile.display_name,
         roles: caller.roles.iter().map(|r| r.as_str().to_owned()).collect(),
-    })
+    }))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -20,7 +20,7 @@ fn caller(tenant: &str, user: &str, name: &str) -> ChatResult<Caller> {
         user: UserId::parse(user)?,
         roles: vec![Role::TenantAdmin],
         display_name: DisplayName::parse(name)?,
-        handle: Handle::parse(user)?,
+        suggested_handle: Handle::parse(user)?,
     })
 }
 

@@ -34,7 +34,9 @@ pub struct Caller {
     pub user: UserId,
     pub roles: Vec<Role>,
     pub display_name: DisplayName,
-    pub handle: Handle,
+    /// The handle the token suggests. It is only a wish: the user's handle is their profile's,
+    /// claimed once per tenant by `Chat::ensure_profile` and never changed by a later token.
+    pub suggested_handle: Handle,
 }
 
 impl Caller {

@@ -13,7 +13,7 @@ use super::caller::Caller;
 use super::error::{ChatError, ChatResult, InvalidInput};
 use super::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
 use super::model::*;
-use super::values::{ChannelName, MessageBody, Topic};
+use super::values::{ChannelName, Handle, MessageBody, Topic};
 use crate::domain::files::UploadRules;
 use crate::domain::limits::{check_rate, RateLimits};
 use crate::keys;
@@ -61,6 +61,37 @@ pub fn to_attrs<T: Serialize>(value: &T) -> ChatResult<Attrs> {
 
 pub fn from_attrs<T: DeserializeOwned>(attrs: &Attrs) -> ChatResult<T> {
     serde_json::from_value(Value::Object(attrs.clone())).map_err(ChatError::corrupt)
+}
+
+/// Profile attribute: its handle is claimed (`HANDLE#` item). Profiles written before handles
+/// were claimed lack it and claim theirs at first sight.
+const HANDLE_CLAIMED: &str = "handleClaimed";
+/// Profiles one process remembers (then it forgets them all and reads each once more).
+const MAX_SEEN_PROFILES: usize = 50_000;
+
+/// How `write_profile` treats the handle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Claim {
+    /// Already the user's: nothing to claim.
+    Held,
+    /// Claim it (the transaction fails at op 0 if someone holds it).
+    New,
+    /// Claim the new one and give back this previous one.
+    Release(String),
+}
+
+/// `wanted`, `wanted2` … `wanted9`, then six random four-character suffixes; each fits the limit.
+fn handle_candidates(wanted: &Handle) -> Vec<String> {
+    let base: String = wanted.as_str().chars().take(super::values::MAX_HANDLE_CHARS - 5).collect();
+    let mut out = vec![wanted.as_str().to_owned()];
+    out.extend((2..=9).map(|n| format!("{base}{n}")));
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    for _ in 0..6 {
+        let suffix: String =
+            (0..4).map(|_| char::from(ALPHABET[rand::random::<u8>() as usize % ALPHABET.len()])).collect();
+        out.push(format!("{base}-{suffix}"));
+    }
+    out
 }
 
 /// How long a change stays in the catch-up log. A client further behind than this reloads the
@@ -125,8 +156,8 @@ pub struct Chat {
     limits: RateLimits,
     /// Retention for tenants that set no policy (`None`: keep forever).
     default_retention_days: Option<u32>,
-    /// Profiles already upserted by this process: "first sight" costs one read per cold start.
-    seen_profiles: Mutex<HashSet<(TenantId, UserId, String)>>,
+    /// Profiles this process has seen: "first sight" costs one read per cold start and user.
+    seen_profiles: Mutex<HashMap<(TenantId, UserId), UserProfile>>,
     commit_turns: Vec<tokio::sync::Mutex<()>>,
 }
 
@@ -141,7 +172,7 @@ impl Chat {
             archive: None,
             limits: RateLimits::default(),
             default_retention_days: None,
-            seen_profiles: Mutex::new(HashSet::new()),
+            seen_profiles: Mutex::new(HashMap::new()),
             commit_turns: (0..COMMIT_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
         }
     }
@@ -172,39 +203,127 @@ impl Chat {
 
     // ----- users -------------------------------------------------------------------------
 
-    /// Creates or refreshes the caller's profile (and its search tokens) the first time this
-    /// process sees them, so DMs and mentions can find people who have signed in.
-    pub async fn ensure_profile(&self, caller: &Caller) -> ChatResult<()> {
-        let marker = (caller.tenant.clone(), caller.user.clone(), caller.display_name.as_str().to_owned());
-        if self.seen_profiles.lock().map(|seen| seen.contains(&marker)).unwrap_or(false) {
-            return Ok(());
+    /// The caller's profile, created the first time anyone sees them (with a handle of their
+    /// own, claimed for the tenant) and refreshed when their display name changes. The handle
+    /// never follows the token after that. "First sight" costs one read per process and user.
+    pub async fn ensure_profile(&self, caller: &Caller) -> ChatResult<UserProfile> {
+        let marker = (caller.tenant.clone(), caller.user.clone());
+        if let Some(known) = self.seen_profiles.lock().ok().and_then(|seen| seen.get(&marker).cloned()) {
+            if known.display_name == caller.display_name.as_str() {
+                return Ok(known);
+            }
         }
-        let profile = UserProfile {
-            id: caller.user.clone(),
-            handle: caller.handle.as_str().to_owned(),
-            display_name: caller.display_name.as_str().to_owned(),
-        };
         let key = keys::user_profile(&caller.tenant, &caller.user);
-        let existing: Option<UserProfile> = match self.store.get(&key, false).await? {
-            Some(item) => Some(from_attrs(&item.attrs)?),
-            None => None,
+        let profile = match self.store.get(&key, true).await? {
+            Some(item) if item.attrs.contains_key(HANDLE_CLAIMED) => {
+                let existing: UserProfile = from_attrs(&item.attrs)?;
+                if existing.display_name == caller.display_name.as_str() {
+                    existing
+                } else {
+                    let renamed =
+                        UserProfile { display_name: caller.display_name.as_str().to_owned(), ..existing.clone() };
+                    self.write_profile(&caller.tenant, Some(&existing), &renamed, Claim::Held).await?;
+                    renamed
+                }
+            }
+            // Written before handles were claimed: claim its handle now (another suffix if taken).
+            Some(item) => {
+                let existing: UserProfile = from_attrs(&item.attrs)?;
+                let wanted = Handle::derive(&existing.handle, caller.user.as_str());
+                self.claim_profile(&caller.tenant, &caller.user, Some(&existing), &wanted, caller.display_name.as_str())
+                    .await?
+            }
+            None => {
+                self.claim_profile(
+                    &caller.tenant,
+                    &caller.user,
+                    None,
+                    &caller.suggested_handle,
+                    caller.display_name.as_str(),
+                )
+                .await?
+            }
         };
-        if existing.as_ref() != Some(&profile) {
-            self.write_profile(&caller.tenant, existing.as_ref(), &profile).await?;
-        }
         if let Ok(mut seen) = self.seen_profiles.lock() {
-            seen.insert(marker);
+            // A bound on what one process remembers; forgetting costs one read.
+            if seen.len() >= MAX_SEEN_PROFILES {
+                seen.clear();
+            }
+            seen.insert(marker, profile.clone());
         }
-        Ok(())
+        Ok(profile)
     }
 
-    async fn write_profile(&self, tenant: &TenantId, old: Option<&UserProfile>, new: &UserProfile) -> ChatResult<()> {
+    /// Gives a user a handle no one else in the tenant holds: `wanted`, else `wanted2`, `wanted3`…
+    /// then random suffixes, each claimed in one transaction with the profile and its tokens.
+    async fn claim_profile(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        old: Option<&UserProfile>,
+        wanted: &Handle,
+        display_name: &str,
+    ) -> ChatResult<UserProfile> {
+        let mut contention = 0;
+        let mut candidates = handle_candidates(wanted).into_iter();
+        let mut handle = candidates.next();
+        while let Some(candidate) = handle.clone() {
+            let profile = UserProfile { id: user.clone(), handle: candidate, display_name: display_name.to_owned() };
+            match self.write_profile(tenant, old, &profile, Claim::New).await {
+                Ok(()) => return Ok(profile),
+                // The same user's other request created the profile first: theirs stands.
+                Err(ChatError::Store(StoreError::TransactionCanceled { failed }))
+                    if old.is_none() && failed.contains(&1) =>
+                {
+                    let item = self.store.get(&keys::user_profile(tenant, user), true).await?;
+                    return item
+                        .map(|i| from_attrs(&i.attrs))
+                        .transpose()?
+                        .ok_or(ChatError::Internal("profile vanished".into()));
+                }
+                Err(ChatError::Store(StoreError::TransactionCanceled { failed })) if failed.contains(&0) => {
+                    handle = candidates.next();
+                }
+                Err(ChatError::Store(StoreError::TransactionCanceled { failed }))
+                    if failed.is_empty() && contention < 5 =>
+                {
+                    contention += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(ChatError::conflict("handle_unavailable", "no free handle was found; try again"))
+    }
+
+    /// Writes a profile and its search tokens; with `Claim::New`, also claims its handle
+    /// (op 0, `attribute_not_exists`) and, for a new profile, puts it only if absent (op 1), all
+    /// in one transaction, so no two profiles of a tenant ever hold the same handle.
+    async fn write_profile(
+        &self,
+        tenant: &TenantId,
+        old: Option<&UserProfile>,
+        new: &UserProfile,
+        claim: Claim,
+    ) -> ChatResult<()> {
         let old_tokens: HashSet<String> = old.map(search_tokens).unwrap_or_default();
         let new_tokens = search_tokens(new);
-        let mut ops = vec![WriteOp::Put {
-            item: Item::new(keys::user_profile(tenant, &new.id), to_attrs(new)?),
-            cond: Cond::Always,
-        }];
+        let mut attrs = to_attrs(new)?;
+        attrs.insert(HANDLE_CLAIMED.into(), Value::Bool(true));
+        let mut ops = Vec::new();
+        if claim != Claim::Held {
+            ops.push(WriteOp::Put {
+                item: Item::new(keys::handle(tenant, &new.handle), to_attrs(&json!({ "userId": new.id }))?),
+                cond: Cond::NotExists,
+            });
+        }
+        let profile_cond = if old.is_none() { Cond::NotExists } else { Cond::Always };
+        ops.push(WriteOp::Put { item: Item::new(keys::user_profile(tenant, &new.id), attrs), cond: profile_cond });
+        if let Claim::Release(previous) = &claim {
+            ops.push(WriteOp::Delete {
+                key: keys::handle(tenant, previous),
+                cond: Cond::Equals("userId".into(), json!(new.id)),
+            });
+        }
         if old.is_none() {
             // A tenant the retention job should visit (the deployment's default applies to it).
             ops.push(WriteOp::Put {
@@ -221,21 +340,38 @@ impl Chat {
                 cond: Cond::Always,
             });
         }
-        self.store.batch_write(ops).await?;
+        if claim == Claim::Held {
+            self.store.batch_write(ops).await?;
+        } else {
+            self.store.transact(ops).await?;
+        }
         Ok(())
     }
 
-    /// Seeds or updates a profile without a token (demo data, admin import).
+    /// Seeds or updates a profile without a token (demo data, admin import): the handle given
+    /// is claimed for it (`handle_taken` if another user holds it).
     pub async fn upsert_profile(&self, tenant: &TenantId, profile: &UserProfile) -> ChatResult<()> {
         let key = keys::user_profile(tenant, &profile.id);
-        let existing: Option<UserProfile> = match self.store.get(&key, true).await? {
-            Some(item) => Some(from_attrs(&item.attrs)?),
-            None => None,
+        let (existing, claimed) = match self.store.get(&key, true).await? {
+            Some(item) => (Some(from_attrs::<UserProfile>(&item.attrs)?), item.attrs.contains_key(HANDLE_CLAIMED)),
+            None => (None, false),
         };
-        if existing.as_ref() != Some(profile) {
-            self.write_profile(tenant, existing.as_ref(), profile).await?;
+        let handle = Handle::parse(&profile.handle)?;
+        let profile = UserProfile { handle: handle.as_str().to_owned(), ..profile.clone() };
+        if existing.as_ref() == Some(&profile) && claimed {
+            return Ok(());
         }
-        Ok(())
+        let claim = match &existing {
+            Some(old) if claimed && old.handle == profile.handle => Claim::Held,
+            Some(old) if claimed => Claim::Release(old.handle.clone()),
+            _ => Claim::New,
+        };
+        match self.write_profile(tenant, existing.as_ref(), &profile, claim).await {
+            Err(ChatError::Store(StoreError::TransactionCanceled { failed })) if failed.contains(&0) => {
+                Err(ChatError::conflict("handle_taken", "another user has that handle"))
+            }
+            other => other,
+        }
     }
 
     pub async fn profile(&self, tenant: &TenantId, user: &UserId) -> ChatResult<Option<UserProfile>> {
