@@ -333,6 +333,48 @@ async fn requests_are_sigv4_signed_and_the_index_is_created_with_its_mapping() {
     assert_eq!(mapping["mappings"]["properties"]["tenantId"]["type"], "keyword");
 }
 
+#[tokio::test]
+async fn preparing_grants_the_reader_role_search_on_the_index_and_nothing_else() {
+    let reader = "arn:aws:iam::123456789012:role/chat-HttpApiFunctionRole-X";
+    // The index exists already (a later cold start): the grant is still (re)applied.
+    let (url, fake) = fake_opensearch(vec![(200, json!({})), (200, json!({})), (201, json!({}))]).await;
+    let index = OpenSearchIndex::new(&url, "messages", None).with_reader_role(Some(reader.into()));
+    index.ensure_index().await.unwrap();
+    let requests = fake.requests.lock().unwrap().clone();
+    let calls: Vec<(&str, &str)> = requests.iter().map(|r| (r.0.as_str(), r.1.as_str())).collect();
+    assert_eq!(
+        calls,
+        vec![
+            ("HEAD", "/messages"),
+            ("PUT", "/_plugins/_security/api/roles/tenant-chat-messages-search"),
+            ("PUT", "/_plugins/_security/api/rolesmapping/tenant-chat-messages-search"),
+        ]
+    );
+    let role: Value = serde_json::from_str(&requests[1].3).unwrap();
+    assert_eq!(
+        role,
+        json!({ "index_permissions": [{ "index_patterns": ["messages"], "allowed_actions": ["indices:data/read/search"] }] })
+    );
+    let mapping: Value = serde_json::from_str(&requests[2].3).unwrap();
+    assert_eq!(mapping, json!({ "backend_roles": [reader] }));
+
+    // A refused grant fails the preparation, so the indexer tries again before its next write.
+    let (url, _) = fake_opensearch(vec![(200, json!({})), (403, json!({ "error": "no permissions" }))]).await;
+    let index = OpenSearchIndex::new(&url, "messages", None).with_reader_role(Some(reader.into()));
+    assert!(matches!(index.ensure_index().await, Err(SearchError::Rejected(_))));
+
+    // Before the first message is indexed there is no index: a search finds nothing (not a 500).
+    let missing = json!({ "error": { "type": "index_not_found_exception" }, "status": 404 });
+    let (url, _) = fake_opensearch(vec![(404, missing)]).await;
+    let page = OpenSearchIndex::new(&url, "messages", None).search(&search_plan("x", vec!["C1".into()])).await.unwrap();
+    assert!(page.hits.is_empty() && page.next_cursor.is_none());
+
+    // No reader role named (a serverless collection, or a test double): nothing beyond the index.
+    let (url, fake) = fake_opensearch(vec![(200, json!({}))]).await;
+    OpenSearchIndex::new(&url, "messages", None).with_reader_role(Some(String::new())).ensure_index().await.unwrap();
+    assert_eq!(fake.requests.lock().unwrap().len(), 1);
+}
+
 /// An index that refuses to be prepared until told otherwise, and counts what reaches it.
 #[derive(Default)]
 struct Unprepared {

@@ -84,6 +84,7 @@ impl AwsStack {
         let credentials = self.sdk.credentials_provider().ok_or_else(|| ConfigError("no AWS credentials".into()))?;
         let region = self.sdk.region().map(|r| r.to_string()).ok_or_else(|| ConfigError("no AWS region".into()))?;
         let service = std::env::var("OPENSEARCH_SERVICE").unwrap_or_else(|_| "es".into());
-        Ok(OpenSearchIndex::new(endpoint, &index_name, Some(Signer { credentials, region, service })))
+        Ok(OpenSearchIndex::new(endpoint, &index_name, Some(Signer { credentials, region, service }))
+            .with_reader_role(std::env::var("SEARCH_READER_ROLE_ARN").ok()))
     }
 }

@@ -33,6 +33,9 @@ pub struct OpenSearchIndex {
     endpoint: String,
     index: String,
     signer: Option<Signer>,
+    /// An IAM role granted `_search` on this index only (the HTTP API's), mapped by the master
+    /// user when it prepares the index: a deploy needs no manual step in OpenSearch Dashboards.
+    reader_role_arn: Option<String>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> SearchError {
@@ -43,7 +46,25 @@ impl OpenSearchIndex {
     /// `signer: None` only for a test double on loopback.
     pub fn new(endpoint: &str, index: &str, signer: Option<Signer>) -> Self {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
-        Self { http, endpoint: endpoint.trim_end_matches('/').to_owned(), index: index.to_owned(), signer }
+        Self {
+            http,
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            index: index.to_owned(),
+            signer,
+            reader_role_arn: None,
+        }
+    }
+
+    /// Names the role `prepare` maps to search-only access (a managed domain with fine-grained
+    /// access control, where this client signs as the master user).
+    pub fn with_reader_role(mut self, role_arn: Option<String>) -> Self {
+        self.reader_role_arn = role_arn.filter(|arn| !arn.is_empty());
+        self
+    }
+
+    /// The security plugin's role that may only search this index.
+    fn reader_role_name(&self) -> String {
+        format!("tenant-chat-{}-search", self.index)
     }
 
     async fn send(
@@ -113,21 +134,43 @@ impl OpenSearchIndex {
         Ok(instructions.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
     }
 
-    /// Creates the index with its mapping unless it exists (before the indexer's first write).
+    /// Creates the index with its mapping unless it exists (before the indexer's first write),
+    /// then grants the reader role its search-only access.
     pub async fn ensure_index(&self) -> Result<(), SearchError> {
         let (status, _) = self.send("HEAD", &format!("/{}", self.index), Vec::new(), "application/json").await?;
-        if status == 200 {
-            return Ok(());
+        if status != 200 {
+            let (status, body) = self
+                .send("PUT", &format!("/{}", self.index), INDEX_DEFINITION.as_bytes().to_vec(), "application/json")
+                .await?;
+            let exists =
+                body.pointer("/error/type").and_then(Value::as_str) == Some("resource_already_exists_exception");
+            if !(200..300).contains(&status) && !exists {
+                return Err(SearchError::Rejected(format!("creating the index: {status} {body}")));
+            }
         }
-        let (status, body) = self
-            .send("PUT", &format!("/{}", self.index), INDEX_DEFINITION.as_bytes().to_vec(), "application/json")
-            .await?;
-        let exists = body.pointer("/error/type").and_then(Value::as_str) == Some("resource_already_exists_exception");
-        if (200..300).contains(&status) || exists {
-            Ok(())
-        } else {
-            Err(SearchError::Rejected(format!("creating the index: {status} {body}")))
+        self.ensure_reader_access().await
+    }
+
+    /// The security plugin's role (search on this index, nothing else) and its mapping to the
+    /// reader's IAM role. Both PUTs replace what is there, so every cold start may repeat them.
+    async fn ensure_reader_access(&self) -> Result<(), SearchError> {
+        let Some(arn) = &self.reader_role_arn else { return Ok(()) };
+        let role = self.reader_role_name();
+        let definition = json!({
+            "index_permissions": [{ "index_patterns": [self.index], "allowed_actions": ["indices:data/read/search"] }]
+        });
+        let mapping = json!({ "backend_roles": [arn] });
+        for (path, body) in [
+            (format!("/_plugins/_security/api/roles/{role}"), definition),
+            (format!("/_plugins/_security/api/rolesmapping/{role}"), mapping),
+        ] {
+            let (status, answer) =
+                self.send("PUT", &path, serde_json::to_vec(&body).map_err(unavailable)?, "application/json").await?;
+            if !(200..300).contains(&status) {
+                return Err(SearchError::Rejected(format!("granting search to the reader role: {status} {answer}")));
+            }
         }
+        Ok(())
     }
 
     /// The NDJSON body of a `_bulk` request.
@@ -277,6 +320,10 @@ impl SearchIndex for OpenSearchIndex {
             .await?;
         if status == 429 || status >= 500 {
             return Err(SearchError::Unavailable(format!("search answered {status}")));
+        }
+        // A new stack's index is created before the first message is indexed: nothing to find yet.
+        if status == 404 && body.pointer("/error/type").and_then(Value::as_str) == Some("index_not_found_exception") {
+            return Ok(SearchPage::default());
         }
         if !(200..300).contains(&status) {
             return Err(SearchError::Rejected(format!("search answered {status}: {body}")));
