@@ -25,9 +25,11 @@ rust-tools:
 $(PYTHON):
 	python3 -m venv $(VENV)
 
-py-tools: $(PYTHON)
-	@[ -x $(VENV)/bin/sam ] && [ -x $(VENV)/bin/checkov ] && [ -x $(VENV)/bin/cargo-lambda ] && [ -x $(VENV)/bin/schemathesis ] && $(PYTHON) -c "import moto, cfnlint" 2>/dev/null || \
-		$(PYTHON) -m pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+# Reinstalled whenever the pins change (the stamp is older than the requirements).
+py-tools: $(VENV)/.requirements-installed
+$(VENV)/.requirements-installed: scripts/requirements-test.txt | $(PYTHON)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+	touch $@
 
 client-tools:
 	@command -v npm >/dev/null || { echo "installing Node.js and npm (Debian)"; apt-get update -qq && apt-get install -y -qq nodejs npm; }
@@ -63,6 +65,7 @@ infra-lint: py-tools
 	$(VENV)/bin/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(VENV)/bin/sam validate --lint --template template.yaml
 	$(VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
+	$(VENV)/bin/shellcheck scripts/*.sh
 
 # The template's functions built as Lambda ships them (release, x86_64, SAM's rust-cargolambda
 # build method through cargo-lambda and zig). About 15 minutes from clean on 2 cores.

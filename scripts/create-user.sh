@@ -8,8 +8,8 @@ set -euo pipefail
 STACK="${STACK:-tenant-chat}"
 GROUP=""
 case "${1:-}" in
-  --admin) GROUP=admin; shift ;;
-  --super-admin) GROUP=super-admin; shift ;;
+  --admin) GROUP="admin"; shift ;;
+  --super-admin) GROUP="super-admin"; shift ;;
 esac
 [ $# -eq 3 ] || { echo "usage: $0 [--admin|--super-admin] <tenant-id> <email> \"<Full Name>\""; exit 2; }
 TENANT="$1" EMAIL="$2" NAME="$3"
