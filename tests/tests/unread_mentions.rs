@@ -16,6 +16,14 @@ async fn counts(app: &TestApp, user: &TestUser, conversation: &str) -> Option<(u
         .map(|c| (c["unreadCount"].as_u64().unwrap(), c["mentionCount"].as_u64().unwrap()))
 }
 
+/// The caller's read position in a conversation, as the conversation list reports it.
+async fn read_seq(app: &TestApp, user: &TestUser, conversation: &str) -> u64 {
+    let (status, list) = app.get(user, "/api/v1/chat/conversations").await;
+    assert_eq!(status, StatusCode::OK);
+    let found = list["items"].as_array().unwrap().iter().find(|c| c["id"] == conversation).cloned();
+    found.and_then(|c| c["readSeq"].as_u64()).expect("readSeq in the summary")
+}
+
 async fn send_mentioning(
     app: &TestApp,
     user: &TestUser,
@@ -73,11 +81,17 @@ async fn fifty_concurrent_senders_leave_exact_counts() {
     read(&app, &reader, &channel, &by_seq[24]).await;
     let later_mentions = by_seq[25..].iter().filter(|m| m["mentions"].as_array().unwrap().len() == 1).count() as u64;
     assert_eq!(counts(&app, &reader, &channel).await, Some((25, later_mentions)));
+    assert_eq!(read_seq(&app, &reader, &channel).await, by_seq[24]["seq"].as_u64().unwrap());
     // Reading an older message changes nothing; reading the newest clears all.
     read(&app, &reader, &channel, &by_seq[3]).await;
     assert_eq!(counts(&app, &reader, &channel).await, Some((25, later_mentions)));
+    assert_eq!(read_seq(&app, &reader, &channel).await, by_seq[24]["seq"].as_u64().unwrap());
     read(&app, &reader, &channel, &by_seq[49]).await;
     assert_eq!(counts(&app, &reader, &channel).await, Some((0, 0)));
+    assert_eq!(read_seq(&app, &reader, &channel).await, by_seq[49]["seq"].as_u64().unwrap());
+    // Sending moves the sender's own read position to their message.
+    let own = send_mentioning(&app, &quiet, &channel, "q1", "caught up", &[]).await;
+    assert_eq!(read_seq(&app, &quiet, &channel).await, own["seq"].as_u64().unwrap());
 }
 
 #[tokio::test]

@@ -31,6 +31,8 @@ interface Props {
   highlightId?: string | null;
   /** The first message unread at open: the "New messages" divider goes above it. */
   unreadFromId?: string | null;
+  /** Whether the newest message is in view (what arrives then is read). */
+  onAtBottom?: (atBottom: boolean) => void;
 }
 
 function time(iso: string): string {
@@ -63,7 +65,7 @@ function Footer({ context }: { context?: ListContext }) {
  * DOM). Opens at the first unread (under a divider), a search hit (centred) or the newest;
  * follows new messages while at the bottom; otherwise counts them in a pill. */
 export function MessageList(props: Props) {
-  const { me, title, messages, hasOlder, loadingOlder, onLoadOlder, hasNewer, loadingNewer, onLoadNewer, highlightId, unreadFromId } = props;
+  const { me, title, messages, hasOlder, loadingOlder, onLoadOlder, hasNewer, loadingNewer, onLoadNewer, highlightId, unreadFromId, onAtBottom } = props;
   const virtuoso = useRef<VirtuosoHandle>(null);
   const firstRow = useRef<{ key: string; index: number } | null>(null);
   const [atBottom, setAtBottom] = useState(true);
@@ -143,7 +145,10 @@ export function MessageList(props: Props) {
         computeItemKey={(_, m) => rowKey(m)}
         alignToBottom
         atBottomThreshold={40}
-        atBottomStateChange={setAtBottom}
+        atBottomStateChange={(bottom) => {
+          setAtBottom(bottom);
+          onAtBottom?.(bottom);
+        }}
         // At the bottom, new rows stay in view; my own send always brings the view down.
         followOutput={(bottom) => (bottom || (last?.authorId === me && last.state !== "sent") ? "auto" : false)}
         startReached={() => {

@@ -8,6 +8,7 @@ import { ChatSocket, type ConnectionStatus } from "./realtime/socket";
 import { firstUnreadId } from "./conversation-view";
 import { isMessageEvent, MessageStore, type UiMessage } from "./store/messages";
 import type { Attachment, ChatEvent, ConversationSummary, Me, Message, SubscribedConversation, UserProfile } from "./types";
+import { countedChange, UnreadLedger, type Counts } from "./unread";
 
 export interface Toast {
   id: number;
@@ -40,7 +41,16 @@ const MAX_UNREAD_PAGES = 20;
 const AROUND = 25;
 
 const SWEEP_INTERVAL_MS = 10_000;
+/** A burst of arriving messages read as they come makes one read mark per this interval. */
+const MARK_READ_DEBOUNCE_MS = 400;
+/** A count the client cannot settle itself asks the server again after this long. */
+const RECOUNT_DELAY_MS = 1_500;
 const TOAST_MS = 6_000;
+
+/** A summary showing the ledger's counts. */
+function withCounts(c: ConversationSummary, counts: Counts): ConversationSummary {
+  return { ...c, lastSeq: Math.max(c.lastSeq, counts.lastSeq), unreadCount: counts.unreadCount, mentionCount: counts.mentionCount, readSeq: counts.readSeq };
+}
 
 export function conversationTitle(c: ConversationSummary, me: string | undefined): string {
   if (c.kind === "dm") {
@@ -71,6 +81,17 @@ export class ChatController {
   private window: { conversationId: string; untilSeq: number; lastId: string } | null = null;
   /** Conversations I am leaving: their memberRemoved event is my own doing. */
   private readonly leaving = new Set<string>();
+  /** Unread and mention counts between the server's answers (lib/unread.ts). */
+  private readonly unread: UnreadLedger;
+  /** Per conversation, the newest seq the server has (or has been asked to) as read. */
+  private readonly markedSeq = new Map<string, number>();
+  private markTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastMarkAt = 0;
+  private recountTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The open conversation's list shows its newest message (the list reports it). */
+  private atBottom = true;
+  private refreshing: Promise<void> | null = null;
+  private refreshQueued: Promise<void> | null = null;
 
   constructor(
     readonly api: Api,
@@ -81,6 +102,7 @@ export class ChatController {
     private readonly initialId: string | null = null,
   ) {
     this.store = new MessageStore(me.userId);
+    this.unread = new UnreadLedger(me.userId);
     this.snapshot = {
       me,
       status: "connecting",
@@ -151,15 +173,31 @@ export class ChatController {
     this.sweepTimer = setInterval(() => this.store.sweepStale(Date.now()), SWEEP_INTERVAL_MS);
     const online = () => this.socket?.reconnectNow();
     const offline = () => this.socket?.markOffline();
-    const focus = () => void this.markActiveRead();
     window.addEventListener("online", online);
     window.addEventListener("offline", offline);
-    window.addEventListener("focus", focus);
     this.cleanups.push(
       () => window.removeEventListener("online", online),
       () => window.removeEventListener("offline", offline),
-      () => window.removeEventListener("focus", focus),
     );
+    this.watchReading();
+  }
+
+  /** Coming back to the page (visible again, or focused) reads what it shows. */
+  private watchReading(): void {
+    const back = () => {
+      if (document.visibilityState === "visible") this.scheduleMarkRead();
+    };
+    // visibilitychange is fired at the document and bubbles to the window.
+    for (const type of ["focus", "visibilitychange"]) {
+      window.addEventListener(type, back);
+      this.cleanups.push(() => window.removeEventListener(type, back));
+    }
+    // Leaving or reloading with a mark still waiting: send it now.
+    const leaving = () => {
+      if (this.markTimer) this.flushMarkRead();
+    };
+    window.addEventListener("pagehide", leaving);
+    this.cleanups.push(() => window.removeEventListener("pagehide", leaving));
   }
 
   /** A socket whose every attempt uses the token current then. Until it is `this.socket` (a
@@ -229,6 +267,8 @@ export class ChatController {
     this.replacement = null;
     this.socket?.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.markTimer) clearTimeout(this.markTimer);
+    if (this.recountTimer) clearTimeout(this.recountTimer);
     for (const c of this.cleanups.splice(0)) c();
   }
 
@@ -243,13 +283,59 @@ export class ChatController {
     this.toast(`${what}: ${message}`, "error");
   }
 
-  async refreshConversations(): Promise<void> {
+  /** The conversation list from the server. One request at a time (answers apply in order);
+   * asked again meanwhile, one more follows it, and callers wait for that one. */
+  refreshConversations(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshQueued ??= this.refreshing.then(() => {
+        this.refreshQueued = null;
+        return this.refreshConversations();
+      });
+      return this.refreshQueued;
+    }
+    this.refreshing = this.fetchConversations().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async fetchConversations(): Promise<void> {
     try {
       const { items } = await this.api.conversations();
-      this.set({ conversations: items });
+      // Counts reconcile with what happened here while the request was out (lib/unread.ts).
+      const conversations = items.map((s) => {
+        if (s.readSeq !== undefined) this.markedSeq.set(s.id, Math.max(this.markedSeq.get(s.id) ?? 0, s.readSeq));
+        return withCounts(s, this.unread.fromServer(s.id, s));
+      });
+      this.set({ conversations });
     } catch (e) {
       if (!(e instanceof ApiError && e.retryable)) this.report(e, "Could not load conversations");
     }
+  }
+
+  /** Shows counts the ledger computed; one it cannot settle is asked of the server soon. */
+  private showCounts(id: string, counts: Counts | null): void {
+    if (!counts) return;
+    this.patchConversation(id, (c) => withCounts(c, counts));
+    if (counts.uncertain) this.scheduleRecount();
+  }
+
+  private scheduleRecount(): void {
+    this.recountTimer ??= setTimeout(() => {
+      this.recountTimer = null;
+      void this.refreshConversations();
+    }, RECOUNT_DELAY_MS);
+  }
+
+  /** Counts a change (live or caught up): null when counted before (a duplicate) or not yet listed. */
+  private count(event: ChatEvent): Counts | null {
+    let before: boolean | null = null;
+    if (event.type === "chat:messageDeleted" || event.type === "chat:messageUpdated") {
+      // The store's copy from before this change says whether it mentioned me.
+      const held = this.store.list(event.conversationId).find((m) => m.id === event.data.id && m.state === "sent");
+      before = held && !held.deletedAt ? held.mentions.includes(this.me) : this.unread.mentioned(event.conversationId, event.data.seq);
+    }
+    return this.unread.apply(event.conversationId, countedChange(event, this.me, before));
   }
 
   private patchConversation(id: string, patch: (c: ConversationSummary) => ConversationSummary): void {
@@ -260,12 +346,14 @@ export class ChatController {
     await this.dropWindow();
     const unread = this.snapshot.conversations.find((c) => c.id === id)?.unreadCount ?? 0;
     this.set({ activeId: id, shownId: null, highlightId: null, unreadFrom: null });
+    this.atBottom = true;
     await this.load(id);
     if (this.snapshot.activeId !== id) return;
     const messageId = await this.findFirstUnread(id, unread);
     if (this.snapshot.activeId !== id) return;
     this.set({ shownId: id, viewKey: this.snapshot.viewKey + 1, unreadFrom: messageId ? { conversationId: id, messageId } : null });
-    await this.markActiveRead();
+    // Opening it is reading it (the divider keeps the place of what was new).
+    await this.markActiveRead(true);
   }
 
   private async load(id: string): Promise<void> {
@@ -334,6 +422,7 @@ export class ChatController {
   async openAt(conversationId: string, message: Message): Promise<void> {
     await this.dropWindow();
     this.set({ activeId: conversationId, shownId: null, highlightId: null, unreadFrom: null });
+    this.atBottom = true;
     await this.load(conversationId);
     if (!this.store.list(conversationId).some((m) => m.id === message.id)) {
       try {
@@ -353,7 +442,7 @@ export class ChatController {
     setTimeout(() => {
       if (this.snapshot.highlightId === message.id) this.set({ highlightId: null });
     }, 4000);
-    await this.markActiveRead();
+    await this.markActiveRead(true);
   }
 
   /** After a newer page: the shown run ends at its last message, unless it reached the end or
@@ -415,7 +504,11 @@ export class ChatController {
             this.store.reload(id, page.items, page.nextCursor, changes.lastSeq);
             continue;
           }
+          // Counted before the store applies them: a delete's earlier copy tells its mentions.
+          let counts: Counts | null = null;
+          for (const item of changes.items) counts = this.count(item) ?? counts;
           this.store.applyChanges(id, changes);
+          this.showCounts(id, counts ?? this.unread.counts(id));
           if (!changes.hasMore) break;
         }
       } catch (e) {
@@ -432,16 +525,18 @@ export class ChatController {
 
   private async onSubscribed(conversations: SubscribedConversation[]): Promise<void> {
     await this.refreshConversations();
-    void this.markActiveRead();
     await Promise.all(
       conversations
         .filter((c) => this.store.has(c.conversationId) && c.lastSeq > this.store.lastSeq(c.conversationId))
         .map((c) => this.catchUp(c.conversationId)),
     );
+    this.scheduleMarkRead();
   }
 
   private forgetConversation(id: string): void {
     this.store.forget(id);
+    this.unread.forget(id);
+    this.markedSeq.delete(id);
     const conversations = this.snapshot.conversations.filter((c) => c.id !== id);
     const activeId = this.snapshot.activeId === id ? (conversations[0]?.id ?? null) : this.snapshot.activeId;
     this.set({ conversations, activeId });
@@ -460,49 +555,103 @@ export class ChatController {
       this.forgetConversation(id);
       return;
     }
-    if (event.type === "chat:memberAdded" && userId === this.me) {
-      await this.refreshConversations();
-      this.socket?.subscribe([id]);
-      return;
-    }
     if (event.type === "chat:conversationRead") {
-      if (userId === this.me) this.patchConversation(id, (c) => ({ ...c, unreadCount: 0, mentionCount: 0 }));
+      // Another tab or device of mine read this far (or my own mark came back).
+      if (userId === this.me) {
+        this.markedSeq.set(id, Math.max(this.markedSeq.get(id) ?? 0, event.data.seq));
+        this.showCounts(id, this.unread.read(id, event.data.seq));
+      }
       return;
     }
-    if (!known) {
-      // A new DM, or a conversation the list has not seen yet.
+    if (event.type === "chat:memberAdded" && userId === this.me) {
+      // Subscribe before asking for the list: a message sent between the list's answer and the
+      // subscription would otherwise reach no socket of mine. The ledger counts what arrives
+      // meanwhile on top of the answer.
+      this.socket?.subscribe([id]);
+      this.unread.apply(id, countedChange(event, this.me));
       await this.refreshConversations();
+      if (this.store.has(id)) void this.catchUp(id);
       return;
     }
+    // Counted before the store applies it (a deleted message's earlier copy tells its mentions);
+    // the ledger drops a frame it has counted before (a duplicate, or one the last answer has).
+    if (isMessageEvent(event) && event.type === "chat:newMessage" && event.data.authorId !== this.me && this.reading(id)) {
+      this.unread.read(id, event.seq);
+    }
+    const counts = this.count(event);
     if (this.store.has(id) && this.store.applyEvent(event) === "gap") {
       void this.catchUp(id);
     }
-    if (isMessageEvent(event) && event.type === "chat:newMessage") {
-      const fromOther = event.data.authorId !== this.me;
-      const watching = this.snapshot.activeId === id && document.hasFocus() && document.visibilityState === "visible";
-      const mentionsMe = event.data.mentions.includes(this.me);
-      this.patchConversation(id, (c) => ({
-        ...c,
-        lastSeq: Math.max(c.lastSeq, event.seq),
-        lastMessageAt: event.data.createdAt,
-        unreadCount: fromOther && !watching ? c.unreadCount + 1 : c.unreadCount,
-        mentionCount: fromOther && !watching && mentionsMe ? c.mentionCount + 1 : c.mentionCount,
-      }));
-      if (fromOther && watching) void this.markActiveRead();
+    if (!known) {
+      // A conversation the list has not seen (its memberAdded missed, or still on its way):
+      // subscribe and list it; the answer plus the ledger count this message.
+      this.socket?.subscribe([id]);
+      await this.refreshConversations();
+      return;
+    }
+    this.showCounts(id, counts);
+    if (isMessageEvent(event) && event.type === "chat:newMessage" && counts) {
+      this.patchConversation(id, (c) => ({ ...c, lastMessageAt: event.data.createdAt }));
+      if (event.data.authorId !== this.me && this.reading(id)) this.scheduleMarkRead();
     }
   }
 
-  async markActiveRead(): Promise<void> {
+  /** The list reports whether it shows its newest message; reaching it reads what is there. */
+  setAtBottom(id: string, atBottom: boolean): void {
+    if (id !== this.snapshot.activeId) return;
+    this.atBottom = atBottom;
+    if (atBottom) this.scheduleMarkRead();
+  }
+
+  /** The reader sees the newest messages of `id` as they arrive. Focus is not required (a
+   * visible window beside another app is read; headless browsers report no focus). */
+  private reading(id: string): boolean {
+    return (
+      this.snapshot.activeId === id &&
+      this.snapshot.shownId === id &&
+      document.visibilityState === "visible" &&
+      this.atBottom &&
+      !this.hasNewer(id)
+    );
+  }
+
+  /** At once when nothing was marked lately, else once at the end of the interval: a burst
+   * of arriving messages makes few marks, a single one is marked before a reload can lose it. */
+  private scheduleMarkRead(): void {
+    if (this.markTimer) return;
+    const wait = Math.max(0, this.lastMarkAt + MARK_READ_DEBOUNCE_MS - Date.now());
+    this.markTimer = setTimeout(() => this.flushMarkRead(), wait);
+  }
+
+  private flushMarkRead(): void {
+    if (this.markTimer) clearTimeout(this.markTimer);
+    this.markTimer = null;
+    this.lastMarkAt = Date.now();
+    void this.markActiveRead();
+  }
+
+  /** Marks the open conversation read through the newest message shown: at once here, and on
+   * the server unless it already has that far. Compared with what was marked, not with the
+   * badge: a badge at 0 (messages read as they arrived) still needs its server mark, or they
+   * come back as unread after a reload. `opened`: the reader just opened it (read wherever the
+   * list starts). */
+  async markActiveRead(opened = false): Promise<void> {
     const id = this.snapshot.activeId;
-    if (!id || !document.hasFocus() || document.visibilityState !== "visible") return;
-    const last = [...this.store.list(id)].reverse().find((m) => m.state === "sent");
-    const conversation = this.snapshot.conversations.find((c) => c.id === id);
-    if (!last || !conversation || (conversation.unreadCount === 0 && conversation.mentionCount === 0)) return;
-    this.patchConversation(id, (c) => ({ ...c, unreadCount: 0, mentionCount: 0 }));
+    if (!id || this.snapshot.shownId !== id || document.visibilityState !== "visible") return;
+    if (!opened && !this.atBottom) return;
+    const shown = this.visibleMessages(id);
+    let last: UiMessage | undefined;
+    for (let i = shown.length - 1; i >= 0 && !last; i--) if (shown[i]?.state === "sent") last = shown[i];
+    if (!last) return;
+    this.showCounts(id, this.unread.read(id, last.seq));
+    const marked = this.markedSeq.get(id) ?? 0;
+    if (last.seq <= marked) return;
+    this.markedSeq.set(id, last.seq);
     try {
       await this.api.markRead(id, last.id);
     } catch {
-      // Best effort: the badge comes back with the next conversation refresh.
+      // The next read (a message, a return to the page) tries again.
+      if (this.markedSeq.get(id) === last.seq) this.markedSeq.set(id, marked);
     }
   }
 

@@ -4,14 +4,15 @@
 import type { UiMessage } from "./store/messages";
 
 /** The first unread message, given the server's unread count: the count covers other people's
- * messages after my read position, so it is the `unreadCount`-th such message from the end.
+ * messages after my read position, deleted ones not counted, so it is the `unreadCount`-th such
+ * message from the end.
  * `null` when fewer of them are loaded (load older pages and ask again) or nothing is unread. */
 export function firstUnreadId(messages: readonly UiMessage[], me: string, unreadCount: number): string | null {
   if (unreadCount <= 0) return null;
   let seen = 0;
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
-    if (!m || m.state !== "sent" || m.authorId === me) continue;
+    if (!m || m.state !== "sent" || m.authorId === me || m.deletedAt) continue;
     seen += 1;
     if (seen === unreadCount) return m.id;
   }

@@ -38,6 +38,8 @@ export interface ConversationSummary {
   members?: UserProfile[];
   role: "admin" | "member";
   lastSeq: number;
+  /** The seq of the newest message I have read here. */
+  readSeq?: number;
   unreadCount: number;
   mentionCount: number;
   lastMessageAt?: string;

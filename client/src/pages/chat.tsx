@@ -174,6 +174,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
               onEdit={(id, body, mentions) => void controller.edit(id, body, mentions)}
               user={(id) => controller.user(id)}
               api={api}
+                onAtBottom={(bottom) => controller.setAtBottom(active.id, bottom)}
               highlightId={snapshot.highlightId}
               usersVersion={snapshot.usersVersion}
               onDelete={(id) =>

@@ -178,6 +178,9 @@ pub struct ConversationSummary {
     pub members: Option<Vec<UserProfile>>,
     pub role: MemberRole,
     pub last_seq: u64,
+    /// Seq of the newest message the caller has read: a client holding live changes after an
+    /// answer tells which of them the counts already include, and which deletions were unread.
+    pub read_seq: u64,
     pub unread_count: u64,
     pub mention_count: u64,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,0 +1,183 @@
+// Unread and mention counts between answers of GET /conversations, computed the way the server
+// does (shared/src/domain/model.rs `unread_after`): other people's messages after my read
+// position, deleted ones not counted; my own message moves my read position to it and clears
+// mentions before it. Pure, so the rules are unit-tested without a socket.
+//
+// Each conversation keeps the server's last answer (the base) and the changes seen live (or in
+// catch-up) after the base's lastSeq. The counts shown are the base folded with those changes and
+// with what I read locally. A change at or below the base's lastSeq is already in the base, and a
+// change seen twice is one change: duplicate frames (two sockets during a token renewal, catch-up
+// overlapping live frames, frames out of order) never count twice. A new answer replaces the base
+// and the changes it covers; the changes after it stay, so a message that arrived while the
+// request was out is not lost, and a read made meanwhile is not undone.
+
+import type { ChatEvent } from "./types";
+
+export interface ServerCounts {
+  lastSeq: number;
+  /** My read position (the seq of the newest message read); absent from older servers. */
+  readSeq?: number;
+  unreadCount: number;
+  mentionCount: number;
+}
+
+export interface Counts {
+  lastSeq: number;
+  readSeq: number;
+  unreadCount: number;
+  mentionCount: number;
+  /** A count may be off (a deletion or edit of a message whose mentions are unknown, or a read
+   * the server has not answered for yet): ask the server again. */
+  uncertain: boolean;
+}
+
+export type CountedChange =
+  | { kind: "message"; seq: number; authorId: string; mentionsMe: boolean }
+  | { kind: "deleted"; seq: number; messageSeq: number; authorId: string; mentionedMe: boolean | null }
+  | { kind: "edited"; seq: number; messageSeq: number; authorId: string; mentionsMe: boolean; mentionedBefore: boolean | null }
+  | { kind: "other"; seq: number };
+
+/** What an event changes about counts. `mentionedBefore`: whether the message mentioned me
+ * before this event, when the caller knows (the message store holds it); a delete's tombstone
+ * has its mentions emptied, so only the earlier copy can say. */
+export function countedChange(event: ChatEvent, me: string, mentionedBefore: boolean | null = null): CountedChange {
+  switch (event.type) {
+    case "chat:newMessage":
+      return { kind: "message", seq: event.seq, authorId: event.data.authorId, mentionsMe: event.data.mentions.includes(me) };
+    case "chat:messageDeleted":
+      return { kind: "deleted", seq: event.seq, messageSeq: event.data.seq, authorId: event.data.authorId, mentionedMe: mentionedBefore };
+    case "chat:messageUpdated":
+      return { kind: "edited", seq: event.seq, messageSeq: event.data.seq, authorId: event.data.authorId, mentionsMe: event.data.mentions.includes(me), mentionedBefore };
+    default:
+      // Member changes, and a read (its seq is a message seq, not a change: applied as a read).
+      return { kind: "other", seq: event.seq };
+  }
+}
+
+interface Entry {
+  base: Required<ServerCounts> | null;
+  /** Changes after the base, by their seq. */
+  changes: Map<number, CountedChange>;
+  /** The furthest I have read here, locally or as the server said. */
+  readThrough: number;
+}
+
+export class UnreadLedger {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly me: string) {}
+
+  private entry(id: string): Entry {
+    let e = this.entries.get(id);
+    if (!e) {
+      e = { base: null, changes: new Map(), readThrough: 0 };
+      this.entries.set(id, e);
+    }
+    return e;
+  }
+
+  /** An answer of GET /conversations (or one summary). An answer older than the base (it left
+   * before the base's did) is not applied; the counts to show are returned either way. */
+  fromServer(id: string, s: ServerCounts): Counts {
+    const e = this.entry(id);
+    // Older servers do not send readSeq: nothing unread means read through the end.
+    const readSeq = s.readSeq ?? (s.unreadCount === 0 ? s.lastSeq : 0);
+    const b = e.base;
+    const newer = !b || s.lastSeq > b.lastSeq || (s.lastSeq === b.lastSeq && readSeq >= b.readSeq);
+    if (newer) {
+      e.base = { lastSeq: s.lastSeq, readSeq, unreadCount: s.unreadCount, mentionCount: s.mentionCount };
+      for (const seq of [...e.changes.keys()]) if (seq <= s.lastSeq) e.changes.delete(seq);
+    }
+    return this.fold(e);
+  }
+
+  /** A change seen live or in catch-up: null when it was counted already (a duplicate). */
+  apply(id: string, change: CountedChange): Counts | null {
+    const e = this.entry(id);
+    if ((e.base && change.seq <= e.base.lastSeq) || e.changes.has(change.seq)) return null;
+    e.changes.set(change.seq, change);
+    return e.base ? this.fold(e) : null;
+  }
+
+  /** I read through `seq` (the newest message shown), or the server says I did. */
+  read(id: string, seq: number): Counts | null {
+    const e = this.entry(id);
+    e.readThrough = Math.max(e.readThrough, seq);
+    return e.base ? this.fold(e) : null;
+  }
+
+  counts(id: string): Counts | null {
+    const e = this.entries.get(id);
+    return e?.base ? this.fold(e) : null;
+  }
+
+  /** Whether a message that arrived after the base mentioned me (null: not seen live). */
+  mentioned(id: string, messageSeq: number): boolean | null {
+    const c = this.entries.get(id)?.changes.get(messageSeq);
+    return c?.kind === "message" ? c.mentionsMe : null;
+  }
+
+  forget(id: string): void {
+    this.entries.delete(id);
+  }
+
+  private fold(e: Entry): Counts {
+    const base = e.base;
+    if (!base) throw new Error("fold without a base");
+    let { unreadCount, mentionCount } = base;
+    let readSeq = base.readSeq;
+    let uncertain = false;
+    const lastSeq = Math.max(base.lastSeq, ...e.changes.keys());
+    if (e.readThrough > readSeq) {
+      if (e.readThrough >= base.lastSeq) {
+        unreadCount = 0;
+        mentionCount = 0;
+      } else {
+        // Read part of what the base counts: only the server knows which of them remain.
+        uncertain = true;
+      }
+      readSeq = e.readThrough;
+    }
+    // Mentions as they stand after each change, for messages after the base.
+    const mentionsNow = new Map<number, boolean>();
+    for (const c of [...e.changes.values()].sort((a, b) => a.seq - b.seq)) {
+      if (c.kind === "other") continue;
+      const messageSeq = c.kind === "message" ? c.seq : c.messageSeq;
+      const mine = c.authorId === this.me;
+      if (c.kind === "message") {
+        mentionsNow.set(c.seq, c.mentionsMe);
+        if (mine) {
+          readSeq = Math.max(readSeq, c.seq);
+          unreadCount = 0;
+          mentionCount = 0;
+        } else if (c.seq > readSeq) {
+          unreadCount += 1;
+          if (c.mentionsMe) mentionCount += 1;
+        }
+        continue;
+      }
+      // Only a message the counts include can leave them: in the base (at or below its
+      // lastSeq), or seen arriving after it.
+      const counted = !mine && messageSeq > readSeq && (messageSeq <= base.lastSeq || mentionsNow.has(messageSeq));
+      const before = mentionsNow.get(messageSeq) ?? (c.kind === "deleted" ? c.mentionedMe : c.mentionedBefore);
+      if (c.kind === "deleted") {
+        if (counted) {
+          unreadCount = Math.max(0, unreadCount - 1);
+          if (before === true) mentionCount = Math.max(0, mentionCount - 1);
+          else if (before === null && mentionCount > 0) uncertain = true;
+        }
+        mentionsNow.set(messageSeq, false);
+      } else {
+        if (counted && before !== c.mentionsMe) {
+          if (before === null) {
+            if (c.mentionsMe || mentionCount > 0) uncertain = true;
+          } else {
+            mentionCount = Math.max(0, mentionCount + (c.mentionsMe ? 1 : -1));
+          }
+        }
+        mentionsNow.set(messageSeq, c.mentionsMe);
+      }
+    }
+    return { lastSeq, readSeq, unreadCount, mentionCount, uncertain };
+  }
+}
