@@ -592,7 +592,9 @@ export class ChatController {
     this.showCounts(id, counts);
     if (isMessageEvent(event) && event.type === "chat:newMessage" && counts) {
       this.patchConversation(id, (c) => ({ ...c, lastMessageAt: event.data.createdAt }));
-      if (event.data.authorId !== this.me && this.reading(id)) this.scheduleMarkRead();
+      // My own send moved my read position on the server: nothing to mark for it.
+      if (event.data.authorId === this.me) this.markedSeq.set(id, Math.max(this.markedSeq.get(id) ?? 0, event.seq));
+      else if (this.reading(id)) this.scheduleMarkRead();
     }
   }
 
