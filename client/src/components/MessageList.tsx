@@ -221,7 +221,13 @@ function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highlighted }
         <strong title={author ? `@${author.handle}` : m.authorId}>{author?.displayName ?? m.authorId}</strong>
         <span className="muted">{time(m.createdAt)}</span>
         {m.editedAt && !deleted && <span className="muted">(edited)</span>}
-        {m.state === "pending" && <span className="spinner" aria-label="sending" data-testid="pending" />}
+        {m.state === "pending" && m.retryAt === undefined && (
+          <span className="unsent" data-testid="pending">
+            <ClockIcon />
+            Sending…
+          </span>
+        )}
+        {m.state === "pending" && m.retryAt !== undefined && <RetryCountdown retryAt={m.retryAt} onRetry={() => onRetry(m.clientMessageId)} />}
         {m.state === "failed" && (
           <span className="failed" role="alert" data-testid="failed">
             ⚠ Not sent{m.error ? `: ${m.error}` : ""}
@@ -286,6 +292,35 @@ function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highlighted }
         </div>
       )}
     </div>
+  );
+}
+
+/** Drawn, not an emoji: not every system has an emoji font (the clock would be a box). */
+function ClockIcon() {
+  return (
+    <svg className="clock" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
+      <circle cx="6" cy="6" r="5" fill="none" stroke="currentColor" strokeWidth="1.3" />
+      <path d="M6 3.2V6l1.9 1.3" fill="none" stroke="currentColor" strokeWidth="1.3" strokeLinecap="round" />
+    </svg>
+  );
+}
+
+/** A rate-limited send: the seconds left until it goes out by itself, each second. */
+function RetryCountdown({ retryAt, onRetry }: { retryAt: number; onRetry: () => void }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [retryAt]);
+  const seconds = Math.max(0, Math.ceil((retryAt - now) / 1000));
+  return (
+    <span className="unsent limited" role="status" data-testid="retry-countdown">
+      <ClockIcon />
+      {seconds > 0 ? `Rate limited — retrying in ${seconds} s…` : "Sending…"}
+      <button className="link" onClick={onRetry} data-testid="retry-now">
+        Retry now
+      </button>
+    </span>
   );
 }
 

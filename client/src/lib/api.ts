@@ -23,6 +23,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** From `Retry-After` (429, some 503s): how long to wait before sending again. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -30,6 +32,15 @@ export class ApiError extends Error {
   get retryable(): boolean {
     return this.status === 0 || this.status >= 500 || this.status === 429;
   }
+}
+
+/** `Retry-After` in seconds (what the API sends) or as an HTTP date. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 export class Api {
@@ -78,7 +89,7 @@ export class Api {
     }
     if (!response.ok) {
       const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new ApiError(response.status, error?.code ?? "http_error", error?.message ?? response.statusText);
+      throw new ApiError(response.status, error?.code ?? "http_error", error?.message ?? response.statusText, retryAfterMs(response.headers.get("retry-after")));
     }
     return parsed as T;
   }

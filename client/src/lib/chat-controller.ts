@@ -7,6 +7,7 @@ import type { TokenSource } from "./auth-token";
 import { ChatSocket, type ConnectionStatus } from "./realtime/socket";
 import { firstUnreadId } from "./conversation-view";
 import { isMessageEvent, MessageStore, type UiMessage } from "./store/messages";
+import { Outbox, outboxKey, type OutboxItem } from "./outbox";
 import type { Attachment, ChatEvent, ConversationSummary, Me, Message, SubscribedConversation, UserProfile } from "./types";
 import { countedChange, UnreadLedger, type Counts } from "./unread";
 
@@ -52,6 +53,15 @@ function withCounts(c: ConversationSummary, counts: Counts): ConversationSummary
   return { ...c, lastSeq: Math.max(c.lastSeq, counts.lastSeq), unreadCount: counts.unreadCount, mentionCount: counts.mentionCount, readSeq: counts.readSeq };
 }
 
+function browserStorage(): Storage | null {
+  try {
+    return typeof localStorage === "undefined" ? null : localStorage;
+  } catch {
+    // Blocked (e.g. a privacy setting): the outbox lives as long as the page.
+    return null;
+  }
+}
+
 export function conversationTitle(c: ConversationSummary, me: string | undefined): string {
   if (c.kind === "dm") {
     const other = c.members?.find((m) => m.id !== me);
@@ -62,6 +72,8 @@ export function conversationTitle(c: ConversationSummary, me: string | undefined
 
 export class ChatController {
   readonly store: MessageStore;
+  /** Unsent messages: persisted, sent in order per conversation (lib/outbox.ts). */
+  private readonly outbox: Outbox;
   private snapshot: ChatSnapshot;
   private readonly listeners = new Set<() => void>();
   private socket: ChatSocket | null = null;
@@ -101,7 +113,14 @@ export class ChatController {
     /** The conversation to open first (the page's URL names it), when the user is in it. */
     private readonly initialId: string | null = null,
   ) {
-    this.store = new MessageStore(me.userId);
+    this.store = new MessageStore(me.userId, (clientMessageId) => this.outbox.confirmed(clientMessageId));
+    this.outbox = new Outbox({
+      key: outboxKey(me),
+      storage: browserStorage(),
+      send: (item) => this.deliver(item),
+      onChange: (item) => this.store.showUnsent(item),
+      onSent: (message) => this.store.confirmSent(message),
+    });
     this.unread = new UnreadLedger(me.userId);
     this.snapshot = {
       me,
@@ -164,14 +183,27 @@ export class ChatController {
   }
 
   async start(): Promise<void> {
+    // What the last page left unsent shows again at once, and goes out when it can.
+    this.outbox.start();
     await this.refreshConversations();
     const first = this.snapshot.conversations.find((c) => c.id === this.initialId) ?? this.snapshot.conversations[0];
     if (first && !this.snapshot.activeId) await this.open(first.id);
     this.socket = this.connect();
     this.socket.start();
     this.cleanups.push(this.tokens.onRenewed(() => this.replaceSocket()));
-    this.sweepTimer = setInterval(() => this.store.sweepStale(Date.now()), SWEEP_INTERVAL_MS);
-    const online = () => this.socket?.reconnectNow();
+    this.sweepTimer = setInterval(() => this.outbox.sweepStale(Date.now()), SWEEP_INTERVAL_MS);
+    // The network is back when the socket is subscribed again (its truth), or the browser says so.
+    let status = this.snapshot.status;
+    this.cleanups.push(
+      this.subscribe(() => {
+        if (this.snapshot.status === "connected" && status !== "connected") this.outbox.resume();
+        status = this.snapshot.status;
+      }),
+    );
+    const online = () => {
+      this.socket?.reconnectNow();
+      this.outbox.resume();
+    };
     const offline = () => this.socket?.markOffline();
     window.addEventListener("online", online);
     window.addEventListener("offline", offline);
@@ -267,6 +299,7 @@ export class ChatController {
     this.replacement = null;
     this.socket?.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.outbox.stop();
     if (this.markTimer) clearTimeout(this.markTimer);
     if (this.recountTimer) clearTimeout(this.recountTimer);
     for (const c of this.cleanups.splice(0)) c();
@@ -665,23 +698,30 @@ export class ChatController {
       await this.dropWindow();
       this.set({ viewKey: this.snapshot.viewKey + 1 });
     }
-    const clientMessageId = crypto.randomUUID();
-    this.store.addPending(id, clientMessageId, body, Date.now(), mentions, files);
-    await this.deliver(id, clientMessageId, body, mentions, files.map((f) => f.uploadId));
+    this.outbox.add({
+      conversationId: id,
+      clientMessageId: crypto.randomUUID(),
+      body,
+      mentions,
+      attachments: files.map((f) => f.attachment),
+      uploadIds: files.map((f) => f.uploadId),
+    });
   }
 
-  async retry(conversationId: string, clientMessageId: string): Promise<void> {
-    const again = this.store.retry(conversationId, clientMessageId, Date.now());
-    if (again) await this.deliver(conversationId, again.clientMessageId, again.body, again.mentions, again.uploadIds);
+  /** Retry on a failed message (or "retry now" on a rate-limited one): the same client id. */
+  retry(_conversationId: string, clientMessageId: string): void {
+    this.outbox.retry(clientMessageId);
   }
 
-  private async deliver(conversationId: string, clientMessageId: string, body: string, mentions: string[], uploadIds: string[]): Promise<void> {
-    try {
-      const message = await this.api.send(conversationId, clientMessageId, body, mentions, uploadIds);
-      this.store.confirmSent(message);
-    } catch (e) {
-      this.store.markFailed(conversationId, clientMessageId, e instanceof ApiError ? e.message : "send failed");
-    }
+  /** One attempt at an outbox item (the outbox decides what a failure means). */
+  private deliver(item: OutboxItem): Promise<Message> {
+    return this.api.send(item.conversationId, item.clientMessageId, item.body, item.mentions, item.uploadIds);
+  }
+
+  /** Sign-out: this user's unsent messages are dropped (a session that ended keeps them). */
+  discardOutbox(): void {
+    for (const item of this.outbox.list()) this.store.dropUnsent(item.conversationId, item.clientMessageId);
+    this.outbox.discard();
   }
 
   async edit(messageId: string, body: string, mentions: string[]): Promise<void> {

@@ -101,7 +101,11 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           void controller.openDm(userId);
         }}
         api={api}
-        onSignOut={onSignOut}
+        onSignOut={() => {
+          // Signing out forgets this user's unsent messages (a session that ended keeps them).
+          controller.discardOutbox();
+          onSignOut();
+        }}
         search={<SearchBox onSearch={setSearching} />}
         onRetention={me.roles.includes("tenant-admin") ? () => setRetention(true) : undefined}
         onOperations={me.roles.includes("super-admin") ? () => setOperations(true) : undefined}

@@ -1,13 +1,19 @@
 import { describe, expect, it } from "vitest";
 
 import { TEST_CONVERSATION as C, testMessage as message } from "../test-messages";
+import type { OutboxItem } from "../outbox";
 import type { Message } from "../types";
-import { MessageStore, PENDING_TIMEOUT_MS } from "./messages";
+import { MessageStore } from "./messages";
+
+function unsent(clientMessageId: string, body: string, since: number, over: Partial<OutboxItem> = {}): OutboxItem {
+  return { conversationId: C, clientMessageId, body, mentions: [], attachments: [], uploadIds: [], since, state: "pending", ...over };
+}
 
 describe("MessageStore", () => {
   it("shows an event and the POST answer for the same message once", () => {
-    const store = new MessageStore("alice");
-    store.addPending(C, "cm-1", "hello", 1_000);
+    const confirmed: string[] = [];
+    const store = new MessageStore("alice", (cm) => confirmed.push(cm));
+    store.showUnsent(unsent("cm-1", "hello", 1_000));
     expect(store.list(C).map((m) => m.state)).toEqual(["pending"]);
     const sent = message(1, { authorId: "alice", clientMessageId: "cm-1", body: "hello" });
     // The event can win the race against the POST response, or lose it: one message either way.
@@ -15,6 +21,8 @@ describe("MessageStore", () => {
     store.confirmSent(sent);
     expect(store.list(C)).toHaveLength(1);
     expect(store.list(C)[0]).toMatchObject({ id: sent.id, state: "sent", body: "hello" });
+    // The outbox hears once that the server has it.
+    expect(confirmed).toEqual(["cm-1"]);
     store.applyEvent({ type: "chat:newMessage", conversationId: C, seq: 1, data: sent });
     expect(store.list(C)).toHaveLength(1);
   });
@@ -53,29 +61,42 @@ describe("MessageStore", () => {
     expect(store.lastSeq(C)).toBe(1);
   });
 
-  it("marks pending messages failed after two minutes", () => {
+  it("shows an unsent message as the outbox reports it, after the server's messages, in the order written", () => {
     const store = new MessageStore("alice");
-    store.addPending(C, "a", "one", 0);
-    store.addPending(C, "b", "two", 60_000);
-    expect(store.sweepStale(PENDING_TIMEOUT_MS)).toBe(0);
-    expect(store.sweepStale(PENDING_TIMEOUT_MS + 1)).toBe(1);
-    expect(store.list(C).map((m) => [m.clientMessageId, m.state])).toEqual([
-      ["a", "failed"],
-      ["b", "pending"],
+    store.addHistory(C, [message(1)], undefined, 1);
+    store.showUnsent(unsent("b", "second", 2_000));
+    store.showUnsent(unsent("a", "first", 1_000));
+    expect(store.list(C).map((m) => [m.body, m.state])).toEqual([
+      ["message 1", "sent"],
+      ["first", "pending"],
+      ["second", "pending"],
     ]);
+    store.showUnsent(unsent("a", "first", 1_000, { retryAt: 9_000 }));
+    store.showUnsent(unsent("b", "second", 2_000, { state: "failed", error: "upload expired" }));
+    expect(store.list(C)[1]).toMatchObject({ state: "pending", retryAt: 9_000 });
+    expect(store.list(C)[2]).toMatchObject({ state: "failed", error: "upload expired" });
+    store.dropUnsent(C, "b");
+    expect(store.list(C)).toHaveLength(2);
   });
 
-  it("retries a failed message with the same client message id", () => {
+  it("does not show as unsent what the server already has (a history page came first)", () => {
+    const confirmed: string[] = [];
+    const store = new MessageStore("alice", (cm) => confirmed.push(cm));
+    store.addHistory(C, [message(4, { authorId: "alice", clientMessageId: "cm-x" })], undefined, 4);
+    store.showUnsent(unsent("cm-x", "message 4", 1_000));
+    expect(store.list(C).map((m) => m.state)).toEqual(["sent"]);
+    expect(confirmed).toEqual(["cm-x"]);
+  });
+
+  it("unsent messages alone do not make a conversation loaded, and forgetting it keeps them", () => {
     const store = new MessageStore("alice");
-    store.addPending(C, "keep-me", "retry me", 0);
-    store.markFailed(C, "keep-me", "offline");
-    expect(store.list(C)[0]).toMatchObject({ state: "failed", error: "offline" });
-    expect(store.retry(C, "keep-me", 5_000)).toEqual({ clientMessageId: "keep-me", body: "retry me", mentions: [], uploadIds: [] });
-    expect(store.list(C)[0]).toMatchObject({ state: "pending", pendingSince: 5_000 });
-    expect(store.retry(C, "keep-me", 6_000)).toBeNull();
-    store.confirmSent(message(3, { authorId: "alice", clientMessageId: "keep-me", body: "retry me" }));
-    expect(store.list(C)).toHaveLength(1);
-    expect(store.list(C)[0]?.state).toBe("sent");
+    store.showUnsent(unsent("cm-1", "restored after a reload", 1_000));
+    expect(store.has(C)).toBe(false);
+    store.addHistory(C, [message(1)], undefined, 1);
+    expect(store.has(C)).toBe(true);
+    store.forget(C);
+    expect(store.has(C)).toBe(false);
+    expect(store.list(C).map((m) => m.body)).toEqual(["restored after a reload"]);
   });
 
   it("drops messages retention removed and applies deletes as tombstones", () => {
@@ -97,7 +118,7 @@ describe("MessageStore", () => {
   it("reloads a conversation the change log no longer covers and keeps unsent messages", () => {
     const store = new MessageStore("alice");
     store.addHistory(C, [message(1), message(2)], undefined, 2);
-    store.addPending(C, "cm-local", "still sending", 1_000);
+    store.showUnsent(unsent("cm-local", "still sending", 1_000));
     store.reload(C, [message(90), message(91)], "older-cursor", 95);
     expect(store.list(C).map((m) => m.seq === 0 ? m.body : m.seq)).toEqual([90, 91, "still sending"]);
     expect(store.lastSeq(C)).toBe(95);

@@ -1,9 +1,10 @@
 // The message store: every conversation's messages, deduplicated by message id and by client
-// message id, with optimistic sends (pending → sent | failed) and sequence tracking for gap
-// detection. Pure logic with a change signal, so React reads it through useSyncExternalStore
+// message id, with the outbox's unsent messages shown after them (pending → sent | failed; the
+// outbox decides, see lib/outbox.ts) and sequence tracking for gap detection. Pure logic with a change signal, so React reads it through useSyncExternalStore
 // and tests drive it without a DOM.
 
-import type { Attachment, ChatEvent, Changes, Message, MessageEvent } from "../types";
+import type { OutboxItem } from "../outbox";
+import type { ChatEvent, Changes, Message, MessageEvent } from "../types";
 
 export function isMessageEvent(event: ChatEvent): event is MessageEvent {
   return event.type === "chat:newMessage" || event.type === "chat:messageUpdated" || event.type === "chat:messageDeleted";
@@ -13,18 +14,18 @@ export type DeliveryState = "pending" | "sent" | "failed";
 
 export interface UiMessage extends Message {
   state: DeliveryState;
-  /** When the pending send started (ms): pending for longer than PENDING_TIMEOUT_MS fails. */
+  /** When the unsent message was written or last retried (ms): unsent ones show in this order. */
   pendingSince?: number;
   error?: string;
-  /** Upload ids a pending message will attach (a retry sends them again). */
-  uploadIds?: string[];
+  /** Pending after a 429: sent again at this time (ms); the row counts down to it. */
+  retryAt?: number;
 }
-
-export const PENDING_TIMEOUT_MS = 2 * 60 * 1000;
 
 interface ConversationMessages {
   /** Server messages by id, and pending/failed ones by `pending:{clientMessageId}`. */
   byKey: Map<string, UiMessage>;
+  /** History was loaded (unsent messages alone do not make a conversation loaded). */
+  loaded: boolean;
   /** The highest seq applied without a gap before it. */
   lastSeq: number;
   /** Cursor for older history; null once the beginning was reached. */
@@ -41,7 +42,11 @@ export class MessageStore {
   private version = 0;
   private readonly snapshots = new Map<string, { version: number; list: UiMessage[] }>();
 
-  constructor(private readonly me: string) {}
+  /** `onConfirmed`: a server message replaced our unsent copy (the outbox lets it go). */
+  constructor(
+    private readonly me: string,
+    private readonly onConfirmed: (clientMessageId: string) => void = () => {},
+  ) {}
 
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
@@ -58,14 +63,15 @@ export class MessageStore {
   private conv(id: string): ConversationMessages {
     let c = this.conversations.get(id);
     if (!c) {
-      c = { byKey: new Map(), lastSeq: 0, olderCursor: undefined };
+      c = { byKey: new Map(), loaded: false, lastSeq: 0, olderCursor: undefined };
       this.conversations.set(id, c);
     }
     return c;
   }
 
+  /** Its history is loaded (events and catch-up apply to it). */
   has(conversationId: string): boolean {
-    return this.conversations.has(conversationId);
+    return this.conversations.get(conversationId)?.loaded ?? false;
   }
 
   lastSeq(conversationId: string): number {
@@ -99,10 +105,10 @@ export class MessageStore {
     if (existing && existing.state === "sent" && existing.updatedSeq >= message.updatedSeq) {
       return false;
     }
-    if (message.authorId === this.me) {
-      c.byKey.delete(pendingKey(message.clientMessageId));
-    }
     c.byKey.set(message.id, { ...message, state: "sent" });
+    if (message.authorId === this.me && c.byKey.delete(pendingKey(message.clientMessageId))) {
+      this.onConfirmed(message.clientMessageId);
+    }
     return true;
   }
 
@@ -113,72 +119,37 @@ export class MessageStore {
     this.changed();
   }
 
-  addPending(
-    conversationId: string,
-    clientMessageId: string,
-    body: string,
-    now: number,
-    mentions: string[] = [],
-    files: { uploadId: string; attachment: Attachment }[] = [],
-  ): void {
-    const c = this.conv(conversationId);
-    c.byKey.set(pendingKey(clientMessageId), {
-      id: pendingKey(clientMessageId),
-      conversationId,
+  /** An outbox item, as it now is: shown after the server's messages, in the order written. */
+  showUnsent(item: OutboxItem): void {
+    const c = this.conv(item.conversationId);
+    const sent = [...c.byKey.values()].find((m) => m.state === "sent" && m.authorId === this.me && m.clientMessageId === item.clientMessageId);
+    if (sent) {
+      // Already here (e.g. a history page came first): nothing is unsent.
+      this.onConfirmed(item.clientMessageId);
+      return;
+    }
+    c.byKey.set(pendingKey(item.clientMessageId), {
+      id: pendingKey(item.clientMessageId),
+      conversationId: item.conversationId,
       seq: 0,
       updatedSeq: 0,
       authorId: this.me,
-      body,
-      mentions,
-      attachments: files.map((f) => f.attachment),
-      clientMessageId,
-      createdAt: new Date(now).toISOString(),
-      state: "pending",
-      pendingSince: now,
-      uploadIds: files.map((f) => f.uploadId),
+      body: item.body,
+      mentions: item.mentions,
+      attachments: item.attachments,
+      clientMessageId: item.clientMessageId,
+      createdAt: new Date(item.since).toISOString(),
+      state: item.state,
+      pendingSince: item.since,
+      error: item.error,
+      retryAt: item.retryAt,
     });
     this.changed();
   }
 
-  markFailed(conversationId: string, clientMessageId: string, error?: string): void {
-    const message = this.conversations.get(conversationId)?.byKey.get(pendingKey(clientMessageId));
-    if (message && message.state !== "sent") {
-      message.state = "failed";
-      message.error = error;
-      this.changed();
-    }
-  }
-
-  /** Puts a failed message back to pending and returns what to send again: the SAME client
-   * message id, so the server's duplicate guard answers with the first message if it got there. */
-  retry(
-    conversationId: string,
-    clientMessageId: string,
-    now: number,
-  ): { clientMessageId: string; body: string; mentions: string[]; uploadIds: string[] } | null {
-    const message = this.conversations.get(conversationId)?.byKey.get(pendingKey(clientMessageId));
-    if (!message || message.state !== "failed") return null;
-    message.state = "pending";
-    message.pendingSince = now;
-    message.error = undefined;
-    this.changed();
-    return { clientMessageId: message.clientMessageId, body: message.body, mentions: message.mentions, uploadIds: message.uploadIds ?? [] };
-  }
-
-  /** Pending for more than two minutes → failed (the user gets a retry button). */
-  sweepStale(now: number): number {
-    let swept = 0;
-    for (const c of this.conversations.values()) {
-      for (const message of c.byKey.values()) {
-        if (message.state === "pending" && now - (message.pendingSince ?? now) > PENDING_TIMEOUT_MS) {
-          message.state = "failed";
-          message.error = "not confirmed by the server";
-          swept += 1;
-        }
-      }
-    }
-    if (swept > 0) this.changed();
-    return swept;
+  /** The outbox let it go without a server message (sign-out). */
+  dropUnsent(conversationId: string, clientMessageId: string): void {
+    if (this.conversations.get(conversationId)?.byKey.delete(pendingKey(clientMessageId))) this.changed();
   }
 
   /** A live event. Returns "gap" when its seq shows changes were missed (catch up from
@@ -225,6 +196,7 @@ export class MessageStore {
     for (const message of messages) this.upsert(c, message);
     c.olderCursor = nextCursor ?? null;
     if (seqAtLoad !== undefined && c.lastSeq === 0) c.lastSeq = seqAtLoad;
+    c.loaded = true;
     this.changed();
   }
 
@@ -238,10 +210,17 @@ export class MessageStore {
     for (const message of messages) this.upsert(c, message);
     c.olderCursor = nextCursor ?? null;
     c.lastSeq = seqAtLoad;
+    c.loaded = true;
     this.changed();
   }
 
+  /** Drops what was loaded; unsent messages stay (the outbox still holds them). */
   forget(conversationId: string): void {
-    if (this.conversations.delete(conversationId)) this.changed();
+    const c = this.conversations.get(conversationId);
+    if (!c) return;
+    const unsent = [...c.byKey].filter(([key]) => key.startsWith(pendingKey("")));
+    if (unsent.length === 0) this.conversations.delete(conversationId);
+    else this.conversations.set(conversationId, { byKey: new Map(unsent), loaded: false, lastSeq: 0, olderCursor: undefined });
+    this.changed();
   }
 }
