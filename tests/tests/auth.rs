@@ -276,3 +276,39 @@ async fn handles_are_unique_per_tenant_and_assigned_by_the_server() {
     caller.suggested_handle = shared::domain::values::Handle::parse("alice").unwrap();
     assert_eq!(chat.ensure_profile(&caller).await.unwrap().handle, "alice2");
 }
+
+/// The local stack answers only to its own host names: a page on a name it controls that resolves
+/// to 127.0.0.1 (DNS rebinding) can neither mint dev tokens nor read the API.
+#[tokio::test]
+async fn the_local_stack_refuses_other_host_names_and_will_not_listen_beyond_loopback_untold() {
+    let app = integration_tests::spawn_app().await;
+    let port = app.stack.addr.port();
+    let body = json!({ "tenantId": "acme", "userId": "mallory", "roles": ["super-admin"] });
+    let minted = app.http.post(app.url("/api/v1/dev/token")).json(&body).send().await.unwrap();
+    assert_eq!(minted.status(), 200, "its own name works");
+    for host in [format!("evil.example:{port}"), format!("127.0.0.1.evil.example:{port}"), "localhost:1".into()] {
+        let answer =
+            app.http.post(app.url("/api/v1/dev/token")).header("host", &host).json(&body).send().await.unwrap();
+        assert_eq!(answer.status(), 421, "{host}");
+        let error: Value = answer.json().await.unwrap();
+        assert_eq!(error["error"]["code"], "unknown_host");
+        let me = app.http.get(app.url("/api/v1/me")).header("host", &host).send().await.unwrap();
+        assert_eq!(me.status(), 421, "{host}");
+    }
+    let named = app.http.get(app.url("/config.json")).header("host", format!("localhost:{port}")).send().await.unwrap();
+    assert_eq!(named.status(), 200);
+
+    // Another interface only when told which names it answers to.
+    let mut opts = local::StackOptions::ephemeral();
+    opts.addr = "0.0.0.0:0".parse().unwrap();
+    let refused = local::Stack::start(opts).await.err().expect("refuses to listen beyond loopback");
+    assert!(refused.to_string().contains("LOCAL_HOSTS"), "{refused}");
+    let mut opts = local::StackOptions::ephemeral();
+    opts.addr = "0.0.0.0:0".parse().unwrap();
+    opts.extra_hosts = vec!["chat.lan".into()];
+    let told = local::Stack::start(opts).await.expect("told its names");
+    let url = format!("http://127.0.0.1:{}/config.json", told.addr.port());
+    let lan = reqwest::Client::new().get(&url).header("host", format!("chat.lan:{}", told.addr.port())).send().await;
+    assert_eq!(lan.unwrap().status(), 200);
+    told.stop().await;
+}

@@ -434,9 +434,38 @@ async fn the_api_gateway_adapter_posts_and_cleans_up_gone_connections() {
     ws_subscribe(&mut socket, None).await;
     let live = connection_ids(&app, "acme", "alice").await.pop().expect("connection stored");
 
-    // The real SDK client, speaking to the emulator's @connections API.
-    let sdk = sdk_config(Some(&app.stack.http_url())).await.expect("sdk config");
-    let push = Arc::new(ApiGatewayPush::new(&sdk, &format!("{}/_ws", app.stack.http_url())));
+    // The real SDK client, speaking to the emulator's @connections API with the stack's own
+    // credentials (SigV4-signed, as API Gateway requires).
+    let sdk = sdk_config(Some(&app.stack.http_url()))
+        .await
+        .expect("sdk config")
+        .to_builder()
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+            (*app.stack.management).clone(),
+        ))
+        .build();
+    let endpoint = format!("{}/_ws", app.stack.http_url());
+    let push = Arc::new(ApiGatewayPush::new(&sdk, &endpoint));
+
+    // Anyone else is refused: unsigned (a page's form post, a local process), or signed with
+    // other keys, or with the stack's key id and a wrong secret.
+    let http = reqwest::Client::new();
+    let frame = format!("{}/_ws/@connections/{live}", app.stack.http_url());
+    let unsigned = http.post(&frame).body(r#"{"type":"forged"}"#).send().await.unwrap();
+    assert_eq!(unsigned.status(), StatusCode::FORBIDDEN);
+    assert_eq!(http.get(&frame).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    for credentials in [
+        aws_credential_types::Credentials::new("test", "test", None, None, "moto"),
+        aws_credential_types::Credentials::new(app.stack.management.access_key_id(), "guess", None, None, "guess"),
+    ] {
+        let other = sdk
+            .to_builder()
+            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials))
+            .build();
+        let forged = ApiGatewayPush::new(&other, &endpoint).post(&live, br#"{"type":"forged"}"#).await;
+        assert!(matches!(forged, Err(PushError::Failed(_))), "{forged:?}");
+    }
+
     push.post(&live, br#"{"type":"hello"}"#).await.expect("posted");
     assert_eq!(ws_next(&mut socket, Duration::from_secs(5)).await.unwrap()["type"], "hello");
     let ghost = ConnectionId::parse("ghost-connection").unwrap();
@@ -483,16 +512,16 @@ async fn the_api_gateway_adapter_posts_and_cleans_up_gone_connections() {
     assert_eq!(ws_next(&mut socket, Duration::from_secs(5)).await.unwrap()["seq"], 99);
 
     // GET and DELETE @connections: the documented management API.
-    let http = reqwest::Client::new();
-    let info = http.get(format!("{}/_ws/@connections/{live}", app.stack.http_url())).send().await.unwrap();
-    assert_eq!(info.status(), StatusCode::OK);
-    let info: Value = info.json().await.unwrap();
-    assert!(info["connectedAt"].is_string());
+    let management = aws_sdk_apigatewaymanagement::Client::from_conf(
+        aws_sdk_apigatewaymanagement::config::Builder::from(&sdk).endpoint_url(&endpoint).build(),
+    );
+    let info = management.get_connection().connection_id(live.to_string()).send().await.expect("connection info");
+    assert!(info.connected_at().is_some());
     push.close(&live).await.expect("closed by the server");
     assert!(ws_next(&mut socket, Duration::from_secs(3)).await.is_none());
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let gone = http.get(format!("{}/_ws/@connections/{live}", app.stack.http_url())).send().await.unwrap();
-    assert_eq!(gone.status(), StatusCode::GONE);
+    let gone = management.get_connection().connection_id(live.to_string()).send().await;
+    assert_eq!(gone.err().and_then(|e| e.raw_response().map(|r| r.status().as_u16())), Some(410));
 }
 
 /// A connection lives no longer than its token: after `exp` fan-out no longer reaches it (its

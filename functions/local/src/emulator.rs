@@ -36,11 +36,11 @@ const SOCKET_READ_BUFFER: usize = 8 * 1024;
 /// Frames a connection's writer takes from its queue per flush.
 const OUTBOUND_BATCH: usize = 64;
 
-pub fn routes(state: LocalState) -> Router {
-    Router::new()
-        .route("/ws", get(upgrade))
+pub fn routes(state: LocalState, management: std::sync::Arc<aws_credential_types::Credentials>) -> Router {
+    let manage = Router::new()
         .route("/_ws/@connections/{id}", post(manage_post).get(manage_get).delete(manage_delete))
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(management, crate::guard::require_stack_signature));
+    Router::new().route("/ws", get(upgrade)).merge(manage).with_state(state)
 }
 
 fn event(

@@ -6,6 +6,7 @@
 pub mod blobs;
 pub mod emulator;
 pub mod feed;
+pub mod guard;
 pub mod registry;
 pub mod seed;
 
@@ -73,6 +74,12 @@ pub struct StackOptions {
     /// tokens are verified against its JWKS beside the dev tokens, and `/config.json` names it
     /// to the page (authority = issuer, client = audience).
     pub oidc: Option<AuthConfig>,
+    /// Other origins allowed to call the API (`ALLOWED_ORIGINS`, comma-separated), with the same
+    /// CORS answer as template.yaml's HttpApi `CorsConfiguration`. Empty: same origin only.
+    pub allowed_origins: Vec<String>,
+    /// Host names the stack answers to besides its loopback ones (`LOCAL_HOSTS`); required when
+    /// `addr` is not a loopback address, since anyone who reaches it can mint dev tokens.
+    pub extra_hosts: Vec<String>,
 }
 
 impl StackOptions {
@@ -98,8 +105,27 @@ impl StackOptions {
             index_window: Duration::ZERO,
             archive_window: Duration::ZERO,
             oidc: None,
+            allowed_origins: Vec::new(),
+            extra_hosts: Vec::new(),
         }
     }
+}
+
+/// API Gateway's CORS answer for the HTTP API (template.yaml's `CorsConfiguration`), so a page on
+/// another origin behaves locally as it does deployed: it may send the bearer and read
+/// `Retry-After`.
+fn cors(origins: &[String]) -> anyhow::Result<tower_http::cors::CorsLayer> {
+    use axum::http::{header, HeaderValue, Method};
+    let origins = origins
+        .iter()
+        .map(|o| HeaderValue::from_str(o).with_context(|| format!("ALLOWED_ORIGINS: {o:?}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(tower_http::cors::CorsLayer::new()
+        .allow_origin(origins)
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600)))
 }
 
 pub struct Stack {
@@ -112,6 +138,8 @@ pub struct Stack {
     pub blobs: LocalBlobs,
     pub search: SqliteSearch,
     pub archive: LocalBlobs,
+    /// What signs calls to the emulated `@connections` API (tests' SDK clients use them).
+    pub management: Arc<aws_credential_types::Credentials>,
     shutdown: Option<oneshot::Sender<()>>,
     server: JoinHandle<()>,
     background: Vec<JoinHandle<()>>,
@@ -197,6 +225,14 @@ impl Stack {
             idle_timeout: opts.idle_timeout,
         };
 
+        if !opts.addr.ip().is_loopback() && opts.extra_hosts.is_empty() {
+            anyhow::bail!(
+                "LOCAL_ADDR {} is not a loopback address: anyone who can reach it can mint dev tokens; \
+                 set LOCAL_HOSTS to the host names it may be reached by to do so anyway",
+                opts.addr
+            );
+        }
+        let management = Arc::new(guard::management_credentials(&opts.dev_secret));
         let mut app = http_api::router(api.clone())
             .merge(
                 Router::new()
@@ -205,7 +241,7 @@ impl Stack {
                     .with_state(api),
             )
             .route("/config.json", axum::routing::get(move || std::future::ready(Json(page_config.clone()))))
-            .merge(emulator::routes(state))
+            .merge(emulator::routes(state, management.clone()))
             .merge(blobs::routes(local_blobs.clone(), opts.uploads.max_bytes))
             .merge(blobs::routes(archive.clone(), 0));
         if let Some(dir) = &opts.static_dir {
@@ -214,9 +250,19 @@ impl Stack {
                 tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(index)),
             );
         }
+        if !opts.allowed_origins.is_empty() {
+            app = app.layer(cors(&opts.allowed_origins)?);
+        }
         let listener =
             tokio::net::TcpListener::bind(opts.addr).await.with_context(|| format!("binding {}", opts.addr))?;
         let addr = listener.local_addr()?;
+        if !addr.ip().is_loopback() {
+            tracing::warn!(%addr, "the local stack is reachable beyond this machine: its dev sign-in is open to all who reach it");
+        }
+        let app = app.layer(axum::middleware::from_fn_with_state(
+            guard::AllowedHosts::new(addr, &opts.extra_hosts),
+            guard::require_known_host,
+        ));
         local_blobs.set_base_url(&format!("http://{addr}"));
         archive.set_base_url(&format!("http://{addr}"));
         let sweeper = local_blobs.clone();
@@ -254,6 +300,7 @@ impl Stack {
             server,
             background: vec![sweep, indexer, archiver, retention],
             archive,
+            management,
         })
     }
 

@@ -60,6 +60,12 @@ async fn main() -> anyhow::Result<()> {
         index_window: Duration::from_secs(1),
         archive_window: Duration::from_secs(5),
         oidc: config.auth.clone(),
+        allowed_origins: std::env::var("ALLOWED_ORIGINS")
+            .map(|v| v.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect())
+            .unwrap_or_default(),
+        extra_hosts: std::env::var("LOCAL_HOSTS")
+            .map(|v| v.split(',').map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect())
+            .unwrap_or_default(),
     })
     .await?;
     tracing::info!(url = %stack.http_url(), ws = %stack.ws_url(), "Tenant Chat is running");
