@@ -70,7 +70,7 @@ infra-lint: py-tools
 # The template's functions built as Lambda ships them (release, x86_64, SAM's rust-cargolambda
 # build method through cargo-lambda and zig). About 15 minutes from clean on 2 cores.
 sam-build: py-tools
-	PATH=$(abspath $(VENV)/bin):$$PATH SAM_CLI_TELEMETRY=0 sam build --beta-features --parameter-overrides Architecture=$(or $(ARCH),x86_64)
+	PATH=$$(scripts/toolchain-path.sh $(or $(ARCH),x86_64)) SAM_CLI_TELEMETRY=0 sam build --beta-features --parameter-overrides Architecture=$(or $(ARCH),x86_64)
 
 # sam build + sam deploy (guided the first time), the client with its config.json, uploaded
 # behind CloudFront; prints the URL. Needs the AWS CLI with credentials. ARCH=arm64 to choose.
@@ -115,11 +115,11 @@ browser-test: client browser-tools
 	mkdir -p $(TEST_OUTPUT)
 	cd client && TEST_OUTPUT=$(abspath $(TEST_OUTPUT)) SERVER_BIN=$(abspath target/debug/tenant-chat-local) node --test e2e/
 
-# Release builds of every function for Lambda (arm64), zipped, with their sizes.
+# Release builds of every function for Lambda (ARCH=x86_64 by default, or arm64 through
+# scripts/toolchain-path.sh), zipped, with their sizes.
 package: py-tools
-	@rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu || \
-		{ echo "make package: cannot add the Rust target aarch64-unknown-linux-gnu here (rustup needs to download it); build on a machine that has it, or use --x86-64 and set Architectures: [x86_64]"; exit 1; }
-	PATH=$(abspath $(VENV)/bin):$$PATH cargo lambda build --release --arm64 --output-format zip \
+	PATH=$$(scripts/toolchain-path.sh $(or $(ARCH),x86_64)) cargo lambda build --release \
+		$(if $(filter arm64,$(ARCH)),--arm64,--x86-64) --output-format zip \
 		--bin http-api --bin ws --bin stream-indexer --bin stream-archiver --bin retention
 	@for f in http-api ws stream-indexer stream-archiver retention; do \
 		printf "%-16s %s bytes\n" $$f $$(stat -c %s target/lambda/$$f/bootstrap.zip); done

@@ -4,8 +4,9 @@
 #   ARCH=x86_64|arm64 (default x86_64)   STACK=<stack name> (default: samconfig.toml's, tenant-chat)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/.venv/bin:$PATH" SAM_CLI_TELEMETRY=0
 ARCH="${ARCH:-x86_64}"
+PATH="$(scripts/toolchain-path.sh "$ARCH")"
+export PATH SAM_CLI_TELEMETRY=0
 STACK="${STACK:-tenant-chat}"
 command -v aws >/dev/null || { echo "make deploy needs the AWS CLI (aws) with credentials"; exit 1; }
 
