@@ -1,5 +1,6 @@
 // Browser tests in Debian's Chromium: real-time chat between two people, isolation from another
-// tenant, a server restart mid-conversation, and a failed send that is retried.
+// tenant, a server restart mid-conversation (a send meanwhile waits and goes out by itself), and a
+// refused send that is retried.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -70,10 +71,14 @@ test("a server restart: reconnecting, then connected, and messages sent meanwhil
   await waitForStatus(bob, "reconnecting");
   await screenshot(alice, "alice-reconnecting");
 
-  // A failed send while the server is down: the alert shows, and retry works later.
+  // A send while the server is down does not fail: it waits, pending, in the outbox.
   await send(alice, "Sent while the server was down");
-  await alice.getByTestId("failed").waitFor({ timeout: 10_000 });
-  await screenshot(alice, "alice-failed-send");
+  const waiting = alice.locator('[data-testid="message"]').filter({ hasText: "Sent while the server was down" });
+  await waiting.waitFor();
+  await new Promise((r) => setTimeout(r, 2_000));
+  assert.equal(await waiting.getAttribute("data-state"), "pending");
+  assert.equal(await alice.getByTestId("failed").count(), 0);
+  await screenshot(alice, "alice-pending-send");
 
   await stack.start();
   // Messages sent by someone else while the clients are still reconnecting.
@@ -93,11 +98,26 @@ test("a server restart: reconnecting, then connected, and messages sent meanwhil
     for (let i = 1; i <= 3; i++) await expectOnce(page, `Meanwhile ${i}`);
   }
 
-  // Retry reuses the client message id: it lands once, for both people.
-  await alice.getByTestId("retry").click();
-  await alice.locator('[data-testid="message"][data-state="sent"]').filter({ hasText: "Sent while the server was down" }).waitFor({ timeout: 10_000 });
+  // Back: it went out by itself (no click), once for both people.
+  await alice.locator('[data-testid="message"][data-state="sent"]').filter({ hasText: "Sent while the server was down" }).waitFor({ timeout: 15_000 });
   await expectOnce(alice, "Sent while the server was down");
   await expectOnce(bob, "Sent while the server was down");
+
+  // A send the server refuses fails with its reason and a Retry button; Retry sends it again
+  // with the same client message id, and it lands once.
+  const refuse = (route) =>
+    route.request().method() === "POST"
+      ? route.fulfill({ status: 400, contentType: "application/json", body: JSON.stringify({ error: { code: "invalid_input", message: "refused for the test" } }) })
+      : route.fallback();
+  await alice.route("**/api/v1/chat/conversations/*/messages", refuse);
+  await send(alice, "Refused, then retried");
+  await alice.getByTestId("failed").filter({ hasText: "refused for the test" }).waitFor({ timeout: 10_000 });
+  await screenshot(alice, "alice-failed-send");
+  await alice.unroute("**/api/v1/chat/conversations/*/messages", refuse);
+  await alice.getByTestId("retry").click();
+  await alice.locator('[data-testid="message"][data-state="sent"]').filter({ hasText: "Refused, then retried" }).waitFor({ timeout: 10_000 });
+  await expectOnce(alice, "Refused, then retried");
+  await expectOnce(bob, "Refused, then retried");
   assert.equal(await alice.getByTestId("failed").count(), 0);
   await screenshot(alice, "alice-after-restart");
   await screenshot(bob, "bob-after-restart");
