@@ -1,8 +1,8 @@
 // Browser tests for flaky networks, as people meet them: sends written while the browser is
 // offline stay pending and go out by themselves, in order and once, when it is back; unsent
 // messages survive a reload; a rate-limited send counts down and retries by itself; a throttled
-// network keeps the order; the status pill tells the socket's truth. Two people: alice writes,
-// bob checks what arrived.
+// network keeps the order; the status pill tells the socket's truth; a session that ends keeps
+// them and sign-out forgets them. Two people: alice writes, bob checks what arrived.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -17,7 +17,8 @@ const { stack, contexts } = suite(before, after, async (s) => {
   s.env = { RATE_LIMIT_SENDS: "3/10", ALLOWED_ORIGINS: `http://127.0.0.1:${s.port}` };
 });
 
-const CHANNELS = ["offline-a", "offline-b", "offline-c", "offline-d", "offline-phone"];
+const CHANNELS = ["offline-a", "offline-b", "offline-c", "offline-d", "offline-phone", "offline-e"];
+const OUTBOX_KEY = "tenant-chat.outbox.v1.acme.alice";
 let alice;
 let bob;
 let aliceContext;
@@ -262,4 +263,51 @@ test("on a phone-sized window a pending message shows at the bottom above the co
   await phone.setOffline(false);
   await waitSent(page, text);
   await waitForBodies(bob, [text]);
+});
+
+test("a session that ends keeps unsent messages (they go out after signing in again); signing out forgets them", async () => {
+  await setUp();
+  const context = await browser("alice-session");
+  contexts.push(context);
+  let page = await signIn(context, stack, "alice");
+  await openChannel(page, "offline-e");
+  await openChannel(bob, "offline-e");
+  const dropped = (route) => (route.request().method() === "POST" ? route.abort("internetdisconnected") : route.fallback());
+  await page.route("**/api/v1/chat/conversations/*/messages", dropped);
+  const kept = "Kept across the session's end";
+  await send(page, kept);
+  await row(page, kept).waitFor();
+  // Then every token is refused: the session ends and the page goes back to sign-in, saying why.
+  await page.unroute("**/api/v1/chat/conversations/*/messages", dropped);
+  const refused = (route) => route.fulfill({ status: 401, contentType: "application/json", body: JSON.stringify({ error: { code: "unauthenticated", message: "token expired" } }) });
+  await page.route("**/api/v1/**", refused);
+  await page.getByTestId("signin-alice").waitFor({ timeout: 30_000 });
+  await page.getByText("unsent messages and drafts are kept").waitFor();
+  const stored = JSON.parse((await page.evaluate((k) => localStorage.getItem(k), OUTBOX_KEY)) ?? "[]");
+  assert.deepEqual(stored.map((i) => [i.body, i.state]), [[kept, "pending"]], "still in the outbox");
+  await screenshot(page, "offline-session-ended");
+
+  await page.unroute("**/api/v1/**", refused);
+  await page.getByTestId("signin-alice").click();
+  await page.getByTestId("chat").waitFor();
+  await waitForBodies(bob, [kept]);
+  if ((await page.getByTestId("conversation-title").innerText()) !== "#offline-e") await openChannel(page, "offline-e");
+  await waitSent(page, kept);
+  assert.equal(await page.evaluate((k) => localStorage.getItem(k), OUTBOX_KEY), null, "sent: the outbox is empty");
+
+  // Sign-out forgets what is unsent.
+  await context.setOffline(true);
+  const forgotten = "Forgotten at sign-out";
+  await send(page, forgotten);
+  await row(page, forgotten).waitFor();
+  assert.notEqual(await page.evaluate((k) => localStorage.getItem(k), OUTBOX_KEY), null);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByTestId("signin-alice").waitFor();
+  assert.equal(await page.evaluate((k) => localStorage.getItem(k), OUTBOX_KEY), null, "signing out empties the outbox");
+  await context.setOffline(false);
+  page = await signIn(context, stack, "alice");
+  if ((await page.getByTestId("conversation-title").innerText()) !== "#offline-e") await openChannel(page, "offline-e");
+  await waitSent(page, kept);
+  assert.equal(await row(page, forgotten).count(), 0);
+  await waitForBodies(bob, [kept]);
 });
