@@ -50,7 +50,7 @@ export class Api {
     readonly tokens: TokenSource,
   ) {}
 
-  private async request<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+  private async request<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}, init: Pick<RequestInit, "keepalive"> = {}): Promise<T> {
     if (this.tokens.isEnded) throw new ApiError(401, "session_ended", SESSION_ENDED);
     const send = async (token: string): Promise<Response> => {
       try {
@@ -62,6 +62,7 @@ export class Api {
             ...extraHeaders,
           },
           body: body === undefined ? undefined : JSON.stringify(body),
+          ...init,
         });
       } catch (e) {
         throw new ApiError(0, "network", e instanceof Error ? e.message : "network error");
@@ -186,7 +187,8 @@ export class Api {
     return this.request("DELETE", `/api/v1/chat/conversations/${id}/messages/${messageId}`);
   }
   markRead(id: string, messageId: string): Promise<void> {
-    return this.request("POST", `/api/v1/chat/conversations/${id}/read`, { messageId });
+    // Outlives the page: a read marked just before a reload or a closed tab still arrives.
+    return this.request("POST", `/api/v1/chat/conversations/${id}/read`, { messageId }, {}, { keepalive: true });
   }
 }
 
