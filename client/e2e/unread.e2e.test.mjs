@@ -3,7 +3,8 @@
 // (b) a DM's badge counts 3, clears when he opens it and stays cleared after a reload;
 // (c) a deleted unread message lowers the badge live and after a reload;
 // (d) a frame delivered twice (as a replaced socket and its successor both deliver it) counts once;
-// (e) after the network drops, the badge reconciles with the server on reconnect.
+// (e) after the network drops, the badge reconciles with the server on reconnect, and a message
+//     that arrives while that answer is on its way is not lost from it.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -170,10 +171,34 @@ test("unread counts stay right: reading, DMs, deletes, duplicate frames, reconne
     await send(leadership, "while you were away 2");
     await screenshot(bob, "unread-e-offline");
     assert.equal(await badgeText(bob, "leadership"), null, "nothing arrives while offline");
+    // Back online, the page asks for the list; the server answers it at once, but the answer is
+    // slow to arrive, and alice's third message comes live before it does. The answer must not
+    // replace the newer count.
+    let answered = null;
+    const listAnswered = new Promise((r) => (answered = r));
+    let release = null;
+    const released = new Promise((r) => (release = r));
+    await bobContext.route("**/api/v1/chat/conversations", async (route) => {
+      const response = await route.fetch();
+      if (answered) {
+        answered();
+        answered = null;
+        await released;
+      }
+      await route.fulfill({ response });
+    });
     net.offline = false;
     await bobContext.setOffline(false);
     await waitForStatus(bob, "connected", 40_000);
-    await waitForBadge(bob, "leadership", "2");
+    await listAnswered;
+    await send(leadership, "while the list was on its way");
+    await row(bob, "leadership").getByTestId("unread-badge").waitFor({ timeout: 8_000 });
+    release();
+    await waitForBadge(bob, "leadership", "3");
+    // Nothing later takes it back (the page settles on what the server says).
+    await bob.waitForTimeout(1_000);
+    assert.equal(await badgeText(bob, "leadership"), "3");
+    await bobContext.unroute("**/api/v1/chat/conversations");
     await screenshot(bob, "unread-e-reconnected");
   });
 
@@ -181,8 +206,8 @@ test("unread counts stay right: reading, DMs, deletes, duplicate frames, reconne
     await bob.reload();
     await bob.getByTestId("message-body").filter({ hasText: "dm 3" }).waitFor();
     const counts = await serverCounts();
-    assert.deepEqual(counts, { general: 1, random: 2, leadership: 2, dm: 0 });
-    for (const [title, n] of [["general", "1"], ["random", "2"], ["leadership", "2"], ["Alice Anderson", null]]) {
+    assert.deepEqual(counts, { general: 1, random: 2, leadership: 3, dm: 0 });
+    for (const [title, n] of [["general", "1"], ["random", "2"], ["leadership", "3"], ["Alice Anderson", null]]) {
       assert.equal(await badgeText(bob, title), n, `${title} after the reload matches the server`);
     }
     await screenshot(bob, "unread-after-reload");
