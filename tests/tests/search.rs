@@ -249,3 +249,29 @@ async fn tenant_and_conversation_filters_are_always_applied() {
     nothing.conversation_ids.clear();
     assert!(index.search(&nothing).await.unwrap().hits.is_empty());
 }
+
+/// Words with punctuation inside (`don't`, `3.14`, `snake_case`) are one token, as in
+/// OpenSearch's standard tokenizer, and stay one in FTS5 (which would split them at `'`, `.`, `_`).
+#[tokio::test]
+async fn words_with_inner_punctuation_are_found_whole_like_in_opensearch() {
+    let index = SqliteSearch::in_memory().unwrap();
+    index
+        .apply(&[
+            IndexOp::Upsert(doc("apostrophe", "Don't panic", 1)),
+            IndexOp::Upsert(doc("dont", "dont worry", 1)),
+            IndexOp::Upsert(doc("pi", "pi is 3.14 today", 1)),
+            IndexOp::Upsert(doc("hyphen", "send the e-mail", 1)),
+            IndexOp::Upsert(doc("snake", "rename snake_case_names", 1)),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(found(&index, "don't").await, ["apostrophe"]);
+    assert_eq!(found(&index, "dont").await, ["dont"], "don't is not dont (nor don + t)");
+    assert!(found(&index, "\"don\"").await.is_empty(), "the word is don't, not don");
+    assert_eq!(found(&index, "3.14").await, ["pi"]);
+    assert!(found(&index, "14").await.is_empty(), "3.14 is one number");
+    assert_eq!(found(&index, "mail").await, ["hyphen"], "e-mail is two words");
+    assert_eq!(found(&index, "\"e mail\"").await, ["hyphen"]);
+    assert_eq!(found(&index, "snake_case*").await, ["snake"], "a prefix runs through the underscore");
+    assert!(found(&index, "case").await.is_empty());
+}

@@ -375,6 +375,19 @@ async fn preparing_grants_the_reader_role_search_on_the_index_and_nothing_else()
     assert_eq!(fake.requests.lock().unwrap().len(), 1);
 }
 
+#[tokio::test]
+async fn a_word_with_inner_punctuation_reaches_opensearch_whole() {
+    // OpenSearch's standard tokenizer keeps `don't` and `3.14` whole: the phrase sent must too
+    // (it once went as `don t`, which matched nothing).
+    let (url, fake) = fake_opensearch(vec![(200, json!({ "hits": { "hits": [] } }))]).await;
+    let index = OpenSearchIndex::new(&url, "messages", None);
+    index.search(&search_plan("don't 3.14", vec!["C1".into()])).await.unwrap();
+    let body: Value = serde_json::from_str(&fake.requests.lock().unwrap()[0].3).unwrap();
+    let must = &body["query"]["bool"]["must"];
+    assert_eq!(must[0]["match_phrase"]["body"]["query"], "don't");
+    assert_eq!(must[1]["match_phrase_prefix"]["body"]["query"], "3.14", "the last word is typed-as-you-go");
+}
+
 /// An index that refuses to be prepared until told otherwise, and counts what reaches it.
 #[derive(Default)]
 struct Unprepared {

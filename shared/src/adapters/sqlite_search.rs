@@ -55,6 +55,20 @@ fn markers(doc: &crate::domain::search::SearchDoc) -> Vec<String> {
     out
 }
 
+/// A token as FTS5 keeps it whole: FTS5's `unicode61` splits at punctuation, which a word may
+/// hold inside (`don't`, `3.14`, `snake_case`); each such character becomes a private-use one
+/// (a token character to FTS5), one to one and in place, so prefixes still match.
+fn fts_token(token: &str) -> String {
+    token
+        .chars()
+        .map(|c| match c {
+            c if c.is_alphanumeric() => c,
+            c if (c as u32) < 0x1_0000 => char::from_u32(0xF_0000 + c as u32).unwrap_or(c),
+            c => c,
+        })
+        .collect()
+}
+
 /// An FTS5 string literal.
 fn quote(token: &str) -> String {
     format!("\"{}\"", token.replace('"', "\"\""))
@@ -67,7 +81,7 @@ fn match_expression(terms: &[(Vec<String>, bool)]) -> Option<String> {
         .iter()
         .filter(|(tokens, _)| !tokens.is_empty())
         .map(|(tokens, prefix)| {
-            let phrase = tokens.join(" ");
+            let phrase = tokens.iter().map(|t| fts_token(t)).collect::<Vec<_>>().join(" ");
             if *prefix {
                 format!("{} *", quote(&phrase))
             } else {
@@ -188,7 +202,10 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, op: &IndexOp) -> Result<(), SearchE
                 .map_err(unavailable)?;
             tx.execute(
                 "INSERT INTO docs_fts (rowid, tokens) VALUES (?1, ?2)",
-                params![rowid, tokenize(&doc.body).into_iter().chain(markers(doc)).collect::<Vec<_>>().join(" ")],
+                params![
+                    rowid,
+                    tokenize(&doc.body).iter().map(|t| fts_token(t)).chain(markers(doc)).collect::<Vec<_>>().join(" ")
+                ],
             )
             .map_err(unavailable)?;
         }

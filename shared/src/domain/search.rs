@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use unicode_normalization::UnicodeNormalization;
+use unicode_segmentation::UnicodeSegmentation;
 
 use super::error::InvalidInput;
 use super::model::Message;
@@ -18,40 +19,79 @@ pub fn is_cjk(c: char) -> bool {
         | '\u{AC00}'..='\u{D7AF}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}' | '\u{20000}'..='\u{2FA1F}')
 }
 
-/// Words (lowercased, NFKC) and CJK bigrams, in text order.
-pub fn tokenize(text: &str) -> Vec<String> {
-    let normalized: String = text.nfkc().collect::<String>().to_lowercase();
-    let mut tokens = Vec::new();
-    let mut word = String::new();
-    let mut cjk: Vec<char> = Vec::new();
-    let flush_word = |word: &mut String, tokens: &mut Vec<String>| {
-        if !word.is_empty() {
-            tokens.push(std::mem::take(word));
-        }
-    };
-    let flush_cjk = |cjk: &mut Vec<char>, tokens: &mut Vec<String>| {
-        match cjk.len() {
-            0 => {}
-            1 => tokens.push(cjk[0].to_string()),
-            _ => tokens.extend(cjk.windows(2).map(|w| w.iter().collect::<String>())),
-        }
-        cjk.clear();
-    };
-    for c in normalized.chars() {
-        if is_cjk(c) {
-            flush_word(&mut word, &mut tokens);
-            cjk.push(c);
-        } else if c.is_alphanumeric() || c == '_' {
-            flush_cjk(&mut cjk, &mut tokens);
-            word.push(c);
-        } else {
-            flush_word(&mut word, &mut tokens);
-            flush_cjk(&mut cjk, &mut tokens);
+/// One token and the characters of the text it came from (char indices, end exclusive).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenSpan {
+    pub token: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+fn folds_to_cjk(c: char) -> bool {
+    // Half-width katakana and compatibility ideographs become CJK under NFKC.
+    !c.is_ascii() && (is_cjk(c) || std::iter::once(c).nfkc().next().is_some_and(is_cjk))
+}
+
+/// The tokens both indexes hold, with where they are: the words of Unicode's word boundaries
+/// (UAX #29, what OpenSearch's `standard` tokenizer splits by: `don't` and `3.14` are one
+/// word, `e-mail` two), NFKC-folded and lowercased; CJK characters as overlapping pairs of
+/// adjacent characters (`cjk_bigram`: a run breaks where the text between them is not empty).
+pub fn token_spans(text: &str) -> Vec<TokenSpan> {
+    fn flush_piece(piece: &mut String, start: usize, end: usize, out: &mut Vec<TokenSpan>) {
+        if !piece.is_empty() {
+            let token = piece.nfkc().collect::<String>().to_lowercase();
+            piece.clear();
+            out.push(TokenSpan { token, start, end });
         }
     }
-    flush_word(&mut word, &mut tokens);
-    flush_cjk(&mut cjk, &mut tokens);
-    tokens
+    fn flush_run(run: &mut Vec<(char, usize)>, out: &mut Vec<TokenSpan>) {
+        match run.len() {
+            0 => {}
+            1 => out.push(TokenSpan { token: run[0].0.to_string(), start: run[0].1, end: run[0].1 + 1 }),
+            _ => out.extend(run.windows(2).map(|w| TokenSpan {
+                token: [w[0].0, w[1].0].iter().collect(),
+                start: w[0].1,
+                end: w[1].1 + 1,
+            })),
+        }
+        run.clear();
+    }
+    let mut out = Vec::new();
+    let mut run: Vec<(char, usize)> = Vec::new();
+    let mut run_end = 0;
+    let (mut chars_before, mut bytes_seen) = (0, 0);
+    for (byte, word) in text.unicode_word_indices() {
+        chars_before += text[bytes_seen..byte].chars().count();
+        bytes_seen = byte;
+        let mut piece = String::new();
+        let mut piece_start = chars_before;
+        let mut at = chars_before;
+        for c in word.chars() {
+            if folds_to_cjk(c) {
+                flush_piece(&mut piece, piece_start, at, &mut out);
+                if run_end != at {
+                    flush_run(&mut run, &mut out);
+                }
+                run.extend(std::iter::once(c).nfkc().flat_map(char::to_lowercase).map(|f| (f, at)));
+                run_end = at + 1;
+            } else {
+                flush_run(&mut run, &mut out);
+                if piece.is_empty() {
+                    piece_start = at;
+                }
+                piece.push(c);
+            }
+            at += 1;
+        }
+        flush_piece(&mut piece, piece_start, at, &mut out);
+    }
+    flush_run(&mut run, &mut out);
+    out
+}
+
+/// The tokens of `text` in order (see `token_spans`).
+pub fn tokenize(text: &str) -> Vec<String> {
+    token_spans(text).into_iter().map(|span| span.token).collect()
 }
 
 /// What the stream indexer stores for a message.
@@ -284,33 +324,11 @@ pub fn snippet(body: &str, terms: &[(Vec<String>, bool)]) -> Vec<SnippetPart> {
         })
         .collect();
     let chars: Vec<char> = body.chars().collect();
-    // Mark characters belonging to matching words / CJK pairs.
     let mut marked = vec![false; chars.len()];
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if is_cjk(c) {
-            if i + 1 < chars.len() && is_cjk(chars[i + 1]) {
-                let pair: String = [c, chars[i + 1]].iter().collect::<String>().to_lowercase();
-                if wanted.iter().any(|(t, _)| *t == pair) {
-                    marked[i] = true;
-                    marked[i + 1] = true;
-                }
-            } else if wanted.iter().any(|(t, _)| *t == c.to_string()) {
-                marked[i] = true;
-            }
-            i += 1;
-        } else if c.is_alphanumeric() || c == '_' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') && !is_cjk(chars[i]) {
-                i += 1;
-            }
-            let word: String = chars[start..i].iter().collect::<String>().nfkc().collect::<String>().to_lowercase();
-            if wanted.iter().any(|(t, prefix)| if *prefix { word.starts_with(t.as_str()) } else { word == *t }) {
-                marked[start..i].iter_mut().for_each(|m| *m = true);
-            }
-        } else {
-            i += 1;
+    for span in token_spans(body) {
+        let token = span.token.as_str();
+        if wanted.iter().any(|(t, prefix)| if *prefix { token.starts_with(t.as_str()) } else { token == t }) {
+            marked[span.start..span.end.min(chars.len())].iter_mut().for_each(|m| *m = true);
         }
     }
     const WINDOW: usize = 200;
@@ -345,6 +363,33 @@ mod tests {
         assert_eq!(tokenize("ＡＢＣ"), ["abc"], "NFKC folds full-width letters");
     }
 
+    /// The word boundaries of OpenSearch's `standard` tokenizer (Lucene's StandardTokenizer,
+    /// UAX #29), which the OpenSearch index applies to the same text: both indexes agree.
+    #[test]
+    fn words_split_where_opensearchs_standard_tokenizer_splits_them() {
+        let cases: &[(&str, &[&str])] = &[
+            ("Don't panic", &["don't", "panic"]),
+            ("O'Reilly's book", &["o'reilly's", "book"]),
+            ("pi is 3.14, not 3,14159", &["pi", "is", "3.14", "not", "3,14159"]),
+            ("send an e-mail", &["send", "an", "e", "mail"]),
+            ("U.S.A. and wi-fi", &["u.s.a", "and", "wi", "fi"]),
+            ("snake_case and 1,000,000", &["snake_case", "and", "1,000,000"]),
+            ("mail foo@bar.com now", &["mail", "foo", "bar.com", "now"]),
+            ("hello...world", &["hello", "world"]),
+            ("v2.0-beta", &["v2.0", "beta"]),
+            ("Cafe\u{301} and café", &["café", "and", "café"]),
+            ("東京 大阪", &["東京", "大阪"]),
+            ("ｶﾀｶﾅ", &["カタ", "タカ", "カナ"]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(tokenize(text), *expected, "{text}");
+        }
+        // Spans point at the characters each token came from (the snippet marks them).
+        let spans = token_spans("Say don't, 東京!");
+        let at: Vec<(&str, usize, usize)> = spans.iter().map(|s| (s.token.as_str(), s.start, s.end)).collect();
+        assert_eq!(at, [("say", 0, 3), ("don't", 4, 9), ("東京", 11, 13)]);
+    }
+
     #[test]
     fn queries() {
         let q = parse_query(r#"deploy "release notes" from:@Alice in:#General has:file is:mention on:2026-11-02 depl"#)
@@ -372,6 +417,8 @@ mod tests {
     fn snippets_mark_what_matched() {
         let parts = snippet("The release notes are out", &parse_query("release").unwrap().terms);
         assert_eq!(parts.iter().filter(|p| p.matched).map(|p| p.text.as_str()).collect::<Vec<_>>(), ["release"]);
+        let parts = snippet("Don't forget the e-mail", &parse_query("don't mail").unwrap().terms);
+        assert_eq!(parts.iter().filter(|p| p.matched).map(|p| p.text.as_str()).collect::<Vec<_>>(), ["Don't", "mail"]);
         let parts = snippet("明日東京へ", &parse_query("東京").unwrap().terms);
         assert_eq!(parts.iter().filter(|p| p.matched).map(|p| p.text.as_str()).collect::<Vec<_>>(), ["東京"]);
         let long = format!("{} needle {}", "x ".repeat(300), "y ".repeat(300));
