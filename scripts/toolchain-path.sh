@@ -25,4 +25,7 @@ if [ ! -d /usr/lib/rustlib/aarch64-unknown-linux-gnu/lib ]; then
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-remove rustc-web cargo-web libstd-rust-web-dev:arm64 >&2
 fi
-echo "$VENV_BIN:/usr/bin:$PATH"
+# Without rustup on the PATH: cargo-lambda would otherwise run `rustup target add`, a download
+# from outside the package registries.
+without_rustup=$(printf '%s' "$PATH" | tr ':' '\n' | while read -r dir; do [ -x "$dir/rustup" ] || printf '%s:' "$dir"; done)
+echo "$VENV_BIN:/usr/bin:${without_rustup%:}"
