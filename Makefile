@@ -11,7 +11,7 @@ CARGO       ?= cargo
 TEST_OUTPUT ?= test-output
 
 .PHONY: help dev test tools rust-tools py-tools client-tools browser-tools client fmt lint rust-test client-test \
-        browser-test infra-lint sam-build deploy lambda-test schema-fuzz load-check bench-e2e bench-cpu bench-coldstart package clean-data
+        browser-test infra-lint deny deny-advisories sam-build deploy lambda-test schema-fuzz load-check bench-e2e bench-cpu bench-coldstart package clean-data
 
 help:
 	@echo "make dev   - run the whole system locally (http://127.0.0.1:3000)"
@@ -49,7 +49,7 @@ dev: rust-tools client
 
 ## ---- make test ------------------------------------------------------------------------------
 test: rust-tools py-tools client-tools browser-tools
-	$(MAKE) fmt lint rust-test infra-lint sam-build lambda-test schema-fuzz load-check client-test browser-test
+	$(MAKE) fmt lint deny rust-test infra-lint sam-build lambda-test schema-fuzz load-check client-test browser-test
 	@echo "make test: all suites passed"
 
 fmt:
@@ -57,6 +57,14 @@ fmt:
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Licences, duplicate versions and sources of every dependency (deny.toml), offline.
+deny: py-tools
+	PATH=$(abspath $(VENV)/bin):$$PATH cargo deny --offline check licenses bans sources
+
+# Known vulnerabilities: needs the RustSec advisory database from GitHub.
+deny-advisories: py-tools
+	PATH=$(abspath $(VENV)/bin):$$PATH cargo deny check advisories
 
 rust-test: py-tools
 	MOTO_PYTHON=$(abspath $(PYTHON)) $(CARGO) test --workspace

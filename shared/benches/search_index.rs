@@ -72,7 +72,7 @@ async fn main() {
             author_id: format!("u{}", rng.next() % 200),
             body: body.join(" "),
             mentions: vec![],
-            has_file: rng.next() % 20 == 0,
+            has_file: rng.next().is_multiple_of(20),
             created_ms: 1_700_000_000_000 + i as i64 * 1000,
             version: 1,
         }));

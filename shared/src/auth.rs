@@ -294,7 +294,8 @@ impl Authenticator {
         match header.alg {
             Algorithm::HS256 => {
                 let secret = self.dev_secret.as_ref().ok_or(AuthError::Algorithm)?;
-                decode(token, &DecodingKey::from_secret(secret), Algorithm::HS256, DEV_ISSUER, DEV_AUDIENCE)
+                let key = DecodingKey::from_secret(secret).map_err(|e| AuthError::Invalid(e.to_string()))?;
+                decode(token, &key, Algorithm::HS256, DEV_ISSUER, DEV_AUDIENCE)
             }
             Algorithm::RS256 => {
                 let (jwks, issuer, audience) = match (&self.jwks, &self.issuer, &self.audience) {
@@ -312,7 +313,8 @@ impl Authenticator {
     /// Issues a development token. Only `functions/local` exposes this.
     pub fn issue_dev_token(&self, claims: &Claims) -> Result<String, AuthError> {
         let secret = self.dev_secret.as_ref().ok_or(AuthError::Algorithm)?;
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret))
+        let key = EncodingKey::from_secret(secret).map_err(|e| AuthError::Invalid(e.to_string()))?;
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &key)
             .map_err(|e| AuthError::Invalid(e.to_string()))
     }
 }

@@ -78,7 +78,7 @@ fn expired_token() -> String {
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &claims,
-        &EncodingKey::from_secret(b"test-secret-test-secret-test-secret"),
+        &EncodingKey::from_secret(b"test-secret-test-secret-test-secret").unwrap(),
     )
     .unwrap()
 }
@@ -88,14 +88,15 @@ fn wrong_issuer_token() -> String {
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &claims,
-        &EncodingKey::from_secret(b"test-secret-test-secret-test-secret"),
+        &EncodingKey::from_secret(b"test-secret-test-secret-test-secret").unwrap(),
     )
     .unwrap()
 }
 
 fn wrong_secret_token() -> String {
     let claims = json!({ "sub": "alice", "tenant_id": "acme", "iss": "tenant-chat-local", "aud": "tenant-chat", "exp": 4_000_000_000u64 });
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(b"not-the-secret")).unwrap()
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(b"not-the-secret").unwrap())
+        .unwrap()
 }
 
 fn alg_none_token() -> String {

@@ -94,7 +94,7 @@ async fn bad_tokens_are_refused() {
     // HS/RS confusion: an HS256 token "signed" with the public key must not verify.
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some("test-key-1".into());
-    let confused = jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_secret(PUBLIC_PEM)).unwrap();
+    let confused = jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_secret(PUBLIC_PEM).unwrap()).unwrap();
     assert_eq!(auth.authenticate(&confused).await.unwrap_err(), AuthError::Algorithm);
 
     // alg: none, with and without a signature part.

@@ -37,7 +37,7 @@ struct ThrottlingStore {
 
 impl ThrottlingStore {
     fn fault(&self) -> Result<(), StoreError> {
-        if self.calls.fetch_add(1, Ordering::SeqCst) % self.every == 0 {
+        if self.calls.fetch_add(1, Ordering::SeqCst).is_multiple_of(self.every) {
             self.faults.fetch_add(1, Ordering::SeqCst);
             return Err(StoreError::Transient("ProvisionedThroughputExceededException".into()));
         }
