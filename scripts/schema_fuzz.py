@@ -23,7 +23,9 @@ def main():
     base = f"http://127.0.0.1:{port}"
     data = tempfile.mkdtemp(prefix="schema-fuzz-")
     env = dict(os.environ, LOCAL_ADDR=f"127.0.0.1:{port}", DATA_DIR=data, RUST_LOG="warn",
-               RATE_LIMIT_SENDS="off", RATE_LIMIT_UPLOADS="off", RATE_LIMIT_SUBSCRIBES="off")
+               RATE_LIMIT_SENDS="off", RATE_LIMIT_UPLOADS="off", RATE_LIMIT_SUBSCRIBES="off",
+               RATE_LIMIT_MESSAGE_CHANGES="off", RATE_LIMIT_MEMBERSHIP="off", RATE_LIMIT_CHANNELS="off",
+               RATE_LIMIT_DMS="off", RATE_LIMIT_READS="off", RATE_LIMIT_CONVERSATION_WRITES="off")
     server = subprocess.Popen([os.environ.get("SERVER_BIN", os.path.join(ROOT, "target/debug/tenant-chat-local"))], env=env)
     try:
         deadline = time.time() + 30

@@ -126,7 +126,8 @@ export async function conversationId(stack, token, name) {
   return found.id;
 }
 
-/** Posts `texts` through the HTTP API (the stack should run with RATE_LIMIT_SENDS=off). With
+/** Posts `texts` through the HTTP API (the stack should run with RATE_LIMIT_SENDS=off and
+ * RATE_LIMIT_CONVERSATION_WRITES=off). With
  * `concurrency` 1 they keep their order; more is faster and the order is the server's. */
 export async function seedMessages(stack, token, conversation, texts, { concurrency = 1 } = {}) {
   const sent = new Array(texts.length);

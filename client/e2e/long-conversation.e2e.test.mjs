@@ -11,7 +11,7 @@ import { browser, conversationId, onScreen, pageScroll, screenshot, seedMessages
 
 // Seeding hundreds of messages needs the send limit off (10 per 10 s per user and conversation).
 const { stack, contexts } = suite(before, after, async (s) => {
-  s.env = { ...s.env, RATE_LIMIT_SENDS: "off" };
+  s.env = { ...s.env, RATE_LIMIT_SENDS: "off", RATE_LIMIT_CONVERSATION_WRITES: "off" };
 });
 
 const scroller = (page) => page.locator('[data-testid="messages"] [data-virtuoso-scroller]');

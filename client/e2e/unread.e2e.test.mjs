@@ -12,7 +12,7 @@ import { after, before, test } from "node:test";
 import { browser, conversationId, onScreen, screenshot, signIn, suite, waitForStatus } from "./harness.mjs";
 
 const { stack, contexts } = suite(before, after, async (s) => {
-  s.env = { ...s.env, RATE_LIMIT_SENDS: "off" };
+  s.env = { ...s.env, RATE_LIMIT_SENDS: "off", RATE_LIMIT_CONVERSATION_WRITES: "off" };
 });
 
 /** A sidebar row by the title it shows (a DM shows the other person's name). */

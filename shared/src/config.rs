@@ -78,11 +78,7 @@ impl Config {
                 denied.split(',').map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()).collect();
         }
         let mut rate_limits = crate::domain::limits::RateLimits::production();
-        for (name, slot) in [
-            ("RATE_LIMIT_SENDS", &mut rate_limits.sends),
-            ("RATE_LIMIT_UPLOADS", &mut rate_limits.uploads),
-            ("RATE_LIMIT_SUBSCRIBES", &mut rate_limits.subscribes),
-        ] {
+        for (name, slot) in rate_limits.by_variable() {
             if let Some(value) = var(name) {
                 *slot = if value == "off" {
                     None

@@ -9,7 +9,7 @@ use shared::domain::chat::HistoryQuery;
 use shared::domain::ids::TenantId;
 use shared::domain::model::{Event, EventType, UserProfile, Visibility};
 use shared::domain::values::{ChannelName, MessageBody};
-use shared::ports::clock::SystemClock;
+use shared::ports::clock::{Clock, SystemClock};
 use shared::ports::events::EventSink;
 use shared::{Chat, ChatError};
 
@@ -149,4 +149,39 @@ async fn metrics_flush_and_sum_across_instances_on_dynamodb() {
     assert_eq!(report.fanouts, 4);
     assert_eq!(report.fanout_latency_ms["p99"], Some(50));
     assert_eq!(report.fanout_latency_ms["p50"], Some(5));
+}
+
+/// The rate limits count on DynamoDB as on SQLite: one item per window, `ADD count` with a TTL,
+/// per user and per conversation.
+#[tokio::test]
+async fn rate_limits_count_in_dynamodb_items_with_ttl() {
+    use shared::domain::limits::{Rate, RateLimits};
+    use shared::ports::store::{Query, Store, TTL_ATTR};
+    let store = Arc::new(moto_store().await);
+    let limits = RateLimits {
+        sends: Some(Rate { count: 10, window_secs: 60 }),
+        conversation_writes: Some(Rate { count: 2, window_secs: 60 }),
+        ..RateLimits::default()
+    };
+    let chat = Chat::new(store.clone(), Arc::new(SystemClock), Arc::new(Recorded::default())).with_rate_limits(limits);
+    let alice = caller("acme", "alice", &[]);
+    let bob = caller("acme", "bob", &[]);
+    for c in [&alice, &bob] {
+        chat.ensure_profile(c).await.unwrap();
+    }
+    let channel =
+        chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
+    chat.invite(&alice, &channel.id, &bob.user).await.unwrap();
+    chat.send(&bob, &channel.id, new_message("b1", "one")).await.unwrap();
+    let refused = chat.send(&alice, &channel.id, new_message("a1", "two")).await;
+    assert!(matches!(refused, Err(ChatError::RateLimited { retry_after_secs: 1..=60 })), "{:?}", refused.err());
+    let tenant = TenantId::parse("acme").unwrap();
+    let counters = store
+        .query(&Query::prefix(shared::keys::conversation_pk(&tenant, &channel.id), "RATE#").limit(10))
+        .await
+        .unwrap();
+    assert_eq!(counters.items.len(), 1);
+    let item = &counters.items[0];
+    assert_eq!(item.attrs["count"], 3);
+    assert!(item.attrs[TTL_ATTR].as_i64().unwrap() > SystemClock.now_ms() / 1000);
 }

@@ -172,6 +172,7 @@ async fn rate_limits_answer_429_with_retry_after_and_spare_retries_and_others() 
         sends: Some(Rate { count: 3, window_secs: 60 }),
         uploads: Some(Rate { count: 2, window_secs: 60 }),
         subscribes: Some(Rate { count: 2, window_secs: 60 }),
+        ..RateLimits::default()
     };
     let app = spawn_app_with(opts).await;
     let alice = app.user("acme", "alice").await;

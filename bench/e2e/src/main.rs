@@ -195,6 +195,7 @@ async fn start_ours(o: &Options, s: &Scenario) -> Result<Target> {
         .env("DATA_DIR", &data)
         .env("SEED_DEMO", "false")
         .env("RATE_LIMIT_SENDS", "off")
+        .env("RATE_LIMIT_CONVERSATION_WRITES", "off")
         .env("RATE_LIMIT_SUBSCRIBES", "off")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())

@@ -23,6 +23,7 @@ fn start(port: u16, data: &std::path::Path) -> Server {
         .env("DATA_DIR", data)
         .env("SEED_DEMO", "true")
         .env("RATE_LIMIT_SENDS", "off")
+        .env("RATE_LIMIT_CONVERSATION_WRITES", "off")
         .env("RUST_LOG", "warn")
         .env("CLIENT_DIST", "/nonexistent")
         .stdout(Stdio::null())

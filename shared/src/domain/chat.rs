@@ -15,7 +15,7 @@ use super::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
 use super::model::*;
 use super::values::{ChannelName, Handle, MessageBody, Topic};
 use crate::domain::files::UploadRules;
-use crate::domain::limits::{check_rate, RateLimits};
+use crate::domain::limits::{check_conversation_rate, check_rate, Rate, RateLimits};
 use crate::keys;
 use crate::ports::blobs::Blobs;
 use crate::ports::clock::Clock;
@@ -195,6 +195,26 @@ impl Chat {
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// Counts one action of the caller's against its per-user `rate`, then, for a change to
+    /// `conversation` (one that takes its next seq), against the conversation's budget shared by
+    /// all its members. In that order: a member refused for their own flood spends none of the
+    /// conversation's budget, so they cannot starve the others.
+    async fn spend(
+        &self,
+        caller: &Caller,
+        action: &str,
+        scope: &str,
+        rate: Option<Rate>,
+        conversation: Option<&ConversationId>,
+    ) -> ChatResult<()> {
+        let (store, clock) = (self.store.as_ref(), self.clock.as_ref());
+        check_rate(store, clock, &caller.tenant, &caller.user, action, scope, rate).await?;
+        if let Some(c) = conversation {
+            check_conversation_rate(store, clock, &caller.tenant, c, self.limits.conversation_writes).await?;
+        }
+        Ok(())
     }
 
     fn now(&self) -> String {
@@ -491,6 +511,7 @@ impl Chat {
         visibility: Visibility,
         topic: Option<Topic>,
     ) -> ChatResult<ConversationSummary> {
+        self.spend(caller, "channel", "all", self.limits.channels, None).await?;
         let id = ConversationId::new_channel();
         let now = self.now();
         let kind = ConversationKind::from(visibility);
@@ -602,6 +623,7 @@ impl Chat {
             // A private channel the caller is not in does not exist for them.
             ConversationKind::Private | ConversationKind::Dm => return Err(ChatError::NotFound("conversation")),
         }
+        self.spend(caller, "member", "all", self.limits.membership, Some(conversation)).await?;
         let now = self.now();
         let user = caller.user.clone();
         let outcome = self
@@ -652,6 +674,7 @@ impl Chat {
         if self.member(t, conversation, target).await?.is_some() {
             return Ok(());
         }
+        self.spend(caller, "member", "all", self.limits.membership, Some(conversation)).await?;
         let now = self.now();
         let outcome = self
             .commit_change(t, conversation, |meta, _| {
@@ -686,6 +709,7 @@ impl Chat {
         if conversation.is_dm() {
             return Err(ChatError::forbidden("dm_membership", "a direct message always has the same two people"));
         }
+        self.spend(caller, "member", "all", self.limits.membership, Some(conversation)).await?;
         let outcome = self
             .commit_change(t, conversation, |_, _| {
                 Ok(ChangePlan {
@@ -722,6 +746,7 @@ impl Chat {
         if self.profile(t, other).await?.is_none() {
             return Err(ChatError::NotFound("user"));
         }
+        self.spend(caller, "dm", "all", self.limits.dms, None).await?;
         let now = self.now();
         let mut users = vec![caller.user.clone(), other.clone()];
         users.sort();
@@ -924,16 +949,7 @@ impl Chat {
             }
         }
         // A retry of a sent message (above) is never limited: only new messages count.
-        check_rate(
-            self.store.as_ref(),
-            self.clock.as_ref(),
-            t,
-            &caller.user,
-            "send",
-            conversation.as_str(),
-            self.limits.sends,
-        )
-        .await?;
+        self.spend(caller, "send", conversation.as_str(), self.limits.sends, Some(conversation)).await?;
         let mentions = self.parse_mentions(t, new.mentions).await?;
         // Checked against storage (exists, declared size and type, the sender's, unattached)
         // and tagged attached before the message commits: a failure later leaks a file, never
@@ -1064,6 +1080,7 @@ impl Chat {
         if body == current.body && mentions == current.mentions {
             return Ok(current);
         }
+        self.spend(caller, "change", "all", self.limits.message_changes, Some(conversation)).await?;
         let added: Vec<UserId> = mentions.iter().filter(|u| !current.mentions.contains(u)).cloned().collect();
         let removed: Vec<UserId> = current.mentions.iter().filter(|u| !mentions.contains(u)).cloned().collect();
         for _ in 0..MENTION_RACE_ATTEMPTS {
@@ -1119,6 +1136,7 @@ impl Chat {
         if current.author_id != caller.user && !is_channel_admin && !caller.is_tenant_admin() {
             return Err(ChatError::forbidden("not_author", "only the author or a channel admin can delete a message"));
         }
+        self.spend(caller, "change", "all", self.limits.message_changes, Some(conversation)).await?;
         let ordinal = ordinal_of(&item.attrs);
         for _ in 0..MENTION_RACE_ATTEMPTS {
             let forget = self.counted_mentions(t, conversation, &current.mentions, ordinal).await?;
@@ -1287,6 +1305,7 @@ impl Chat {
         let t = &caller.tenant;
         let (_, item) = self.member_and_message(caller, conversation, id).await?;
         let message: Message = from_attrs(&item.attrs)?;
+        self.spend(caller, "read", "all", self.limits.reads, None).await?;
         let ordinal = ordinal_of(&item.attrs);
         let update = Update::default().set("readSeq", message.seq).set("readCount", ordinal);
         match self

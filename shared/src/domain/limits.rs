@@ -1,13 +1,18 @@
 //! Rate limits, counted in the store (so they hold across Lambda instances): a fixed window per
-//! user (and conversation, or connection) and action. Slack's posting limit of about one message
-//! a second per channel is the reference: the default lets a burst of 10 through per 10 seconds.
+//! user (and conversation, or connection) and action, and one per conversation for every change
+//! that takes its sequence, whoever makes it. Slack's posting limit of about one message a second
+//! per channel is the reference: the default lets a burst of 10 sends through per 10 seconds.
+//!
+//! The conversation's budget is counted only after the caller's own limit passed, so a member
+//! refused for flooding spends none of it; and it is several times one member's send limit, so
+//! it takes that many members at full speed to fill it.
 
 use std::str::FromStr;
 
 use serde_json::Value;
 
 use super::error::{ChatError, ChatResult};
-use super::ids::{TenantId, UserId};
+use super::ids::{ConversationId, TenantId, UserId};
 use crate::ports::clock::Clock;
 use crate::ports::store::{Cond, Key, Store, Update, TTL_ATTR};
 
@@ -40,6 +45,19 @@ pub struct RateLimits {
     pub uploads: Option<Rate>,
     /// Subscribe frames per connection.
     pub subscribes: Option<Rate>,
+    /// Edits and deletes of messages, per user.
+    pub message_changes: Option<Rate>,
+    /// Joins, leaves, invites and removals, per user (the one acting).
+    pub membership: Option<Rate>,
+    /// Channels created, per user.
+    pub channels: Option<Rate>,
+    /// DMs opened for the first time, per user (opening an existing one takes nothing).
+    pub dms: Option<Rate>,
+    /// Read-position updates, per user (each tells the user's own connections).
+    pub reads: Option<Rate>,
+    /// Every change that takes a conversation's sequence (sends, edits, deletes, membership),
+    /// all members together, per conversation.
+    pub conversation_writes: Option<Rate>,
 }
 
 impl RateLimits {
@@ -48,11 +66,34 @@ impl RateLimits {
             sends: Some(Rate { count: 10, window_secs: 10 }),
             uploads: Some(Rate { count: 30, window_secs: 60 }),
             subscribes: Some(Rate { count: 30, window_secs: 60 }),
+            message_changes: Some(Rate { count: 30, window_secs: 60 }),
+            membership: Some(Rate { count: 30, window_secs: 60 }),
+            channels: Some(Rate { count: 20, window_secs: 600 }),
+            dms: Some(Rate { count: 30, window_secs: 600 }),
+            // A reader marks each message that arrives in the conversation on screen.
+            reads: Some(Rate { count: 120, window_secs: 60 }),
+            // Five members sending at their limit fill it.
+            conversation_writes: Some(Rate { count: 50, window_secs: 10 }),
         }
+    }
+
+    /// Each limit, by the environment variable that overrides it (`COUNT/SECONDS` or `off`).
+    pub fn by_variable(&mut self) -> [(&'static str, &mut Option<Rate>); 9] {
+        [
+            ("RATE_LIMIT_SENDS", &mut self.sends),
+            ("RATE_LIMIT_UPLOADS", &mut self.uploads),
+            ("RATE_LIMIT_SUBSCRIBES", &mut self.subscribes),
+            ("RATE_LIMIT_MESSAGE_CHANGES", &mut self.message_changes),
+            ("RATE_LIMIT_MEMBERSHIP", &mut self.membership),
+            ("RATE_LIMIT_CHANNELS", &mut self.channels),
+            ("RATE_LIMIT_DMS", &mut self.dms),
+            ("RATE_LIMIT_READS", &mut self.reads),
+            ("RATE_LIMIT_CONVERSATION_WRITES", &mut self.conversation_writes),
+        ]
     }
 }
 
-/// Counts one action; refuses it (with the seconds until the window ends) past the limit.
+/// Counts one action of `user`; refuses it (with the seconds until the window ends) past the limit.
 pub async fn check_rate(
     store: &dyn Store,
     clock: &dyn Clock,
@@ -62,11 +103,34 @@ pub async fn check_rate(
     scope: &str,
     rate: Option<Rate>,
 ) -> ChatResult<()> {
+    spend(store, clock, tenant, crate::keys::user_pk(tenant, user), &format!("{action}#{scope}"), rate).await
+}
+
+/// Counts one change taking `conversation`'s sequence against its budget, shared by all members.
+pub async fn check_conversation_rate(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    tenant: &TenantId,
+    conversation: &ConversationId,
+    rate: Option<Rate>,
+) -> ChatResult<()> {
+    spend(store, clock, tenant, crate::keys::conversation_pk(tenant, conversation), "write", rate).await
+}
+
+/// One counter item per window (`ADD count 1`, expiring by TTL a minute after its window).
+async fn spend(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    tenant: &TenantId,
+    pk: String,
+    action: &str,
+    rate: Option<Rate>,
+) -> ChatResult<()> {
     let Some(rate) = rate else { return Ok(()) };
     let now_s = clock.now_ms() / 1000;
     let window = i64::from(rate.window_secs);
     let start = now_s - now_s.rem_euclid(window);
-    let key = Key::new(crate::keys::user_pk(tenant, user), format!("RATE#{action}#{scope}#{start}"));
+    let key = Key::new(pk, format!("RATE#{action}#{start}"));
     let update = Update::default().add("count", 1).set(TTL_ATTR, start + window + 60);
     let after = store.update(&key, update, Cond::Always).await?;
     let count = after.get("count").and_then(Value::as_i64).unwrap_or(0);
