@@ -6,6 +6,8 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod keys;
+#[cfg(test)]
+mod keys_policy_tests;
 pub mod ops;
 pub mod ports;
 
