@@ -24,10 +24,12 @@ use crate::ports::search::SearchIndex;
 use crate::ports::store::{Attrs, Cond, Item, Key, Query, Store, StoreError, Update, WriteOp, TTL_ATTR};
 
 mod attachments;
+mod compliance;
 mod mentions;
 mod retention;
 mod search;
 pub use attachments::{UploadIntent, MAX_ATTACHMENTS};
+pub use compliance::{ArchivePolicy, AuditAction, AuditPage, AuditRecord, MAX_AUDIT_PAGE};
 pub use mentions::MAX_MENTIONS;
 use mentions::{mention_ops, unmention_ops};
 pub use retention::{
