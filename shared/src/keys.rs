@@ -18,6 +18,8 @@
 //! | retention policy           | `T#{t}`              | `POLICY#TENANT`, `POLICY#C#{c}` |
 //! | archive watermark          | `T#{t}#C#{c}`        | `ARCHIVE`                 |
 //! | tenants with policies      | `RETENTION`          | `T#{t}`                   |
+//! | archive policy             | `T#{t}`              | `POLICY#ARCHIVE`          |
+//! | audit record               | `T#{t}`              | `AUDIT#{at}#{ulid}`       |
 //! | channel name (unique)      | `T#{t}`              | `CHNAME#{name}`           |
 //! | public channel directory   | `T#{t}`              | `PUBCHAN#{name}`          |
 //! | user search token          | `T#{t}#UIDX`         | `{token}#{u}`             |
@@ -106,6 +108,15 @@ pub fn tenant_policy(t: &TenantId) -> Key {
 pub const CONVERSATION_POLICY_PREFIX: &str = "POLICY#C#";
 pub fn conversation_policy(t: &TenantId, c: &ConversationId) -> Key {
     Key::new(tenant_pk(t), format!("{CONVERSATION_POLICY_PREFIX}{c}"))
+}
+/// Compliance export and purging author-deleted messages from the archive.
+pub fn archive_policy(t: &TenantId) -> Key {
+    Key::new(tenant_pk(t), "POLICY#ARCHIVE")
+}
+/// Compliance exports and archive policy changes, by time (`at` is ISO 8601, so it sorts).
+pub const AUDIT_PREFIX: &str = "AUDIT#";
+pub fn audit(t: &TenantId, at: &str, id: &str) -> Key {
+    Key::new(tenant_pk(t), format!("{AUDIT_PREFIX}{at}#{id}"))
 }
 /// Tenants that have set any policy: the retention job's list of work (no Scan).
 pub const RETENTION_TENANTS_PK: &str = "RETENTION";

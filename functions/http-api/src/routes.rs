@@ -7,8 +7,8 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use shared::domain::chat::{
-    ArchiveFile, ConversationPolicy, HistoryQuery, NewMessage, RetentionSettings, SearchResults, TenantPolicy,
-    UploadIntent,
+    ArchiveFile, ArchivePolicy, AuditAction, AuditPage, AuditRecord, ConversationPolicy, HistoryQuery, NewMessage,
+    RetentionSettings, SearchResults, TenantPolicy, UploadIntent,
 };
 use shared::domain::ids::{ClientMessageId, ConversationId, MessageId, UserId};
 use shared::domain::model::*;
@@ -45,6 +45,8 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/chat/search", get(search))
         .route("/api/v1/chat/retention", get(retention_settings).put(set_tenant_retention))
         .route("/api/v1/chat/retention/archive", get(archive_files))
+        .route("/api/v1/chat/retention/archive-policy", get(archive_policy).put(set_archive_policy))
+        .route("/api/v1/chat/retention/audit", get(audit_records))
         .route("/api/v1/chat/conversations/{id}/retention", axum::routing::put(set_conversation_retention))
 }
 
@@ -55,9 +57,9 @@ pub fn api_routes() -> Router<AppState> {
         health, me, find_users, list_conversations, get_conversation, browse_channels, create_channel, join_channel,
         leave_channel, invite_member, list_members, remove_member, open_dm, history, send_message, edit_message, delete_message,
         changes, mark_read, upload_intent, download, search, retention_settings, set_tenant_retention,
-        set_conversation_retention, archive_files
+        set_conversation_retention, archive_files, archive_policy, set_archive_policy, audit_records
     ),
-    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage)),
+    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage)),
     modifiers(&BearerAuth, &Conventions)
 )]
 pub struct ApiDoc;
@@ -318,15 +320,18 @@ async fn invite_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/api/v1/chat/channels/{id}/members", security(("bearer" = [])),
+/// Members in user-id order, a page at a time.
+#[utoipa::path(get, path = "/api/v1/chat/channels/{id}/members", params(Paging), security(("bearer" = [])),
     responses((status = 200, body = Items<MemberView>), (status = 404, body = ErrorBody)))]
 async fn list_members(
     State(state): State<AppState>,
     Authed(caller): Authed,
     ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult<Json<Items<MemberView>>> {
-    let items = state.chat.members(&caller, &conversation_id(&id)?).await?;
-    Ok(Json(Items { items, next_cursor: None }))
+    let (items, next_cursor) =
+        state.chat.members(&caller, &conversation_id(&id)?, q.cursor.as_deref(), q.limit).await?;
+    Ok(Json(Items { items, next_cursor }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/chat/channels/{id}/members/{user_id}", security(("bearer" = [])),
@@ -633,4 +638,39 @@ async fn archive_files(
     Ok(Json(ArchiveFiles {
         items: state.chat.archive_files(&caller, &conversation, q.from.as_deref(), q.to.as_deref()).await?,
     }))
+}
+
+#[utoipa::path(get, path = "/api/v1/chat/retention/archive-policy", security(("bearer" = [])),
+    responses((status = 200, body = ArchivePolicy), (status = 403, body = ErrorBody)))]
+async fn archive_policy(State(state): State<AppState>, Authed(caller): Authed) -> ApiResult<Json<ArchivePolicy>> {
+    Ok(Json(state.chat.archive_policy(&caller).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/chat/retention/archive-policy", request_body = ArchivePolicy, security(("bearer" = [])),
+    responses((status = 200, body = ArchivePolicy), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn set_archive_policy(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(policy): ApiJson<ArchivePolicy>,
+) -> ApiResult<Json<ArchivePolicy>> {
+    Ok(Json(state.chat.set_archive_policy(&caller, policy).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// `nextCursor` of the previous page.
+    cursor: Option<String>,
+    /// 1-100 (default 50).
+    limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/chat/retention/audit", params(AuditQuery), security(("bearer" = [])),
+    responses((status = 200, body = AuditPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn audit_records(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<AuditPage>> {
+    Ok(Json(state.chat.audit_records(&caller, q.cursor.as_deref(), q.limit).await?))
 }

@@ -9,6 +9,9 @@ pub enum Role {
     TenantAdmin,
     /// Operates the whole deployment: the debug endpoints. Grants nothing inside tenants.
     SuperAdmin,
+    /// Exports any conversation's archive (DMs and private channels included) — only where the
+    /// tenant's admins enabled compliance export, and every export is audited. Grants nothing else.
+    Compliance,
 }
 
 impl Role {
@@ -17,6 +20,7 @@ impl Role {
         match name {
             "admin" | "tenant-admin" | "tenant_admin" => Some(Role::TenantAdmin),
             "super-admin" | "super_admin" | "superadmin" => Some(Role::SuperAdmin),
+            "compliance" => Some(Role::Compliance),
             _ => None,
         }
     }
@@ -24,6 +28,7 @@ impl Role {
         match self {
             Role::TenantAdmin => "tenant-admin",
             Role::SuperAdmin => "super-admin",
+            Role::Compliance => "compliance",
         }
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
+use super::compliance::ExportAccess;
 use super::mentions::unmention_ops;
 use super::{from_attrs, message_change, to_attrs, ChangePlan, Chat, CommitOutcome, MAX_DELETED_ORDINALS};
 use crate::domain::archive::archive_prefix;
@@ -146,7 +147,7 @@ impl Chat {
         })
     }
 
-    async fn register_for_retention(&self, t: &TenantId) -> ChatResult<()> {
+    pub(super) async fn register_for_retention(&self, t: &TenantId) -> ChatResult<()> {
         self.store
             .put(Item::new(keys::retention_tenant(t), to_attrs(&json!({ "tenantId": t }))?), Cond::Always)
             .await?;
@@ -337,7 +338,8 @@ impl Chat {
         }
     }
 
-    /// The archive of a conversation (or the days `from`..=`to`), with short-lived download URLs.
+    /// The archive of a conversation (or the days `from`..=`to`), with short-lived download URLs,
+    /// for those `archive_export_access` admits (a compliance export is audited before its URLs go out).
     pub async fn archive_files(
         &self,
         caller: &Caller,
@@ -345,7 +347,7 @@ impl Chat {
         from: Option<&str>,
         to: Option<&str>,
     ) -> ChatResult<Vec<ArchiveFile>> {
-        require_admin(caller)?;
+        let access = self.archive_export_access(caller, conversation).await?;
         let archive = self
             .archive
             .as_ref()
@@ -355,9 +357,6 @@ impl Chat {
                 let fmt = time::macros::format_description!("[year]-[month]-[day]");
                 time::Date::parse(day, &fmt).map_err(|_| InvalidInput::new(field, "expects a date like 2026-11-26"))?;
             }
-        }
-        if self.meta(&caller.tenant, conversation, false).await?.is_none() {
-            return Err(ChatError::NotFound("conversation"));
         }
         let prefix = archive_prefix(&caller.tenant, conversation);
         let ttl = Duration::from_secs(300);
@@ -383,6 +382,9 @@ impl Chat {
                 out.push(ArchiveFile { key: object.key, day, size: object.size, url });
             }
             after = Some(last);
+        }
+        if access == ExportAccess::Compliance {
+            self.audit_compliance_export(caller, conversation, from, to, out.len()).await?;
         }
         Ok(out)
     }
