@@ -49,8 +49,9 @@ const COMMIT_STRIPES: usize = 64;
 const MENTION_RACE_ATTEMPTS: usize = 4;
 /// Recent deletions remembered on the conversation for unread counts.
 const MAX_DELETED_ORDINALS: usize = 1000;
-/// A user is listed in at most this many conversations (the sidebar reads them all).
-const MAX_MEMBERSHIPS: usize = 2_000;
+/// A user is listed in, and searches, at most this many conversations (the sidebar reads them
+/// all; search filters by them).
+pub const MAX_MEMBERSHIPS: usize = 2_000;
 pub const MAX_USER_MATCHES: usize = 20;
 
 pub fn to_attrs<T: Serialize>(value: &T) -> ChatResult<Attrs> {
@@ -795,29 +796,31 @@ impl Chat {
         self.summary(caller, &id).await
     }
 
-    /// The members of a conversation the caller is in, with their profiles and roles.
-    pub async fn members(&self, caller: &Caller, conversation: &ConversationId) -> ChatResult<Vec<MemberView>> {
+    /// A page of the members of a conversation the caller is in, with their profiles and roles,
+    /// in user-id order (the key's): `after` is the last user id of the previous page. A channel
+    /// may have any number of members; one request reads at most `MAX_PAGE` of them.
+    pub async fn members(
+        &self,
+        caller: &Caller,
+        conversation: &ConversationId,
+        after: Option<&str>,
+        limit: Option<usize>,
+    ) -> ChatResult<(Vec<MemberView>, Option<String>)> {
         let t = &caller.tenant;
         self.require_member(caller, conversation).await?;
-        let mut members: Vec<Member> = Vec::new();
+        let limit = page_limit(limit, MAX_PAGE)?;
         let mut query =
-            Query::prefix(keys::conversation_pk(t, conversation), keys::MEMBER_PREFIX).limit(1000).consistent();
-        loop {
-            let page = self.store.query(&query).await?;
-            for item in &page.items {
-                members.push(from_attrs(&item.attrs)?);
-            }
-            match page.items.last() {
-                Some(last) if page.more => query = query.after(last.key.sk.clone()),
-                _ => break,
-            }
+            Query::prefix(keys::conversation_pk(t, conversation), keys::MEMBER_PREFIX).limit(limit).consistent();
+        if let Some(after) = after {
+            let user = UserId::parse(after).map_err(|_| InvalidInput::new("cursor", "is not a user id"))?;
+            query = query.after(keys::member(t, conversation, &user).sk);
         }
+        let page = self.store.query(&query).await?;
+        let members: Vec<Member> = page.items.iter().map(|i| from_attrs(&i.attrs)).collect::<ChatResult<_>>()?;
         let ids: Vec<UserId> = members.iter().map(|m| m.user_id.clone()).collect();
-        let mut profiles = HashMap::new();
-        for chunk in ids.chunks(100) {
-            profiles.extend(self.profiles(t, chunk).await?);
-        }
-        let mut out: Vec<MemberView> = members
+        let profiles = self.profiles(t, &ids).await?;
+        let next = if page.more { members.last().map(|m| m.user_id.to_string()) } else { None };
+        let out = members
             .into_iter()
             .map(|m| MemberView {
                 profile: profiles.get(&m.user_id).cloned().unwrap_or(UserProfile {
@@ -829,13 +832,7 @@ impl Chat {
                 joined_at: m.joined_at,
             })
             .collect();
-        out.sort_by(|a, b| {
-            b.role
-                .eq(&MemberRole::Admin)
-                .cmp(&a.role.eq(&MemberRole::Admin))
-                .then(a.profile.display_name.cmp(&b.profile.display_name))
-        });
-        Ok(out)
+        Ok((out, next))
     }
 
     /// The caller's view of one conversation.
@@ -859,20 +856,7 @@ impl Chat {
     /// caller's memberships plus batched reads of the conversations (O(1) each).
     pub async fn list_conversations(&self, caller: &Caller) -> ChatResult<Vec<ConversationSummary>> {
         let t = &caller.tenant;
-        let mut memberships: Vec<Membership> = Vec::new();
-        let mut query = Query::prefix(keys::user_pk(t, &caller.user), keys::MEMBERSHIP_PREFIX).limit(500);
-        loop {
-            let page = self.store.query(&query).await?;
-            for item in &page.items {
-                memberships.push(from_attrs(&item.attrs)?);
-            }
-            match page.items.last() {
-                Some(last) if page.more && memberships.len() < MAX_MEMBERSHIPS => {
-                    query = query.after(last.key.sk.clone())
-                }
-                _ => break,
-            }
-        }
+        let memberships = self.memberships(caller).await?;
         let meta_keys: Vec<Key> = memberships.iter().map(|m| keys::conversation_meta(t, &m.conversation_id)).collect();
         let mut metas: HashMap<ConversationId, ConversationMeta> = HashMap::new();
         for item in self.store.batch_get(&meta_keys, false).await? {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{from_attrs, Chat};
+use super::{from_attrs, Chat, MAX_MEMBERSHIPS};
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, MessageId, UserId};
@@ -19,6 +19,10 @@ use crate::ports::search::{SearchError, SearchIndex};
 use crate::ports::store::{Key, Query};
 
 pub const MAX_SEARCH_PAGE: usize = 50;
+/// How deep relevance pages go (OpenSearch's `index.max_result_window`: `from + size` past it
+/// is an error); the embedded index keeps the same bound, so both answer alike.
+pub const MAX_RELEVANCE_WINDOW: usize = 10_000;
+const MEMBERSHIPS_PAGE: usize = 500;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -66,10 +70,14 @@ impl Chat {
         self
     }
 
-    async fn memberships(&self, caller: &Caller) -> ChatResult<Vec<Membership>> {
+    /// The caller's memberships, at most `MAX_MEMBERSHIPS` of them: what the sidebar lists and
+    /// what search filters by. Read backward, so past the bound the user keeps their DMs and
+    /// their newest channels (channel ids are ULIDs, `C…`; DM ids `D…` sort after them).
+    pub(super) async fn memberships(&self, caller: &Caller) -> ChatResult<Vec<Membership>> {
         let mut out = Vec::new();
         let mut query = Query::prefix(keys::user_pk(&caller.tenant, &caller.user), keys::MEMBERSHIP_PREFIX)
-            .limit(1000)
+            .limit(MEMBERSHIPS_PAGE)
+            .backward()
             .consistent();
         loop {
             let page = self.store.query(&query).await?;
@@ -77,10 +85,11 @@ impl Chat {
                 out.push(from_attrs::<Membership>(&item.attrs)?);
             }
             match page.items.last() {
-                Some(last) if page.more => query = query.after(last.key.sk.clone()),
+                Some(last) if page.more && out.len() < MAX_MEMBERSHIPS => query = query.before(last.key.sk.clone()),
                 _ => break,
             }
         }
+        out.truncate(MAX_MEMBERSHIPS);
         Ok(out)
     }
 
@@ -124,6 +133,18 @@ impl Chat {
         let limit = limit.unwrap_or(20);
         if limit == 0 || limit > MAX_SEARCH_PAGE {
             return Err(InvalidInput::new("limit", format!("must be 1-{MAX_SEARCH_PAGE}")).into());
+        }
+        // Relevance pages are offsets: refuse one past the window instead of failing in the index.
+        if sort == SortOrder::Relevance {
+            if let Some(offset) = cursor.as_deref().and_then(|c| c.parse::<usize>().ok()) {
+                if offset.saturating_add(limit) > MAX_RELEVANCE_WINDOW {
+                    return Err(InvalidInput::new(
+                        "cursor",
+                        format!("relevance results go {MAX_RELEVANCE_WINDOW} deep; narrow the query or sort by newest"),
+                    )
+                    .into());
+                }
+            }
         }
         let empty = || Ok(SearchResults { items: Vec::new(), next_cursor: None });
         let t = &caller.tenant;
@@ -202,6 +223,10 @@ impl Chat {
                 })
             })
             .collect();
-        Ok(SearchResults { items, next_cursor: page.next_cursor })
+        // No cursor to a relevance page that would be refused.
+        let next_cursor = page.next_cursor.filter(|c| {
+            sort != SortOrder::Relevance || c.parse::<usize>().map_or(true, |offset| offset < MAX_RELEVANCE_WINDOW)
+        });
+        Ok(SearchResults { items, next_cursor })
     }
 }
