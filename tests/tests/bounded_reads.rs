@@ -124,3 +124,47 @@ async fn search_reads_a_bounded_number_of_memberships() {
     app.post(&bob, &format!("/api/v1/chat/channels/{channel}/join"), json!({})).await;
     assert_eq!(found(&app, &bob).await, 1);
 }
+
+#[tokio::test]
+async fn archive_listings_come_in_pages() {
+    let app = spawn_app().await;
+    let alice = app.user_with_roles("acme", "alice", &["admin"]).await;
+    let channel = app.create_channel(&alice, "general", "public").await;
+    // Each archived batch is an object of its own.
+    for i in 0..3 {
+        app.send(&alice, &channel, &format!("m{i}"), "for the record").await;
+        app.stack.wait_archived().await.unwrap();
+    }
+    let base = format!("/api/v1/chat/retention/archive?conversationId={channel}");
+    let (status, all) = app.get(&alice, &base).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let all: Vec<String> =
+        all["items"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap().to_owned()).collect();
+    assert!(all.len() >= 3, "{all:?}");
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..20 {
+        let url = match &cursor {
+            Some(c) => format!("{base}&limit=1&cursor={}", c.replace('/', "%2F")),
+            None => format!("{base}&limit=1"),
+        };
+        let (status, page) = app.get(&alice, &url).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 1, "{page}");
+        paged.extend(items.iter().map(|f| f["key"].as_str().unwrap().to_owned()));
+        match page["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all, "the pages hold every file once, in order");
+    // A day range starts the listing at its first day.
+    let (_, later) = app.get(&alice, &format!("{base}&from=2999-01-01")).await;
+    assert_eq!(later["items"].as_array().unwrap().len(), 0);
+    for bad in ["&limit=0", "&limit=101", "&cursor=archive%2Fglobex%2Fsomething"] {
+        let (status, body) = app.get(&alice, &format!("{base}{bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(error_code(&body), "invalid_input");
+    }
+}

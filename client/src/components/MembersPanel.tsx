@@ -25,15 +25,37 @@ export function MembersPanel({
 }) {
   usePanel(onClose);
   const [members, setMembers] = useState<MemberView[]>([]);
+  // The server pages members (a channel may have thousands); more load on request.
+  const [nextCursor, setNextCursor] = useState<string | undefined>();
   const isAdmin = conversation.role === "admin" || me.roles.includes("tenant-admin");
   const canInvite = conversation.kind === "public" || isAdmin;
   const load = useCallback(() => {
     api
       .members(conversation.id)
-      .then(({ items }) => setMembers(items))
-      .catch(() => setMembers([]));
+      .then(({ items, nextCursor }) => {
+        setMembers(items);
+        setNextCursor(nextCursor);
+      })
+      .catch(() => {
+        setMembers([]);
+        setNextCursor(undefined);
+      });
   }, [api, conversation.id]);
+  const loadMore = () => {
+    if (!nextCursor) return;
+    api
+      .members(conversation.id, nextCursor)
+      .then(({ items, nextCursor }) => {
+        setMembers((had) => [...had, ...items.filter((m) => !had.some((h) => h.id === m.id))]);
+        setNextCursor(nextCursor);
+      })
+      .catch(() => undefined);
+  };
   useEffect(load, [load, conversation.lastSeq]);
+  // Pages come in user-id order; people read admins first, then names.
+  const shown = [...members].sort(
+    (a, b) => Number(b.role === "admin") - Number(a.role === "admin") || a.displayName.localeCompare(b.displayName),
+  );
   return (
     <aside className="members" data-testid="members-panel">
       <header>
@@ -43,7 +65,7 @@ export function MembersPanel({
         </button>
       </header>
       <ul className="member-list">
-        {members.map((m) => (
+        {shown.map((m) => (
           <li key={m.id} data-testid="member">
             <span>
               {m.displayName} <span className="muted">@{m.handle}</span> {m.role === "admin" && <span className="badge-role">admin</span>}
@@ -67,6 +89,11 @@ export function MembersPanel({
           </li>
         ))}
       </ul>
+      {nextCursor && (
+        <button className="link" onClick={loadMore} data-testid="members-more">
+          Show more members
+        </button>
+      )}
       {canInvite ? (
         <UserPicker api={api} me={me.userId} label="Invite someone…" onPick={(u) => void controller.invite(conversation.id, u.id).then(load)} testId="invite-search" />
       ) : (

@@ -117,8 +117,11 @@ export class Api {
   leave(id: string): Promise<void> {
     return this.request("POST", `/api/v1/chat/channels/${id}/leave`);
   }
-  members(id: string): Promise<{ items: MemberView[] }> {
-    return this.request("GET", `/api/v1/chat/channels/${id}/members`);
+  /** One page of a channel's members (in user-id order); pass `nextCursor` for the next. */
+  members(id: string, cursor?: string, limit = 100): Promise<{ items: MemberView[]; nextCursor?: string }> {
+    const params = new URLSearchParams({ limit: String(limit) });
+    if (cursor) params.set("cursor", cursor);
+    return this.request("GET", `/api/v1/chat/channels/${id}/members?${params}`);
   }
   invite(id: string, userId: string): Promise<void> {
     return this.request("POST", `/api/v1/chat/channels/${id}/members`, { userId });
@@ -171,11 +174,22 @@ export class Api {
   setConversationRetention(id: string, policy: ConversationPolicy): Promise<ConversationPolicy> {
     return this.request("PUT", `/api/v1/chat/conversations/${id}/retention`, policy);
   }
-  archive(conversationId: string, from?: string, to?: string): Promise<{ items: ArchiveFile[] }> {
-    const params = new URLSearchParams({ conversationId });
-    if (from) params.set("from", from);
-    if (to) params.set("to", to);
-    return this.request("GET", `/api/v1/chat/retention/archive?${params}`);
+  /** Every archive file of a conversation (or of the days `from`..`to`): the server answers a
+   * page at a time; this follows the pages (at most 100, 10,000 files). */
+  async archive(conversationId: string, from?: string, to?: string): Promise<{ items: ArchiveFile[] }> {
+    const items: ArchiveFile[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const params = new URLSearchParams({ conversationId, limit: "100" });
+      if (from) params.set("from", from);
+      if (to) params.set("to", to);
+      if (cursor) params.set("cursor", cursor);
+      const answer: { items: ArchiveFile[]; nextCursor?: string } = await this.request("GET", `/api/v1/chat/retention/archive?${params}`);
+      items.push(...answer.items);
+      cursor = answer.nextCursor;
+      if (!cursor) break;
+    }
+    return { items };
   }
   attachmentUrl(attachmentId: string): Promise<{ url: string; expiresAt: string }> {
     return this.request("GET", `/api/v1/chat/attachments/${encodeURIComponent(attachmentId)}`, undefined, { accept: "application/json" });

@@ -620,11 +620,18 @@ pub struct ArchiveQuery {
     from: Option<String>,
     /// Last day, `YYYY-MM-DD` (inclusive).
     to: Option<String>,
+    /// The `nextCursor` of the previous page.
+    cursor: Option<String>,
+    /// 1-100, default 50.
+    limit: Option<usize>,
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct ArchiveFiles {
     items: Vec<ArchiveFile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/chat/retention/archive", params(ArchiveQuery), security(("bearer" = [])),
@@ -635,9 +642,11 @@ async fn archive_files(
     ApiQuery(q): ApiQuery<ArchiveQuery>,
 ) -> ApiResult<Json<ArchiveFiles>> {
     let conversation = conversation_id(&q.conversation_id)?;
-    Ok(Json(ArchiveFiles {
-        items: state.chat.archive_files(&caller, &conversation, q.from.as_deref(), q.to.as_deref()).await?,
-    }))
+    let (items, next_cursor) = state
+        .chat
+        .archive_files(&caller, &conversation, q.from.as_deref(), q.to.as_deref(), q.cursor.as_deref(), q.limit)
+        .await?;
+    Ok(Json(ArchiveFiles { items, next_cursor }))
 }
 
 #[utoipa::path(get, path = "/api/v1/chat/retention/archive-policy", security(("bearer" = [])),

@@ -338,15 +338,19 @@ impl Chat {
         }
     }
 
-    /// The archive of a conversation (or the days `from`..=`to`), with short-lived download URLs,
-    /// for those `archive_export_access` admits (a compliance export is audited before its URLs go out).
+    /// A page of the archive of a conversation (or of the days `from`..=`to`), in key order (by
+    /// day), with short-lived download URLs, for those `archive_export_access` admits (a
+    /// compliance export is audited before its URLs go out). `cursor` is the last key of the
+    /// previous page; the listing starts at `from`'s day, so a request reads one page's worth.
     pub async fn archive_files(
         &self,
         caller: &Caller,
         conversation: &ConversationId,
         from: Option<&str>,
         to: Option<&str>,
-    ) -> ChatResult<Vec<ArchiveFile>> {
+        cursor: Option<&str>,
+        limit: Option<usize>,
+    ) -> ChatResult<(Vec<ArchiveFile>, Option<String>)> {
         let access = self.archive_export_access(caller, conversation).await?;
         let archive = self
             .archive
@@ -358,34 +362,44 @@ impl Chat {
                 time::Date::parse(day, &fmt).map_err(|_| InvalidInput::new(field, "expects a date like 2026-11-26"))?;
             }
         }
+        let limit = super::page_limit(limit, super::MAX_PAGE)?;
         let prefix = archive_prefix(&caller.tenant, conversation);
+        if cursor.is_some_and(|c| !c.starts_with(&prefix)) {
+            return Err(InvalidInput::new("cursor", "is not a cursor from a previous page").into());
+        }
+        // Keys are `{prefix}{yyyy}/{mm}/{dd}/…`: everything of `from`'s day sorts after `{prefix}{yyyy}/{mm}/{dd}`.
+        let start = from.map(|f| format!("{prefix}{}", f.replace('-', "/")));
+        let after = match (cursor, start) {
+            (Some(c), Some(s)) => Some(c.to_owned().max(s)),
+            (c, s) => c.map(str::to_owned).or(s),
+        };
         let ttl = Duration::from_secs(300);
+        let listed = archive.list(&prefix, after.as_deref(), limit + 1).await?;
         let mut out = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = archive.list(&prefix, after.as_deref(), 1000).await?;
-            let Some(last) = page.last().map(|o| o.key.clone()) else { break };
-            for object in page {
-                let day = object
-                    .key
-                    .strip_prefix(&prefix)
-                    .and_then(|rest| rest.get(..10))
-                    .map(|d| d.replace('/', "-"))
-                    .unwrap_or_default();
-                if from.is_some_and(|f| day.as_str() < f) || to.is_some_and(|t| day.as_str() > t) {
-                    continue;
-                }
-                let name = object.key.rsplit('/').next().unwrap_or("archive.jsonl.gz").to_owned();
-                let url = archive
-                    .presign_get(&object.key, "application/gzip", &format!("attachment; filename=\"{name}\""), ttl)
-                    .await?;
-                out.push(ArchiveFile { key: object.key, day, size: object.size, url });
+        let mut next = None;
+        for object in listed {
+            let day = object
+                .key
+                .strip_prefix(&prefix)
+                .and_then(|rest| rest.get(..10))
+                .map(|d| d.replace('/', "-"))
+                .unwrap_or_default();
+            if to.is_some_and(|t| day.as_str() > t) {
+                break;
             }
-            after = Some(last);
+            if out.len() == limit {
+                next = out.last().map(|f: &ArchiveFile| f.key.clone());
+                break;
+            }
+            let name = object.key.rsplit('/').next().unwrap_or("archive.jsonl.gz").to_owned();
+            let url = archive
+                .presign_get(&object.key, "application/gzip", &format!("attachment; filename=\"{name}\""), ttl)
+                .await?;
+            out.push(ArchiveFile { key: object.key, day, size: object.size, url });
         }
         if access == ExportAccess::Compliance {
             self.audit_compliance_export(caller, conversation, from, to, out.len()).await?;
         }
-        Ok(out)
+        Ok((out, next))
     }
 }
