@@ -1,5 +1,5 @@
 //! What every function builds once per cold start on AWS, from the environment: the config, the
-//! SDK clients, the (retrying) store, the clock and the metrics — and, for those that need them,
+//! SDK clients, the store, the clock and the metrics — and, for those that need them,
 //! the verifier, the real-time fan-out and the chat use cases with their storage and search.
 
 use std::sync::Arc;
@@ -7,7 +7,6 @@ use std::sync::Arc;
 use super::apigw::ApiGatewayPush;
 use super::dynamo::{sdk_config, DynamoStore};
 use super::opensearch::{OpenSearchIndex, Signer};
-use super::retrying::RetryingStore;
 use super::s3::S3Blobs;
 use crate::auth::Authenticator;
 use crate::config::{Config, ConfigError};
@@ -32,12 +31,19 @@ fn required(name: &str) -> Result<String, ConfigError> {
     std::env::var(name).map_err(|_| ConfigError(format!("{name} is required")))
 }
 
+/// The table as the functions use it: DynamoDB through the SDK, whose standard retry mode (set
+/// in `sdk_config`) is the only retry layer; no `RetryingStore` on top (it would multiply the
+/// SDK's attempts and bypass its retry quota). The seq engine's retry of a lost race is a
+/// decision of the domain (`commit_change`), not a fault retry.
+pub fn aws_store(sdk: &aws_config::SdkConfig, table: &str) -> Arc<dyn Store> {
+    Arc::new(DynamoStore::from_config(sdk, table))
+}
+
 impl AwsStack {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let config = Config::from_env()?;
         let sdk = sdk_config(None).await?;
-        let store: Arc<dyn Store> =
-            Arc::new(RetryingStore::new(Arc::new(DynamoStore::from_config(&sdk, &config.table_name))));
+        let store = aws_store(&sdk, &config.table_name);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let metrics = Arc::new(Metrics::new(clock.clone(), METRICS_FLUSH_MS).with_emf("TenantChat"));
         Ok(Self { config, sdk, store, clock, metrics })

@@ -192,8 +192,12 @@ impl DynamoStore {
         Self { client, table: table.into() }
     }
 
+    /// The client retries what the SDK's standard mode retries (throttling, 5xx, timeouts,
+    /// within its token bucket) and, on top, a single-item write cancelled by a conflicting
+    /// transaction (a 400 the SDK does not retry on its own): one retry layer, no wrapper.
     pub fn from_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
-        Self::new(Client::new(config), table)
+        let conf = aws_sdk_dynamodb::config::Builder::from(config).retry_classifier(TransactionConflicts).build();
+        Self::new(Client::from_conf(conf), table)
     }
 
     pub fn client(&self) -> &Client {
@@ -574,11 +578,70 @@ impl Store for DynamoStore {
     }
 }
 
+/// Attempts per AWS call, the first included: the SDK's standard mode, whose token bucket stops
+/// retrying when most calls fail (a retry storm against a struggling service).
+pub const SDK_MAX_ATTEMPTS: u32 = 3;
+/// One attempt's limit, and the whole call's (every attempt and backoff): both well inside the
+/// HTTP and WebSocket functions' 15 s Lambda timeout (template.yaml), so a hung call ends as a
+/// 503 the client retries, never as a Lambda timeout.
+pub const SDK_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+pub const SDK_OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
+const SDK_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The one retry layer for every AWS client (DynamoDB, S3, the Management API): set here, where
+/// the SDK config is built.
+pub fn sdk_retry_and_timeouts() -> (aws_config::retry::RetryConfig, aws_config::timeout::TimeoutConfig) {
+    (
+        aws_config::retry::RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS),
+        aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(SDK_CONNECT_TIMEOUT)
+            .operation_attempt_timeout(SDK_ATTEMPT_TIMEOUT)
+            .operation_timeout(SDK_OPERATION_TIMEOUT)
+            .build(),
+    )
+}
+
+/// Makes `TransactionConflictException` on a single-item write retryable (by the SDK, in its
+/// bucket): the item was in a transaction that was running, and the write may pass next time.
+#[derive(Debug)]
+struct TransactionConflicts;
+
+impl aws_smithy_runtime_api::client::retries::classifiers::ClassifyRetry for TransactionConflicts {
+    fn classify_retry(
+        &self,
+        ctx: &aws_smithy_runtime_api::client::interceptors::context::InterceptorContext,
+    ) -> aws_smithy_runtime_api::client::retries::classifiers::RetryAction {
+        use aws_sdk_dynamodb::operation::{
+            delete_item::DeleteItemError, put_item::PutItemError, update_item::UpdateItemError,
+        };
+        use aws_smithy_runtime_api::client::retries::classifiers::RetryAction;
+        let Some(Err(err)) = ctx.output_or_error() else { return RetryAction::NoActionIndicated };
+        let Some(op) = err.as_operation_error() else { return RetryAction::NoActionIndicated };
+        let code = op
+            .downcast_ref::<PutItemError>()
+            .and_then(|e| e.code())
+            .or_else(|| op.downcast_ref::<UpdateItemError>().and_then(|e| e.code()))
+            .or_else(|| op.downcast_ref::<DeleteItemError>().and_then(|e| e.code()));
+        if code == Some("TransactionConflictException") {
+            RetryAction::transient_error()
+        } else {
+            RetryAction::NoActionIndicated
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "TransactionConflicts"
+    }
+}
+
 /// Builds a client for `endpoint` (an emulator) with static test credentials, or from the
 /// environment when `endpoint` is `None` (Lambda).
 pub async fn sdk_config(endpoint: Option<&str>) -> Result<aws_config::SdkConfig, crate::config::ConfigError> {
-    let mut loader =
-        aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https_client(sdk_trust_store())?);
+    let (retry, timeouts) = sdk_retry_and_timeouts();
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https_client(sdk_trust_store())?)
+        .retry_config(retry)
+        .timeout_config(timeouts);
     if let Some(endpoint) = endpoint {
         loader = loader
             .endpoint_url(endpoint)

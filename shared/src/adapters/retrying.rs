@@ -1,6 +1,8 @@
 //! A `Store` decorator that retries throttling and transient faults with exponential backoff and
 //! full jitter, a bounded number of times. Conditional failures are answers, not faults: never
-//! retried here. Every function wraps its store in it.
+//! retried here. It is the retry layer of stores that have none of their own — the local
+//! stack's SQLite. On AWS the SDK's standard retry mode is the one layer (`aws_stack::aws_store`):
+//! this wrapper on top would multiply its attempts and bypass its retry quota.
 
 use std::sync::Arc;
 use std::time::Duration;
