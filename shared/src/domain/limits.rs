@@ -70,8 +70,9 @@ impl RateLimits {
             membership: Some(Rate { count: 30, window_secs: 60 }),
             channels: Some(Rate { count: 20, window_secs: 600 }),
             dms: Some(Rate { count: 30, window_secs: 600 }),
-            // A reader marks each message that arrives in the conversation on screen.
-            reads: Some(Rate { count: 120, window_secs: 60 }),
+            // A reader marks each message that arrives in the conversation on screen: as many
+            // as a conversation's budget lets in (50 per 10 s).
+            reads: Some(Rate { count: 300, window_secs: 60 }),
             // Five members sending at their limit fill it.
             conversation_writes: Some(Rate { count: 50, window_secs: 10 }),
         }
