@@ -182,6 +182,13 @@ test("unread messages open under a 'New messages' divider at the first unread", 
   assert.equal(await alice.getByTestId("new-messages-divider").count(), 1);
   await assertPageFixed(alice, "divider");
   await screenshot(alice, "long-unread-divider");
+  // Clicking the conversation already open keeps the place: the divider and the first unread stay.
+  const before = await first.boundingBox();
+  await alice.getByTestId("conv-long").click();
+  await alice.waitForTimeout(500);
+  assert.equal(await alice.getByTestId("new-messages-divider").count(), 1, "the divider stays");
+  assert.ok(await inList(alice, first), "the first unread is still in view");
+  assert.ok(Math.abs((await first.boundingBox()).y - before.y) < 2, "the list did not move");
 });
 
 test("a search hit far back opens around it, centred and highlighted, and scrolls both ways", async () => {

@@ -64,7 +64,33 @@ test("delete asks first, by keyboard: Escape cancels and gives focus back, Enter
   await focusOn(alice, "confirm-ok");
   await alice.keyboard.press("Enter");
   await message.getByText("This message was deleted.").waitFor();
+  // Its buttons went with it: the keyboard is in the composer, not lost on the page.
+  await focusOn(alice, "composer");
   await screenshot(alice, "papercuts-deleted");
+});
+
+test("editing in place: the box takes focus, Enter saves, Escape cancels, focus goes back to Edit", async () => {
+  await send(alice, "a message with a typo");
+  const message = alice.locator('[data-testid="message"]').filter({ hasText: "a message with a typo" });
+  await message.getByTestId("edit").click();
+  const box = message.getByTestId("edit-input");
+  await focusOn(alice, "edit-input");
+  assert.ok((await onScreen(box)).inside, "the edit box is in view");
+  await screenshot(alice, "papercuts-editing");
+  await alice.keyboard.press("End");
+  await alice.keyboard.type(" fixed");
+  await alice.keyboard.press("Enter");
+  await message.getByTestId("message-body").filter({ hasText: "a message with a typo fixed" }).waitFor();
+  assert.equal(await box.count(), 0, "Enter saved and closed the box");
+  await message.getByText("(edited)").waitFor();
+  await focusOn(alice, "edit");
+  await alice.keyboard.press("Enter");
+  await focusOn(alice, "edit-input");
+  await alice.keyboard.type(" and more");
+  await alice.keyboard.press("Escape");
+  assert.equal(await box.count(), 0, "Escape closed the box");
+  assert.equal(await message.getByTestId("message-body").innerText(), "a message with a typo fixed", "Escape saved nothing");
+  await focusOn(alice, "edit");
 });
 
 test("leaving asks first, then says 'You left #random' (not 'removed'), and toasts stay off Send", async () => {
@@ -163,6 +189,7 @@ test("the DM picker: arrows move, Enter opens the highlighted person", async () 
   await alice.keyboard.press("Enter");
   const expected = secondName.split(" @")[0].trim();
   await alice.getByTestId("conversation-title").filter({ hasText: expected }).waitFor({ timeout: 10_000 });
+  await focusOn(alice, "composer");
   await screenshot(alice, "papercuts-dm-opened");
 });
 
@@ -228,4 +255,24 @@ test("Download saves an image without leaving the app", async () => {
   assert.equal(alice.url(), before, "still on the same page");
   assert.ok(await alice.getByTestId("chat").isVisible(), "the app is still there");
   await screenshot(alice, "papercuts-after-download");
+});
+
+test("on a phone, Escape closes the conversation drawer and focus goes back to its button", async () => {
+  const context = await browser("carol-phone-papercuts", { viewport: { width: 390, height: 800 } });
+  contexts.push(context);
+  const carol = await signIn(context, stack, "carol");
+  const toggle = carol.getByTestId("nav-toggle");
+  await toggle.click();
+  assert.equal(await toggle.getAttribute("aria-expanded"), "true");
+  // The drawer slides in.
+  const inView = async () => (await onScreen(carol.getByTestId("conv-general"))).inside;
+  for (let i = 0; i < 20 && !(await inView()); i++) await carol.waitForTimeout(100);
+  assert.ok(await inView(), "the drawer shows the conversations");
+  await screenshot(carol, "papercuts-phone-drawer-open");
+  await carol.keyboard.press("Escape");
+  await carol.waitForFunction(() => document.querySelector('[data-testid="nav-toggle"]')?.getAttribute("aria-expanded") === "false");
+  await focusOn(carol, "nav-toggle");
+  for (let i = 0; i < 20 && (await inView()); i++) await carol.waitForTimeout(100);
+  assert.ok(!(await inView()), "the drawer is gone");
+  await screenshot(carol, "papercuts-phone-drawer-closed");
 });

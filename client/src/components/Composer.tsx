@@ -33,11 +33,14 @@ interface Props {
   /** Files dropped on the conversation, handed over once. */
   incomingFiles: File[];
   onIncomingTaken: () => void;
+  /** Asked to take the keyboard (after picking a DM, after a delete): once, then told back. */
+  takeFocus?: boolean;
+  onFocusTaken?: () => void;
 }
 
 /** Enter sends, Shift+Enter starts a new line; `@` opens people autocomplete (arrows, Enter or
  * Tab picks, Esc closes). Mentions go to the server as user ids beside the text. */
-export function Composer({ api, me, conversationId, placeholder, onSend, onPicked, incomingFiles, onIncomingTaken }: Props) {
+export function Composer({ api, me, conversationId, placeholder, onSend, onPicked, incomingFiles, onIncomingTaken, takeFocus, onFocusTaken }: Props) {
   // The draft outlives the page (reload, a sign-in redirect): lib/drafts.
   const [text, setText] = useState(() => loadDraft(me, conversationId));
   useEffect(() => saveDraft(me, conversationId, text), [me, conversationId, text]);
@@ -50,6 +53,11 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
   const [mention, setMention] = useState<{ start: number; query: string } | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
   const lookup = useRef(0);
+  useEffect(() => {
+    if (!takeFocus) return;
+    area.current?.focus();
+    onFocusTaken?.();
+  }, [takeFocus, onFocusTaken]);
 
   const addFiles = useCallback(
     (list: File[]) => {

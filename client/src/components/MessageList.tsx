@@ -5,6 +5,7 @@ import type { Api } from "../lib/api";
 import { countAfter, nextFirstItemIndex, rowKey } from "../lib/conversation-view";
 import { mentionedIds, segments } from "../lib/mentions";
 import { formatSize } from "../lib/uploads";
+import { EditMessage } from "./EditMessage";
 import type { UiMessage } from "../lib/store/messages";
 import type { Attachment, UserProfile } from "../lib/types";
 
@@ -203,7 +204,20 @@ interface RowProps {
 
 function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highlighted }: RowProps) {
   const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState(m.body);
+  // After an edit, focus goes back to the Edit button it started from (keyboard users keep
+  // their place in the list).
+  const editButton = useRef<HTMLButtonElement>(null);
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (!editing && refocus.current) {
+      refocus.current = false;
+      editButton.current?.focus();
+    }
+  }, [editing]);
+  const finishEditing = () => {
+    refocus.current = true;
+    setEditing(false);
+  };
   const deleted = Boolean(m.deletedAt);
   const mine = m.authorId === me;
   const author = user(m.authorId);
@@ -238,14 +252,7 @@ function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highlighted }
         )}
         {mine && m.state === "sent" && !deleted && !editing && (
           <span className="actions">
-            <button
-              className="link"
-              onClick={() => {
-                setDraft(m.body);
-                setEditing(true);
-              }}
-              data-testid="edit"
-            >
+            <button ref={editButton} className="link" onClick={() => setEditing(true)} data-testid="edit">
               Edit
             </button>
             <button className="link" onClick={() => onDelete(m.id)} data-testid="delete">
@@ -257,20 +264,14 @@ function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highlighted }
       {deleted ? (
         <div className="body muted">This message was deleted.</div>
       ) : editing ? (
-        <form
-          className="edit-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (draft.trim() && draft !== m.body) onEdit(m.id, draft, mentionedIds(draft, mentioned));
-            setEditing(false);
+        <EditMessage
+          body={m.body}
+          onSave={(body) => {
+            onEdit(m.id, body, mentionedIds(body, mentioned));
+            finishEditing();
           }}
-        >
-          <textarea value={draft} onChange={(e) => setDraft(e.target.value)} rows={2} data-testid="edit-input" />
-          <button type="submit">Save</button>
-          <button type="button" onClick={() => setEditing(false)}>
-            Cancel
-          </button>
-        </form>
+          onCancel={finishEditing}
+        />
       ) : (
         <div className="body" data-testid="message-body">
           {segments(m.body, mentioned).map((segment, i) =>

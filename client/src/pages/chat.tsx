@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 
 
 import { Composer } from "../components/Composer";
 import { ChannelBrowser } from "../components/ChannelBrowser";
-import { ConfirmDialog, type Confirmation } from "../components/Dialog";
+import { ConfirmDialog, usePanel, type Confirmation } from "../components/Dialog";
 import { MembersPanel } from "../components/MembersPanel";
 import { MessageList } from "../components/MessageList";
 import { OperationsPanel } from "../components/OperationsPanel";
@@ -79,6 +79,9 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   const [confirming, setConfirming] = useState<Confirmation | null>(null);
   // Phone-sized windows: the conversation list is a drawer over the page.
   const [navOpen, setNavOpen] = useState(false);
+  // The conversation whose composer takes the keyboard next (a DM just picked, after a delete).
+  const [focusComposerOf, setFocusComposerOf] = useState<string | null>(null);
+  const composerFocused = useCallback(() => setFocusComposerOf(null), []);
 
   const clearDropped = useCallback(() => setDropped([]), []);
   const active = snapshot.conversations.find((c) => c.id === snapshot.activeId) ?? null;
@@ -93,12 +96,15 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         activeId={snapshot.activeId}
         onOpen={(id) => {
           setNavOpen(false);
+          // The open conversation stays where it is (its divider, the place read to), unless it
+          // shows a run far back from a search hit: then it goes to the newest.
+          if (id === snapshot.activeId && !controller.hasNewer(id)) return;
           void controller.open(id);
         }}
         onBrowse={() => setBrowsing(true)}
         onOpenDm={(userId) => {
           setNavOpen(false);
-          void controller.openDm(userId);
+          void controller.openDm(userId).then(() => setFocusComposerOf(controller.getSnapshot().activeId));
         }}
         api={api}
         onSignOut={() => {
@@ -174,11 +180,11 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 loadingNewer={snapshot.loadingNewer}
                 onLoadNewer={() => void controller.loadNewer()}
                 unreadFromId={snapshot.unreadFrom?.conversationId === active.id ? snapshot.unreadFrom.messageId : null}
+                onAtBottom={(bottom) => controller.setAtBottom(active.id, bottom)}
               onRetry={(cmid) => void controller.retry(active.id, cmid)}
               onEdit={(id, body, mentions) => void controller.edit(id, body, mentions)}
               user={(id) => controller.user(id)}
               api={api}
-                onAtBottom={(bottom) => controller.setAtBottom(active.id, bottom)}
               highlightId={snapshot.highlightId}
               usersVersion={snapshot.usersVersion}
               onDelete={(id) =>
@@ -186,7 +192,8 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                   title: "Delete this message?",
                   body: "Everyone in the conversation will see that it was deleted. This cannot be undone.",
                   confirmLabel: "Delete",
-                  action: () => void controller.remove(id),
+                  // The row's buttons go with the message: the keyboard goes to the composer.
+                  action: () => void controller.remove(id).then(() => setFocusComposerOf(active.id)),
                 })
               }
               />
@@ -205,6 +212,8 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
               onPicked={(users) => controller.rememberUsers(users)}
               incomingFiles={dropped}
               onIncomingTaken={clearDropped}
+              takeFocus={focusComposerOf === active.id}
+              onFocusTaken={composerFocused}
             />
           </>
         ) : (
@@ -231,7 +240,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
       )}
       {browsing && <ChannelBrowser api={api} controller={controller} onClose={() => setBrowsing(false)} />}
       {confirming && <ConfirmDialog confirmation={confirming} onClose={() => setConfirming(null)} />}
-      {navOpen && <div className="nav-backdrop" onClick={() => setNavOpen(false)} />}
+      {navOpen && <NavBackdrop onClose={() => setNavOpen(false)} />}
       <div className="toasts" aria-live="polite">
         {snapshot.toasts.map((t) => (
           <div key={t.id} className={`toast toast-${t.kind}`} data-testid="toast" role={t.kind === "error" ? "alert" : "status"}>
@@ -241,4 +250,10 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
       </div>
     </div>
   );
+}
+
+/** Behind the phone drawer: a tap outside or Escape closes it, and focus goes back to ☰. */
+function NavBackdrop({ onClose }: { onClose: () => void }) {
+  usePanel(onClose);
+  return <div className="nav-backdrop" onClick={onClose} />;
 }
