@@ -37,10 +37,11 @@ class FakeApi extends Api {
   }
 }
 
-/** The controller's private event entry and socket, for driving it without a server. */
+/** The controller's private event entry (lib/controller/membership.ts) and socket
+ * (lib/controller/connection.ts), for driving it without a server. */
 interface Internals {
-  onEvent(event: ChatEvent): Promise<void>;
-  socket: { subscribe(ids: string[]): void } | null;
+  membership: { onEvent(event: ChatEvent): Promise<void> };
+  connection: { socket: { subscribe(ids: string[]): void } | null };
 }
 
 function newMessage(conversationId: string, seq: number): ChatEvent {
@@ -51,7 +52,7 @@ function setup() {
   const api = new FakeApi();
   const controller = new ChatController(api, "ws://unused", api.tokens, { tenantId: "acme", userId: "bob", handle: "bob", displayName: "Bob", roles: [] });
   const inner = controller as unknown as Internals;
-  inner.socket = { subscribe: (ids) => api.log.push(`subscribe ${ids.join(",")}`) };
+  inner.connection.socket = { subscribe: (ids) => api.log.push(`subscribe ${ids.join(",")}`) };
   const badge = (id: string) => controller.getSnapshot().conversations.find((c) => c.id === id)?.unreadCount;
   return { api, controller, inner, badge };
 }
@@ -76,14 +77,14 @@ describe("ChatController unread", () => {
     // Already read that far on the server: nothing to mark.
     expect(api.log.filter((l) => l.startsWith("read"))).toEqual([]);
 
-    await inner.onEvent(newMessage(C, 3));
+    await inner.membership.onEvent(newMessage(C, 3));
     expect(badge(C)).toBe(0);
     await vi.runAllTimersAsync();
     expect(api.log.filter((l) => l.startsWith("read"))).toEqual([`read ${C} ${testMessage(3).id}`]);
 
     // A burst is marked in few calls, the last one at the newest.
     for (let seq = 4; seq <= 13; seq++) {
-      await inner.onEvent(newMessage(C, seq));
+      await inner.membership.onEvent(newMessage(C, seq));
       await vi.advanceTimersByTimeAsync(50);
     }
     await vi.runAllTimersAsync();
@@ -99,7 +100,7 @@ describe("ChatController unread", () => {
     await controller.refreshConversations();
     await controller.open(C);
     controller.setAtBottom(C, false);
-    await inner.onEvent(newMessage(C, 3));
+    await inner.membership.onEvent(newMessage(C, 3));
     await vi.runAllTimersAsync();
     expect(badge(C)).toBe(1);
     expect(api.log.some((l) => l.startsWith("read"))).toBe(false);
@@ -117,8 +118,8 @@ describe("ChatController unread", () => {
     await controller.open(C);
     await controller.open(OTHER);
     for (const id of [C, never, OTHER]) {
-      await inner.onEvent(newMessage(id, 3));
-      await inner.onEvent(newMessage(id, 3));
+      await inner.membership.onEvent(newMessage(id, 3));
+      await inner.membership.onEvent(newMessage(id, 3));
     }
     expect(badge(C)).toBe(1);
     expect(badge(never)).toBe(1);
@@ -131,10 +132,10 @@ describe("ChatController unread", () => {
     api.lists = [[summary(C)], [summary(C), summary(DM, { kind: "dm", name: undefined, lastSeq: 2, readSeq: 0 })]];
     await controller.refreshConversations();
     api.log.length = 0;
-    await inner.onEvent({ type: "chat:memberAdded", conversationId: DM, seq: 2, data: { userId: "bob" } });
+    await inner.membership.onEvent({ type: "chat:memberAdded", conversationId: DM, seq: 2, data: { userId: "bob" } });
     expect(api.log).toEqual([`subscribe ${DM}`, "conversations"]);
     // Its first message counts, even one that came before the list knew it.
-    await inner.onEvent(newMessage(DM, 3));
+    await inner.membership.onEvent(newMessage(DM, 3));
     expect(badge(DM)).toBe(1);
   });
 
@@ -145,7 +146,7 @@ describe("ChatController unread", () => {
     await controller.open(C);
     // The answer was computed before OTHER's message 3 committed.
     const pending = controller.refreshConversations();
-    await inner.onEvent(newMessage(OTHER, 3));
+    await inner.membership.onEvent(newMessage(OTHER, 3));
     await pending;
     expect(badge(OTHER)).toBe(1);
   });

@@ -1,0 +1,80 @@
+// The chat page's snapshot (what React renders) and who is told when it changes.
+
+import type { ConnectionStatus } from "../realtime/socket";
+import type { ConversationSummary, Me } from "../types";
+
+export interface Toast {
+  id: number;
+  kind: "info" | "error";
+  text: string;
+}
+
+export interface ChatSnapshot {
+  me: Me | null;
+  status: ConnectionStatus;
+  conversations: ConversationSummary[];
+  activeId: string | null;
+  toasts: Toast[];
+  loadingOlder: boolean;
+  /** Bumped when profiles arrive, so names re-render. */
+  usersVersion: number;
+  /** A message to scroll to and flash (from a search result). */
+  highlightId: string | null;
+  /** Where the "New messages" divider goes: the first message unread when it was opened. */
+  unreadFrom: { conversationId: string; messageId: string } | null;
+  /** The conversation whose messages are loaded and positioned (the list mounts then). */
+  shownId: string | null;
+  /** Bumped at each open, so the list mounts again at its opening position. */
+  viewKey: number;
+  loadingNewer: boolean;
+}
+
+export function conversationTitle(c: ConversationSummary, me: string | undefined): string {
+  if (c.kind === "dm") {
+    const other = c.members?.find((m) => m.id !== me);
+    return other ? other.displayName : "Direct message";
+  }
+  return `#${c.name ?? c.id}`;
+}
+
+export class ChatState {
+  private snapshot: ChatSnapshot;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(me: Me) {
+    this.snapshot = {
+      me,
+      status: "connecting",
+      conversations: [],
+      activeId: null,
+      toasts: [],
+      loadingOlder: false,
+      usersVersion: 0,
+      highlightId: null,
+      unreadFrom: null,
+      shownId: null,
+      viewKey: 0,
+      loadingNewer: false,
+    };
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  get = (): ChatSnapshot => this.snapshot;
+
+  set(patch: Partial<ChatSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...patch };
+    for (const l of this.listeners) l();
+  }
+
+  get me(): string {
+    return this.snapshot.me?.userId ?? "";
+  }
+
+  patchConversation(id: string, patch: (c: ConversationSummary) => ConversationSummary): void {
+    this.set({ conversations: this.snapshot.conversations.map((c) => (c.id === id ? patch(c) : c)) });
+  }
+}
