@@ -20,8 +20,8 @@
 //! | tenants with policies      | `RETENTION`          | `T#{t}`                   |
 //! | archive policy             | `T#{t}`              | `POLICY#ARCHIVE`          |
 //! | audit record               | `T#{t}`              | `AUDIT#{at}#{ulid}`       |
-//! | channel name (unique)      | `T#{t}`              | `CHNAME#{name}`           |
-//! | public channel directory   | `T#{t}`              | `PUBCHAN#{name}`          |
+//! | channel directory          | `T#{t}`              | `CHNAME#{name}#{c}`       |
+//! | public channel (unique)    | `T#{t}`              | `PUBCHAN#{name}`          |
 //! | user search token          | `T#{t}#UIDX`         | `{token}#{u}`             |
 //! | connection (registry)      | `CONNS#{0..7}`       | `CONN#{id}`               |
 //! | connection (by user)       | `T#{t}#U#{u}`        | `CONN#{id}`               |
@@ -140,7 +140,16 @@ pub fn user_profile(t: &TenantId, u: &UserId) -> Key {
 pub fn handle(t: &TenantId, handle: &str) -> Key {
     Key::new(tenant_pk(t), format!("HANDLE#{handle}"))
 }
-pub fn channel_name(t: &TenantId, name: &str) -> Key {
+/// Every channel by name and id. Not unique: only public names are (`PUBCHAN#`), so no name
+/// reveals a private channel. Channels made before that hold `CHNAME#{name}` (no id).
+pub fn channel_directory(t: &TenantId, name: &str, c: &ConversationId) -> Key {
+    Key::new(tenant_pk(t), format!("{CHANNEL_NAME_PREFIX}{name}#{c}"))
+}
+/// The directory entries a name may have: `CHNAME#{name}#…`, and the older `CHNAME#{name}`.
+pub fn channel_name_prefix(name: &str) -> String {
+    format!("{CHANNEL_NAME_PREFIX}{name}#")
+}
+pub fn legacy_channel_name(t: &TenantId, name: &str) -> Key {
     Key::new(tenant_pk(t), format!("{CHANNEL_NAME_PREFIX}{name}"))
 }
 pub fn public_channel_sk(name: &str) -> String {

@@ -282,11 +282,11 @@ async fn bad_input_gets_typed_4xx_errors() {
         assert_eq!(error_code(&err), "not_found");
     }
     let (status, err) =
-        app.post(&alice, "/api/v1/chat/channels", json!({ "name": "General", "visibility": "private" })).await;
+        app.post(&alice, "/api/v1/chat/channels", json!({ "name": "General", "visibility": "public" })).await;
     assert_eq!(
         (status, error_code(&err).as_str()),
         (StatusCode::CONFLICT, "name_taken"),
-        "names are unique per tenant, case-insensitively"
+        "public names are unique per tenant, case-insensitively"
     );
     // Nothing was lost or half-written: the one good message is there.
     let (_, history) = app.get(&alice, &send_path).await;
@@ -300,6 +300,31 @@ async fn channel_names_are_unique_per_tenant_only() {
     let dave = app.user("globex", "dave").await;
     app.create_channel(&alice, "general", "public").await;
     app.create_channel(&dave, "general", "public").await;
+}
+
+/// Issue 23.2: creating a channel answers the same whether or not a private channel of that
+/// name exists, so nobody learns a private channel's name by trying it.
+#[tokio::test]
+async fn private_channel_names_are_no_oracle() {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let mallory = app.user("acme", "mallory").await;
+    let secret = app.create_channel(&alice, "layoffs", "private").await;
+    for visibility in ["public", "private"] {
+        let (status, body) =
+            app.post(&mallory, "/api/v1/chat/channels", json!({ "name": "Layoffs", "visibility": visibility })).await;
+        assert_eq!(status, StatusCode::CREATED, "{visibility} #layoffs beside a private one: {body}");
+        assert_ne!(body["id"].as_str(), Some(secret.as_str()));
+    }
+    // A public name is still unique, and says so.
+    let (status, err) =
+        app.post(&alice, "/api/v1/chat/channels", json!({ "name": "layoffs", "visibility": "public" })).await;
+    assert_eq!((status, error_code(&err).as_str()), (StatusCode::CONFLICT, "name_taken"));
+    // Mallory's own channels of that name are hers alone; alice's private one stays alice's.
+    let (_, mine) = app.get(&mallory, "/api/v1/chat/conversations").await;
+    let ids: Vec<&str> = mine["items"].as_array().unwrap().iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(ids.len(), 2, "{mine}");
+    assert!(!ids.contains(&secret.as_str()));
 }
 
 #[tokio::test]

@@ -39,8 +39,9 @@ async fn use_cases_run_on_dynamodb() {
     }
     let channel =
         chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Private, None).await.unwrap();
+    chat.create_channel(&bob, ChannelName::parse("GENERAL").unwrap(), Visibility::Public, None).await.unwrap();
     assert!(matches!(
-        chat.create_channel(&bob, ChannelName::parse("GENERAL").unwrap(), Visibility::Public, None).await,
+        chat.create_channel(&bob, ChannelName::parse("General").unwrap(), Visibility::Public, None).await,
         Err(ChatError::Conflict { code: "name_taken", .. })
     ));
     chat.invite(&alice, &channel.id, &bob.user).await.unwrap();

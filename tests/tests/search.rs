@@ -25,6 +25,24 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
+/// Private names need not be unique (issue 23.2): `in:#name` covers every channel of that name
+/// the caller is in, and none they are not in.
+#[tokio::test]
+async fn in_channel_covers_every_channel_of_that_name_the_caller_reads() {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let bob = app.user("acme", "bob").await;
+    let public = app.create_channel(&alice, "ops", "public").await;
+    let alices = app.create_channel(&alice, "ops", "private").await;
+    let bobs = app.create_channel(&bob, "ops", "private").await;
+    app.invite(&alice, &public, &bob).await;
+    app.send(&alice, &public, "p", "kiwi in public ops").await;
+    app.send(&alice, &alices, "a", "kiwi in alice's ops").await;
+    app.send(&bob, &bobs, "b", "kiwi in bob's ops").await;
+    assert_eq!(sorted(search(&app, &alice, "kiwi in:#ops").await), ["kiwi in alice's ops", "kiwi in public ops"]);
+    assert_eq!(sorted(search(&app, &bob, "kiwi in:#ops").await), ["kiwi in bob's ops", "kiwi in public ops"]);
+}
+
 #[tokio::test]
 async fn results_hold_only_what_the_caller_may_read_now() {
     let app = spawn_app().await;

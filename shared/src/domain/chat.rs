@@ -535,19 +535,27 @@ impl Chat {
         };
         let t = &caller.tenant;
         let mut ops = vec![
-            put_new(keys::channel_name(t, name.as_str()), to_attrs(&json!({ "conversationId": id }))?),
+            // A directory entry, not a claim: names are no oracle (issue 23.2). Only public names
+            // are unique (the `PUBCHAN#` claim below, among public channels — no secret); a
+            // private channel's name is reserved nowhere, so creating any channel answers the
+            // same whether or not a private channel of that name exists.
+            put_new(keys::channel_directory(t, name.as_str(), &id), to_attrs(&json!({ "conversationId": id }))?),
             put_new(keys::conversation_meta(t, &id), to_attrs(&meta)?),
         ];
         ops.extend(join_ops(t, &id, kind, &caller.user, MemberRole::Admin, &now, None)?);
         ops.push(self.change_record(t, &id, 1, member_change(EventType::MemberAdded, &caller.user)));
+        let name_claim = ops.len();
         if kind == ConversationKind::Public {
             let entry = json!({ "conversationId": id, "name": name.as_str(), "topic": topic });
             ops.push(put_new(keys::public_channel(t, name.as_str()), to_attrs(&entry)?));
         }
         match self.store.transact(ops).await {
             Ok(()) => {}
-            Err(StoreError::TransactionCanceled { failed }) if failed.contains(&0) => {
-                return Err(ChatError::conflict("name_taken", format!("a channel named #{} exists", name.as_str())));
+            Err(StoreError::TransactionCanceled { failed }) if failed.contains(&name_claim) => {
+                return Err(ChatError::conflict(
+                    "name_taken",
+                    format!("a public channel named #{} exists", name.as_str()),
+                ));
             }
             Err(e) => return Err(e.into()),
         }

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::{from_attrs, Chat, MAX_MEMBERSHIPS};
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
-use crate::domain::ids::{ConversationId, MessageId, UserId};
+use crate::domain::ids::{ConversationId, MessageId, TenantId, UserId};
 use crate::domain::model::{ConversationKind, ConversationMeta, Membership, Message, UserProfile};
 use crate::domain::search::{parse_query, snippet, SearchPlan, SnippetPart, SortOrder};
 use crate::domain::values::ChannelName;
@@ -93,6 +93,23 @@ impl Chat {
         Ok(out)
     }
 
+    /// The ids of every channel called `name` (public names are unique, private ones need not
+    /// be), from the directory entries and the older unique `CHNAME#{name}` item.
+    async fn channels_named(&self, t: &TenantId, name: &ChannelName) -> ChatResult<HashSet<String>> {
+        let page = self
+            .store
+            .query(&Query::prefix(keys::tenant_pk(t), &keys::channel_name_prefix(name.as_str())).limit(1000))
+            .await?;
+        let legacy = self.store.get(&keys::legacy_channel_name(t, name.as_str()), false).await?;
+        Ok(page
+            .items
+            .iter()
+            .chain(legacy.iter())
+            .filter_map(|i| i.attrs.get("conversationId").and_then(|v| v.as_str()))
+            .map(str::to_owned)
+            .collect())
+    }
+
     /// The user whose handle is exactly `handle`, in the caller's tenant.
     async fn user_by_handle(&self, caller: &Caller, handle: &str) -> ChatResult<Option<UserId>> {
         let token = handle.to_lowercase();
@@ -152,11 +169,8 @@ impl Chat {
         let mut readable: Vec<String> = memberships.iter().map(|m| m.conversation_id.to_string()).collect();
         if let Some(name) = &parsed.in_channel {
             let Ok(name) = ChannelName::parse(name) else { return empty() };
-            let Some(item) = self.store.get(&keys::channel_name(t, name.as_str()), false).await? else {
-                return empty();
-            };
-            let id = item.attrs.get("conversationId").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-            readable.retain(|c| *c == id);
+            let named = self.channels_named(t, &name).await?;
+            readable.retain(|c| named.contains(c));
         }
         let author_id = match &parsed.from_handle {
             Some(handle) => match self.user_by_handle(caller, handle).await? {
