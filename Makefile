@@ -58,8 +58,11 @@ fmt:
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-# Licences, duplicate versions and sources of every dependency (deny.toml), offline.
+# Licences, duplicate versions and sources of every dependency (deny.toml), offline. cargo deny
+# reads the metadata of every platform's crates (windows-sys too), which a Linux build never
+# downloads: fetch them from crates.io first.
 deny: py-tools
+	$(CARGO) fetch --locked
 	PATH=$(abspath $(VENV)/bin):$$PATH cargo deny --offline check licenses bans sources
 
 # Known vulnerabilities: needs the RustSec advisory database from GitHub.
