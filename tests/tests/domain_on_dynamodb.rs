@@ -39,11 +39,6 @@ async fn use_cases_run_on_dynamodb() {
     }
     let channel =
         chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Private, None).await.unwrap();
-    chat.create_channel(&bob, ChannelName::parse("GENERAL").unwrap(), Visibility::Public, None).await.unwrap();
-    assert!(matches!(
-        chat.create_channel(&bob, ChannelName::parse("General").unwrap(), Visibility::Public, None).await,
-        Err(ChatError::Conflict { code: "name_taken", .. })
-    ));
     chat.invite(&alice, &channel.id, &bob.user).await.unwrap();
     assert!(matches!(chat.invite(&dave, &channel.id, &dave.user).await, Err(ChatError::NotFound(_))));
 
@@ -86,6 +81,12 @@ async fn use_cases_run_on_dynamodb() {
     assert_eq!(changes.last_seq, *seqs.last().unwrap());
     let published = events.0.lock().unwrap().len() + other_events.0.lock().unwrap().len();
     assert_eq!(published, seqs.len(), "one event per committed change, from whichever instance committed it");
+    // Public names are unique per tenant; a private channel reserves its name nowhere (no oracle).
+    chat.create_channel(&bob, ChannelName::parse("GENERAL").unwrap(), Visibility::Public, None).await.unwrap();
+    assert!(matches!(
+        chat.create_channel(&bob, ChannelName::parse("General").unwrap(), Visibility::Public, None).await,
+        Err(ChatError::Conflict { code: "name_taken", .. })
+    ));
 
     let history = chat.history(&bob, &channel.id, HistoryQuery { limit: Some(5), ..Default::default() }).await.unwrap();
     assert_eq!(history.items.len(), 5);
