@@ -14,11 +14,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sqlite::SqliteStore;
-use shared::domain::archive::{build_archive, read_archive, write_archive_object, ArchivedVersion};
+use shared::domain::archive::{build_archive, read_archive, write_archive, ArchiveFailure, ArchivedVersion};
 use shared::domain::chat::{ConversationPolicy, TenantPolicy};
 use shared::domain::model::{Message, Visibility};
 use shared::domain::values::ChannelName;
-use shared::ports::blobs::Blobs;
+use shared::ports::blobs::{BlobError, BlobMeta, Blobs, ListedObject, PresignedRequest};
 use shared::ports::clock::{Clock, ManualClock};
 use shared::ports::store::{Attrs, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp};
 use shared::Chat;
@@ -289,16 +289,12 @@ async fn nothing_is_deleted_before_the_archive_holds_it_and_reruns_finish_the_wo
     // The archiver gets through half of the feed.
     let records = sqlite.read_feed(0, 10_000).await.unwrap();
     let cut = records.iter().position(|r| r.key.sk == format!("MSG#{}", sent[4].id)).unwrap();
-    for object in build_archive(&records[..cut]).unwrap() {
-        write_archive_object(store.as_ref(), archive.as_ref(), &object).await.unwrap();
-    }
+    assert_eq!(write_archive(store.as_ref(), archive.as_ref(), &build_archive(&records[..cut]).unwrap()).await, Vec::<ArchiveFailure>::new());
     let report = chat.run_retention().await.unwrap();
     assert_eq!((report.deleted, report.waiting_for_archive), (4, 4), "only what the watermark covers");
 
     // The rest is archived; the job fails on its second deletion, then a rerun finishes.
-    for object in build_archive(&records[cut..]).unwrap() {
-        write_archive_object(store.as_ref(), archive.as_ref(), &object).await.unwrap();
-    }
+    assert_eq!(write_archive(store.as_ref(), archive.as_ref(), &build_archive(&records[cut..]).unwrap()).await, Vec::<ArchiveFailure>::new());
     let failing = Arc::new(FailingStore { inner: store.clone(), fail_at: AtomicUsize::new(2) });
     let flaky = Chat::new(failing, Arc::new(clock.clone()), Arc::new(NoEvents));
     assert!(flaky.run_retention().await.is_err());
@@ -313,6 +309,93 @@ async fn nothing_is_deleted_before_the_archive_holds_it_and_reruns_finish_the_wo
         assert_eq!(&latest[&message.id.to_string()].message, message);
     }
     let _ = ConversationPolicy::default();
+}
+
+/// Object storage that refuses writes under one day's path, as S3 may for one object of a batch.
+struct RefusingDay {
+    inner: Arc<dyn Blobs>,
+    day: String,
+}
+
+#[async_trait]
+impl Blobs for RefusingDay {
+    async fn presign_put(&self, k: &str, t: &str, n: u64, ttl: std::time::Duration) -> Result<PresignedRequest, BlobError> {
+        self.inner.presign_put(k, t, n, ttl).await
+    }
+    async fn presign_get(&self, k: &str, t: &str, d: &str, ttl: std::time::Duration) -> Result<String, BlobError> {
+        self.inner.presign_get(k, t, d, ttl).await
+    }
+    async fn head(&self, key: &str) -> Result<Option<BlobMeta>, BlobError> {
+        self.inner.head(key).await
+    }
+    async fn set_state(&self, key: &str, state: &str) -> Result<(), BlobError> {
+        self.inner.set_state(key, state).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        self.inner.delete(key).await
+    }
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), BlobError> {
+        if key.contains(&self.day) {
+            return Err(BlobError::Backend("SlowDown".into()));
+        }
+        self.inner.put(key, bytes, content_type).await
+    }
+    async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<ListedObject>, BlobError> {
+        self.inner.list(prefix, after, limit).await
+    }
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
+        self.inner.get(key).await
+    }
+}
+
+/// Issue 23.7: one day's object fails while a later day's (higher seqs) is written; the
+/// watermark must stay below the failed versions, or retention deletes messages the archive
+/// never got.
+#[tokio::test]
+async fn a_failed_archive_object_holds_the_watermark_below_its_versions() {
+    let clock = ManualClock::new(1_795_680_000_000);
+    let sqlite = SqliteStore::in_memory(Arc::new(clock.clone())).unwrap();
+    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    let archive_dir = std::env::temp_dir().join(format!("archive-test-{}", ulid::Ulid::new()));
+    let archive: Arc<dyn Blobs> =
+        Arc::new(shared::adapters::localfs::LocalBlobs::new(archive_dir, b"k", Arc::new(clock.clone())));
+    let chat = Chat::new(store.clone(), Arc::new(clock.clone()), Arc::new(NoEvents));
+    let alice = caller("acme", "alice", &["admin"]);
+    chat.ensure_profile(&alice).await.unwrap();
+    let channel =
+        chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
+    let mut sent: Vec<Message> = Vec::new();
+    for i in 0..4 {
+        if i == 2 {
+            clock.advance_ms(DAY_MS);
+        }
+        let message = chat.send(&alice, &channel.id, new_message(&format!("m{i}"), &format!("message {i}"))).await;
+        sent.push(message.unwrap().message);
+    }
+    let first_day = sent[0].created_at[..10].replace('-', "/");
+    assert_ne!(first_day, sent[3].created_at[..10].replace('-', "/"), "two days of messages");
+
+    let objects = build_archive(&sqlite.read_feed(0, 10_000).await.unwrap()).unwrap();
+    assert_eq!(objects.len(), 2);
+    let refusing = RefusingDay { inner: archive.clone(), day: first_day.clone() };
+    let failures = write_archive(store.as_ref(), &refusing, &objects).await;
+    let failed: Vec<&str> = failures.iter().map(|f: &ArchiveFailure| objects[f.object].key.as_str()).collect();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0].contains(&first_day), "{failed:?}");
+
+    chat.set_tenant_retention(&alice, TenantPolicy { retention_days: Some(1), legal_hold: false }).await.unwrap();
+    clock.advance_ms(3 * DAY_MS);
+    let report = chat.run_retention().await.unwrap();
+    assert_eq!((report.deleted, report.waiting_for_archive), (0, 4), "nothing above an unwritten version goes");
+    assert_eq!(chat.history(&alice, &channel.id, Default::default()).await.unwrap().items.len(), 4);
+
+    // The retry writes the missing day; then everything goes, and the archive holds it all.
+    assert_eq!(write_archive(store.as_ref(), archive.as_ref(), &objects).await, Vec::<ArchiveFailure>::new());
+    assert_eq!(chat.run_retention().await.unwrap().deleted, 4);
+    let latest = archived_latest(archive.as_ref(), "archive/acme/").await;
+    for message in &sent {
+        assert_eq!(&latest[&message.id.to_string()].message, message);
+    }
 }
 
 #[tokio::test]
@@ -379,9 +462,8 @@ async fn the_deployment_default_applies_to_tenants_without_a_policy() {
     clock.advance_ms(8 * DAY_MS);
     let dir = std::env::temp_dir().join(format!("archive-default-{}", ulid::Ulid::new()));
     let archive = shared::adapters::localfs::LocalBlobs::new(dir, b"k", Arc::new(clock.clone()));
-    for object in build_archive(&sqlite.read_feed(0, 10_000).await.unwrap()).unwrap() {
-        write_archive_object(store.as_ref(), &archive, &object).await.unwrap();
-    }
+    let objects = build_archive(&sqlite.read_feed(0, 10_000).await.unwrap()).unwrap();
+    assert_eq!(write_archive(store.as_ref(), &archive, &objects).await, Vec::<ArchiveFailure>::new());
     let report = chat.run_retention().await.unwrap();
     assert_eq!(report.deleted, 1, "the tenant never set a policy; the default of 7 days applies: {report:?}");
     let settings = chat.retention_settings(&alice).await.unwrap();

@@ -6,7 +6,7 @@ use std::time::Duration;
 use shared::adapters::localfs::LocalBlobs;
 use shared::adapters::sqlite::SqliteStore;
 use shared::adapters::sqlite_search::SqliteSearch;
-use shared::domain::archive::{build_archive, write_archive_object};
+use shared::domain::archive::{build_archive, write_archive};
 use shared::domain::search::index_op;
 
 pub const SEARCH_CONSUMER: &str = "search-indexer";
@@ -77,8 +77,8 @@ async fn archive_batch(store: &SqliteStore, archive: &LocalBlobs, checkpoints: &
     let records = store.read_feed(from, BATCH).await?;
     let Some(last) = records.last().map(|r| r.position) else { return Ok(false) };
     let objects = build_archive(&records).map_err(|(i, e)| anyhow::anyhow!("record {i}: {e}"))?;
-    for object in &objects {
-        write_archive_object(store, archive, object).await.map_err(|e| anyhow::anyhow!(e))?;
+    if let Some(failure) = write_archive(store, archive, &objects).await.into_iter().next() {
+        anyhow::bail!("archive object {}: {}", objects[failure.object].key, failure.error);
     }
     checkpoints.apply_at(Vec::new(), ARCHIVE_CONSUMER, last).await?;
     let both = checkpoints.checkpoint(SEARCH_CONSUMER).await?.min(last);

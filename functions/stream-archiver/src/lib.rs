@@ -8,7 +8,7 @@ use std::sync::Arc;
 use aws_lambda_events::dynamodb::Event;
 use shared::adapters::streams::change_record;
 pub use shared::adapters::streams::BatchResponse;
-use shared::domain::archive::{build_archive, write_archive_object};
+use shared::domain::archive::{build_archive, write_archive};
 use shared::ports::blobs::Blobs;
 use shared::ports::store::{ChangeRecord, Store};
 
@@ -34,12 +34,11 @@ impl Archiver {
         }
         match build_archive(&records) {
             Ok(objects) => {
-                for object in &objects {
-                    if let Err(e) = write_archive_object(self.store.as_ref(), self.archive.as_ref(), object).await {
-                        let earliest = object.records.iter().copied().min().unwrap_or(0);
-                        tracing::warn!(key = %object.key, error = %e, "archiving failed; the stream retries from here");
-                        first_failure = Some(first_failure.map_or(earliest, |f| f.min(earliest)));
-                    }
+                for failure in write_archive(self.store.as_ref(), self.archive.as_ref(), &objects).await {
+                    let object = &objects[failure.object];
+                    let earliest = object.records.iter().copied().min().unwrap_or(0);
+                    tracing::warn!(key = %object.key, error = %failure.error, "archiving failed; the stream retries from here");
+                    first_failure = Some(first_failure.map_or(earliest, |f| f.min(earliest)));
                 }
                 tracing::info!(
                     records = records.len(),

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::ids::{ConversationId, TenantId};
 use super::model::Message;
 use crate::keys;
-use crate::ports::blobs::{BlobError, Blobs};
+use crate::ports::blobs::Blobs;
 use crate::ports::store::{ChangeRecord, Cond, Store, StoreError, Update};
 
 /// One archived version of a message.
@@ -31,8 +31,8 @@ pub struct ArchiveObject {
     pub conversation: ConversationId,
     pub key: String,
     pub body: Vec<u8>,
-    /// The highest `updatedSeq` in the object: the watermark once it is written.
-    pub max_seq: u64,
+    /// The `updatedSeq` of every version it holds.
+    pub seqs: Vec<u64>,
     /// Positions (in the batch) of the records it holds.
     pub records: Vec<usize>,
 }
@@ -98,28 +98,82 @@ pub fn build_archive(records: &[ChangeRecord]) -> Result<Vec<ArchiveObject>, (us
             conversation,
             key,
             body,
-            max_seq,
+            seqs: versions.iter().map(|(_, v)| v.message.updated_seq).collect(),
             records: versions.iter().map(|(i, _)| *i).collect(),
         });
     }
     Ok(objects)
 }
 
-/// Writes an object, then raises the conversation's watermark (never lowers it).
-pub async fn write_archive_object(store: &dyn Store, blobs: &dyn Blobs, object: &ArchiveObject) -> Result<(), String> {
-    blobs.put(&object.key, object.body.clone(), "application/gzip").await.map_err(|e: BlobError| e.to_string())?;
-    let update = Update::default().set("watermark", object.max_seq);
-    match store
-        .update(
-            &keys::archive_watermark(&object.tenant, &object.conversation),
-            update,
-            Cond::MissingOrBelow("watermark".into(), object.max_seq as i64),
-        )
-        .await
-    {
-        Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
-        Err(e) => Err(e.to_string()),
+/// An archive object that could not be written (or whose watermark could not be raised).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArchiveFailure {
+    /// Its position in the objects given to [`write_archive`].
+    pub object: usize,
+    pub error: String,
+}
+
+/// Writes a batch's objects, then raises each conversation's watermark (never lowers it) to the
+/// highest seq at or below which every version of the batch was written. Retention deletes what
+/// the watermark covers, so an object that failed holds its conversation's watermark below its
+/// lowest seq even when other days' objects, with higher seqs, were written.
+pub async fn write_archive(store: &dyn Store, blobs: &dyn Blobs, objects: &[ArchiveObject]) -> Vec<ArchiveFailure> {
+    let mut failures = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        if let Err(e) = blobs.put(&object.key, object.body.clone(), "application/gzip").await {
+            failures.push(ArchiveFailure { object: i, error: e.to_string() });
+        }
     }
+    struct Conversation<'a> {
+        tenant: &'a TenantId,
+        id: &'a ConversationId,
+        objects: Vec<usize>,
+        written: Vec<u64>,
+        lowest_failed: u64,
+    }
+    let mut conversations: BTreeMap<String, Conversation> = BTreeMap::new();
+    for (i, object) in objects.iter().enumerate() {
+        let entry = conversations.entry(archive_prefix(&object.tenant, &object.conversation)).or_insert_with(|| {
+            Conversation {
+                tenant: &object.tenant,
+                id: &object.conversation,
+                objects: Vec::new(),
+                written: Vec::new(),
+                lowest_failed: u64::MAX,
+            }
+        });
+        entry.objects.push(i);
+        if failures.iter().any(|f| f.object == i) {
+            entry.lowest_failed = entry.lowest_failed.min(object.seqs.iter().copied().min().unwrap_or(0));
+        } else {
+            entry.written.extend(&object.seqs);
+        }
+    }
+    for conversation in conversations.values() {
+        let lowest_failed = conversation.lowest_failed;
+        let Some(watermark) = conversation.written.iter().copied().filter(|s| *s < lowest_failed).max() else {
+            continue;
+        };
+        let raised = store
+            .update(
+                &keys::archive_watermark(conversation.tenant, conversation.id),
+                Update::default().set("watermark", watermark),
+                Cond::MissingOrBelow("watermark".into(), watermark as i64),
+            )
+            .await;
+        match raised {
+            Ok(_) | Err(StoreError::ConditionFailed) => {}
+            Err(e) => {
+                for &i in &conversation.objects {
+                    if !failures.iter().any(|f| f.object == i) {
+                        failures.push(ArchiveFailure { object: i, error: e.to_string() });
+                    }
+                }
+            }
+        }
+    }
+    failures.sort_by_key(|f| f.object);
+    failures
 }
 
 /// Reads an archive object back (export and tests).

@@ -29,10 +29,6 @@ pub struct ArchivePolicy {
     /// channels included. Every such export is audited. Off unless a tenant admin turns it on.
     #[serde(default)]
     pub compliance_export: bool,
-    /// Messages their authors deleted are purged from the archive (every version: original and
-    /// pre-edit text; the empty tombstone stays) by the retention job. Off by default.
-    #[serde(default)]
-    pub purge_deleted_from_archive: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -127,15 +123,12 @@ impl Chat {
                 },
             ])
             .await?;
-        // The retention job visits only registered tenants; purging needs it.
-        self.register_for_retention(t).await?;
         tracing::info!(
             target: "audit",
             tenant = %t,
             actor = %caller.user,
             action = "archive_policy_changed",
             compliance_export = policy.compliance_export,
-            purge_deleted_from_archive = policy.purge_deleted_from_archive,
             "archive policy changed"
         );
         Ok(policy)
