@@ -289,12 +289,18 @@ async fn nothing_is_deleted_before_the_archive_holds_it_and_reruns_finish_the_wo
     // The archiver gets through half of the feed.
     let records = sqlite.read_feed(0, 10_000).await.unwrap();
     let cut = records.iter().position(|r| r.key.sk == format!("MSG#{}", sent[4].id)).unwrap();
-    assert_eq!(write_archive(store.as_ref(), archive.as_ref(), &build_archive(&records[..cut]).unwrap()).await, Vec::<ArchiveFailure>::new());
+    assert_eq!(
+        write_archive(store.as_ref(), archive.as_ref(), &build_archive(&records[..cut]).unwrap()).await,
+        Vec::<ArchiveFailure>::new()
+    );
     let report = chat.run_retention().await.unwrap();
     assert_eq!((report.deleted, report.waiting_for_archive), (4, 4), "only what the watermark covers");
 
     // The rest is archived; the job fails on its second deletion, then a rerun finishes.
-    assert_eq!(write_archive(store.as_ref(), archive.as_ref(), &build_archive(&records[cut..]).unwrap()).await, Vec::<ArchiveFailure>::new());
+    assert_eq!(
+        write_archive(store.as_ref(), archive.as_ref(), &build_archive(&records[cut..]).unwrap()).await,
+        Vec::<ArchiveFailure>::new()
+    );
     let failing = Arc::new(FailingStore { inner: store.clone(), fail_at: AtomicUsize::new(2) });
     let flaky = Chat::new(failing, Arc::new(clock.clone()), Arc::new(NoEvents));
     assert!(flaky.run_retention().await.is_err());
@@ -319,7 +325,13 @@ struct RefusingDay {
 
 #[async_trait]
 impl Blobs for RefusingDay {
-    async fn presign_put(&self, k: &str, t: &str, n: u64, ttl: std::time::Duration) -> Result<PresignedRequest, BlobError> {
+    async fn presign_put(
+        &self,
+        k: &str,
+        t: &str,
+        n: u64,
+        ttl: std::time::Duration,
+    ) -> Result<PresignedRequest, BlobError> {
         self.inner.presign_put(k, t, n, ttl).await
     }
     async fn presign_get(&self, k: &str, t: &str, d: &str, ttl: std::time::Duration) -> Result<String, BlobError> {

@@ -133,15 +133,14 @@ pub async fn write_archive(store: &dyn Store, blobs: &dyn Blobs, objects: &[Arch
     }
     let mut conversations: BTreeMap<String, Conversation> = BTreeMap::new();
     for (i, object) in objects.iter().enumerate() {
-        let entry = conversations.entry(archive_prefix(&object.tenant, &object.conversation)).or_insert_with(|| {
-            Conversation {
+        let entry =
+            conversations.entry(archive_prefix(&object.tenant, &object.conversation)).or_insert_with(|| Conversation {
                 tenant: &object.tenant,
                 id: &object.conversation,
                 objects: Vec::new(),
                 written: Vec::new(),
                 lowest_failed: u64::MAX,
-            }
-        });
+            });
         entry.objects.push(i);
         if failures.iter().any(|f| f.object == i) {
             entry.lowest_failed = entry.lowest_failed.min(object.seqs.iter().copied().min().unwrap_or(0));
