@@ -82,9 +82,11 @@ async fn use_cases_run_on_dynamodb() {
     let published = events.0.lock().unwrap().len() + other_events.0.lock().unwrap().len();
     assert_eq!(published, seqs.len(), "one event per committed change, from whichever instance committed it");
     // Public names are unique per tenant; a private channel reserves its name nowhere (no oracle).
-    chat.create_channel(&bob, ChannelName::parse("GENERAL").unwrap(), Visibility::Public, None).await.unwrap();
+    let carol = caller("acme", "carol", &[]);
+    chat.ensure_profile(&carol).await.unwrap();
+    chat.create_channel(&carol, ChannelName::parse("GENERAL").unwrap(), Visibility::Public, None).await.unwrap();
     assert!(matches!(
-        chat.create_channel(&bob, ChannelName::parse("General").unwrap(), Visibility::Public, None).await,
+        chat.create_channel(&carol, ChannelName::parse("General").unwrap(), Visibility::Public, None).await,
         Err(ChatError::Conflict { code: "name_taken", .. })
     ));
 
