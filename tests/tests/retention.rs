@@ -258,18 +258,39 @@ impl Store for FailingStore {
     }
 }
 
+/// A SQLite store with a moved clock, a file archive, and alice (an admin) in #general.
+struct ArchiveSetup {
+    clock: ManualClock,
+    sqlite: SqliteStore,
+    store: Arc<dyn Store>,
+    archive: Arc<dyn Blobs>,
+    chat: Chat,
+    alice: shared::Caller,
+    channel: shared::domain::model::ConversationSummary,
+}
+
+impl ArchiveSetup {
+    async fn new() -> Self {
+        let clock = ManualClock::new(1_795_680_000_000);
+        let sqlite = SqliteStore::in_memory(Arc::new(clock.clone())).unwrap();
+        let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+        let archive_dir = std::env::temp_dir().join(format!("archive-test-{}", ulid::Ulid::new()));
+        let archive: Arc<dyn Blobs> =
+            Arc::new(shared::adapters::localfs::LocalBlobs::new(archive_dir, b"k", Arc::new(clock.clone())));
+        let chat = Chat::new(store.clone(), Arc::new(clock.clone()), Arc::new(NoEvents));
+        let alice = caller("acme", "alice", &["admin"]);
+        chat.ensure_profile(&alice).await.unwrap();
+        let channel = chat
+            .create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None)
+            .await
+            .unwrap();
+        Self { clock, sqlite, store, archive, chat, alice, channel }
+    }
+}
+
 #[tokio::test]
 async fn nothing_is_deleted_before_the_archive_holds_it_and_reruns_finish_the_work() {
-    let clock = ManualClock::new(1_795_680_000_000);
-    let sqlite = SqliteStore::in_memory(Arc::new(clock.clone())).unwrap();
-    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
-    let archive_dir = std::env::temp_dir().join(format!("archive-test-{}", ulid::Ulid::new()));
-    let archive = Arc::new(shared::adapters::localfs::LocalBlobs::new(archive_dir, b"k", Arc::new(clock.clone())));
-    let chat = Chat::new(store.clone(), Arc::new(clock.clone()), Arc::new(NoEvents));
-    let alice = caller("acme", "alice", &["admin"]);
-    chat.ensure_profile(&alice).await.unwrap();
-    let channel =
-        chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
+    let ArchiveSetup { clock, sqlite, store, archive, chat, alice, channel } = ArchiveSetup::new().await;
     let mut sent: Vec<Message> = Vec::new();
     for i in 0..8 {
         sent.push(
@@ -365,17 +386,7 @@ impl Blobs for RefusingDay {
 /// never got.
 #[tokio::test]
 async fn a_failed_archive_object_holds_the_watermark_below_its_versions() {
-    let clock = ManualClock::new(1_795_680_000_000);
-    let sqlite = SqliteStore::in_memory(Arc::new(clock.clone())).unwrap();
-    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
-    let archive_dir = std::env::temp_dir().join(format!("archive-test-{}", ulid::Ulid::new()));
-    let archive: Arc<dyn Blobs> =
-        Arc::new(shared::adapters::localfs::LocalBlobs::new(archive_dir, b"k", Arc::new(clock.clone())));
-    let chat = Chat::new(store.clone(), Arc::new(clock.clone()), Arc::new(NoEvents));
-    let alice = caller("acme", "alice", &["admin"]);
-    chat.ensure_profile(&alice).await.unwrap();
-    let channel =
-        chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
+    let ArchiveSetup { clock, sqlite, store, archive, chat, alice, channel } = ArchiveSetup::new().await;
     let mut sent: Vec<Message> = Vec::new();
     for i in 0..4 {
         if i == 2 {

@@ -2,8 +2,10 @@
 //! origin may send the bearer, and its scripts may read `Retry-After` on a 429 (the client
 //! counts down from it); any other origin gets no CORS grant.
 
+mod common;
+
 use local::{Stack, StackOptions};
-use serde_json::{json, Value};
+use serde_json::json;
 use shared::domain::limits::{Rate, RateLimits};
 
 const PAGE: &str = "http://127.0.0.1:5173";
@@ -35,19 +37,7 @@ async fn an_allowed_origin_may_call_the_api_and_read_retry_after() {
     let headers = allowed(&preflight, "access-control-allow-headers").unwrap_or_default();
     assert!(headers.contains("authorization") && headers.contains("content-type"), "{headers}");
 
-    let list: Value = http
-        .get(format!("{base}/api/v1/chat/conversations"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let general = list["items"].as_array().unwrap().iter().find(|c| c["name"] == "general").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let general = common::conversation_named(&http, &base, &token, "general").await;
     let send = |id: &'static str| {
         http.post(format!("{base}/api/v1/chat/conversations/{general}/messages"))
             .bearer_auth(&token)

@@ -3,6 +3,8 @@
 //! message that got a 201 is there exactly once for every member, and every retried message
 //! exists exactly once.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -67,19 +69,7 @@ async fn killed_mid_load_nothing_acknowledged_is_lost_nothing_doubles() {
     for u in users {
         tokens.insert(u, token(&http, &base, u).await);
     }
-    let list: Value = http
-        .get(format!("{base}/api/v1/chat/conversations"))
-        .bearer_auth(&tokens["alice"])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let general = list["items"].as_array().unwrap().iter().find(|c| c["name"] == "general").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let general = common::conversation_named(&http, &base, &tokens["alice"], "general").await;
     let url = format!("{base}/api/v1/chat/conversations/{general}/messages");
 
     // Each client: (author, cmid) → acknowledged message id, or not acknowledged yet.
