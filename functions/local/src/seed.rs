@@ -3,7 +3,7 @@
 
 use shared::domain::caller::Caller;
 use shared::domain::ids::{TenantId, UserId};
-use shared::domain::model::{UserProfile, Visibility};
+use shared::domain::model::{ConversationKind, UserProfile, Visibility};
 use shared::domain::values::{ChannelName, DisplayName, Handle, Topic};
 use shared::{Chat, ChatError, ChatResult, Role};
 
@@ -32,6 +32,16 @@ async fn channel(
     topic: &str,
     members: &[&str],
 ) -> ChatResult<()> {
+    // Private names are not unique (a name is no oracle), so a rerun recognises its own channel
+    // by the owner's sidebar, not by a name conflict.
+    let already_seeded = chat
+        .list_conversations(owner)
+        .await?
+        .iter()
+        .any(|c| c.kind != ConversationKind::Dm && c.name.as_deref() == Some(name));
+    if already_seeded {
+        return Ok(());
+    }
     match chat.create_channel(owner, ChannelName::parse(name)?, visibility, Some(Topic::parse(topic)?)).await {
         Ok(created) => {
             for member in members {

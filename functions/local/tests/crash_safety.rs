@@ -1,7 +1,7 @@
 //! Crash safety: 20 clients send with client message ids, the server is killed with SIGKILL in
 //! the middle, restarted on the same data; the clients retry what was not acknowledged. Every
 //! message that got a 201 is there exactly once for every member, and every retried message
-//! exists exactly once.
+//! exists exactly once; the restart's reseed adds no channel.
 
 mod common;
 
@@ -172,6 +172,21 @@ async fn killed_mid_load_nothing_acknowledged_is_lost_nothing_doubles() {
             assert!(ids.contains(id.as_str()), "{u} misses acknowledged {cmid}");
         }
     }
+
+    // The restart seeded again: the demo channels are still there once each (private names are
+    // not unique, so the seed must recognise its own).
+    let list: Value = http
+        .get(format!("{base}/api/v1/chat/conversations"))
+        .bearer_auth(&tokens["alice"])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = list["items"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["general", "leadership", "random"], "a reseed adds no channel");
     server.child.kill().unwrap();
     server.child.wait().unwrap();
     let _ = std::fs::remove_dir_all(&data);
