@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { gunzipSync } from "node:zlib";
 
 import { bodies, browser, screenshot, signIn, suite, waitForStatus } from "./harness.mjs";
 
@@ -180,6 +181,74 @@ test("a tenant admin sets retention in the panel", async () => {
   assert.equal(settings.tenant.retentionDays, 30);
   // Bob (no admin role) has no retention button.
   assert.equal(await contexts[1].pages()[0].getByTestId("open-retention").count(), 0);
+});
+
+test("a tenant admin purges deleted messages from the archive, and the export no longer holds them", async () => {
+  const alice = contexts[0].pages()[0];
+  const admin = (
+    await (
+      await fetch(`${stack.url}/api/v1/dev/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ tenantId: "acme", userId: "alice", displayName: "Alice Anderson", roles: ["admin"] }),
+      })
+    ).json()
+  ).token;
+  await alice.getByTestId("conv-random").click();
+  await send(alice, "an archived secret to purge");
+  const message = alice.locator('[data-testid="message"][data-state="sent"]').filter({ hasText: "an archived secret to purge" });
+  await message.waitFor();
+  const id = await message.getAttribute("data-message-id");
+  await message.hover();
+  await message.getByTestId("delete").click();
+  await alice.getByTestId("confirm-ok").click();
+  await alice.locator(`[data-testid="message"][data-message-id="${id}"]`).getByText("This message was deleted.").waitFor();
+
+  const random = (await stack.api(admin, "GET", "/api/v1/chat/conversations")).body.items.find((c) => c.name === "random").id;
+  // The archive's text of the message, as the export hands it out.
+  const archived = async () => {
+    const { body } = await stack.api(admin, "GET", `/api/v1/chat/retention/archive?conversationId=${random}`);
+    const versions = [];
+    for (const file of body.items) {
+      const bytes = Buffer.from(await (await fetch(file.url)).arrayBuffer());
+      versions.push(...gunzipSync(bytes).toString("utf8").trim().split("\n").map((l) => JSON.parse(l)));
+    }
+    return versions.filter((v) => v.message.id === id);
+  };
+  const until = async (what, check) => {
+    for (let i = 0; i < 100; i++) {
+      if (check(await archived())) return;
+      await stack.api(admin, "POST", "/api/v1/dev/retention/run", {});
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.fail(`the archive never ${what}: ${JSON.stringify(await archived())}`);
+  };
+  await until("held the deleted message's text", (vs) => vs.some((v) => v.message.body === "an archived secret to purge") && vs.some((v) => v.message.deletedAt));
+
+  // The panel: keep the archive 400 days, purge deleted messages; reopened, it shows both.
+  await alice.getByTestId("open-retention").click();
+  const form = alice.getByTestId("archive-policy");
+  await form.waitFor();
+  assert.equal(await alice.getByTestId("archive-purge").isChecked(), false);
+  await alice.getByTestId("archive-days").fill("400");
+  await alice.getByTestId("archive-purge").check();
+  await alice.getByTestId("archive-save").click();
+  await form.getByText("Saved: the archive is kept for 400 days, deleted messages purged.").waitFor();
+  await form.scrollIntoViewIfNeeded();
+  await screenshot(alice, "alice-archive-policy");
+  await alice.getByTestId("retention-panel").getByRole("button", { name: "Close" }).click();
+  await alice.getByTestId("open-retention").click();
+  await form.waitFor();
+  assert.equal(await alice.getByTestId("archive-days").inputValue(), "400");
+  assert.equal(await alice.getByTestId("archive-purge").isChecked(), true);
+  await alice.getByTestId("retention-panel").getByRole("button", { name: "Close" }).click();
+
+  // The next retention run rewrites the day: only the deletion (who, when, no text) is left.
+  await until("let go of the text", (vs) => vs.length > 0 && vs.every((v) => v.message.body === "" && v.message.deletedAt));
+  const [tombstone] = await archived();
+  assert.equal(tombstone.message.authorId, "alice");
+  const policy = (await stack.api(admin, "GET", "/api/v1/chat/retention/archive-policy")).body;
+  assert.deepEqual(policy, { complianceExport: false, archiveRetentionDays: 400, purgeDeleted: true });
 });
 
 test("the member list shows who is in a channel, and an admin invites and removes", async () => {

@@ -101,6 +101,13 @@ pub fn archive_watermark(t: &TenantId, c: &ConversationId) -> Key {
     Key::new(conversation_pk(t, c), "ARCHIVE")
 }
 
+/// A day of a conversation's archive that holds a deleted message (`day` is `yyyy/mm/dd`);
+/// `marks` counts the deletions archived since the day was last purged.
+pub const ARCHIVE_PURGE_PREFIX: &str = "ARCHIVEPURGE#";
+pub fn archive_purge(t: &TenantId, c: &ConversationId, day: &str) -> Key {
+    Key::new(conversation_pk(t, c), format!("{ARCHIVE_PURGE_PREFIX}{day}"))
+}
+
 /// Retention policies: the tenant's default and per-conversation overrides.
 pub fn tenant_policy(t: &TenantId) -> Key {
     Key::new(tenant_pk(t), "POLICY#TENANT")
@@ -109,7 +116,7 @@ pub const CONVERSATION_POLICY_PREFIX: &str = "POLICY#C#";
 pub fn conversation_policy(t: &TenantId, c: &ConversationId) -> Key {
     Key::new(tenant_pk(t), format!("{CONVERSATION_POLICY_PREFIX}{c}"))
 }
-/// Compliance export and purging author-deleted messages from the archive.
+/// The archive's policy: compliance export, how long the archive keeps a day, purging deleted messages.
 pub fn archive_policy(t: &TenantId) -> Key {
     Key::new(tenant_pk(t), "POLICY#ARCHIVE")
 }

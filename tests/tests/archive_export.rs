@@ -67,7 +67,12 @@ async fn the_archive_export_is_as_private_as_the_conversation() {
 
     // Only a tenant admin turns compliance export on; the change is itself recorded.
     let policy = "/api/v1/chat/retention/archive-policy";
-    assert_eq!(app.get(&alice, policy).await.1, json!({ "complianceExport": false }));
+    assert_eq!(
+        app.get(&alice, policy).await.1,
+        json!({ "complianceExport": false, "archiveRetentionDays": null, "purgeDeleted": false })
+    );
+    let (status, body) = app.call(Method::PUT, policy, Some(&alice), Some(json!({ "archiveRetentionDays": 0 }))).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_input".to_owned()), "{body}");
     for user in [&bob, &cora, &dave] {
         let (status, _) = app.call(Method::PUT, policy, Some(user), Some(json!({ "complianceExport": true }))).await;
         let expected = if user.id == "dave" { StatusCode::OK } else { StatusCode::FORBIDDEN };

@@ -15,9 +15,10 @@ use serde_json::{json, Value};
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sqlite::SqliteStore;
 use shared::domain::archive::{build_archive, read_archive, write_archive, ArchiveFailure, ArchivedVersion};
-use shared::domain::chat::{ConversationPolicy, TenantPolicy};
+use shared::domain::chat::{ArchivePolicy, ConversationPolicy, TenantPolicy};
+use shared::domain::ids::MessageId;
 use shared::domain::model::{Message, Visibility};
-use shared::domain::values::ChannelName;
+use shared::domain::values::{ChannelName, MessageBody};
 use shared::ports::blobs::{BlobError, BlobMeta, Blobs, ListedObject, PresignedRequest};
 use shared::ports::clock::{Clock, ManualClock};
 use shared::ports::store::{Attrs, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp};
@@ -419,6 +420,95 @@ async fn a_failed_archive_object_holds_the_watermark_below_its_versions() {
     for message in &sent {
         assert_eq!(&latest[&message.id.to_string()].message, message);
     }
+}
+
+/// Every archived version of a conversation, in object order.
+async fn archived_versions(archive: &dyn Blobs, prefix: &str) -> Vec<ArchivedVersion> {
+    let mut versions = Vec::new();
+    for object in archive.list(prefix, None, 10_000).await.unwrap() {
+        versions.extend(read_archive(&archive.get(&object.key).await.unwrap().unwrap()).unwrap());
+    }
+    versions
+}
+
+/// Issue 23.3: deleted messages are purged from the archive when the tenant asks (deletions
+/// made before it asked too; a hold stops it), the deletion itself stays; and the archive keeps
+/// whole days for its own period, never less than the table keeps them, holds respected.
+#[tokio::test]
+async fn the_archive_purges_deleted_messages_and_prunes_past_its_period() {
+    let ArchiveSetup { clock, sqlite, store, archive, chat, alice, channel } = ArchiveSetup::new().await;
+    let chat = chat.with_archive(archive.clone());
+    let prefix = format!("archive/acme/{}/", channel.id);
+    let mut fed = 0;
+    let mut archive_new = async || {
+        let records = sqlite.read_feed(fed, 10_000).await.unwrap();
+        fed = records.last().map_or(fed, |r| r.position);
+        assert_eq!(write_archive(store.as_ref(), archive.as_ref(), &build_archive(&records).unwrap()).await, []);
+    };
+    let kept = chat.send(&alice, &channel.id, new_message("k", "kept as written")).await.unwrap().message;
+    let secret = chat.send(&alice, &channel.id, new_message("s", "first draft secret")).await.unwrap().message;
+    chat.edit(&alice, &channel.id, &secret.id, MessageBody::parse("second draft secret").unwrap(), None).await.unwrap();
+    chat.delete(&alice, &channel.id, &secret.id).await.unwrap();
+    archive_new().await;
+    let text = |versions: &[ArchivedVersion]| serde_json::to_string(versions).unwrap();
+    assert!(text(&archived_versions(archive.as_ref(), &prefix).await).contains("first draft secret"));
+
+    // Purging off (the default), then on under a hold on the channel: the text stays.
+    assert_eq!(chat.run_retention().await.unwrap().archive_days_purged, 0);
+    let purge = ArchivePolicy { purge_deleted: true, ..ArchivePolicy::default() };
+    chat.set_archive_policy(&alice, purge).await.unwrap();
+    let hold = ConversationPolicy { legal_hold: true, ..ConversationPolicy::default() };
+    chat.set_conversation_retention(&alice, &channel.id, hold).await.unwrap();
+    assert_eq!(chat.run_retention().await.unwrap().archive_days_purged, 0);
+    assert!(text(&archived_versions(archive.as_ref(), &prefix).await).contains("draft secret"), "held");
+
+    // The hold lifted: every version with its text goes, the deletion stays, the rest untouched.
+    chat.set_conversation_retention(&alice, &channel.id, ConversationPolicy::default()).await.unwrap();
+    assert_eq!(chat.run_retention().await.unwrap().archive_days_purged, 1);
+    let versions = archived_versions(archive.as_ref(), &prefix).await;
+    assert!(!text(&versions).contains("draft secret"), "{versions:?}");
+    let of = |id: &MessageId| versions.iter().filter(|v| &v.message.id == id).cloned().collect::<Vec<_>>();
+    let tombstones = of(&secret.id);
+    assert_eq!(tombstones.len(), 1, "only the deletion: {tombstones:?}");
+    assert!(tombstones[0].message.deleted_at.is_some() && tombstones[0].message.body.is_empty());
+    assert_eq!(tombstones[0].message.author_id, alice.user);
+    assert_eq!(of(&kept.id).iter().map(|v| &v.message).collect::<Vec<_>>(), [&kept]);
+    assert_eq!(chat.run_retention().await.unwrap().archive_days_purged, 0, "the day's marker is spent");
+
+    // A later deletion is purged by the next run; the archiver replaying the day changes nothing.
+    chat.delete(&alice, &channel.id, &kept.id).await.unwrap();
+    archive_new().await;
+    assert_eq!(chat.run_retention().await.unwrap().archive_days_purged, 1);
+    assert!(!text(&archived_versions(archive.as_ref(), &prefix).await).contains("kept as written"));
+
+    // A second day; the archive keeps 1 day but the table 5: nothing is pruned before the table
+    // lets go. Then the table keeps forever: days before yesterday go, yesterday stays.
+    clock.advance_ms(DAY_MS);
+    let next_day = chat.send(&alice, &channel.id, new_message("n", "the next day")).await.unwrap().message;
+    archive_new().await;
+    clock.advance_ms(DAY_MS);
+    let days = |versions: Vec<ArchivedVersion>| {
+        let mut days: Vec<String> = versions.iter().map(|v| v.message.created_at[..10].to_owned()).collect();
+        days.dedup();
+        days
+    };
+    let two_days = days(archived_versions(archive.as_ref(), &prefix).await);
+    assert_eq!(two_days.len(), 2, "{two_days:?}");
+    let keep_one_day = ArchivePolicy { archive_retention_days: Some(1), ..purge };
+    chat.set_archive_policy(&alice, keep_one_day).await.unwrap();
+    chat.set_tenant_retention(&alice, TenantPolicy { retention_days: Some(5), legal_hold: false }).await.unwrap();
+    assert_eq!(chat.run_retention().await.unwrap().archive_objects_deleted, 0);
+    chat.set_tenant_retention(&alice, TenantPolicy { retention_days: None, legal_hold: true }).await.unwrap();
+    assert_eq!(chat.run_retention().await.unwrap().archive_objects_deleted, 0, "a tenant hold stops it");
+    chat.set_tenant_retention(&alice, TenantPolicy::default()).await.unwrap();
+    let report = chat.run_retention().await.unwrap();
+    assert!(report.archive_objects_deleted >= 1, "{report:?}");
+    assert_eq!(days(archived_versions(archive.as_ref(), &prefix).await), [next_day.created_at[..10].to_owned()]);
+    assert_eq!(
+        chat.history(&alice, &channel.id, Default::default()).await.unwrap().items.len(),
+        3,
+        "the table keeps all"
+    );
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ import type { Api } from "../lib/api";
 import { MAX_RETENTION_DAYS, parseRetentionDays } from "../lib/retention";
 import { formatSize } from "../lib/uploads";
 import type { ArchiveFile, ConversationPolicy, ConversationSummary, RetentionSettings } from "../lib/types";
+import { ArchivePolicyForm } from "./ArchivePolicyForm";
 import { Modal } from "./Dialog";
 
 /** Tenant admins: the tenant's retention, per-channel overrides, and the archive's export. */
@@ -156,6 +157,8 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
             })}
           </tbody>
         </table>
+        <h4>Archive</h4>
+        <ArchivePolicyForm api={api} onError={onError} />
         <h4>Export the archive</h4>
         <select value={exportFor} onChange={(e) => setExportFor(e.target.value)}>
           <option value="">Choose a channel…</option>

@@ -2,6 +2,7 @@
 
 import type {
   ArchiveFile,
+  ArchivePolicy,
   MemberView,
   ConversationPolicy,
   RetentionSettings,
@@ -173,6 +174,12 @@ export class Api {
   }
   setConversationRetention(id: string, policy: ConversationPolicy): Promise<ConversationPolicy> {
     return this.request("PUT", `/api/v1/chat/conversations/${id}/retention`, policy);
+  }
+  archivePolicy(): Promise<ArchivePolicy> {
+    return this.request("GET", "/api/v1/chat/retention/archive-policy");
+  }
+  setArchivePolicy(policy: ArchivePolicy): Promise<ArchivePolicy> {
+    return this.request("PUT", "/api/v1/chat/retention/archive-policy", policy);
   }
   /** Every archive file of a conversation (or of the days `from`..`to`): the server answers a
    * page at a time; this follows the pages (at most 100, 10,000 files). */

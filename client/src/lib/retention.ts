@@ -3,13 +3,14 @@
 /** The server keeps between 1 and this many days (shared/src/domain/chat/retention.rs). */
 export const MAX_RETENTION_DAYS = 36_500;
 
-/** Empty means "no limit" (forever, or the default); otherwise a whole number of days in range. */
-export function parseRetentionDays(text: string): { days: number | null } | { error: string } {
+/** Empty means "no limit" (forever, or the default); otherwise a whole number of days in range.
+ * `kept` names what the days apply to, for the error. */
+export function parseRetentionDays(text: string, kept = "messages"): { days: number | null } | { error: string } {
   const t = text.trim();
   if (!t) return { days: null };
   const n = Number(t);
   if (!Number.isInteger(n) || n < 1 || n > MAX_RETENTION_DAYS) {
-    return { error: `Enter a whole number of days from 1 to ${MAX_RETENTION_DAYS.toLocaleString("en")}, or leave it empty to keep messages forever.` };
+    return { error: `Enter a whole number of days from 1 to ${MAX_RETENTION_DAYS.toLocaleString("en")}, or leave it empty to keep ${kept} forever.` };
   }
   return { days: n };
 }

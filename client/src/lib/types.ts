@@ -156,6 +156,14 @@ export interface RetentionSettings {
   conversations: (ConversationPolicy & { conversationId: string })[];
 }
 
+/** How the archive keeps messages (shared/src/domain/chat/compliance.rs `ArchivePolicy`). */
+export interface ArchivePolicy {
+  complianceExport: boolean;
+  /** `null`: the archive keeps every day forever. */
+  archiveRetentionDays: number | null;
+  purgeDeleted: boolean;
+}
+
 export interface ArchiveFile {
   key: string;
   day: string;

@@ -1,5 +1,5 @@
-//! Who may export a conversation's archive, the tenant's archive policy (compliance export,
-//! purging author-deleted messages from the archive), and the audit trail of both.
+//! Who may export a conversation's archive, the tenant's archive policy (compliance export, how
+//! long the archive keeps messages, purging deleted messages from it), and the audit trail.
 //!
 //! The archive holds every version of every message (pre-edit and deleted text included), so
 //! it is as private as the conversation: a tenant admin may export the conversations they are
@@ -29,6 +29,14 @@ pub struct ArchivePolicy {
     /// channels included. Every such export is audited. Off unless a tenant admin turns it on.
     #[serde(default)]
     pub compliance_export: bool,
+    /// How many days the archive keeps a day of messages (`null`: forever). Never less than the
+    /// conversation's own retention: the archive is not pruned before the table lets go.
+    #[serde(default)]
+    pub archive_retention_days: Option<u32>,
+    /// Removes from the archive the text, edits and files of messages that were deleted (the
+    /// deletion itself stays: who, when). Applies to earlier deletions too. Holds stop it.
+    #[serde(default)]
+    pub purge_deleted: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -109,6 +117,7 @@ impl Chat {
     /// Sets the archive policy; a change is recorded in the audit trail in the same transaction.
     pub async fn set_archive_policy(&self, caller: &Caller, policy: ArchivePolicy) -> ChatResult<ArchivePolicy> {
         require_admin(caller)?;
+        super::retention::check_days("archiveRetentionDays", policy.archive_retention_days)?;
         let t = &caller.tenant;
         if self.archive_policy_of(t).await? == policy {
             return Ok(policy);
@@ -123,12 +132,16 @@ impl Chat {
                 },
             ])
             .await?;
+        // The retention job keeps the archive: it must know the tenant.
+        self.register_for_retention(t).await?;
         tracing::info!(
             target: "audit",
             tenant = %t,
             actor = %caller.user,
             action = "archive_policy_changed",
             compliance_export = policy.compliance_export,
+            archive_retention_days = ?policy.archive_retention_days,
+            purge_deleted = policy.purge_deleted,
             "archive policy changed"
         );
         Ok(policy)

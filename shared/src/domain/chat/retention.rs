@@ -11,14 +11,14 @@ use utoipa::ToSchema;
 use super::compliance::ExportAccess;
 use super::mentions::unmention_ops;
 use super::{from_attrs, message_change, to_attrs, ChangePlan, Chat, CommitOutcome, MAX_DELETED_ORDINALS};
-use crate::domain::archive::archive_prefix;
+use crate::domain::archive::{archive_day_at, archive_prefix, prune_archive, purge_deleted_day};
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, TenantId};
 use crate::domain::model::{ConversationKind, ConversationMeta, Event, EventType, Message};
 use crate::keys;
 use crate::ports::blobs::Blobs;
-use crate::ports::store::{Cond, Item, Query, Update, WriteOp};
+use crate::ports::store::{Cond, Item, Query, StoreError, Update, WriteOp};
 
 pub const MAX_RETENTION_DAYS: u32 = 36_500;
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -72,6 +72,10 @@ pub struct RetentionReport {
     /// Expired but not yet in the archive: left for the next run.
     pub waiting_for_archive: usize,
     pub held: usize,
+    /// Archive objects of days past the archive's retention, deleted.
+    pub archive_objects_deleted: usize,
+    /// Archive days rewritten without the content of deleted messages.
+    pub archive_days_purged: usize,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -84,11 +88,11 @@ pub struct ArchiveFile {
     pub url: String,
 }
 
-fn check_days(days: Option<u32>) -> Result<(), InvalidInput> {
+pub(super) fn check_days(field: &'static str, days: Option<u32>) -> Result<(), InvalidInput> {
     match days {
-        Some(0) => Err(InvalidInput::new("retentionDays", "must be at least 1 (or null to keep forever)")),
+        Some(0) => Err(InvalidInput::new(field, "must be at least 1 (or null to keep forever)")),
         Some(d) if d > MAX_RETENTION_DAYS => {
-            Err(InvalidInput::new("retentionDays", format!("must be at most {MAX_RETENTION_DAYS}")))
+            Err(InvalidInput::new(field, format!("must be at most {MAX_RETENTION_DAYS}")))
         }
         _ => Ok(()),
     }
@@ -156,7 +160,7 @@ impl Chat {
 
     pub async fn set_tenant_retention(&self, caller: &Caller, policy: TenantPolicy) -> ChatResult<TenantPolicy> {
         require_admin(caller)?;
-        check_days(policy.retention_days)?;
+        check_days("retentionDays", policy.retention_days)?;
         self.store.put(Item::new(keys::tenant_policy(&caller.tenant), to_attrs(&policy)?), Cond::Always).await?;
         self.register_for_retention(&caller.tenant).await?;
         Ok(policy)
@@ -169,7 +173,7 @@ impl Chat {
         policy: ConversationPolicy,
     ) -> ChatResult<ConversationPolicy> {
         require_admin(caller)?;
-        check_days(policy.retention_days)?;
+        check_days("retentionDays", policy.retention_days)?;
         let meta = self.meta(&caller.tenant, conversation, false).await?.ok_or(ChatError::NotFound("conversation"))?;
         if meta.kind == ConversationKind::Dm {
             return Err(InvalidInput::new("conversationId", "direct messages follow the tenant default").into());
@@ -203,7 +207,8 @@ impl Chat {
     }
 
     /// The retention job: for every tenant with a policy, every conversation whose effective
-    /// policy has a limit and no hold, delete what expired and is archived.
+    /// policy has a limit and no hold, delete what expired and is archived; then keep the
+    /// archive to the tenant's archive policy (prune old days, purge deleted messages).
     pub async fn run_retention(&self) -> ChatResult<RetentionReport> {
         let now = self.clock.now_ms();
         let mut report = RetentionReport::default();
@@ -212,20 +217,38 @@ impl Chat {
             let Some(t) = item.key.sk.strip_prefix("T#").and_then(|t| TenantId::parse(t).ok()) else { continue };
             report.tenants += 1;
             let default = self.tenant_policy(&t).await?;
+            let archive_policy = self.archive_policy_of(&t).await?;
+            let keeps_archive = archive_policy.archive_retention_days.is_some() || archive_policy.purge_deleted;
             let overrides = self.conversation_policies(&t).await?;
             for c in self.tenant_conversations(&t).await? {
                 let policy = overrides.iter().find(|p| p.conversation_id == c).map(|p| p.policy.clone());
                 let held = default.legal_hold || policy.as_ref().is_some_and(|p| p.legal_hold || p.exempt);
                 let days = policy.as_ref().and_then(|p| p.retention_days).or(default.retention_days);
-                let Some(days) = days else { continue };
+                if days.is_none() && !keeps_archive {
+                    continue;
+                }
                 report.conversations += 1;
                 if held {
                     report.held += 1;
                     continue;
                 }
-                let (deleted, waiting) = self.expire_conversation(&t, &c, now - i64::from(days) * DAY_MS).await?;
-                report.deleted += deleted;
-                report.waiting_for_archive += waiting;
+                if let Some(days) = days {
+                    let (deleted, waiting) = self.expire_conversation(&t, &c, now - i64::from(days) * DAY_MS).await?;
+                    report.deleted += deleted;
+                    report.waiting_for_archive += waiting;
+                }
+                if let Some(archive) = &self.archive {
+                    if archive_policy.purge_deleted {
+                        report.archive_days_purged += self.purge_archive(archive.as_ref(), &t, &c).await?;
+                    }
+                    if let Some(archive_days) = archive_policy.archive_retention_days {
+                        let kept_days = archive_days.max(days.unwrap_or(0));
+                        let cutoff = archive_day_at(now - i64::from(kept_days) * DAY_MS);
+                        report.archive_objects_deleted += prune_archive(archive.as_ref(), &t, &c, &cutoff)
+                            .await
+                            .map_err(|e| ChatError::Internal(e.to_string()))?;
+                    }
+                }
             }
         }
         tracing::info!(
@@ -234,9 +257,36 @@ impl Chat {
             deleted = report.deleted,
             waiting = report.waiting_for_archive,
             held = report.held,
+            archive_objects_deleted = report.archive_objects_deleted,
+            archive_days_purged = report.archive_days_purged,
             "retention run"
         );
         Ok(report)
+    }
+
+    /// Purges every day of the conversation's archive marked as holding a deletion. A marker is
+    /// removed only if no deletion was marked while the day was rewritten (its count unchanged).
+    async fn purge_archive(&self, archive: &dyn Blobs, t: &TenantId, c: &ConversationId) -> ChatResult<usize> {
+        let mut purged = 0;
+        let mut query = Query::prefix(keys::conversation_pk(t, c), keys::ARCHIVE_PURGE_PREFIX).limit(100).consistent();
+        loop {
+            let page = self.store.query(&query).await?;
+            for marker in &page.items {
+                let day = marker.key.sk.strip_prefix(keys::ARCHIVE_PURGE_PREFIX).unwrap_or_default();
+                let marks = marker.attrs.get("marks").cloned().unwrap_or(Value::Null);
+                if purge_deleted_day(archive, t, c, day).await.map_err(|e| ChatError::Internal(e.to_string()))? {
+                    purged += 1;
+                }
+                match self.store.delete(&marker.key, Cond::Equals("marks".into(), marks)).await {
+                    Ok(_) | Err(StoreError::ConditionFailed) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            match page.items.last() {
+                Some(last) if page.more => query = query.after(last.key.sk.clone()),
+                _ => return Ok(purged),
+            }
+        }
     }
 
     /// Deletes messages created before `cutoff_ms` whose latest version the archive holds.
