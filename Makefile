@@ -73,10 +73,11 @@ rust-test: py-tools
 	MOTO_PYTHON=$(abspath $(PYTHON)) $(CARGO) test --workspace
 
 infra-lint: py-tools
-	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/cfn-lint template.yaml infra/waf.yaml
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(VENV)/bin/sam validate --lint --template template.yaml
-	$(VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
+	$(VENV)/bin/checkov -f template.yaml -f infra/waf.yaml --framework cloudformation --compact --quiet --skip-download
 	$(VENV)/bin/shellcheck scripts/*.sh
+	$(PYTHON) scripts/test_edge.py
 
 # The template's functions built as Lambda ships them (release, x86_64, SAM's rust-cargolambda
 # build method through cargo-lambda and zig). About 15 minutes from clean on 2 cores.

@@ -2,18 +2,30 @@
 # make deploy: build the functions, deploy the stack, build the web client, write its config.json
 # from the stack's outputs, upload it behind CloudFront and print the URL.
 #   ARCH=x86_64|arm64 (default x86_64)   STACK=<stack name> (default: samconfig.toml's, tenant-chat)
+#   WAF=on|off (default on): the web ACL of infra/waf.yaml (stack $STACK-waf, in us-east-1, where
+#   CloudFront's web ACLs live) in front of the page and both APIs, which are then served through
+#   the site's distribution.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARCH="${ARCH:-x86_64}"
 PATH="$(scripts/toolchain-path.sh "$ARCH")"
 export PATH SAM_CLI_TELEMETRY=0
 STACK="${STACK:-tenant-chat}"
+WAF="${WAF:-on}"
 command -v aws >/dev/null || { echo "make deploy needs the AWS CLI (aws) with credentials"; exit 1; }
 
 output() { aws cloudformation describe-stacks --stack-name "$STACK" --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text; }
 stack_exists() { aws cloudformation describe-stacks --stack-name "$STACK" >/dev/null 2>&1; }
 
 sam build --beta-features --parameter-overrides "Architecture=$ARCH"
+
+WEB_ACL=""
+if [ "$WAF" = on ]; then
+  aws cloudformation deploy --region us-east-1 --stack-name "$STACK-waf" --template-file infra/waf.yaml \
+    --no-fail-on-empty-changeset
+  WEB_ACL=$(aws cloudformation describe-stacks --region us-east-1 --stack-name "$STACK-waf" \
+    --query "Stacks[0].Outputs[?OutputKey=='WebAclArn'].OutputValue" --output text)
+fi
 
 # The page's CSP names the HTTP API and the attachment bucket, which CloudFormation cannot pass
 # to the distribution's headers directly (they depend on the distribution): they come back in
@@ -22,7 +34,7 @@ csp_overrides() {
   local api bucket
   api=$(output HttpApiUrl | sed -E 's#^(https://[^/]+).*#\1#')
   bucket=$(output AttachmentsBucketName)
-  echo "Architecture=$ARCH CspApiOrigin=$api CspBucketOrigin=$bucket"
+  echo "Architecture=$ARCH CspApiOrigin=$api CspBucketOrigin=$bucket${WEB_ACL:+ WebAclArn=$WEB_ACL}"
 }
 if ! stack_exists; then
   echo "No stack $STACK yet: sam deploy --guided (answers are saved to samconfig.toml)"
@@ -32,7 +44,7 @@ fi
 sam deploy --stack-name "$STACK" --parameter-overrides $(csp_overrides)
 
 # config.json: the shape client/src/lib/config.ts reads.
-API_URL=$(output HttpApiUrl) WS_URL=$(output WebSocketUrl) AUTHORITY=$(output OidcAuthority) \
+API_URL=$(output ClientApiUrl) WS_URL=$(output ClientWsUrl) AUTHORITY=$(output OidcAuthority) \
 CLIENT_ID=$(output OidcClientId) LOGOUT_URL=$(output OidcLogoutUrl) SITE_URL=$(output SiteUrl) \
 python3 - > /tmp/tenant-chat-config.json <<'PY'
 import json, os
