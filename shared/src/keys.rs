@@ -2,31 +2,8 @@
 //! message send writes lives in that conversation's partition (plus the sender's own membership
 //! item), so no per-tenant item is written on the hot path.
 //!
-//! | item                       | PK                   | SK                        |
-//! |----------------------------|----------------------|---------------------------|
-//! | conversation               | `T#{t}#C#{c}`        | `META`                    |
-//! | member (by conversation)   | `T#{t}#C#{c}`        | `MEM#{u}`                 |
-//! | message                    | `T#{t}#C#{c}`        | `MSG#{ulid}`              |
-//! | client-id guard            | `T#{t}#C#{c}`        | `CMID#{u}#{clientMsgId}`  |
-//! | change record              | `T#{t}#C#{c}`        | `CHG#{seq:016}`           |
-//! | upload intent              | `T#{t}#C#{c}`        | `UPLOAD#{uploadId}`       |
-//! | membership (by user)       | `T#{t}#U#{u}`        | `CONV#{c}`                |
-//! | unread mention             | `T#{t}#U#{u}`        | `MENTION#{c}#{ordinal:012}` |
-//! | user profile               | `T#{t}`              | `USER#{u}`                |
-//! | handle (unique)            | `T#{t}`              | `HANDLE#{handle}`         |
-//! | DM directory               | `T#{t}`              | `DM#{c}`                  |
-//! | retention policy           | `T#{t}`              | `POLICY#TENANT`, `POLICY#C#{c}` |
-//! | archive watermark          | `T#{t}#C#{c}`        | `ARCHIVE`                 |
-//! | tenants with policies      | `RETENTION`          | `T#{t}`                   |
-//! | archive policy             | `T#{t}`              | `POLICY#ARCHIVE`          |
-//! | audit record               | `T#{t}`              | `AUDIT#{at}#{ulid}`       |
-//! | channel directory          | `T#{t}`              | `CHNAME#{name}#{c}`       |
-//! | public channel (unique)    | `T#{t}`              | `PUBCHAN#{name}`          |
-//! | user search token          | `T#{t}#UIDX`         | `{token}#{u}`             |
-//! | connection (registry)      | `CONNS#{0..7}`       | `CONN#{id}`               |
-//! | connection (by user)       | `T#{t}#U#{u}`        | `CONN#{id}`               |
-//! | subscription               | `T#{t}#CS#{c}`       | `CONN#{id}`               |
-//! | metrics                    | `METRICS`            | `{minute}#{instance}`     |
+//! Every item, with its attributes, is in docs/CHAT.md's data model; `keys_doc_tests` checks
+//! that table against these functions.
 //!
 //! Connection items carry a TTL past API Gateway's 2-hour limit: TTL sweeps what `$disconnect` missed.
 
@@ -188,6 +165,12 @@ pub fn connection(id: &crate::domain::ids::ConnectionId) -> Key {
     // FNV-1a: stable across processes and releases (std's hasher is not).
     let hash = id.as_str().bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
     Key::new(connection_shard_pk(hash % CONNECTION_SHARDS), format!("{CONNECTION_PREFIX}{id}"))
+}
+
+/// A rate limit's counter for one window starting at `start` (Unix seconds), in the partition of
+/// what it limits: a user (`user_pk`) or a conversation (`conversation_pk`).
+pub fn rate_counter(pk: String, action: &str, start: i64) -> Key {
+    Key::new(pk, format!("RATE#{action}#{start}"))
 }
 
 /// Operational counters, one item per minute per instance that flushed (TTL two days).

@@ -7,6 +7,8 @@ pub mod config;
 pub mod domain;
 pub mod keys;
 #[cfg(test)]
+mod keys_doc_tests;
+#[cfg(test)]
 mod keys_policy_tests;
 pub mod ops;
 pub mod ports;

@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::error::{ChatError, ChatResult};
 use super::ids::{ConversationId, TenantId, UserId};
 use crate::ports::clock::Clock;
-use crate::ports::store::{Cond, Key, Store, Update, TTL_ATTR};
+use crate::ports::store::{Cond, Store, Update, TTL_ATTR};
 
 /// `count` actions per `window_secs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +131,7 @@ async fn spend(
     let now_s = clock.now_ms() / 1000;
     let window = i64::from(rate.window_secs);
     let start = now_s - now_s.rem_euclid(window);
-    let key = Key::new(pk, format!("RATE#{action}#{start}"));
+    let key = crate::keys::rate_counter(pk, action, start);
     let update = Update::default().add("count", 1).set(TTL_ATTR, start + window + 60);
     let after = store.update(&key, update, Cond::Always).await?;
     let count = after.get("count").and_then(Value::as_i64).unwrap_or(0);
