@@ -144,10 +144,6 @@ async fn openapi() -> impl IntoResponse {
     Json(ApiDoc::openapi())
 }
 
-fn conversation_id(raw: &str) -> ApiResult<ConversationId> {
-    Ok(ConversationId::parse(raw)?)
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct Health {
     status: &'static str,
@@ -233,9 +229,9 @@ async fn list_conversations(
 async fn get_conversation(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(conversation): ApiPath<ConversationId>,
 ) -> ApiResult<Json<ConversationSummary>> {
-    Ok(Json(state.chat.summary(&caller, &conversation_id(&id)?).await?))
+    Ok(Json(state.chat.summary(&caller, &conversation).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -285,9 +281,9 @@ async fn create_channel(
 async fn join_channel(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(conversation): ApiPath<ConversationId>,
 ) -> ApiResult<Json<ConversationSummary>> {
-    Ok(Json(state.chat.join(&caller, &conversation_id(&id)?).await?))
+    Ok(Json(state.chat.join(&caller, &conversation).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/chat/channels/{id}/leave", security(("bearer" = [])),
@@ -295,9 +291,9 @@ async fn join_channel(
 async fn leave_channel(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(conversation): ApiPath<ConversationId>,
 ) -> ApiResult<StatusCode> {
-    state.chat.leave(&caller, &conversation_id(&id)?).await?;
+    state.chat.leave(&caller, &conversation).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -312,11 +308,11 @@ pub struct UserRef {
 async fn invite_member(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(conversation): ApiPath<ConversationId>,
     ApiJson(body): ApiJson<UserRef>,
 ) -> ApiResult<StatusCode> {
     let target = UserId::parse(&body.user_id)?;
-    state.chat.invite(&caller, &conversation_id(&id)?, &target).await?;
+    state.chat.invite(&caller, &conversation, &target).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -326,11 +322,10 @@ async fn invite_member(
 async fn list_members(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(conversation): ApiPath<ConversationId>,
     ApiQuery(q): ApiQuery<Paging>,
 ) -> ApiResult<Json<Items<MemberView>>> {
-    let (items, next_cursor) =
-        state.chat.members(&caller, &conversation_id(&id)?, q.cursor.as_deref(), q.limit).await?;
+    let (items, next_cursor) = state.chat.members(&caller, &conversation, q.cursor.as_deref(), q.limit).await?;
     Ok(Json(Items { items, next_cursor }))
 }
 
@@ -339,10 +334,9 @@ async fn list_members(
 async fn remove_member(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiPath((id, user_id)): ApiPath<(String, String)>,
+    ApiPath((conversation, target)): ApiPath<(ConversationId, UserId)>,
 ) -> ApiResult<StatusCode> {
-    let target = UserId::parse(&user_id)?;
-    state.chat.remove(&caller, &conversation_id(&id)?, &target).await?;
+    state.chat.remove(&caller, &conversation, &target).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -373,7 +367,7 @@ pub struct HistoryParams {
 async fn history(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(conversation): ApiPath<ConversationId>,
     ApiQuery(q): ApiQuery<HistoryParams>,
 ) -> ApiResult<Json<MessagePage>> {
     let query = HistoryQuery {
@@ -381,7 +375,7 @@ async fn history(
         after: q.after.as_deref().map(MessageId::parse).transpose()?,
         limit: q.limit,
     };
-    Ok(Json(state.chat.history(&caller, &conversation_id(&id)?, query).await?))
+    Ok(Json(state.chat.history(&caller, &conversation, query).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -411,10 +405,9 @@ fn user_ids(raw: &[String]) -> ApiResult<Vec<UserId>> {
 async fn send_message(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(conversation): ApiPath<ConversationId>,
     ApiJson(body): ApiJson<SendMessage>,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
-    let conversation = conversation_id(&id)?;
     let text = if body.attachment_ids.is_empty() {
         MessageBody::parse(&body.body)?
     } else {
@@ -444,11 +437,9 @@ pub struct EditMessage {
 async fn edit_message(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiPath((id, message_id)): ApiPath<(String, String)>,
+    ApiPath((conversation, message)): ApiPath<(ConversationId, MessageId)>,
     ApiJson(body): ApiJson<EditMessage>,
 ) -> ApiResult<Json<Message>> {
-    let conversation = conversation_id(&id)?;
-    let message = MessageId::parse(&message_id)?;
     let mentions = body.mentions.as_deref().map(user_ids).transpose()?;
     Ok(Json(state.chat.edit(&caller, &conversation, &message, MessageBody::parse(&body.body)?, mentions).await?))
 }
@@ -458,10 +449,8 @@ async fn edit_message(
 async fn delete_message(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiPath((id, message_id)): ApiPath<(String, String)>,
+    ApiPath((conversation, message)): ApiPath<(ConversationId, MessageId)>,
 ) -> ApiResult<Json<Message>> {
-    let conversation = conversation_id(&id)?;
-    let message = MessageId::parse(&message_id)?;
     Ok(Json(state.chat.delete(&caller, &conversation, &message).await?))
 }
 
@@ -481,10 +470,10 @@ pub struct ChangesParams {
 async fn changes(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(conversation): ApiPath<ConversationId>,
     ApiQuery(q): ApiQuery<ChangesParams>,
 ) -> ApiResult<Json<Changes>> {
-    Ok(Json(state.chat.changes(&caller, &conversation_id(&id)?, q.after_seq, q.limit).await?))
+    Ok(Json(state.chat.changes(&caller, &conversation, q.after_seq, q.limit).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -498,11 +487,11 @@ pub struct MarkRead {
 async fn mark_read(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(conversation): ApiPath<ConversationId>,
     ApiJson(body): ApiJson<MarkRead>,
 ) -> ApiResult<StatusCode> {
     let message = MessageId::parse(&body.message_id)?;
-    state.chat.mark_read(&caller, &conversation_id(&id)?, &message).await?;
+    state.chat.mark_read(&caller, &conversation, &message).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -519,13 +508,11 @@ pub struct NewUpload {
 async fn upload_intent(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(conversation): ApiPath<ConversationId>,
     ApiJson(body): ApiJson<NewUpload>,
 ) -> ApiResult<(StatusCode, Json<UploadIntent>)> {
-    let intent = state
-        .chat
-        .upload_intent(&caller, &conversation_id(&id)?, &body.filename, &body.content_type, body.size)
-        .await?;
+    let intent =
+        state.chat.upload_intent(&caller, &conversation, &body.filename, &body.content_type, body.size).await?;
     Ok((StatusCode::CREATED, Json(intent)))
 }
 
@@ -605,10 +592,10 @@ async fn set_tenant_retention(
 async fn set_conversation_retention(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(conversation): ApiPath<ConversationId>,
     ApiJson(policy): ApiJson<ConversationPolicy>,
 ) -> ApiResult<Json<ConversationPolicy>> {
-    Ok(Json(state.chat.set_conversation_retention(&caller, &conversation_id(&id)?, policy).await?))
+    Ok(Json(state.chat.set_conversation_retention(&caller, &conversation, policy).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -641,7 +628,7 @@ async fn archive_files(
     Authed(caller): Authed,
     ApiQuery(q): ApiQuery<ArchiveQuery>,
 ) -> ApiResult<Json<ArchiveFiles>> {
-    let conversation = conversation_id(&q.conversation_id)?;
+    let conversation = ConversationId::parse(&q.conversation_id)?;
     let (items, next_cursor) = state
         .chat
         .archive_files(&caller, &conversation, q.from.as_deref(), q.to.as_deref(), q.cursor.as_deref(), q.limit)
