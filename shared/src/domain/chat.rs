@@ -28,6 +28,7 @@ mod compliance;
 mod mentions;
 mod retention;
 mod search;
+mod transaction;
 pub use attachments::{UploadIntent, MAX_ATTACHMENTS};
 pub use compliance::{ArchivePolicy, AuditAction, AuditPage, AuditRecord, MAX_AUDIT_PAGE};
 pub use mentions::MAX_MENTIONS;
@@ -36,6 +37,7 @@ pub use retention::{
     ArchiveFile, ConversationPolicy, ConversationPolicyView, RetentionReport, RetentionSettings, TenantPolicy,
 };
 pub use search::{SearchConversation, SearchResult, SearchResults, MAX_SEARCH_PAGE};
+use transaction::{OpRole, Transaction, TransactionError};
 
 /// Largest page of history or catch-up a client may ask for.
 pub const MAX_PAGE: usize = 100;
@@ -112,15 +114,15 @@ struct Committed {
 
 /// What a change writes besides its change record and the conversation's sequence.
 struct ChangePlan {
-    ops: Vec<WriteOp>,
+    ops: Transaction,
     meta_update: Update,
     change: Attrs,
 }
 
 enum CommitOutcome {
     Done(Committed),
-    /// The condition of one of the plan's own operations failed (by index into `ops`).
-    Refused(Vec<usize>),
+    /// The conditions of the plan's own operations with these roles failed.
+    Refused(Vec<OpRole>),
 }
 
 /// Inputs to a send, parsed.
@@ -245,7 +247,7 @@ impl Chat {
                 } else {
                     let renamed =
                         UserProfile { display_name: caller.display_name.as_str().to_owned(), ..existing.clone() };
-                    self.write_profile(&caller.tenant, Some(&existing), &renamed, Claim::Held).await?;
+                    self.write_profile(&caller.tenant, Some(&existing), &renamed, Claim::Held).await??;
                     renamed
                 }
             }
@@ -292,27 +294,24 @@ impl Chat {
         let mut handle = candidates.next();
         while let Some(candidate) = handle.clone() {
             let profile = UserProfile { id: user.clone(), handle: candidate, display_name: display_name.to_owned() };
-            match self.write_profile(tenant, old, &profile, Claim::New).await {
+            match self.write_profile(tenant, old, &profile, Claim::New).await? {
                 Ok(()) => return Ok(profile),
                 // The same user's other request created the profile first: theirs stands.
-                Err(ChatError::Store(StoreError::TransactionCanceled { failed }))
-                    if old.is_none() && failed.contains(&1) =>
-                {
+                Err(refused) if old.is_none() && refused.refused(OpRole::Profile) => {
                     let item = self.store.get(&keys::user_profile(tenant, user), true).await?;
                     return item
                         .map(|i| from_attrs(&i.attrs))
                         .transpose()?
                         .ok_or(ChatError::Internal("profile vanished".into()));
                 }
-                Err(ChatError::Store(StoreError::TransactionCanceled { failed })) if failed.contains(&0) => {
+                Err(refused) if refused.refused(OpRole::HandleClaim) => {
                     handle = candidates.next();
                 }
-                Err(ChatError::Store(StoreError::TransactionCanceled { failed }))
-                    if failed.is_empty() && contention < 5 =>
-                {
+                // Cancelled for contention, no condition failed: try the same handle again.
+                Err(TransactionError::Store(StoreError::TransactionCanceled { .. })) if contention < 5 => {
                     contention += 1;
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             }
         }
         Err(ChatError::conflict("handle_unavailable", "no free handle was found; try again"))
@@ -327,48 +326,57 @@ impl Chat {
         old: Option<&UserProfile>,
         new: &UserProfile,
         claim: Claim,
-    ) -> ChatResult<()> {
+    ) -> ChatResult<Result<(), TransactionError>> {
         let old_tokens: HashSet<String> = old.map(search_tokens).unwrap_or_default();
         let new_tokens = search_tokens(new);
         let mut attrs = to_attrs(new)?;
         attrs.insert(HANDLE_CLAIMED.into(), Value::Bool(true));
-        let mut ops = Vec::new();
+        let mut tx = Transaction::default();
         if claim != Claim::Held {
-            ops.push(WriteOp::Put {
-                item: Item::new(keys::handle(tenant, &new.handle), to_attrs(&json!({ "userId": new.id }))?),
-                cond: Cond::NotExists,
-            });
+            let owner = to_attrs(&json!({ "userId": new.id }))?;
+            tx.push(OpRole::HandleClaim, put_new(keys::handle(tenant, &new.handle), owner));
         }
         let profile_cond = if old.is_none() { Cond::NotExists } else { Cond::Always };
-        ops.push(WriteOp::Put { item: Item::new(keys::user_profile(tenant, &new.id), attrs), cond: profile_cond });
+        tx.push(
+            OpRole::Profile,
+            WriteOp::Put { item: Item::new(keys::user_profile(tenant, &new.id), attrs), cond: profile_cond },
+        );
         if let Claim::Release(previous) = &claim {
-            ops.push(WriteOp::Delete {
-                key: keys::handle(tenant, previous),
-                cond: Cond::Equals("userId".into(), json!(new.id)),
-            });
+            tx.push(
+                OpRole::HandleClaim,
+                WriteOp::Delete {
+                    key: keys::handle(tenant, previous),
+                    cond: Cond::Equals("userId".into(), json!(new.id)),
+                },
+            );
         }
         if old.is_none() {
             // A tenant the retention job should visit (the deployment's default applies to it).
-            ops.push(WriteOp::Put {
-                item: Item::new(keys::retention_tenant(tenant), to_attrs(&json!({ "tenantId": tenant }))?),
-                cond: Cond::Always,
-            });
+            let registered = to_attrs(&json!({ "tenantId": tenant }))?;
+            tx.push(
+                OpRole::Record,
+                WriteOp::Put { item: Item::new(keys::retention_tenant(tenant), registered), cond: Cond::Always },
+            );
         }
         for token in old_tokens.difference(&new_tokens) {
-            ops.push(WriteOp::Delete { key: keys::user_index(tenant, token, &new.id), cond: Cond::Always });
+            tx.push(
+                OpRole::Record,
+                WriteOp::Delete { key: keys::user_index(tenant, token, &new.id), cond: Cond::Always },
+            );
         }
         for token in &new_tokens {
-            ops.push(WriteOp::Put {
-                item: Item::new(keys::user_index(tenant, token, &new.id), to_attrs(&json!({ "userId": new.id }))?),
-                cond: Cond::Always,
-            });
+            let entry = to_attrs(&json!({ "userId": new.id }))?;
+            tx.push(
+                OpRole::Record,
+                WriteOp::Put { item: Item::new(keys::user_index(tenant, token, &new.id), entry), cond: Cond::Always },
+            );
         }
         if claim == Claim::Held {
-            self.store.batch_write(ops).await?;
-        } else {
-            self.store.transact(ops).await?;
+            // No claim changes hands: nothing needs to be atomic.
+            self.store.batch_write(tx.into_ops()).await?;
+            return Ok(Ok(()));
         }
-        Ok(())
+        Ok(tx.commit(self.store.as_ref()).await)
     }
 
     /// Seeds or updates a profile without a token (demo data, admin import): the handle given
@@ -389,11 +397,11 @@ impl Chat {
             Some(old) if claimed => Claim::Release(old.handle.clone()),
             _ => Claim::New,
         };
-        match self.write_profile(tenant, existing.as_ref(), &profile, claim).await {
-            Err(ChatError::Store(StoreError::TransactionCanceled { failed })) if failed.contains(&0) => {
+        match self.write_profile(tenant, existing.as_ref(), &profile, claim).await? {
+            Err(refused) if refused.refused(OpRole::HandleClaim) => {
                 Err(ChatError::conflict("handle_taken", "another user has that handle"))
             }
-            other => other,
+            other => Ok(other?),
         }
     }
 
@@ -534,24 +542,23 @@ impl Chat {
             deleted_ordinals: Vec::new(),
         };
         let t = &caller.tenant;
-        let mut ops = vec![
-            // A directory entry, not a claim: names are no oracle (issue 23.2). Only public names
-            // are unique (the `PUBCHAN#` claim below, among public channels — no secret); a
-            // private channel's name is reserved nowhere, so creating any channel answers the
-            // same whether or not a private channel of that name exists.
-            put_new(keys::channel_directory(t, name.as_str(), &id), to_attrs(&json!({ "conversationId": id }))?),
-            put_new(keys::conversation_meta(t, &id), to_attrs(&meta)?),
-        ];
-        ops.extend(join_ops(t, &id, kind, &caller.user, MemberRole::Admin, &now, None)?);
-        ops.push(self.change_record(t, &id, 1, member_change(EventType::MemberAdded, &caller.user)));
-        let name_claim = ops.len();
+        let mut tx = Transaction::default();
+        // A directory entry, not a claim: names are no oracle (issue 23.2). Only public names are
+        // unique (the `PUBCHAN#` claim below, among public channels — no secret); a private
+        // channel's name is reserved nowhere, so creating any channel answers the same whether
+        // or not a private channel of that name exists.
+        let listed = to_attrs(&json!({ "conversationId": id }))?;
+        tx.push(OpRole::Record, put_new(keys::channel_directory(t, name.as_str(), &id), listed));
+        tx.push(OpRole::Record, put_new(keys::conversation_meta(t, &id), to_attrs(&meta)?));
+        tx.extend(OpRole::Member, join_ops(t, &id, kind, &caller.user, MemberRole::Admin, &now, None)?);
+        tx.push(OpRole::Sequence, self.change_record(t, &id, 1, member_change(EventType::MemberAdded, &caller.user)));
         if kind == ConversationKind::Public {
             let entry = json!({ "conversationId": id, "name": name.as_str(), "topic": topic });
-            ops.push(put_new(keys::public_channel(t, name.as_str()), to_attrs(&entry)?));
+            tx.push(OpRole::NameClaim, put_new(keys::public_channel(t, name.as_str()), to_attrs(&entry)?));
         }
-        match self.store.transact(ops).await {
+        match tx.commit(self.store.as_ref()).await {
             Ok(()) => {}
-            Err(StoreError::TransactionCanceled { failed }) if failed.contains(&name_claim) => {
+            Err(refused) if refused.refused(OpRole::NameClaim) => {
                 return Err(ChatError::conflict(
                     "name_taken",
                     format!("a public channel named #{} exists", name.as_str()),
@@ -640,7 +647,10 @@ impl Chat {
         let outcome = self
             .commit_change(t, conversation, |meta, _seq| {
                 Ok(ChangePlan {
-                    ops: join_ops(t, conversation, meta.kind, &user, MemberRole::Member, &now, Some(meta))?,
+                    ops: Transaction::default().with(
+                        OpRole::Member,
+                        join_ops(t, conversation, meta.kind, &user, MemberRole::Member, &now, Some(meta))?,
+                    ),
                     meta_update: Update::default(),
                     change: member_change(EventType::MemberAdded, &user),
                 })
@@ -690,7 +700,10 @@ impl Chat {
         let outcome = self
             .commit_change(t, conversation, |meta, _| {
                 Ok(ChangePlan {
-                    ops: join_ops(t, conversation, meta.kind, target, MemberRole::Member, &now, Some(meta))?,
+                    ops: Transaction::default().with(
+                        OpRole::Member,
+                        join_ops(t, conversation, meta.kind, target, MemberRole::Member, &now, Some(meta))?,
+                    ),
                     meta_update: Update::default(),
                     change: member_change(EventType::MemberAdded, target),
                 })
@@ -724,10 +737,13 @@ impl Chat {
         let outcome = self
             .commit_change(t, conversation, |_, _| {
                 Ok(ChangePlan {
-                    ops: vec![
-                        WriteOp::Delete { key: keys::member(t, conversation, target), cond: Cond::Exists },
-                        WriteOp::Delete { key: keys::membership(t, target, conversation), cond: Cond::Always },
-                    ],
+                    ops: Transaction::default().with(
+                        OpRole::Member,
+                        [
+                            WriteOp::Delete { key: keys::member(t, conversation, target), cond: Cond::Exists },
+                            WriteOp::Delete { key: keys::membership(t, target, conversation), cond: Cond::Always },
+                        ],
+                    ),
                     meta_update: Update::default(),
                     change: member_change(EventType::MemberRemoved, target),
                 })
@@ -778,27 +794,28 @@ impl Chat {
             dm_users: users.clone(),
             deleted_ordinals: Vec::new(),
         };
-        let mut ops = vec![
-            put_new(keys::conversation_meta(t, &id), to_attrs(&meta)?),
-            WriteOp::Put {
-                item: Item::new(keys::dm_directory(t, &id), to_attrs(&json!({ "conversationId": id }))?),
-                cond: Cond::Always,
-            },
-        ];
+        let mut tx = Transaction::default();
+        // The conversation's own item is the DM's claim: created once, by whoever opens it first.
+        tx.push(OpRole::Record, put_new(keys::conversation_meta(t, &id), to_attrs(&meta)?));
+        let listed = to_attrs(&json!({ "conversationId": id }))?;
+        tx.push(
+            OpRole::Record,
+            WriteOp::Put { item: Item::new(keys::dm_directory(t, &id), listed), cond: Cond::Always },
+        );
         for user in &users {
-            ops.extend(join_ops(t, &id, ConversationKind::Dm, user, MemberRole::Member, &now, None)?);
+            tx.extend(OpRole::Member, join_ops(t, &id, ConversationKind::Dm, user, MemberRole::Member, &now, None)?);
         }
         for (seq, user) in (1u64..).zip(&joined) {
-            ops.push(self.change_record(t, &id, seq, member_change(EventType::MemberAdded, user)));
+            tx.push(OpRole::Sequence, self.change_record(t, &id, seq, member_change(EventType::MemberAdded, user)));
         }
-        match self.store.transact(ops).await {
+        match tx.commit(self.store.as_ref()).await {
             Ok(()) => {
                 for (seq, user) in (1u64..).zip(&joined) {
                     self.publish_member(t, &id, EventType::MemberAdded, seq, user).await;
                 }
             }
             // Opened concurrently by the other person: it exists now, and they told everyone.
-            Err(StoreError::TransactionCanceled { failed }) if !failed.is_empty() => {}
+            Err(TransactionError::Refused(_)) => {}
             Err(e) => return Err(e.into()),
         }
         self.summary(caller, &id).await
@@ -981,28 +998,38 @@ impl Chat {
                     let mut attrs = to_attrs(&message)?;
                     attrs.insert("ordinal".into(), ordinal.into());
                     sent = Some((message, ordinal));
-                    let mut ops = vec![
+                    let mut ops = Transaction::default();
+                    ops.push(
+                        OpRole::ClientIdGuard,
                         put_new(
                             keys::client_message(t, conversation, &caller.user, &new.client_message_id),
                             to_attrs(&json!({ "messageId": id }))?,
                         ),
-                        put_new(keys::message(t, conversation, &id), attrs),
-                        // Sending advances the sender's own read position; the condition also
-                        // proves they are still a member when the message commits.
-                        WriteOp::Update {
-                            key: keys::membership(t, &caller.user, conversation),
-                            update: Update::default().set("readSeq", seq).set("readCount", ordinal),
-                            cond: Cond::Exists,
-                        },
-                        WriteOp::Check { key: keys::member(t, conversation, &caller.user), cond: Cond::Exists },
-                    ];
-                    ops.extend(mention_ops(t, conversation, &notified, ordinal, 1));
+                    );
+                    ops.push(OpRole::Message, put_new(keys::message(t, conversation, &id), attrs));
+                    // Sending advances the sender's own read position; the conditions also prove
+                    // they are still a member when the message commits.
+                    ops.extend(
+                        OpRole::CallerMembership,
+                        [
+                            WriteOp::Update {
+                                key: keys::membership(t, &caller.user, conversation),
+                                update: Update::default().set("readSeq", seq).set("readCount", ordinal),
+                                cond: Cond::Exists,
+                            },
+                            WriteOp::Check { key: keys::member(t, conversation, &caller.user), cond: Cond::Exists },
+                        ],
+                    );
+                    ops.extend(OpRole::Mention, mention_ops(t, conversation, &notified, ordinal, 1));
                     for upload in &uploads {
-                        ops.push(WriteOp::Update {
-                            key: keys::upload(t, conversation, &upload.upload_id),
-                            update: Update::default().set("attachedTo", id.to_string()).remove(TTL_ATTR),
-                            cond: Cond::ExistsWithout("attachedTo".into()),
-                        });
+                        ops.push(
+                            OpRole::Upload,
+                            WriteOp::Update {
+                                key: keys::upload(t, conversation, &upload.upload_id),
+                                update: Update::default().set("attachedTo", id.to_string()).remove(TTL_ATTR),
+                                cond: Cond::ExistsWithout("attachedTo".into()),
+                            },
+                        );
                     }
                     Ok(ChangePlan {
                         ops,
@@ -1022,7 +1049,7 @@ impl Chat {
                     self.publish(t, message_event(EventType::NewMessage, done.seq, &message)).await;
                     return Ok(Sent { message, created: true });
                 }
-                CommitOutcome::Refused(failed) if failed.contains(&0) => {
+                CommitOutcome::Refused(failed) if failed.contains(&OpRole::ClientIdGuard) => {
                     // Another request with the same client id won the race: answer with its message.
                     let message = self
                         .message_by_client_id(caller, conversation, &new.client_message_id)
@@ -1030,10 +1057,10 @@ impl Chat {
                         .ok_or_else(|| ChatError::Internal("client-id guard without its message".into()))?;
                     return Ok(Sent { message, created: false });
                 }
-                CommitOutcome::Refused(failed) if failed.iter().any(|&i| (2..4).contains(&i)) => {
+                CommitOutcome::Refused(failed) if failed.contains(&OpRole::CallerMembership) => {
                     return Err(ChatError::NotFound("conversation"));
                 }
-                CommitOutcome::Refused(failed) if failed.iter().any(|&i| i >= 4 + 2 * notified.len()) => {
+                CommitOutcome::Refused(failed) if failed.contains(&OpRole::Upload) => {
                     return Err(
                         InvalidInput::new("attachments", "an upload is already attached to another message").into()
                     );
@@ -1084,17 +1111,21 @@ impl Chat {
             let now = self.now();
             let outcome = self
                 .commit_change(t, conversation, |_, seq| {
-                    let mut ops = vec![WriteOp::Update {
-                        key: keys::message(t, conversation, id),
-                        update: Update::default()
-                            .set("body", body.clone())
-                            .set("mentions", serde_json::to_value(&mentions).unwrap_or(Value::Array(Vec::new())))
-                            .set("editedAt", now.clone())
-                            .set("updatedSeq", seq),
-                        cond: Cond::Exists,
-                    }];
-                    ops.extend(mention_ops(t, conversation, &notify, ordinal, 1));
-                    ops.extend(unmention_ops(t, conversation, &forget, ordinal));
+                    let mut ops = Transaction::default();
+                    ops.push(
+                        OpRole::Message,
+                        WriteOp::Update {
+                            key: keys::message(t, conversation, id),
+                            update: Update::default()
+                                .set("body", body.clone())
+                                .set("mentions", serde_json::to_value(&mentions).unwrap_or(Value::Array(Vec::new())))
+                                .set("editedAt", now.clone())
+                                .set("updatedSeq", seq),
+                            cond: Cond::Exists,
+                        },
+                    );
+                    ops.extend(OpRole::Mention, mention_ops(t, conversation, &notify, ordinal, 1));
+                    ops.extend(OpRole::Mention, unmention_ops(t, conversation, &forget, ordinal));
                     Ok(ChangePlan {
                         ops,
                         meta_update: Update::default(),
@@ -1108,7 +1139,9 @@ impl Chat {
                     self.publish(t, message_event(EventType::MessageUpdated, done.seq, &message)).await;
                     return Ok(message);
                 }
-                CommitOutcome::Refused(failed) if failed.contains(&0) => return Err(ChatError::NotFound("message")),
+                CommitOutcome::Refused(failed) if failed.contains(&OpRole::Message) => {
+                    return Err(ChatError::NotFound("message"))
+                }
                 // Someone read, joined or left meanwhile: plan again.
                 CommitOutcome::Refused(_) => continue,
             }
@@ -1143,17 +1176,21 @@ impl Chat {
                     }
                     let excess = deleted.len().saturating_sub(MAX_DELETED_ORDINALS);
                     deleted.drain(..excess);
-                    let mut ops = vec![WriteOp::Update {
-                        key: keys::message(t, conversation, id),
-                        update: Update::default()
-                            .set("body", "")
-                            .set("attachments", Value::Array(Vec::new()))
-                            .set("mentions", Value::Array(Vec::new()))
-                            .set("deletedAt", now.clone())
-                            .set("updatedSeq", seq),
-                        cond: Cond::Exists,
-                    }];
-                    ops.extend(unmention_ops(t, conversation, &forget, ordinal));
+                    let mut ops = Transaction::default();
+                    ops.push(
+                        OpRole::Message,
+                        WriteOp::Update {
+                            key: keys::message(t, conversation, id),
+                            update: Update::default()
+                                .set("body", "")
+                                .set("attachments", Value::Array(Vec::new()))
+                                .set("mentions", Value::Array(Vec::new()))
+                                .set("deletedAt", now.clone())
+                                .set("updatedSeq", seq),
+                            cond: Cond::Exists,
+                        },
+                    );
+                    ops.extend(OpRole::Mention, unmention_ops(t, conversation, &forget, ordinal));
                     Ok(ChangePlan {
                         ops,
                         meta_update: Update::default()
@@ -1176,7 +1213,9 @@ impl Chat {
                     self.publish(t, message_event(EventType::MessageDeleted, done.seq, &message)).await;
                     return Ok(message);
                 }
-                CommitOutcome::Refused(failed) if failed.contains(&0) => return Err(ChatError::NotFound("message")),
+                CommitOutcome::Refused(failed) if failed.contains(&OpRole::Message) => {
+                    return Err(ChatError::NotFound("message"))
+                }
                 CommitOutcome::Refused(_) => continue,
             }
         }
@@ -1350,23 +1389,27 @@ impl Chat {
             let meta = self.meta(t, c, true).await?.ok_or(ChatError::NotFound("conversation"))?;
             let seq = meta.last_seq + 1;
             let ChangePlan { mut ops, meta_update, change } = plan(&meta, seq)?;
-            let own_ops = ops.len();
-            ops.push(self.change_record(t, c, seq, change));
-            ops.push(WriteOp::Update {
-                key: keys::conversation_meta(t, c),
-                update: meta_update.set("lastSeq", seq),
-                cond: Cond::Equals("lastSeq".into(), meta.last_seq.into()),
-            });
-            match self.store.transact(ops).await {
+            ops.push(OpRole::Sequence, self.change_record(t, c, seq, change));
+            ops.push(
+                OpRole::Sequence,
+                WriteOp::Update {
+                    key: keys::conversation_meta(t, c),
+                    update: meta_update.set("lastSeq", seq),
+                    cond: Cond::Equals("lastSeq".into(), meta.last_seq.into()),
+                },
+            );
+            match ops.commit(self.store.as_ref()).await {
                 Ok(()) => return Ok(CommitOutcome::Done(Committed { seq })),
-                Err(StoreError::TransactionCanceled { failed }) if failed.iter().any(|&i| i < own_ops) => {
-                    return Ok(CommitOutcome::Refused(failed.into_iter().filter(|&i| i < own_ops).collect()));
+                Err(TransactionError::Refused(roles)) if roles.iter().any(|r| *r != OpRole::Sequence) => {
+                    return Ok(CommitOutcome::Refused(roles.into_iter().filter(|r| *r != OpRole::Sequence).collect()));
                 }
-                Err(e @ (StoreError::TransactionCanceled { .. } | StoreError::Transient(_))) => {
+                // Another change took this seq first (or the store was busy): read again.
+                Err(TransactionError::Refused(_)) => backoff(attempt).await,
+                Err(TransactionError::Store(e)) if e.is_retryable() => {
                     tracing::debug!(conversation = %c, attempt, error = %e, "sequence contention, retrying");
                     backoff(attempt).await;
                 }
-                Err(e) => return Err(e.into()),
+                Err(TransactionError::Store(e)) => return Err(e.into()),
             }
         }
         Err(ChatError::Internal(format!("conversation {c} too contended to commit a change")))

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use super::transaction::{OpRole, Transaction, TransactionError};
 use super::{from_attrs, Chat};
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, TenantId, UserId};
@@ -173,22 +174,26 @@ impl Chat {
                     )
                     .await?;
             } else {
-                let mut ops = ops;
-                let membership_index = ops.len();
-                ops.push(WriteOp::Update {
-                    key: keys::membership(t, u, c),
-                    update: Update::default().add("mentionCount", -count),
-                    cond: Cond::Exists,
-                });
-                match self.store.transact(ops).await {
+                let mut tx = Transaction::default().with(OpRole::Mention, ops);
+                tx.push(
+                    OpRole::CallerMembership,
+                    WriteOp::Update {
+                        key: keys::membership(t, u, c),
+                        update: Update::default().add("mentionCount", -count),
+                        cond: Cond::Exists,
+                    },
+                );
+                match tx.commit(self.store.as_ref()).await {
                     Ok(()) => {}
                     // No longer a member: nothing is counted any more; forget the items.
-                    Err(StoreError::TransactionCanceled { failed }) if failed.contains(&membership_index) => {
+                    Err(refused) if refused.refused(OpRole::CallerMembership) => {
                         return Box::pin(self.try_clear_mentions(t, u, c, None)).await;
                     }
                     // Another tab cleared some of them first: read again.
-                    Err(StoreError::TransactionCanceled { .. }) => {}
-                    Err(e) => return Err(e.into()),
+                    Err(
+                        TransactionError::Refused(_) | TransactionError::Store(StoreError::TransactionCanceled { .. }),
+                    ) => {}
+                    Err(TransactionError::Store(e)) => return Err(e.into()),
                 }
             }
             if !page.more && through.is_none() {

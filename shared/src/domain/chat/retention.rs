@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::compliance::ExportAccess;
 use super::mentions::unmention_ops;
+use super::transaction::{OpRole, Transaction};
 use super::{from_attrs, message_change, to_attrs, ChangePlan, Chat, CommitOutcome, MAX_DELETED_ORDINALS};
 use crate::domain::archive::{archive_day_at, archive_prefix, prune_archive, purge_deleted_day};
 use crate::domain::caller::Caller;
@@ -347,18 +348,23 @@ impl Chat {
                 }
                 let excess = deleted.len().saturating_sub(MAX_DELETED_ORDINALS);
                 deleted.drain(..excess);
-                let mut ops = vec![
-                    // Unchanged since it was read: an edit since then is not in the archive yet.
+                let mut ops = Transaction::default();
+                // Unchanged since it was read: an edit since then is not in the archive yet.
+                ops.push(
+                    OpRole::Message,
                     WriteOp::Delete {
                         key: keys::message(t, c, &message.id),
                         cond: Cond::Equals("updatedSeq".into(), message.updated_seq.into()),
                     },
+                );
+                ops.push(
+                    OpRole::Record,
                     WriteOp::Delete {
                         key: keys::client_message(t, c, &message.author_id, &message.client_message_id),
                         cond: Cond::Always,
                     },
-                ];
-                ops.extend(unmention_ops(t, c, &forget, ordinal));
+                );
+                ops.extend(OpRole::Mention, unmention_ops(t, c, &forget, ordinal));
                 let mut change = message_change(EventType::MessageDeleted, &message.id);
                 change.insert("removed".into(), true.into());
                 Ok(ChangePlan {

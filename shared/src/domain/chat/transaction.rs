@@ -1,0 +1,145 @@
+//! Transactions whose operations say what they stand for. The store reports a refusal by the
+//! positions of the failed conditions; a [`Transaction`] turns those into [`OpRole`]s, so which
+//! error a client gets never depends on the order the writes were pushed in.
+
+use super::ChatError;
+use crate::ports::store::{Store, StoreError, WriteOp};
+
+/// What an operation of a transaction stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OpRole {
+    /// A client message id's unique guard: the same send again.
+    ClientIdGuard,
+    /// The message a change is about (exists, unchanged since it was read).
+    Message,
+    /// The acting user's own member and membership items: they are still in.
+    CallerMembership,
+    /// The member a change adds or removes.
+    Member,
+    /// A mentioned member's badge and mention item.
+    Mention,
+    /// An upload becoming an attachment.
+    Upload,
+    /// The unique claim of a handle.
+    HandleClaim,
+    /// A user's profile item (created once).
+    Profile,
+    /// The unique claim of a public channel's name.
+    NameClaim,
+    /// A new conversation's own items, and bookkeeping whose writes are unconditional.
+    Record,
+    /// The conversation's sequence and its change record: a failure is contention, retried.
+    Sequence,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Transaction {
+    ops: Vec<WriteOp>,
+    roles: Vec<OpRole>,
+}
+
+#[derive(Debug)]
+pub(super) enum TransactionError {
+    /// The conditions of operations with these roles failed (each role once).
+    Refused(Vec<OpRole>),
+    Store(StoreError),
+}
+
+impl TransactionError {
+    pub(super) fn refused(&self, role: OpRole) -> bool {
+        matches!(self, TransactionError::Refused(roles) if roles.contains(&role))
+    }
+}
+
+impl From<TransactionError> for ChatError {
+    fn from(e: TransactionError) -> Self {
+        match e {
+            TransactionError::Refused(roles) => ChatError::Internal(format!("unexpected refusal of {roles:?}")),
+            TransactionError::Store(e) => ChatError::Store(e),
+        }
+    }
+}
+
+impl From<StoreError> for TransactionError {
+    fn from(e: StoreError) -> Self {
+        TransactionError::Store(e)
+    }
+}
+
+impl Transaction {
+    pub(super) fn push(&mut self, role: OpRole, op: WriteOp) {
+        self.ops.push(op);
+        self.roles.push(role);
+    }
+
+    pub(super) fn extend(&mut self, role: OpRole, ops: impl IntoIterator<Item = WriteOp>) {
+        for op in ops {
+            self.push(role, op);
+        }
+    }
+
+    pub(super) fn with(mut self, role: OpRole, ops: impl IntoIterator<Item = WriteOp>) -> Self {
+        self.extend(role, ops);
+        self
+    }
+
+    /// Commits every operation or none. A cancellation for contention (no condition failed) is
+    /// a store error the caller may retry; failed conditions come back as their roles.
+    pub(super) async fn commit(self, store: &dyn Store) -> Result<(), TransactionError> {
+        match store.transact(self.ops).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::TransactionCanceled { failed }) if !failed.is_empty() => {
+                let mut roles = Vec::new();
+                for role in failed.iter().filter_map(|&i| self.roles.get(i).copied()) {
+                    if !roles.contains(&role) {
+                        roles.push(role);
+                    }
+                }
+                Err(TransactionError::Refused(roles))
+            }
+            Err(e) => Err(TransactionError::Store(e)),
+        }
+    }
+
+    /// The operations alone, for a write that need not be atomic (`batch_write`).
+    pub(super) fn into_ops(self) -> Vec<WriteOp> {
+        self.ops
+    }
+}
+
+#[cfg(all(test, feature = "embedded"))]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::adapters::sqlite::SqliteStore;
+    use crate::ports::clock::ManualClock;
+    use crate::ports::store::{Cond, Item, Key};
+
+    fn put(sk: &str, cond: Cond) -> WriteOp {
+        WriteOp::Put { item: Item::new(Key::new("p", sk), Default::default()), cond }
+    }
+
+    #[tokio::test]
+    async fn a_refusal_names_the_roles_that_failed_whatever_their_order() {
+        let store = SqliteStore::in_memory(Arc::new(ManualClock::new(0))).expect("store");
+        store.put(Item::new(Key::new("p", "taken"), Default::default()), Cond::Always).await.expect("seed");
+        for guard_first in [true, false] {
+            let mut tx = Transaction::default();
+            let guard = put("taken", Cond::NotExists);
+            let record = put("fresh", Cond::NotExists);
+            if guard_first {
+                tx.push(OpRole::ClientIdGuard, guard);
+                tx.push(OpRole::Record, record);
+            } else {
+                tx.push(OpRole::Record, record);
+                tx.push(OpRole::ClientIdGuard, guard);
+            }
+            let refused = tx.commit(&store).await.expect_err("the guard is taken");
+            assert!(refused.refused(OpRole::ClientIdGuard), "{refused:?}");
+            assert!(!refused.refused(OpRole::Record), "{refused:?}");
+        }
+        let tx = Transaction::default().with(OpRole::Record, [put("fresh", Cond::NotExists)]);
+        tx.commit(&store).await.expect("nothing refused");
+    }
+}
