@@ -34,7 +34,9 @@ csp_overrides() {
   local api bucket
   api=$(output HttpApiUrl | sed -E 's#^(https://[^/]+).*#\1#')
   bucket=$(output AttachmentsBucketName)
-  echo "Architecture=$ARCH CspApiOrigin=$api CspBucketOrigin=$bucket${WEB_ACL:+ WebAclArn=$WEB_ACL}"
+  # Always named (empty when WAF=off), or SAM would keep the stack's previous value; SAM reads
+  # the quoted form as the empty string.
+  echo "Architecture=$ARCH CspApiOrigin=$api CspBucketOrigin=$bucket WebAclArn=\"$WEB_ACL\""
 }
 if ! stack_exists; then
   echo "No stack $STACK yet: sam deploy --guided (answers are saved to samconfig.toml)"

@@ -97,6 +97,8 @@ class Distribution(unittest.TestCase):
         deploy = (ROOT / "scripts/deploy.sh").read_text()
         self.assertIn("API_URL=$(output ClientApiUrl) WS_URL=$(output ClientWsUrl)", deploy)
         self.assertIn('WAF="${WAF:-on}"', deploy)
+        # Named even when empty: a parameter left out keeps the stack's previous value.
+        self.assertIn('WebAclArn=\\"$WEB_ACL\\"', deploy)
 
 
 if __name__ == "__main__":

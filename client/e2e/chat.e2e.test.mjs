@@ -207,12 +207,17 @@ test("a tenant admin purges deleted messages from the archive, and the export no
   const random = (await stack.api(admin, "GET", "/api/v1/chat/conversations")).body.items.find((c) => c.name === "random").id;
   // The archive's text of the message, as the export hands it out.
   const archived = async () => {
-    const { body } = await stack.api(admin, "GET", `/api/v1/chat/retention/archive?conversationId=${random}`);
     const versions = [];
-    for (const file of body.items) {
-      const bytes = Buffer.from(await (await fetch(file.url)).arrayBuffer());
-      versions.push(...gunzipSync(bytes).toString("utf8").trim().split("\n").map((l) => JSON.parse(l)));
-    }
+    let cursor = "";
+    do {
+      const page = `/api/v1/chat/retention/archive?conversationId=${random}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const { body } = await stack.api(admin, "GET", page);
+      for (const file of body.items) {
+        const bytes = Buffer.from(await (await fetch(file.url)).arrayBuffer());
+        versions.push(...gunzipSync(bytes).toString("utf8").trim().split("\n").map((l) => JSON.parse(l)));
+      }
+      cursor = body.nextCursor ?? "";
+    } while (cursor);
     return versions.filter((v) => v.message.id === id);
   };
   const until = async (what, check) => {

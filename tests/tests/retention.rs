@@ -14,7 +14,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use shared::adapters::s3::S3Blobs;
 use shared::adapters::sqlite::SqliteStore;
-use shared::domain::archive::{build_archive, read_archive, write_archive, ArchiveFailure, ArchivedVersion};
+use shared::domain::archive::{
+    archive_day_at, build_archive, read_archive, write_archive, ArchiveFailure, ArchivedVersion,
+};
 use shared::domain::chat::{ArchivePolicy, ConversationPolicy, TenantPolicy};
 use shared::domain::ids::MessageId;
 use shared::domain::model::{Message, Visibility};
@@ -440,16 +442,21 @@ async fn the_archive_purges_deleted_messages_and_prunes_past_its_period() {
     let chat = chat.with_archive(archive.clone());
     let prefix = format!("archive/acme/{}/", channel.id);
     let mut fed = 0;
+    let kept = chat.send(&alice, &channel.id, new_message("k", "kept as written")).await.unwrap().message;
+    let secret = chat.send(&alice, &channel.id, new_message("s", "first draft secret")).await.unwrap().message;
+    chat.edit(&alice, &channel.id, &secret.id, MessageBody::parse("second draft secret").unwrap(), None).await.unwrap();
+    chat.delete(&alice, &channel.id, &secret.id).await.unwrap();
+    // Archived as the archiver did before it marked days holding a deletion: no mark.
+    let records = sqlite.read_feed(fed, 10_000).await.unwrap();
+    fed = records.last().map_or(fed, |r| r.position);
+    for object in build_archive(&records).unwrap() {
+        archive.put(&object.key, object.body, "application/gzip").await.unwrap();
+    }
     let mut archive_new = async || {
         let records = sqlite.read_feed(fed, 10_000).await.unwrap();
         fed = records.last().map_or(fed, |r| r.position);
         assert_eq!(write_archive(store.as_ref(), archive.as_ref(), &build_archive(&records).unwrap()).await, []);
     };
-    let kept = chat.send(&alice, &channel.id, new_message("k", "kept as written")).await.unwrap().message;
-    let secret = chat.send(&alice, &channel.id, new_message("s", "first draft secret")).await.unwrap().message;
-    chat.edit(&alice, &channel.id, &secret.id, MessageBody::parse("second draft secret").unwrap(), None).await.unwrap();
-    chat.delete(&alice, &channel.id, &secret.id).await.unwrap();
-    archive_new().await;
     let text = |versions: &[ArchivedVersion]| serde_json::to_string(versions).unwrap();
     assert!(text(&archived_versions(archive.as_ref(), &prefix).await).contains("first draft secret"));
 
@@ -462,7 +469,8 @@ async fn the_archive_purges_deleted_messages_and_prunes_past_its_period() {
     assert_eq!(chat.run_retention().await.unwrap().archive_days_purged, 0);
     assert!(text(&archived_versions(archive.as_ref(), &prefix).await).contains("draft secret"), "held");
 
-    // The hold lifted: every version with its text goes, the deletion stays, the rest untouched.
+    // The hold lifted: every version with its text goes, the deletion stays, the rest untouched
+    // (the day had no mark: the first purging run marks every archived day once).
     chat.set_conversation_retention(&alice, &channel.id, ConversationPolicy::default()).await.unwrap();
     assert_eq!(chat.run_retention().await.unwrap().archive_days_purged, 1);
     let versions = archived_versions(archive.as_ref(), &prefix).await;
@@ -475,14 +483,21 @@ async fn the_archive_purges_deleted_messages_and_prunes_past_its_period() {
     assert_eq!(of(&kept.id).iter().map(|v| &v.message).collect::<Vec<_>>(), [&kept]);
     assert_eq!(chat.run_retention().await.unwrap().archive_days_purged, 0, "the day's marker is spent");
 
-    // A later deletion is purged by the next run; the archiver replaying the day changes nothing.
+    // A later deletion is marked by the archiver and purged by the next run.
     chat.delete(&alice, &channel.id, &kept.id).await.unwrap();
     archive_new().await;
     assert_eq!(chat.run_retention().await.unwrap().archive_days_purged, 1);
     assert!(!text(&archived_versions(archive.as_ref(), &prefix).await).contains("kept as written"));
+    // A batch delivered again (a stream retry) puts its objects, text included, back; it marks
+    // the day again, so the next run purges it again.
+    let replay = build_archive(&sqlite.read_feed(0, 10_000).await.unwrap()).unwrap();
+    assert_eq!(write_archive(store.as_ref(), archive.as_ref(), &replay).await, []);
+    assert!(text(&archived_versions(archive.as_ref(), &prefix).await).contains("kept as written"));
+    assert_eq!(chat.run_retention().await.unwrap().archive_days_purged, 1);
+    assert!(!text(&archived_versions(archive.as_ref(), &prefix).await).contains("kept as written"));
 
-    // A second day; the archive keeps 1 day but the table 5: nothing is pruned before the table
-    // lets go. Then the table keeps forever: days before yesterday go, yesterday stays.
+    // A second day. The archive keeps 1 day: never before the table lets go (5 days, or
+    // forever), not under a hold; with the table at 1 day, the days before yesterday go.
     clock.advance_ms(DAY_MS);
     let next_day = chat.send(&alice, &channel.id, new_message("n", "the next day")).await.unwrap().message;
     archive_new().await;
@@ -498,17 +513,50 @@ async fn the_archive_purges_deleted_messages_and_prunes_past_its_period() {
     chat.set_archive_policy(&alice, keep_one_day).await.unwrap();
     chat.set_tenant_retention(&alice, TenantPolicy { retention_days: Some(5), legal_hold: false }).await.unwrap();
     assert_eq!(chat.run_retention().await.unwrap().archive_objects_deleted, 0);
-    chat.set_tenant_retention(&alice, TenantPolicy { retention_days: None, legal_hold: true }).await.unwrap();
-    assert_eq!(chat.run_retention().await.unwrap().archive_objects_deleted, 0, "a tenant hold stops it");
     chat.set_tenant_retention(&alice, TenantPolicy::default()).await.unwrap();
+    assert_eq!(chat.run_retention().await.unwrap().archive_objects_deleted, 0, "the table keeps forever");
+    chat.set_tenant_retention(&alice, TenantPolicy { retention_days: Some(1), legal_hold: true }).await.unwrap();
+    assert_eq!(chat.run_retention().await.unwrap().archive_objects_deleted, 0, "a tenant hold stops it");
+    chat.set_tenant_retention(&alice, TenantPolicy { retention_days: Some(1), legal_hold: false }).await.unwrap();
     let report = chat.run_retention().await.unwrap();
     assert!(report.archive_objects_deleted >= 1, "{report:?}");
+    assert_eq!(report.archive_failures, 0);
     assert_eq!(days(archived_versions(archive.as_ref(), &prefix).await), [next_day.created_at[..10].to_owned()]);
-    assert_eq!(
-        chat.history(&alice, &channel.id, Default::default()).await.unwrap().items.len(),
-        3,
-        "the table keeps all"
-    );
+    let history = chat.history(&alice, &channel.id, Default::default()).await.unwrap().items;
+    assert_eq!(history, [next_day], "the table let the first day go too");
+}
+
+/// An archive object that cannot be read is counted and logged; the run goes on to the other
+/// tenants (their messages still expire) and tries again next time.
+#[tokio::test]
+async fn one_unreadable_archive_object_does_not_stop_the_job() {
+    let ArchiveSetup { clock, sqlite, store, archive, chat, alice, channel } = ArchiveSetup::new().await;
+    let chat = chat.with_archive(archive.clone());
+    let dave = caller("globex", "dave", &["admin"]);
+    chat.ensure_profile(&dave).await.unwrap();
+    let theirs =
+        chat.create_channel(&dave, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
+    let doomed = chat.send(&alice, &channel.id, new_message("a", "acme's")).await.unwrap().message;
+    chat.delete(&alice, &channel.id, &doomed.id).await.unwrap();
+    chat.send(&dave, &theirs.id, new_message("d", "globex's")).await.unwrap();
+    let objects = build_archive(&sqlite.read_feed(0, 10_000).await.unwrap()).unwrap();
+    assert_eq!(write_archive(store.as_ref(), archive.as_ref(), &objects).await, []);
+    let day = archive_day_at(clock.now_ms());
+    archive
+        .put(
+            &format!("archive/acme/{}/{day}/0-0-broken.jsonl.gz", channel.id),
+            b"not gzip".to_vec(),
+            "application/gzip",
+        )
+        .await
+        .unwrap();
+    let purge = ArchivePolicy { purge_deleted: true, ..ArchivePolicy::default() };
+    chat.set_archive_policy(&alice, purge).await.unwrap();
+    chat.set_tenant_retention(&dave, TenantPolicy { retention_days: Some(1), legal_hold: false }).await.unwrap();
+    clock.advance_ms(2 * DAY_MS);
+    let report = chat.run_retention().await.unwrap();
+    assert_eq!(report.archive_failures, 1, "{report:?}");
+    assert_eq!(report.deleted, 1, "globex's message still expired: {report:?}");
 }
 
 #[tokio::test]

@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
+use super::compliance::ArchivePolicy;
 use super::compliance::ExportAccess;
 use super::mentions::unmention_ops;
 use super::transaction::{OpRole, Transaction};
 use super::{from_attrs, message_change, to_attrs, ChangePlan, Chat, CommitOutcome, MAX_DELETED_ORDINALS};
-use crate::domain::archive::{archive_day_at, archive_prefix, prune_archive, purge_deleted_day};
+use crate::domain::archive::{archive_day, archive_day_at, archive_prefix, prune_archive, purge_deleted_day};
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, TenantId};
@@ -23,6 +24,9 @@ use crate::ports::store::{Cond, Item, Query, StoreError, Update, WriteOp};
 
 pub const MAX_RETENTION_DAYS: u32 = 36_500;
 const DAY_MS: i64 = 24 * 3600 * 1000;
+/// On the archive watermark item: every day of the conversation's archive has been marked for
+/// purging once (days archived before marks were written included).
+const PURGE_SCANNED: &str = "purgeScanned";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -77,6 +81,8 @@ pub struct RetentionReport {
     pub archive_objects_deleted: usize,
     /// Archive days rewritten without the content of deleted messages.
     pub archive_days_purged: usize,
+    /// Conversations whose archive could not be kept this run (logged; retried next run).
+    pub archive_failures: usize,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -239,15 +245,13 @@ impl Chat {
                     report.waiting_for_archive += waiting;
                 }
                 if let Some(archive) = &self.archive {
-                    if archive_policy.purge_deleted {
-                        report.archive_days_purged += self.purge_archive(archive.as_ref(), &t, &c).await?;
-                    }
-                    if let Some(archive_days) = archive_policy.archive_retention_days {
-                        let kept_days = archive_days.max(days.unwrap_or(0));
-                        let cutoff = archive_day_at(now - i64::from(kept_days) * DAY_MS);
-                        report.archive_objects_deleted += prune_archive(archive.as_ref(), &t, &c, &cutoff)
-                            .await
-                            .map_err(|e| ChatError::Internal(e.to_string()))?;
+                    // One conversation's archive fault (an unreadable object, S3 refusing) is
+                    // counted and left for the next run; it must not stop the other tenants.
+                    if let Err(e) =
+                        self.keep_archive(archive.as_ref(), &t, &c, &archive_policy, days, now, &mut report).await
+                    {
+                        tracing::warn!(tenant = %t, conversation = %c, error = %e, "archive upkeep failed");
+                        report.archive_failures += 1;
                     }
                 }
             }
@@ -260,14 +264,70 @@ impl Chat {
             held = report.held,
             archive_objects_deleted = report.archive_objects_deleted,
             archive_days_purged = report.archive_days_purged,
+            archive_failures = report.archive_failures,
             "retention run"
         );
         Ok(report)
     }
 
+    /// The archive policy on one conversation: purge what was deleted, then prune the days past
+    /// the archive's period — only where the table lets go too (`table_days`), never before it.
+    #[allow(clippy::too_many_arguments)]
+    async fn keep_archive(
+        &self,
+        archive: &dyn Blobs,
+        t: &TenantId,
+        c: &ConversationId,
+        policy: &ArchivePolicy,
+        table_days: Option<u32>,
+        now: i64,
+        report: &mut RetentionReport,
+    ) -> ChatResult<()> {
+        if policy.purge_deleted {
+            report.archive_days_purged += self.purge_archive(archive, t, c).await?;
+        }
+        if let (Some(archive_days), Some(table_days)) = (policy.archive_retention_days, table_days) {
+            let cutoff = archive_day_at(now - i64::from(archive_days.max(table_days)) * DAY_MS);
+            report.archive_objects_deleted +=
+                prune_archive(archive, t, c, &cutoff).await.map_err(|e| ChatError::Internal(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Marks every day of a conversation's archive for purging, once: days archived before the
+    /// archiver marked deletions carry no mark (a day without deletions is read and left as is).
+    async fn mark_archive_days_once(&self, archive: &dyn Blobs, t: &TenantId, c: &ConversationId) -> ChatResult<()> {
+        let watermark = keys::archive_watermark(t, c);
+        let scanned = self.store.get(&watermark, true).await?;
+        if scanned.as_ref().and_then(|i| i.attrs.get(PURGE_SCANNED)).and_then(Value::as_bool) == Some(true) {
+            return Ok(());
+        }
+        let prefix = archive_prefix(t, c);
+        let mut after: Option<String> = None;
+        let mut last_day = String::new();
+        loop {
+            let page = archive.list(&prefix, after.as_deref(), 1000).await?;
+            for object in &page {
+                let Some(day) = archive_day(&prefix, &object.key) else { continue };
+                if day != last_day {
+                    let mark = Update { add: vec![("marks".into(), 1)], ..Update::default() };
+                    self.store.update(&keys::archive_purge(t, c, day), mark, Cond::Always).await?;
+                    last_day = day.to_owned();
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() == 1000 => after = Some(last.key.clone()),
+                _ => break,
+            }
+        }
+        self.store.update(&watermark, Update::default().set(PURGE_SCANNED, true), Cond::Always).await?;
+        Ok(())
+    }
+
     /// Purges every day of the conversation's archive marked as holding a deletion. A marker is
     /// removed only if no deletion was marked while the day was rewritten (its count unchanged).
     async fn purge_archive(&self, archive: &dyn Blobs, t: &TenantId, c: &ConversationId) -> ChatResult<usize> {
+        self.mark_archive_days_once(archive, t, c).await?;
         let mut purged = 0;
         let mut query = Query::prefix(keys::conversation_pk(t, c), keys::ARCHIVE_PURGE_PREFIX).limit(100).consistent();
         loop {
