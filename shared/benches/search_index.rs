@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use shared::adapters::sqlite_search::SqliteSearch;
+use shared::adapters::embedded::search::SqliteSearch;
 use shared::domain::search::{parse_query, IndexOp, SearchDoc, SearchPlan, SortOrder};
 use shared::ports::search::SearchIndex;
 

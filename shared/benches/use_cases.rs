@@ -9,16 +9,16 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use async_trait::async_trait;
 use divan::Bencher;
-use shared::adapters::sqlite::SqliteStore;
-use shared::domain::chat::{Chat, HistoryQuery, NewMessage};
+use shared::adapters::embedded::sqlite::SqliteStore;
+use shared::app::{Chat, HistoryQuery, NewMessage};
 use shared::domain::ids::{ClientMessageId, ConnectionId, ConversationId, TenantId, UserId};
-use shared::domain::model::{Event, EventType, Message, Visibility};
-use shared::domain::realtime::Realtime;
 use shared::domain::values::{ChannelName, DisplayName, Handle, MessageBody};
+use shared::domain::{Event, EventType, Message, Visibility};
 use shared::ops::Metrics;
 use shared::ports::clock::SystemClock;
 use shared::ports::events::EventSink;
 use shared::ports::push::{Push, PushError};
+use shared::realtime::Realtime;
 use shared::{Caller, Role};
 use tokio::runtime::Runtime;
 

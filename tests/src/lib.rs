@@ -240,16 +240,16 @@ pub fn moto() -> &'static str {
 
 /// A DynamoDB store on moto with a table of its own (moto's Query reads the whole table: small
 /// tables keep tests fast).
-pub async fn moto_store() -> shared::adapters::dynamo::DynamoStore {
+pub async fn moto_store() -> shared::adapters::aws::dynamo::DynamoStore {
     moto_store_named().await.0
 }
 
 /// A moto table and its name (for reading its stream).
-pub async fn moto_store_named() -> (shared::adapters::dynamo::DynamoStore, String) {
+pub async fn moto_store_named() -> (shared::adapters::aws::dynamo::DynamoStore, String) {
     let endpoint = moto();
-    let sdk = shared::adapters::dynamo::sdk_config(Some(endpoint)).await.expect("sdk config");
+    let sdk = shared::adapters::aws::sdk::sdk_config(Some(endpoint)).await.expect("sdk config");
     let table = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());
-    let store = shared::adapters::dynamo::DynamoStore::from_config(&sdk, table.clone());
+    let store = shared::adapters::aws::dynamo::DynamoStore::from_config(&sdk, table.clone());
     store.create_table().await.expect("table created on moto");
     (store, table)
 }
@@ -257,7 +257,7 @@ pub async fn moto_store_named() -> (shared::adapters::dynamo::DynamoStore, Strin
 /// Every record in the table's stream so far, as Lambda would receive them: DescribeTable for
 /// the stream ARN, then DescribeStream, GetShardIterator (TRIM_HORIZON) and GetRecords on each
 /// shard, spoken as raw JSON to moto (no Streams SDK crate in the build).
-pub async fn moto_stream_event(store: &shared::adapters::dynamo::DynamoStore, table: &str) -> serde_json::Value {
+pub async fn moto_stream_event(store: &shared::adapters::aws::dynamo::DynamoStore, table: &str) -> serde_json::Value {
     let described = store.client().describe_table().table_name(table).send().await.expect("describe table");
     let arn = described.table().and_then(|t| t.latest_stream_arn()).expect("table has a stream").to_owned();
     let http = reqwest::Client::new();
@@ -301,7 +301,7 @@ pub struct NoEvents;
 
 #[async_trait::async_trait]
 impl shared::ports::events::EventSink for NoEvents {
-    async fn publish(&self, _: &shared::domain::ids::TenantId, _: &shared::domain::model::Event) {}
+    async fn publish(&self, _: &shared::domain::ids::TenantId, _: &shared::domain::Event) {}
 }
 
 /// A verified caller, as the token would give (roles by their claim names, e.g. `admin`).
@@ -316,8 +316,8 @@ pub fn caller(tenant: &str, user: &str, roles: &[&str]) -> shared::Caller {
 }
 
 /// A plain message to send.
-pub fn new_message(cmid: &str, body: &str) -> shared::domain::chat::NewMessage {
-    shared::domain::chat::NewMessage {
+pub fn new_message(cmid: &str, body: &str) -> shared::app::NewMessage {
+    shared::app::NewMessage {
         client_message_id: shared::domain::ids::ClientMessageId::parse(cmid).unwrap(),
         body: shared::domain::values::MessageBody::parse(body).unwrap(),
         mentions: vec![],

@@ -8,7 +8,7 @@ use integration_tests::*;
 use local::StackOptions;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use shared::adapters::s3::S3Blobs;
+use shared::adapters::aws::s3::S3Blobs;
 use shared::ports::blobs::Blobs;
 
 struct World {
@@ -32,7 +32,7 @@ async fn world(opts: StackOptions) -> World {
 }
 
 async fn moto_blobs() -> Arc<S3Blobs> {
-    let sdk = shared::adapters::dynamo::sdk_config(Some(moto())).await.expect("sdk config");
+    let sdk = shared::adapters::aws::sdk::sdk_config(Some(moto())).await.expect("sdk config");
     let blobs = S3Blobs::new(&sdk, format!("att-{}", ulid::Ulid::new().to_string().to_lowercase()), true);
     blobs.create_bucket().await.expect("bucket on moto");
     Arc::new(blobs)

@@ -106,13 +106,16 @@ async fn search_reads_a_bounded_number_of_memberships() {
     // read stops at the bound, DMs and newest channels first, and her oldest channel is past it.
     let tenant = TenantId::parse("acme").unwrap();
     let user = UserId::parse("alice").unwrap();
-    let ops: Vec<WriteOp> = (0..shared::domain::chat::MAX_MEMBERSHIPS)
+    let ops: Vec<WriteOp> = (0..shared::app::MAX_MEMBERSHIPS)
         .map(|n| {
             let id = ConversationId::parse(&format!("D{n:032x}")).unwrap();
             let attrs =
                 json!({ "conversationId": id, "kind": "dm", "role": "member", "joinedAt": "2026-12-01T00:00:00.000Z" });
             WriteOp::Put {
-                item: Item::new(shared::keys::membership(&tenant, &user, &id), attrs.as_object().unwrap().clone()),
+                item: Item::new(
+                    shared::persistence::keys::membership(&tenant, &user, &id),
+                    attrs.as_object().unwrap().clone(),
+                ),
                 cond: shared::ports::store::Cond::Always,
             }
         })

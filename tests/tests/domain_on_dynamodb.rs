@@ -5,10 +5,10 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use integration_tests::{caller, moto_store, new_message};
-use shared::domain::chat::HistoryQuery;
+use shared::app::HistoryQuery;
 use shared::domain::ids::TenantId;
-use shared::domain::model::{Event, EventType, UserProfile, Visibility};
 use shared::domain::values::{ChannelName, MessageBody};
+use shared::domain::{Event, EventType, UserProfile, Visibility};
 use shared::ports::clock::{Clock, SystemClock};
 use shared::ports::events::EventSink;
 use shared::{Chat, ChatError};
@@ -181,7 +181,7 @@ async fn rate_limits_count_in_dynamodb_items_with_ttl() {
     assert!(matches!(refused, Err(ChatError::RateLimited { retry_after_secs: 1..=60 })), "{:?}", refused.err());
     let tenant = TenantId::parse("acme").unwrap();
     let counters = store
-        .query(&Query::prefix(shared::keys::conversation_pk(&tenant, &channel.id), "RATE#").limit(10))
+        .query(&Query::prefix(shared::persistence::keys::conversation_pk(&tenant, &channel.id), "RATE#").limit(10))
         .await
         .unwrap();
     assert_eq!(counters.items.len(), 1);

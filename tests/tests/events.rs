@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
-use shared::adapters::sqlite::SqliteStore;
+use shared::adapters::embedded::sqlite::SqliteStore;
 use shared::auth::Authenticator;
 use shared::config::Limits;
-use shared::domain::realtime::Realtime;
 use shared::ports::clock::SystemClock;
+use shared::realtime::Realtime;
 
 fn event(name: &str) -> serde_json::Value {
     let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -48,7 +48,7 @@ fn http_samples_are_api_gateway_v2_requests() {
 
 #[tokio::test]
 async fn the_stream_sample_runs_through_the_indexer_and_the_archiver() {
-    use shared::domain::archive::read_archive;
+    use shared::app::archive::read_archive;
 
     use shared::ports::blobs::Blobs;
     use shared::ports::search::SearchIndex;
@@ -57,7 +57,7 @@ async fn the_stream_sample_runs_through_the_indexer_and_the_archiver() {
         serde_json::from_value::<aws_lambda_events::dynamodb::Event>(event("stream-batch.json"))
             .expect("a DynamoDB stream event")
     };
-    let index = Arc::new(shared::adapters::sqlite_search::SqliteSearch::in_memory().unwrap());
+    let index = Arc::new(shared::adapters::embedded::search::SqliteSearch::in_memory().unwrap());
     let indexer = stream_indexer::Indexer::new(index.clone());
     assert!(indexer.handle(batch()).await.batch_item_failures.is_empty());
     let plan = |q: &str| integration_tests::search_plan(q, vec!["C01JBZ5X3N8Q0V7W6Y4T2R1P0MA".into()]);
@@ -66,7 +66,7 @@ async fn the_stream_sample_runs_through_the_indexer_and_the_archiver() {
 
     let store = Arc::new(SqliteStore::in_memory(Arc::new(SystemClock)).unwrap());
     let dir = std::env::temp_dir().join(format!("events-archive-{}", ulid::Ulid::new()));
-    let archive = Arc::new(shared::adapters::localfs::LocalBlobs::new(dir, b"k", Arc::new(SystemClock)));
+    let archive = Arc::new(shared::adapters::embedded::localfs::LocalBlobs::new(dir, b"k", Arc::new(SystemClock)));
     let archiver = stream_archiver::Archiver { store: store.clone(), archive: archive.clone() };
     assert!(archiver.handle(batch()).await.batch_item_failures.is_empty());
     let objects = archive.list("archive/acme/C01JBZ5X3N8Q0V7W6Y4T2R1P0MA/2026/11/26/", None, 10).await.unwrap();

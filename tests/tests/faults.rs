@@ -15,13 +15,13 @@ use integration_tests::*;
 use local::StackOptions;
 use reqwest::StatusCode;
 use serde_json::json;
-use shared::adapters::apigw::ApiGatewayPush;
+use shared::adapters::aws::apigw::ApiGatewayPush;
+use shared::adapters::embedded::sqlite::SqliteStore;
 use shared::adapters::retrying::{RetryingStore, ATTEMPTS};
-use shared::adapters::sqlite::SqliteStore;
 use shared::domain::ids::ConnectionId;
 use shared::domain::limits::{Rate, RateLimits};
-use shared::domain::model::Visibility;
 use shared::domain::values::ChannelName;
+use shared::domain::Visibility;
 use shared::ports::clock::SystemClock;
 use shared::ports::push::{Push, PushError};
 use shared::ports::store::{Attrs, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp};
@@ -102,7 +102,7 @@ async fn throttling_and_transient_faults_are_retried_and_nothing_is_lost() {
     assert!(failures.is_empty(), "{failures:?}");
     assert!(flaky.faults.load(Ordering::SeqCst) > 10, "faults were injected");
     let changes = chat.changes(&caller, &channel.id, 0, Some(500)).await.unwrap();
-    let messages = changes.items.iter().filter(|e| e.kind == shared::domain::model::EventType::NewMessage).count();
+    let messages = changes.items.iter().filter(|e| e.kind == shared::domain::EventType::NewMessage).count();
     assert_eq!(messages, 25, "25 client ids: 25 messages, none twice");
     let seqs: Vec<u64> = changes.items.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
@@ -150,7 +150,7 @@ async fn scripted_endpoint(statuses: Vec<u16>) -> (String, Arc<AtomicUsize>) {
 async fn push_faults_retry_server_errors_and_report_gone() {
     let id = ConnectionId::parse("L0SM9cOFvHcCIhw=").unwrap();
     let push = |url: String| async move {
-        ApiGatewayPush::new(&shared::adapters::dynamo::sdk_config(Some(&url)).await.expect("sdk config"), &url)
+        ApiGatewayPush::new(&shared::adapters::aws::sdk::sdk_config(Some(&url)).await.expect("sdk config"), &url)
     };
     let (url, calls) = scripted_endpoint(vec![500, 503, 200]).await;
     assert_eq!(push(url).await.post(&id, b"{}").await, Ok(()), "server errors are retried");
@@ -292,7 +292,7 @@ impl shared::ports::blobs::Blobs for FlakyBlobs {
 #[tokio::test]
 async fn object_storage_failures_lose_nothing_and_a_retry_sends_once() {
     let clock = Arc::new(SystemClock);
-    let local = shared::adapters::localfs::LocalBlobs::new(
+    let local = shared::adapters::embedded::localfs::LocalBlobs::new(
         std::env::temp_dir().join(format!("flaky-{}", ulid::Ulid::new())),
         b"k",
         clock.clone(),
@@ -321,7 +321,7 @@ async fn object_storage_failures_lose_nothing_and_a_retry_sends_once() {
 
     // Storage down while attaching: the send fails and writes nothing; the retry (same client id)
     // sends exactly one message.
-    let with_file = |cmid: &str| shared::domain::chat::NewMessage {
+    let with_file = |cmid: &str| shared::app::NewMessage {
         attachments: vec![intent.upload_id.clone()],
         ..new_message(cmid, "here")
     };
@@ -375,7 +375,7 @@ async fn a_search_outage_never_blocks_sending_and_the_indexer_catches_up() {
     let batch = || serde_json::from_value::<Event>(raw.clone()).unwrap();
     let failed = stream_indexer::Indexer::new(Arc::new(Down)).handle(batch()).await;
     assert_eq!(failed.batch_item_failures.len(), 1);
-    let index = Arc::new(shared::adapters::sqlite_search::SqliteSearch::in_memory().unwrap());
+    let index = Arc::new(shared::adapters::embedded::search::SqliteSearch::in_memory().unwrap());
     assert!(stream_indexer::Indexer::new(index.clone()).handle(batch()).await.batch_item_failures.is_empty());
     let hits = index.search(&search_plan("archive", vec!["C01JBZ5X3N8Q0V7W6Y4T2R1P0MA".into()])).await.unwrap();
     assert_eq!(hits.hits.len(), 1);

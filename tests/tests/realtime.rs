@@ -12,14 +12,14 @@ use integration_tests::*;
 use local::StackOptions;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use shared::adapters::apigw::ApiGatewayPush;
-use shared::adapters::dynamo::sdk_config;
+use shared::adapters::aws::apigw::ApiGatewayPush;
+use shared::adapters::aws::sdk::sdk_config;
 use shared::domain::ids::ConnectionId;
-use shared::domain::realtime::Realtime;
-use shared::keys;
+use shared::persistence::keys;
 use shared::ports::clock::SystemClock;
 use shared::ports::push::{Push, PushError};
 use shared::ports::store::{Query, Store};
+use shared::realtime::Realtime;
 use tokio_tungstenite::tungstenite::Message;
 
 const QUIET: Duration = Duration::from_millis(300);
@@ -492,8 +492,8 @@ async fn the_api_gateway_adapter_posts_and_cleans_up_gone_connections() {
     realtime.connect(&alice_caller, &ghost, None).await.unwrap();
     realtime.subscribe(&ghost, None).await.unwrap();
     assert_eq!(connection_ids(&app, "acme", "alice").await.len(), 2);
-    let event = shared::domain::model::Event {
-        kind: shared::domain::model::EventType::NewMessage,
+    let event = shared::domain::Event {
+        kind: shared::domain::EventType::NewMessage,
         conversation_id: shared::domain::ids::ConversationId::parse(&channel).unwrap(),
         seq: 99,
         data: json!({ "id": "x" }),

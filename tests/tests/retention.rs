@@ -12,15 +12,15 @@ use aws_lambda_events::dynamodb::Event;
 use integration_tests::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use shared::adapters::s3::S3Blobs;
-use shared::adapters::sqlite::SqliteStore;
-use shared::domain::archive::{
+use shared::adapters::aws::s3::S3Blobs;
+use shared::adapters::embedded::sqlite::SqliteStore;
+use shared::app::archive::{
     archive_day_at, build_archive, read_archive, write_archive, ArchiveFailure, ArchivedVersion,
 };
-use shared::domain::chat::{ArchivePolicy, ConversationPolicy, TenantPolicy};
+use shared::app::{ArchivePolicy, ConversationPolicy, TenantPolicy};
 use shared::domain::ids::MessageId;
-use shared::domain::model::{Message, Visibility};
 use shared::domain::values::{ChannelName, MessageBody};
+use shared::domain::{Message, Visibility};
 use shared::ports::blobs::{BlobError, BlobMeta, Blobs, ListedObject, PresignedRequest};
 use shared::ports::clock::{Clock, ManualClock};
 use shared::ports::store::{Attrs, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp};
@@ -269,7 +269,7 @@ struct ArchiveSetup {
     archive: Arc<dyn Blobs>,
     chat: Chat,
     alice: shared::Caller,
-    channel: shared::domain::model::ConversationSummary,
+    channel: shared::domain::ConversationSummary,
 }
 
 impl ArchiveSetup {
@@ -279,7 +279,7 @@ impl ArchiveSetup {
         let store: Arc<dyn Store> = Arc::new(sqlite.clone());
         let archive_dir = std::env::temp_dir().join(format!("archive-test-{}", ulid::Ulid::new()));
         let archive: Arc<dyn Blobs> =
-            Arc::new(shared::adapters::localfs::LocalBlobs::new(archive_dir, b"k", Arc::new(clock.clone())));
+            Arc::new(shared::adapters::embedded::localfs::LocalBlobs::new(archive_dir, b"k", Arc::new(clock.clone())));
         let chat = Chat::new(store.clone(), Arc::new(clock.clone()), Arc::new(NoEvents));
         let alice = caller("acme", "alice", &["admin"]);
         chat.ensure_profile(&alice).await.unwrap();
@@ -562,7 +562,7 @@ async fn one_unreadable_archive_object_does_not_stop_the_job() {
 #[tokio::test]
 async fn archiver_and_retention_on_moto() {
     let (store, table) = moto_store_named().await;
-    let sdk = shared::adapters::dynamo::sdk_config(Some(moto())).await.expect("sdk config");
+    let sdk = shared::adapters::aws::sdk::sdk_config(Some(moto())).await.expect("sdk config");
     let bucket = S3Blobs::new(&sdk, format!("archive-{}", ulid::Ulid::new().to_string().to_lowercase()), true);
     bucket.create_bucket().await.unwrap();
     let archive: Arc<dyn Blobs> = Arc::new(bucket);
@@ -584,7 +584,7 @@ async fn archiver_and_retention_on_moto() {
     assert_eq!(chat.run_retention().await.unwrap().deleted, 0, "nothing archived yet");
 
     // The archiver Lambda's logic on moto's real stream output.
-    let dynamo = shared::adapters::dynamo::DynamoStore::from_config(&sdk, &table);
+    let dynamo = shared::adapters::aws::dynamo::DynamoStore::from_config(&sdk, &table);
     let event: Event = serde_json::from_value(moto_stream_event(&dynamo, &table).await).unwrap();
     let archiver = stream_archiver::Archiver { store: store.clone(), archive: archive.clone() };
     assert!(archiver.handle(event).await.batch_item_failures.is_empty());
@@ -622,7 +622,7 @@ async fn the_deployment_default_applies_to_tenants_without_a_policy() {
     chat.send(&alice, &channel.id, new_message("m", "old")).await.unwrap();
     clock.advance_ms(8 * DAY_MS);
     let dir = std::env::temp_dir().join(format!("archive-default-{}", ulid::Ulid::new()));
-    let archive = shared::adapters::localfs::LocalBlobs::new(dir, b"k", Arc::new(clock.clone()));
+    let archive = shared::adapters::embedded::localfs::LocalBlobs::new(dir, b"k", Arc::new(clock.clone()));
     let objects = build_archive(&sqlite.read_feed(0, 10_000).await.unwrap()).unwrap();
     assert_eq!(write_archive(store.as_ref(), &archive, &objects).await, Vec::<ArchiveFailure>::new());
     let report = chat.run_retention().await.unwrap();

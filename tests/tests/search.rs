@@ -4,7 +4,7 @@
 use integration_tests::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use shared::adapters::sqlite_search::SqliteSearch;
+use shared::adapters::embedded::search::SqliteSearch;
 use shared::domain::search::{IndexOp, SearchDoc};
 use shared::ports::search::SearchIndex;
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use integration_tests::moto_store;
 use serde_json::{json, Value};
-use shared::adapters::sqlite::SqliteStore;
+use shared::adapters::embedded::sqlite::SqliteStore;
 use shared::ports::clock::SystemClock;
 use shared::ports::store::{Attrs, Cond, Item, Key, Query, Store, StoreError, Update, WriteOp, TTL_ATTR};
 

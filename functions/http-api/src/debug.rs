@@ -5,9 +5,9 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use shared::domain::realtime::Connection;
 use shared::ops::{self, MetricsReport, Room};
 use shared::ports::clock::{Clock, SystemClock};
+use shared::realtime::Connection;
 use shared::{Caller, Role};
 
 use crate::error::ApiError;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use http_api::{router, AppState};
-use shared::adapters::aws_stack::AwsStack;
+use shared::adapters::aws::stack::AwsStack;
 use shared::config::init_tracing;
 
 #[tokio::main]

@@ -6,14 +6,14 @@ use axum::response::IntoResponse;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use shared::domain::chat::{
+use shared::app::{
     ArchiveFile, ArchivePolicy, AuditAction, AuditPage, AuditRecord, ConversationPolicy, HistoryQuery, NewMessage,
     RetentionSettings, SearchResults, TenantPolicy, UploadIntent,
 };
 use shared::domain::ids::{ClientMessageId, ConversationId, MessageId, UserId};
-use shared::domain::model::*;
 use shared::domain::search::SortOrder;
 use shared::domain::values::{ChannelName, MessageBody, Topic};
+use shared::domain::*;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::error::{ApiError, ErrorBody};

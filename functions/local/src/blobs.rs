@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::put;
 use axum::Router;
-use shared::adapters::localfs::{Grant, LocalBlobs};
+use shared::adapters::embedded::localfs::{Grant, LocalBlobs};
 
 pub fn routes(blobs: LocalBlobs, max_bytes: u64) -> Router {
     Router::new()

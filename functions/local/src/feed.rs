@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use shared::adapters::localfs::LocalBlobs;
-use shared::adapters::sqlite::SqliteStore;
-use shared::adapters::sqlite_search::SqliteSearch;
-use shared::domain::archive::{build_archive, write_archive};
-use shared::domain::search::index_op;
+use shared::adapters::embedded::localfs::LocalBlobs;
+use shared::adapters::embedded::search::SqliteSearch;
+use shared::adapters::embedded::sqlite::SqliteStore;
+use shared::app::archive::{build_archive, write_archive};
+use shared::persistence::change_feed::index_op;
 
 pub const SEARCH_CONSUMER: &str = "search-indexer";
 pub const ARCHIVE_CONSUMER: &str = "archiver";

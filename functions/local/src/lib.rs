@@ -21,19 +21,19 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
-use shared::adapters::localfs::LocalBlobs;
-use shared::adapters::sqlite::SqliteStore;
-use shared::adapters::sqlite_search::SqliteSearch;
+use shared::adapters::embedded::localfs::LocalBlobs;
+use shared::adapters::embedded::search::SqliteSearch;
+use shared::adapters::embedded::sqlite::SqliteStore;
 use shared::auth::{Authenticator, Claims, DEV_AUDIENCE, DEV_ISSUER};
 use shared::config::{AuthConfig, Limits};
 use shared::domain::files::UploadRules;
 use shared::domain::ids::{TenantId, UserId};
 use shared::domain::limits::RateLimits;
-use shared::domain::realtime::Realtime;
 use shared::domain::values::DisplayName;
 use shared::ops::Metrics;
 use shared::ports::blobs::Blobs;
 use shared::ports::clock::{Clock, SystemClock};
+use shared::realtime::Realtime;
 use shared::Chat;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -416,7 +416,7 @@ async fn dev_token(
 async fn run_retention(
     State(state): State<AppState>,
     http_api::extract::Authed(caller): http_api::extract::Authed,
-) -> Result<Json<shared::domain::chat::RetentionReport>, ApiError> {
+) -> Result<Json<shared::app::RetentionReport>, ApiError> {
     if !caller.is_tenant_admin() {
         return Err(ApiError::forbidden("tenant admins only"));
     }

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use axum::extract::ws::Utf8Bytes;
+use shared::domain::format_time;
 use shared::domain::ids::ConnectionId;
-use shared::domain::model::format_time;
 use shared::ports::push::{Push, PushError};
 use tokio::sync::mpsc;
 

@@ -3,8 +3,8 @@
 
 use shared::domain::caller::Caller;
 use shared::domain::ids::{TenantId, UserId};
-use shared::domain::model::{ConversationKind, UserProfile, Visibility};
 use shared::domain::values::{ChannelName, DisplayName, Handle, Topic};
+use shared::domain::{ConversationKind, UserProfile, Visibility};
 use shared::{Chat, ChatError, ChatResult, Role};
 
 pub const DEMO_USERS: &[(&str, &str, &str)] = &[

@@ -2,7 +2,7 @@
 //! archive watermark covers it. Deletions are ordinary conversation changes (a seq, a change
 //! record, a `chat:messageDeleted` to live clients), and the stream removes them from search.
 
-use shared::domain::chat::RetentionReport;
+use shared::app::RetentionReport;
 use shared::Chat;
 
 pub async fn run(chat: &Chat) -> Result<RetentionReport, shared::ChatError> {

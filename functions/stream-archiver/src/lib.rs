@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::Event;
-use shared::adapters::streams::change_record;
-pub use shared::adapters::streams::BatchResponse;
-use shared::domain::archive::{build_archive, write_archive};
+use shared::adapters::aws::streams::change_record;
+pub use shared::adapters::aws::streams::BatchResponse;
+use shared::app::archive::{build_archive, write_archive};
 use shared::ports::blobs::Blobs;
 use shared::ports::store::{ChangeRecord, Store};
 

@@ -6,9 +6,10 @@
 use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::Event;
-use shared::adapters::streams::change_record;
-pub use shared::adapters::streams::BatchResponse;
-use shared::domain::search::{index_op, IndexOp};
+use shared::adapters::aws::streams::change_record;
+pub use shared::adapters::aws::streams::BatchResponse;
+use shared::domain::search::IndexOp;
+use shared::persistence::change_feed::index_op;
 use shared::ports::search::SearchIndex;
 use tokio::sync::OnceCell;
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::Event;
 use lambda_runtime::{service_fn, LambdaEvent};
-use shared::adapters::aws_stack::AwsStack;
+use shared::adapters::aws::stack::AwsStack;
 use shared::config::init_tracing;
 use stream_indexer::Indexer;
 

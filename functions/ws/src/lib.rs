@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use shared::auth::Authenticator;
 use shared::config::Limits;
 use shared::domain::ids::{ConnectionId, ConversationId};
-use shared::domain::realtime::Realtime;
+use shared::realtime::Realtime;
 use shared::ChatError;
 
 pub struct WsApp {

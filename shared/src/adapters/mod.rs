@@ -1,22 +1,9 @@
-//! Adapters behind the ports: AWS (`dynamo`, `apigw`) and embedded (`sqlite`, for `make dev`
-//! and tests).
+//! Adapters behind the ports: AWS (`aws`: DynamoDB, API Gateway, S3, OpenSearch, the table's
+//! stream) and embedded (`embedded`: SQLite, its search index and local files, for `make dev` and
+//! tests).
 
 #[cfg(feature = "aws")]
-pub mod apigw;
-#[cfg(feature = "aws")]
-pub mod aws_stack;
-#[cfg(feature = "aws")]
-pub mod dynamo;
+pub mod aws;
 #[cfg(feature = "embedded")]
-pub mod localfs;
-#[cfg(feature = "aws")]
-pub mod opensearch;
+pub mod embedded;
 pub mod retrying;
-#[cfg(feature = "aws")]
-pub mod s3;
-#[cfg(feature = "embedded")]
-pub mod sqlite;
-#[cfg(feature = "embedded")]
-pub mod sqlite_search;
-#[cfg(feature = "aws")]
-pub mod streams;

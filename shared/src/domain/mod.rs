@@ -1,13 +1,21 @@
-//! The domain: typed values, the model, and the use cases with their authorization.
+//! The domain: the product's types and rules — typed ids and values, conversations, messages,
+//! profiles, events, the caller and its permissions, errors, limits — and nothing about storage.
 
-pub mod archive;
 pub mod caller;
-pub mod chat;
+pub mod conversation;
 pub mod error;
+pub mod event;
 pub mod files;
 pub mod ids;
 pub mod limits;
-pub mod model;
-pub mod realtime;
+pub mod message;
+pub mod profile;
 pub mod search;
+pub mod time;
 pub mod values;
+
+pub use conversation::*;
+pub use event::*;
+pub use message::*;
+pub use profile::*;
+pub use time::format_time;

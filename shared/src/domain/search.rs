@@ -3,13 +3,11 @@
 //! readable conversations are known.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::error::InvalidInput;
-use super::model::Message;
-use crate::ports::store::{Attrs, ChangeRecord};
+use super::message::Message;
 
 /// Han, Kana and Hangul are written without spaces: they are indexed as overlapping pairs of
 /// characters (like OpenSearch's `cjk_bigram`), so a two-character query finds them.
@@ -130,57 +128,11 @@ impl IndexOp {
     }
 }
 
-fn tenant_of(pk: &str) -> Option<&str> {
-    pk.strip_prefix("T#")?.split('#').next()
-}
-
-fn created_ms(message: &Message) -> i64 {
+/// When the message was created, in epoch milliseconds (0 if its time does not parse).
+pub fn created_ms(message: &Message) -> i64 {
     time::OffsetDateTime::parse(&message.created_at, &time::format_description::well_known::Rfc3339)
         .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
         .unwrap_or(0)
-}
-
-/// The index change a table change makes, if any: message created or edited → upsert; soft
-/// deleted or removed (retention) → delete.
-pub fn index_op(record: &ChangeRecord) -> Result<Option<IndexOp>, String> {
-    if !record.key.sk.starts_with(crate::keys::MESSAGE_PREFIX) {
-        return Ok(None);
-    }
-    let tenant = tenant_of(&record.key.pk).ok_or("message key without tenant")?.to_owned();
-    let parse =
-        |attrs: &Attrs| serde_json::from_value::<Message>(Value::Object(attrs.clone())).map_err(|e| e.to_string());
-    match (&record.old, &record.new) {
-        (_, Some(new)) => {
-            let message = parse(new)?;
-            if message.deleted_at.is_some() {
-                return Ok(Some(IndexOp::Delete {
-                    id: message.id.to_string(),
-                    tenant_id: tenant,
-                    version: message.updated_seq,
-                }));
-            }
-            Ok(Some(IndexOp::Upsert(SearchDoc {
-                id: message.id.to_string(),
-                tenant_id: tenant,
-                conversation_id: message.conversation_id.to_string(),
-                author_id: message.author_id.to_string(),
-                created_ms: created_ms(&message),
-                body: message.body,
-                mentions: message.mentions.iter().map(|u| u.to_string()).collect(),
-                has_file: !message.attachments.is_empty(),
-                version: message.updated_seq,
-            })))
-        }
-        (Some(old), None) => {
-            let message = parse(old)?;
-            Ok(Some(IndexOp::Delete {
-                id: message.id.to_string(),
-                tenant_id: tenant,
-                version: message.updated_seq + 1,
-            }))
-        }
-        (None, None) => Ok(None),
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::domain::ids::TenantId;
-use crate::domain::model::Event;
+use crate::domain::Event;
 
 #[async_trait]
 pub trait EventSink: Send + Sync {

@@ -1,6 +1,6 @@
 //! The `Store` port: DynamoDB's primitives (conditional put, transactions, key-range queries,
 //! counters), not one method per screen. The key design and every access pattern live once, in
-//! `crate::keys` and the use cases, so both adapters run the same keys.
+//! `crate::persistence::keys` and the use cases, so both adapters run the same keys.
 
 use std::ops::Bound;
 

@@ -16,17 +16,18 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use integration_tests::{caller, moto, new_message};
 use serde_json::json;
-use shared::adapters::apigw::ApiGatewayPush;
-use shared::adapters::dynamo::{sdk_config, DynamoStore};
-use shared::adapters::s3::S3Blobs;
+use shared::adapters::aws::apigw::ApiGatewayPush;
+use shared::adapters::aws::dynamo::DynamoStore;
+use shared::adapters::aws::s3::S3Blobs;
+use shared::adapters::aws::sdk::sdk_config;
 use shared::domain::ids::{ConnectionId, UserId};
-use shared::domain::model::{ConversationMeta, Visibility};
-use shared::domain::realtime::Realtime;
 use shared::domain::values::{ChannelName, MessageBody};
-use shared::keys;
+use shared::domain::{ConversationMeta, Visibility};
 use shared::ops::Metrics;
+use shared::persistence::keys;
 use shared::ports::clock::SystemClock;
 use shared::ports::store::{Cond, Item, Store, WriteOp};
+use shared::realtime::Realtime;
 use shared::Chat;
 
 #[derive(Default, Debug)]
@@ -168,7 +169,7 @@ async fn main() -> anyhow::Result<()> {
     // The search index is OpenSearch on AWS; an embedded one here, so the store side is counted.
     let chat = Chat::new(store.clone(), clock.clone(), realtime.clone())
         .with_uploads(Arc::new(blobs), Default::default())
-        .with_search(Arc::new(shared::adapters::sqlite_search::SqliteSearch::in_memory()?));
+        .with_search(Arc::new(shared::adapters::embedded::search::SqliteSearch::in_memory()?));
     let alice = caller("acme", "alice", &[]);
     chat.ensure_profile(&alice).await?;
 
@@ -178,7 +179,7 @@ async fn main() -> anyhow::Result<()> {
     for size in [10usize, 100, 1000] {
         let channel =
             chat.create_channel(&alice, ChannelName::parse(&format!("c{size}"))?, Visibility::Public, None).await?;
-        let meta: ConversationMeta = shared::domain::chat::from_attrs(
+        let meta: ConversationMeta = shared::persistence::codec::from_attrs(
             &store.get(&keys::conversation_meta(&alice.tenant, &channel.id), true).await?.unwrap().attrs,
         )?;
         // Members written directly (setup is not what is measured), 10% of them online.
@@ -188,13 +189,13 @@ async fn main() -> anyhow::Result<()> {
             ops.push(WriteOp::Put {
                 item: Item::new(
                     keys::member(&alice.tenant, &channel.id, &user),
-                    shared::domain::chat::to_attrs(
+                    shared::persistence::codec::to_attrs(
                         &json!({ "userId": user, "role": "member", "joinedAt": "2026-11-26T00:00:00.000Z" }),
                     )?,
                 ),
                 cond: Cond::Always,
             });
-            ops.push(WriteOp::Put { item: Item::new(keys::membership(&alice.tenant, &user, &channel.id), shared::domain::chat::to_attrs(&json!({ "conversationId": channel.id, "kind": meta.kind, "role": "member", "joinedAt": "2026-11-26T00:00:00.000Z" }))?), cond: Cond::Always });
+            ops.push(WriteOp::Put { item: Item::new(keys::membership(&alice.tenant, &user, &channel.id), shared::persistence::codec::to_attrs(&json!({ "conversationId": channel.id, "kind": meta.kind, "role": "member", "joinedAt": "2026-11-26T00:00:00.000Z" }))?), cond: Cond::Always });
         }
         store.batch_write(ops).await?;
         for i in 1..=size / 10 {

@@ -4,12 +4,13 @@
 
 use std::collections::HashSet;
 
-use super::transaction::{OpRole, Transaction, TransactionError};
-use super::{from_attrs, Chat};
+use super::Chat;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, TenantId, UserId};
-use crate::domain::model::{Membership, UserProfile};
-use crate::keys;
+use crate::domain::{Membership, UserProfile};
+use crate::persistence::codec::from_attrs;
+use crate::persistence::keys;
+use crate::persistence::transaction::{OpRole, Transaction, TransactionError};
 use crate::ports::store::{Cond, Item, Key, Query, StoreError, Update, WriteOp};
 
 /// Mentions one message may carry (each notified member costs two writes in the send's transaction).

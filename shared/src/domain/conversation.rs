@@ -1,19 +1,11 @@
-//! What the API shows and the table stores. Messages are stored in the same camelCase shape they
-//! are shown in (plus the key and a few bookkeeping attributes), so there is one mapping.
+//! Conversations (channels and DMs), their members and the caller's membership, and the views of
+//! them the API shows.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::ids::{ClientMessageId, ConversationId, MessageId, UserId};
-
-/// RFC 3339 UTC with milliseconds, e.g. `2026-11-26T08:00:00.000Z`.
-pub fn format_time(ms: i64) -> String {
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    at.format(&fmt).unwrap_or_default()
-}
+use super::ids::{ConversationId, UserId};
+use super::profile::UserProfile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -45,43 +37,6 @@ pub enum MemberRole {
     Admin,
     Member,
 }
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Attachment {
-    pub id: String,
-    pub name: String,
-    pub size: u64,
-    pub content_type: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Message {
-    #[schema(value_type = String)]
-    pub id: MessageId,
-    #[schema(value_type = String)]
-    pub conversation_id: ConversationId,
-    /// The conversation sequence number of the message's creation.
-    pub seq: u64,
-    /// The sequence number of the message's latest change (creation, edit or delete).
-    pub updated_seq: u64,
-    #[schema(value_type = String)]
-    pub author_id: UserId,
-    /// Empty once deleted.
-    pub body: String,
-    #[schema(value_type = Vec<String>)]
-    pub mentions: Vec<UserId>,
-    pub attachments: Vec<Attachment>,
-    #[schema(value_type = String)]
-    pub client_message_id: ClientMessageId,
-    pub created_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub edited_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deleted_at: Option<String>,
-}
-
 /// The conversation item (`META`): the sequence every change takes, and the counters unread is
 /// computed from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,16 +98,6 @@ pub struct Membership {
     #[serde(default)]
     pub mention_count: u64,
 }
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UserProfile {
-    #[schema(value_type = String)]
-    pub id: UserId,
-    pub handle: String,
-    pub display_name: String,
-}
-
 /// A member as the member list shows them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -197,70 +142,4 @@ pub struct PublicChannel {
     pub topic: Option<String>,
     /// Whether the caller is a member.
     pub joined: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-pub enum EventType {
-    #[serde(rename = "chat:newMessage")]
-    NewMessage,
-    #[serde(rename = "chat:messageUpdated")]
-    MessageUpdated,
-    #[serde(rename = "chat:messageDeleted")]
-    MessageDeleted,
-    #[serde(rename = "chat:memberAdded")]
-    MemberAdded,
-    #[serde(rename = "chat:memberRemoved")]
-    MemberRemoved,
-    #[serde(rename = "chat:conversationRead")]
-    ConversationRead,
-}
-
-impl EventType {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            EventType::NewMessage => "chat:newMessage",
-            EventType::MessageUpdated => "chat:messageUpdated",
-            EventType::MessageDeleted => "chat:messageDeleted",
-            EventType::MemberAdded => "chat:memberAdded",
-            EventType::MemberRemoved => "chat:memberRemoved",
-            EventType::ConversationRead => "chat:conversationRead",
-        }
-    }
-}
-
-/// One change as a client sees it: a WebSocket event frame and a catch-up item have this shape.
-/// `data` is the message for message events, `{userId}` for member events and
-/// `{userId, seq}` for `chat:conversationRead`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Event {
-    #[serde(rename = "type")]
-    pub kind: EventType,
-    #[schema(value_type = String)]
-    pub conversation_id: ConversationId,
-    pub seq: u64,
-    #[schema(value_type = Object)]
-    pub data: Value,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Changes {
-    pub items: Vec<Event>,
-    /// The seq a client may treat as held after applying `items` (seqs increase; they may skip).
-    pub last_seq: u64,
-    pub has_more: bool,
-    /// The changes after `afterSeq` are no longer all kept (the log keeps 30 days): drop what is
-    /// held for this conversation and load it again from history; `lastSeq` is where to resume.
-    #[serde(default)]
-    pub resync: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MessagePage {
-    pub items: Vec<Message>,
-    /// Pass as `before` (or `after`, when paging forward) for the next page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<String>,
 }

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
-use super::ids::{ConversationId, TenantId};
-use super::model::Message;
-use crate::keys;
+use crate::domain::ids::{ConversationId, TenantId};
+use crate::domain::Message;
+use crate::persistence::keys;
 use crate::ports::blobs::{BlobError, Blobs};
 use crate::ports::store::{ChangeRecord, Cond, Store, StoreError, Update};
 
@@ -56,7 +56,7 @@ fn day_path(created_at: &str) -> String {
 
 /// The day folder (`yyyy/mm/dd`) of the instant `ms`.
 pub fn archive_day_at(ms: i64) -> String {
-    day_path(&super::model::format_time(ms))
+    day_path(&crate::domain::format_time(ms))
 }
 
 /// Groups the message versions of a batch by conversation and day into archive objects.

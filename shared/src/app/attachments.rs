@@ -7,14 +7,15 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{from_attrs, to_attrs, Chat};
+use super::Chat;
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::files::{content_type as parse_content_type, display_name, disposition, storage_name, UploadRules};
 use crate::domain::ids::{ConversationId, TenantId, UserId};
-use crate::domain::limits::check_rate;
-use crate::domain::model::{format_time, Attachment};
-use crate::keys;
+use crate::domain::{format_time, Attachment};
+use crate::persistence::codec::{from_attrs, to_attrs};
+use crate::persistence::counters::check_rate;
+use crate::persistence::keys;
 use crate::ports::blobs::{BlobError, Blobs, ATTACHED};
 use crate::ports::store::{Cond, Item, TTL_ATTR};
 

@@ -11,12 +11,13 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{from_attrs, page_limit, to_attrs, Chat};
+use super::{page_limit, Chat};
 use crate::domain::caller::{Caller, Role};
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, TenantId, UserId};
-use crate::domain::model::ConversationKind;
-use crate::keys;
+use crate::domain::ConversationKind;
+use crate::persistence::codec::{from_attrs, to_attrs};
+use crate::persistence::keys;
 use crate::ports::store::{Cond, Item, Query, WriteOp};
 
 /// Largest page of audit records.
@@ -151,7 +152,7 @@ impl Chat {
         let ms = self.clock.now_ms();
         let mut record = AuditRecord {
             id: ulid::Ulid::from_parts(ms.max(0) as u64, rand::random()).to_string(),
-            at: crate::domain::model::format_time(ms),
+            at: crate::domain::format_time(ms),
             actor: caller.user.clone(),
             action,
             conversation_id: None,

@@ -5,15 +5,16 @@
 use std::sync::Arc;
 
 use super::apigw::ApiGatewayPush;
-use super::dynamo::{sdk_config, DynamoStore};
+use super::dynamo::DynamoStore;
 use super::opensearch::{OpenSearchIndex, Signer};
 use super::s3::S3Blobs;
+use super::sdk::sdk_config;
 use crate::auth::Authenticator;
 use crate::config::{Config, ConfigError};
-use crate::domain::realtime::Realtime;
 use crate::ops::Metrics;
 use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::store::Store;
+use crate::realtime::Realtime;
 use crate::Chat;
 
 /// Each instance adds its counters to the table at most this often.

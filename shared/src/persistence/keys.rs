@@ -10,6 +10,8 @@
 use crate::domain::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
 use crate::ports::store::Key;
 
+/// Every tenant-scoped partition key starts `T#{tenant}#`.
+pub const TENANT_PK_PREFIX: &str = "T#";
 pub const META: &str = "META";
 pub const MEMBER_PREFIX: &str = "MEM#";
 pub const MESSAGE_PREFIX: &str = "MSG#";

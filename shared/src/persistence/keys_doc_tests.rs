@@ -5,10 +5,10 @@
 use std::collections::BTreeSet;
 
 use crate::domain::ids::{ClientMessageId, ConnectionId, ConversationId, MessageId, TenantId, UserId};
-use crate::keys;
+use crate::persistence::keys;
 use crate::ports::store::Key;
 
-const CHAT_MD: &str = include_str!("../../docs/CHAT.md");
+const CHAT_MD: &str = include_str!("../../../docs/CHAT.md");
 const KEYS_RS: &str = include_str!("keys.rs");
 
 const TENANT: &str = "acme";

@@ -2,12 +2,12 @@
 //! positions of the failed conditions; a [`Transaction`] turns those into [`OpRole`]s, so which
 //! error a client gets never depends on the order the writes were pushed in.
 
-use super::ChatError;
+use crate::domain::error::ChatError;
 use crate::ports::store::{Store, StoreError, WriteOp};
 
 /// What an operation of a transaction stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum OpRole {
+pub enum OpRole {
     /// A client message id's unique guard: the same send again.
     ClientIdGuard,
     /// The message a change is about (exists, unchanged since it was read).
@@ -33,20 +33,20 @@ pub(super) enum OpRole {
 }
 
 #[derive(Debug, Default)]
-pub(super) struct Transaction {
+pub struct Transaction {
     ops: Vec<WriteOp>,
     roles: Vec<OpRole>,
 }
 
 #[derive(Debug)]
-pub(super) enum TransactionError {
+pub enum TransactionError {
     /// The conditions of operations with these roles failed (each role once).
     Refused(Vec<OpRole>),
     Store(StoreError),
 }
 
 impl TransactionError {
-    pub(super) fn refused(&self, role: OpRole) -> bool {
+    pub fn refused(&self, role: OpRole) -> bool {
         matches!(self, TransactionError::Refused(roles) if roles.contains(&role))
     }
 }
@@ -67,25 +67,25 @@ impl From<StoreError> for TransactionError {
 }
 
 impl Transaction {
-    pub(super) fn push(&mut self, role: OpRole, op: WriteOp) {
+    pub fn push(&mut self, role: OpRole, op: WriteOp) {
         self.ops.push(op);
         self.roles.push(role);
     }
 
-    pub(super) fn extend(&mut self, role: OpRole, ops: impl IntoIterator<Item = WriteOp>) {
+    pub fn extend(&mut self, role: OpRole, ops: impl IntoIterator<Item = WriteOp>) {
         for op in ops {
             self.push(role, op);
         }
     }
 
-    pub(super) fn with(mut self, role: OpRole, ops: impl IntoIterator<Item = WriteOp>) -> Self {
+    pub fn with(mut self, role: OpRole, ops: impl IntoIterator<Item = WriteOp>) -> Self {
         self.extend(role, ops);
         self
     }
 
     /// Commits every operation or none. A cancellation for contention (no condition failed) is
     /// a store error the caller may retry; failed conditions come back as their roles.
-    pub(super) async fn commit(self, store: &dyn Store) -> Result<(), TransactionError> {
+    pub async fn commit(self, store: &dyn Store) -> Result<(), TransactionError> {
         match store.transact(self.ops).await {
             Ok(()) => Ok(()),
             Err(StoreError::TransactionCanceled { failed }) if !failed.is_empty() => {
@@ -102,7 +102,7 @@ impl Transaction {
     }
 
     /// The operations alone, for a write that need not be atomic (`batch_write`).
-    pub(super) fn into_ops(self) -> Vec<WriteOp> {
+    pub fn into_ops(self) -> Vec<WriteOp> {
         self.ops
     }
 }
@@ -112,7 +112,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::adapters::sqlite::SqliteStore;
+    use crate::adapters::embedded::sqlite::SqliteStore;
     use crate::ports::clock::ManualClock;
     use crate::ports::store::{Cond, Item, Key};
 

@@ -5,30 +5,31 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::caller::Caller;
-use super::error::{ChatError, ChatResult, InvalidInput};
-use super::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
-use super::model::*;
-use super::values::{ChannelName, Handle, MessageBody, Topic};
+use crate::domain::caller::Caller;
+use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::files::UploadRules;
-use crate::domain::limits::{check_conversation_rate, check_rate, Rate, RateLimits};
-use crate::keys;
+use crate::domain::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
+use crate::domain::limits::{Rate, RateLimits};
+use crate::domain::values::{ChannelName, Handle, MessageBody, Topic};
+use crate::domain::*;
+use crate::persistence::counters::{check_conversation_rate, check_rate};
+use crate::persistence::keys;
 use crate::ports::blobs::Blobs;
 use crate::ports::clock::Clock;
 use crate::ports::events::EventSink;
 use crate::ports::search::SearchIndex;
 use crate::ports::store::{Attrs, Cond, Item, Key, Query, Store, StoreError, Update, WriteOp, TTL_ATTR};
 
+pub mod archive;
 mod attachments;
 mod compliance;
 mod mentions;
 mod retention;
 mod search;
-mod transaction;
+use crate::persistence::codec::{from_attrs, to_attrs};
+use crate::persistence::transaction::{OpRole, Transaction, TransactionError};
 pub use attachments::{UploadIntent, MAX_ATTACHMENTS};
 pub use compliance::{ArchivePolicy, AuditAction, AuditPage, AuditRecord, MAX_AUDIT_PAGE};
 pub use mentions::MAX_MENTIONS;
@@ -37,7 +38,6 @@ pub use retention::{
     ArchiveFile, ConversationPolicy, ConversationPolicyView, RetentionReport, RetentionSettings, TenantPolicy,
 };
 pub use search::{SearchConversation, SearchResult, SearchResults, MAX_SEARCH_PAGE};
-use transaction::{OpRole, Transaction, TransactionError};
 
 /// Largest page of history or catch-up a client may ask for.
 pub const MAX_PAGE: usize = 100;
@@ -55,18 +55,6 @@ const MAX_DELETED_ORDINALS: usize = 1000;
 /// all; search filters by them).
 pub const MAX_MEMBERSHIPS: usize = 2_000;
 pub const MAX_USER_MATCHES: usize = 20;
-
-pub fn to_attrs<T: Serialize>(value: &T) -> ChatResult<Attrs> {
-    match serde_json::to_value(value) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ChatError::Internal("item did not serialize to an object".into())),
-        Err(e) => Err(ChatError::Internal(format!("serialize item: {e}"))),
-    }
-}
-
-pub fn from_attrs<T: DeserializeOwned>(attrs: &Attrs) -> ChatResult<T> {
-    serde_json::from_value(Value::Object(attrs.clone())).map_err(ChatError::corrupt)
-}
 
 /// Profile attribute: its handle is claimed (`HANDLE#` item). Profiles written before handles
 /// were claimed lack it and claim theirs at first sight.
@@ -87,7 +75,7 @@ enum Claim {
 
 /// `wanted`, `wanted2` … `wanted9`, then six random four-character suffixes; each fits the limit.
 fn handle_candidates(wanted: &Handle) -> Vec<String> {
-    let base: String = wanted.as_str().chars().take(super::values::MAX_HANDLE_CHARS - 5).collect();
+    let base: String = wanted.as_str().chars().take(crate::domain::values::MAX_HANDLE_CHARS - 5).collect();
     let mut out = vec![wanted.as_str().to_owned()];
     out.extend((2..=9).map(|n| format!("{base}{n}")));
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";

@@ -7,14 +7,15 @@ use std::sync::Arc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{from_attrs, Chat, MAX_MEMBERSHIPS};
+use super::{Chat, MAX_MEMBERSHIPS};
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, MessageId, TenantId, UserId};
-use crate::domain::model::{ConversationKind, ConversationMeta, Membership, Message, UserProfile};
 use crate::domain::search::{parse_query, snippet, SearchPlan, SnippetPart, SortOrder};
 use crate::domain::values::ChannelName;
-use crate::keys;
+use crate::domain::{ConversationKind, ConversationMeta, Membership, Message, UserProfile};
+use crate::persistence::codec::from_attrs;
+use crate::persistence::keys;
 use crate::ports::search::{SearchError, SearchIndex};
 use crate::ports::store::{Key, Query};
 

@@ -6,9 +6,9 @@
 use serde_json::Value;
 
 use crate::domain::ids::{ClientMessageId, ConnectionId, ConversationId, MessageId, TenantId, UserId};
-use crate::keys;
+use crate::persistence::keys;
 
-const POLICY: &str = include_str!("../../infra/iam/tenant-scoped-table-policy.json");
+const POLICY: &str = include_str!("../../../infra/iam/tenant-scoped-table-policy.json");
 
 fn leading_key_patterns(tenant: &str) -> Vec<String> {
     let policy: Value = serde_json::from_str(POLICY).expect("policy is JSON");

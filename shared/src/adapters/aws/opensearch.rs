@@ -16,7 +16,7 @@ use crate::domain::search::{IndexOp, SearchHit, SearchPage, SearchPlan, SortOrde
 use crate::ports::search::{SearchError, SearchIndex};
 
 /// The index mapping and settings (`infra/opensearch/messages-index.json`).
-pub const INDEX_DEFINITION: &str = include_str!("../../../infra/opensearch/messages-index.json");
+pub const INDEX_DEFINITION: &str = include_str!("../../../../infra/opensearch/messages-index.json");
 const ATTEMPTS: u32 = 3;
 
 #[derive(Clone)]

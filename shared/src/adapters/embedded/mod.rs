@@ -1,0 +1,6 @@
+//! The embedded adapters `make dev` and the tests run on: SQLite for the table, its full-text
+//! index for search, and files on disk for the buckets.
+
+pub mod localfs;
+pub mod search;
+pub mod sqlite;

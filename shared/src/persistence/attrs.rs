@@ -1,0 +1,51 @@
+//! Attribute names the use cases read, update or put conditions on, in one place. Items are
+//! otherwise written whole from the domain's serde types (`codec`), whose field names are these.
+
+/// Conversation (`META`).
+pub const LAST_SEQ: &str = "lastSeq";
+pub const MESSAGE_COUNT: &str = "messageCount";
+pub const LAST_MESSAGE_AT: &str = "lastMessageAt";
+pub const DELETED_ORDINALS: &str = "deletedOrdinals";
+pub const TOPIC: &str = "topic";
+pub const NAME: &str = "name";
+
+/// Membership (`CONV#` in the user's partition).
+pub const READ_SEQ: &str = "readSeq";
+pub const READ_COUNT: &str = "readCount";
+pub const MENTION_COUNT: &str = "mentionCount";
+
+/// Message (`MSG#`), with its position among the conversation's messages (not shown).
+pub const ORDINAL: &str = "ordinal";
+pub const BODY: &str = "body";
+pub const MENTIONS: &str = "mentions";
+pub const ATTACHMENTS: &str = "attachments";
+pub const EDITED_AT: &str = "editedAt";
+pub const DELETED_AT: &str = "deletedAt";
+pub const UPDATED_SEQ: &str = "updatedSeq";
+
+/// Upload intent: the message it was attached to.
+pub const ATTACHED_TO: &str = "attachedTo";
+
+/// Change record (`CHG#`), and references in small index items.
+pub const SEQ: &str = "seq";
+pub const TYPE: &str = "type";
+pub const MESSAGE_ID: &str = "messageId";
+pub const USER_ID: &str = "userId";
+pub const CONVERSATION_ID: &str = "conversationId";
+pub const TENANT_ID: &str = "tenantId";
+pub const CONNECTION_ID: &str = "connectionId";
+
+/// Connection.
+pub const SUBSCRIPTIONS: &str = "subscriptions";
+pub const LAST_SEEN_AT: &str = "lastSeenAt";
+
+/// Profile: its handle is claimed (`HANDLE#` item). Profiles written before handles were claimed
+/// lack it and claim theirs at first sight.
+pub const HANDLE_CLAIMED: &str = "handleClaimed";
+
+/// Rate counter.
+pub const COUNT: &str = "count";
+
+/// Archive watermark and purge marks.
+pub const WATERMARK: &str = "watermark";
+pub const MARKS: &str = "marks";

@@ -1,0 +1,21 @@
+//! Items to and from the domain's serde types: the one mapping between a stored item's attributes
+//! and a type (the table stores the API's camelCase shape).
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::domain::error::{ChatError, ChatResult};
+use crate::ports::store::Attrs;
+
+pub fn to_attrs<T: Serialize>(value: &T) -> ChatResult<Attrs> {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ChatError::Internal("item did not serialize to an object".into())),
+        Err(e) => Err(ChatError::Internal(format!("serialize item: {e}"))),
+    }
+}
+
+pub fn from_attrs<T: DeserializeOwned>(attrs: &Attrs) -> ChatResult<T> {
+    serde_json::from_value(Value::Object(attrs.clone())).map_err(ChatError::corrupt)
+}

@@ -1,0 +1,15 @@
+//! How the use cases' items are stored, over the primitive `Store` port: the table's keys
+//! (`keys`), attribute names (`attrs`), the item codec, typed reads and writes of each item,
+//! transactions whose ops carry a role, the rate counters and one paging helper.
+
+pub mod attrs;
+pub mod change_feed;
+pub mod codec;
+pub mod counters;
+pub mod keys;
+#[cfg(test)]
+mod keys_doc_tests;
+#[cfg(test)]
+mod keys_policy_tests;
+pub mod paging;
+pub mod transaction;

@@ -1,0 +1,147 @@
+//! Fan-out: who receives a committed change, and posting it to them.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::{FanoutReport, Realtime};
+use crate::domain::error::{ChatError, ChatResult};
+use crate::domain::ids::{ConnectionId, ConversationId, TenantId, UserId};
+use crate::domain::{Event, EventType};
+use crate::persistence::keys;
+use crate::ports::events::EventSink;
+use crate::ports::push::PushError;
+use crate::ports::store::{Cond, Query, WriteOp};
+
+impl Realtime {
+    /// The user ids of a conversation's current members.
+    async fn member_ids(&self, t: &TenantId, c: &ConversationId) -> ChatResult<HashSet<String>> {
+        let mut members = HashSet::new();
+        let mut query = Query::prefix(keys::conversation_pk(t, c), keys::MEMBER_PREFIX).limit(1000).consistent();
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in &page.items {
+                if let Some(u) = item.attrs.get("userId").and_then(Value::as_str) {
+                    members.insert(u.to_owned());
+                }
+            }
+            match page.items.last() {
+                Some(last) if page.more => query = query.after(last.key.sk.clone()),
+                _ => return Ok(members),
+            }
+        }
+    }
+
+    /// Every connection subscribed to a conversation, with its user's id.
+    async fn subscribers(&self, t: &TenantId, c: &ConversationId) -> ChatResult<Vec<(String, ConnectionId)>> {
+        let mut subscribers = Vec::new();
+        let mut query = Query::prefix(keys::subscriptions_pk(t, c), keys::CONNECTION_PREFIX).limit(1000);
+        loop {
+            let page = self.store.query(&query).await?;
+            for item in &page.items {
+                let user = item.attrs.get("userId").and_then(Value::as_str).unwrap_or_default();
+                if let Some(id) =
+                    item.attrs.get("connectionId").and_then(Value::as_str).and_then(|s| ConnectionId::parse(s).ok())
+                {
+                    subscribers.push((user.to_owned(), id));
+                }
+            }
+            match page.items.last() {
+                Some(last) if page.more => query = query.after(last.key.sk.clone()),
+                _ => return Ok(subscribers),
+            }
+        }
+    }
+
+    /// The connections that must receive `event`, and nobody else's.
+    async fn audience(&self, t: &TenantId, event: &Event) -> ChatResult<Vec<ConnectionId>> {
+        let c = &event.conversation_id;
+        let subject = event.data.get("userId").and_then(Value::as_str).and_then(|s| UserId::parse(s).ok());
+        if event.kind == EventType::ConversationRead {
+            // Only the reader's own tabs and devices.
+            return match subject {
+                Some(u) => self.user_connections(t, &u).await,
+                None => Ok(Vec::new()),
+            };
+        }
+        // Independent reads: on DynamoDB they overlap instead of queueing.
+        let (members, subscribers) = futures::try_join!(self.member_ids(t, c), self.subscribers(t, c))?;
+        // The removed member is told once, then nothing more from here.
+        let removed = if event.kind == EventType::MemberRemoved { subject.clone() } else { None };
+        let mut recipients: Vec<ConnectionId> = Vec::new();
+        let mut removed_subscriptions: Vec<ConnectionId> = Vec::new();
+        for (user, id) in subscribers {
+            if members.contains(&user) {
+                recipients.push(id);
+            } else if removed.as_ref().is_some_and(|r| r.as_str() == user) {
+                removed_subscriptions.push(id.clone());
+                recipients.push(id);
+            }
+        }
+        if !removed_subscriptions.is_empty() {
+            let ops = removed_subscriptions
+                .iter()
+                .map(|id| WriteOp::Delete { key: keys::subscription(t, c, id), cond: Cond::Always })
+                .collect();
+            self.store.batch_write(ops).await?;
+        }
+        // Someone just added is not subscribed yet: reach all their connections so their client
+        // learns of the conversation and subscribes.
+        if event.kind == EventType::MemberAdded {
+            if let Some(u) = &subject {
+                for id in self.user_connections(t, u).await? {
+                    if !recipients.contains(&id) {
+                        recipients.push(id);
+                    }
+                }
+            }
+        }
+        Ok(recipients)
+    }
+
+    pub async fn fanout(&self, t: &TenantId, event: &Event) -> ChatResult<FanoutReport> {
+        let started = std::time::Instant::now();
+        let recipients = self.audience(t, event).await?;
+        let payload = serde_json::to_vec(event).map_err(|e| ChatError::Internal(e.to_string()))?;
+        let mut report = FanoutReport { recipients: recipients.len(), ..Default::default() };
+        let results = self.push.post_many(&recipients, &payload).await;
+        for (id, result) in recipients.into_iter().zip(results) {
+            match result {
+                Ok(()) => report.delivered += 1,
+                Err(PushError::Gone) => {
+                    report.gone += 1;
+                    // Delete THAT connection, not the sender's.
+                    if let Err(e) = self.disconnect(&id).await {
+                        tracing::warn!(connection = %id, error = %e, "gone clean-up failed");
+                    }
+                    tracing::debug!(connection = %id, "gone: connection forgotten");
+                }
+                Err(PushError::Failed(e)) => {
+                    report.failed += 1;
+                    tracing::warn!(connection = %id, error = %e, "push failed");
+                }
+            }
+        }
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        self.metrics.incr(&format!("events.{}", event.kind.as_str()), report.delivered as i64);
+        self.metrics.incr("push.failures", report.failed as i64);
+        self.metrics.incr("push.gone", report.gone as i64);
+        self.metrics.observe_fanout_ms(elapsed_ms);
+        tracing::debug!(tenant = %t, conversation = %event.conversation_id, event = event.kind.as_str(), seq = event.seq,
+            recipients = report.recipients, delivered = report.delivered, gone = report.gone, failed = report.failed,
+            elapsed_ms, "fan-out");
+        Ok(report)
+    }
+}
+
+/// Publishing a committed change fans it out; a failure is logged, never the request's failure:
+/// the change is committed and catch-up delivers it.
+#[async_trait]
+impl EventSink for Realtime {
+    async fn publish(&self, tenant: &TenantId, event: &Event) {
+        if let Err(e) = self.fanout(tenant, event).await {
+            tracing::warn!(conversation = %event.conversation_id, error = %e, "fan-out failed");
+        }
+    }
+}

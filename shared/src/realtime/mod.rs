@@ -1,0 +1,90 @@
+//! Live connections, subscriptions and fan-out. Fan-out runs in the request path (after the
+//! commit): the table's stream already has its two consumers (indexer, archiver), and a client
+//! that misses a frame recovers it by seq through catch-up.
+//!
+//! Finding recipients costs two queries per event whatever the channel size: the
+//! conversation's subscriptions and its members (a subscription outlives nothing: only
+//! connections of current members receive).
+
+mod connections;
+mod fanout;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ids::{ConnectionId, ConversationId, TenantId, UserId};
+use crate::ops::Metrics;
+use crate::ports::clock::Clock;
+use crate::ports::push::Push;
+use crate::ports::store::Store;
+
+/// API Gateway closes connections after 2 hours; items live a little longer, then TTL sweeps
+/// whatever `$disconnect` missed.
+pub const CONNECTION_TTL_SECS: i64 = 2 * 3600 + 10 * 60;
+pub const MAX_CONNECTIONS_PER_USER: usize = 20;
+/// Conversations one connection may follow (subscribe with none named takes all, up to this).
+pub const MAX_SUBSCRIPTIONS: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection {
+    pub connection_id: ConnectionId,
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub connected_at: String,
+    pub last_seen_at: String,
+    #[serde(default)]
+    pub subscriptions: Vec<ConversationId>,
+    /// When the token that opened the connection expires (epoch seconds): the connection, its
+    /// index item and its subscriptions expire then too, so fan-out stops reaching it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_expires_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscribedConversation {
+    pub conversation_id: ConversationId,
+    pub last_seq: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FanoutReport {
+    pub recipients: usize,
+    pub delivered: usize,
+    pub gone: usize,
+    pub failed: usize,
+}
+
+pub struct Realtime {
+    store: Arc<dyn Store>,
+    push: Arc<dyn Push>,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+    subscribe_rate: Option<crate::domain::limits::Rate>,
+}
+
+impl Realtime {
+    pub fn new(store: Arc<dyn Store>, push: Arc<dyn Push>, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Self {
+        Self { store, push, clock, metrics, subscribe_rate: None }
+    }
+
+    /// Subscribe frames per connection (a subscribe storm costs a write per conversation).
+    pub fn with_subscribe_rate(mut self, rate: Option<crate::domain::limits::Rate>) -> Self {
+        self.subscribe_rate = rate;
+        self
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn push(&self) -> &Arc<dyn Push> {
+        &self.push
+    }
+}
