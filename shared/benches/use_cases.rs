@@ -13,7 +13,7 @@ use shared::adapters::embedded::sqlite::SqliteStore;
 use shared::app::{Chat, HistoryQuery, NewMessage};
 use shared::domain::ids::{ClientMessageId, ConnectionId, ConversationId, TenantId, UserId};
 use shared::domain::values::{ChannelName, DisplayName, Handle, MessageBody};
-use shared::domain::{Event, EventType, Message, Visibility};
+use shared::domain::{Change, Event, Message, MessageChange, Visibility};
 use shared::ops::Metrics;
 use shared::ports::clock::SystemClock;
 use shared::ports::events::EventSink;
@@ -174,12 +174,7 @@ fn send(bencher: Bencher) {
 #[divan::bench]
 fn fanout_to_10_connections(bencher: Bencher) {
     let f = &*FIXTURE;
-    let event = Event {
-        kind: EventType::NewMessage,
-        conversation_id: f.channel.clone(),
-        seq: f.newest.seq,
-        data: serde_json::to_value(&f.newest).expect("message json"),
-    };
+    let event = Event::new(f.channel.clone(), f.newest.seq, Change::message(MessageChange::Created, f.newest.clone()));
     let before = f.push.0.load(Ordering::Relaxed);
     let runs = AtomicUsize::new(0);
     bencher.bench_local(|| {

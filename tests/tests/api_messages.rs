@@ -351,7 +351,7 @@ async fn openapi_document_lists_every_route() {
 #[tokio::test]
 async fn a_client_further_behind_than_the_change_log_is_told_to_reload() {
     use integration_tests::spawn_app_at;
-    use shared::app::CHANGE_LOG_SECS;
+    use shared::persistence::change_log::CHANGE_LOG_SECS;
     use shared::ports::clock::ManualClock;
 
     let clock = ManualClock::new(1_795_680_000_000);

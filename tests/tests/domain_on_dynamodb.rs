@@ -72,7 +72,7 @@ async fn use_cases_run_on_dynamodb() {
     chat.delete(&alice, &channel.id, &target).await.unwrap();
 
     let changes = chat.changes(&bob, &channel.id, 0, Some(500)).await.unwrap();
-    let kinds: Vec<EventType> = changes.items.iter().map(|e| e.kind).collect();
+    let kinds: Vec<EventType> = changes.items.iter().map(|e| e.kind()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == EventType::NewMessage).count(), 11);
     assert_eq!(kinds.iter().filter(|k| **k == EventType::MemberAdded).count(), 2);
     assert!(kinds.contains(&EventType::MessageUpdated) && kinds.contains(&EventType::MessageDeleted));

@@ -102,7 +102,7 @@ async fn throttling_and_transient_faults_are_retried_and_nothing_is_lost() {
     assert!(failures.is_empty(), "{failures:?}");
     assert!(flaky.faults.load(Ordering::SeqCst) > 10, "faults were injected");
     let changes = chat.changes(&caller, &channel.id, 0, Some(500)).await.unwrap();
-    let messages = changes.items.iter().filter(|e| e.kind == shared::domain::EventType::NewMessage).count();
+    let messages = changes.items.iter().filter(|e| e.kind() == shared::domain::EventType::NewMessage).count();
     assert_eq!(messages, 25, "25 client ids: 25 messages, none twice");
     let seqs: Vec<u64> = changes.items.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());

@@ -492,12 +492,17 @@ async fn the_api_gateway_adapter_posts_and_cleans_up_gone_connections() {
     realtime.connect(&alice_caller, &ghost, None).await.unwrap();
     realtime.subscribe(&ghost, None).await.unwrap();
     assert_eq!(connection_ids(&app, "acme", "alice").await.len(), 2);
-    let event = shared::domain::Event {
-        kind: shared::domain::EventType::NewMessage,
-        conversation_id: shared::domain::ids::ConversationId::parse(&channel).unwrap(),
-        seq: 99,
-        data: json!({ "id": "x" }),
-    };
+    let conversation = shared::domain::ids::ConversationId::parse(&channel).unwrap();
+    let event = shared::domain::Event::new(
+        conversation.clone(),
+        99,
+        shared::domain::Change::MessageDeleted(shared::domain::MessageState::Removed(
+            shared::domain::RemovedMessage::new(
+                shared::domain::ids::MessageId::from_ulid(ulid::Ulid::new()),
+                conversation,
+            ),
+        )),
+    );
     let report = realtime.fanout(&"acme".parse_tenant(), &event).await.unwrap();
     assert_eq!((report.recipients, report.delivered, report.gone), (2, 1, 1));
     assert_eq!(connection_ids(&app, "acme", "alice").await, vec![live.clone()], "only THAT connection is deleted");

@@ -206,7 +206,8 @@ impl Chat {
         let message_id = record.attached_to.as_deref().ok_or(ChatError::NotFound("attachment"))?;
         let message_id = crate::domain::ids::MessageId::parse(message_id)
             .map_err(|_| ChatError::corrupt("attachment message id"))?;
-        let message = self.message(t, &conversation, &message_id).await?.ok_or(ChatError::NotFound("attachment"))?;
+        let message =
+            self.tables.message(t, &conversation, &message_id).await?.ok_or(ChatError::NotFound("attachment"))?.message;
         if message.deleted_at.is_some() || !message.attachments.iter().any(|a| a.id == attachment_id) {
             return Err(ChatError::NotFound("attachment"));
         }

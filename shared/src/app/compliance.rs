@@ -183,9 +183,10 @@ impl Chat {
                 ChatError::forbidden("not_tenant_admin", "only tenant admins export the archive")
             });
         }
-        let meta = self.meta(t, conversation, false).await?.ok_or(ChatError::NotFound("conversation"))?;
+        let meta = self.tables.meta(t, conversation, false).await?.ok_or(ChatError::NotFound("conversation"))?;
         if admin
-            && (meta.kind == ConversationKind::Public || self.member(t, conversation, &caller.user).await?.is_some())
+            && (meta.kind == ConversationKind::Public
+                || self.tables.member(t, conversation, &caller.user).await?.is_some())
         {
             return Ok(ExportAccess::Admin);
         }

@@ -1,63 +1,18 @@
 //! Mention bookkeeping. A member's mention badge is a counter on their membership, kept exact by
-//! one `MENTION#` item per unread message that mentions them: sends and edits add them, reading,
+//! one mention item per unread message that mentions them: sends and edits add them, reading,
 //! edits and deletes remove them, each in the same transaction as the counter change.
-
-use std::collections::HashSet;
 
 use super::Chat;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, TenantId, UserId};
-use crate::domain::{Membership, UserProfile};
-use crate::persistence::codec::from_attrs;
-use crate::persistence::keys;
+use crate::persistence::mentions::{count_mentions, forget};
 use crate::persistence::transaction::{OpRole, Transaction, TransactionError};
-use crate::ports::store::{Cond, Item, Key, Query, StoreError, Update, WriteOp};
+use crate::ports::store::StoreError;
 
 /// Mentions one message may carry (each notified member costs two writes in the send's transaction).
 pub const MAX_MENTIONS: usize = 20;
-
-/// Writes that count a mention of each user at `ordinal` (`delta` 1) .
-pub(super) fn mention_ops(
-    t: &TenantId,
-    c: &ConversationId,
-    users: &[UserId],
-    ordinal: u64,
-    delta: i64,
-) -> Vec<WriteOp> {
-    users
-        .iter()
-        .flat_map(|u| {
-            [
-                WriteOp::Put {
-                    item: Item::new(keys::mention(t, u, c, ordinal), Default::default()),
-                    cond: Cond::NotExists,
-                },
-                WriteOp::Update {
-                    key: keys::membership(t, u, c),
-                    update: Update::default().add("mentionCount", delta),
-                    cond: Cond::Exists,
-                },
-            ]
-        })
-        .collect()
-}
-
-/// Writes that stop counting a mention of each user at `ordinal`.
-pub(super) fn unmention_ops(t: &TenantId, c: &ConversationId, users: &[UserId], ordinal: u64) -> Vec<WriteOp> {
-    users
-        .iter()
-        .flat_map(|u| {
-            [
-                WriteOp::Delete { key: keys::mention(t, u, c, ordinal), cond: Cond::Exists },
-                WriteOp::Update {
-                    key: keys::membership(t, u, c),
-                    update: Update::default().add("mentionCount", -1),
-                    cond: Cond::Exists,
-                },
-            ]
-        })
-        .collect()
-}
+/// Mention items cleared per transaction.
+const CLEAR_BATCH: usize = 40;
 
 impl Chat {
     /// Mentions as the composer sent them: deduplicated, at most `MAX_MENTIONS`, each a user of
@@ -72,7 +27,7 @@ impl Chat {
         if mentions.len() > MAX_MENTIONS {
             return Err(InvalidInput::new("mentions", format!("at most {MAX_MENTIONS} people per message")).into());
         }
-        let profiles = self.profiles(t, &mentions).await?;
+        let profiles = self.tables.profiles(t, &mentions).await?;
         if let Some(unknown) = mentions.iter().find(|u| !profiles.contains_key(*u)) {
             return Err(InvalidInput::new("mentions", format!("names no user of this workspace ({unknown})")).into());
         }
@@ -88,9 +43,7 @@ impl Chat {
         except: Option<&UserId>,
     ) -> ChatResult<Vec<UserId>> {
         let candidates: Vec<&UserId> = users.iter().filter(|u| Some(*u) != except).collect();
-        let keys: Vec<Key> = candidates.iter().map(|u| keys::member(t, c, u)).collect();
-        let found: HashSet<String> = self.store.batch_get(&keys, true).await?.into_iter().map(|i| i.key.sk).collect();
-        Ok(candidates.into_iter().filter(|u| found.contains(&keys::member(t, c, u).sk)).cloned().collect())
+        self.tables.members_among(t, c, &candidates).await
     }
 
     /// Members among `users` who have not read up to `ordinal` (a mention added there counts).
@@ -101,30 +54,8 @@ impl Chat {
         users: &[UserId],
         ordinal: u64,
     ) -> ChatResult<Vec<UserId>> {
-        let keys: Vec<Key> = users.iter().map(|u| keys::membership(t, u, c)).collect();
-        let mut out = Vec::new();
-        for item in self.store.batch_get(&keys, true).await? {
-            let membership: Membership = from_attrs(&item.attrs)?;
-            if membership.read_count < ordinal {
-                if let Some(u) = users.iter().find(|u| keys::membership(t, u, c).pk == item.key.pk) {
-                    out.push(u.clone());
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// Users among `users` whose mention at `ordinal` is still counted.
-    pub(super) async fn counted_mentions(
-        &self,
-        t: &TenantId,
-        c: &ConversationId,
-        users: &[UserId],
-        ordinal: u64,
-    ) -> ChatResult<Vec<UserId>> {
-        let keys: Vec<Key> = users.iter().map(|u| keys::mention(t, u, c, ordinal)).collect();
-        let found: HashSet<String> = self.store.batch_get(&keys, true).await?.into_iter().map(|i| i.key.pk).collect();
-        Ok(users.iter().filter(|u| found.contains(&keys::user_pk(t, u))).cloned().collect())
+        let memberships = self.tables.memberships_in(t, c, users).await?;
+        Ok(memberships.into_iter().filter(|(_, m)| m.read_count < ordinal).map(|(u, _)| u).collect())
     }
 
     /// Stops counting the user's mentions at or below `ordinal` (they have read that far). Best
@@ -151,39 +82,17 @@ impl Chat {
         c: &ConversationId,
         through: Option<u64>,
     ) -> ChatResult<()> {
-        let mut query = Query::prefix(keys::user_pk(t, u), &keys::mention_prefix(c)).limit(40).consistent();
-        if let Some(ordinal) = through {
-            query.upper = std::ops::Bound::Included(keys::mention_sk(c, ordinal));
-        }
         for _ in 0..100 {
-            let page = self.store.query(&query).await?;
-            if page.items.is_empty() {
+            let (keys, more) = self.tables.mentions_page(t, u, c, through, CLEAR_BATCH).await?;
+            if keys.is_empty() {
                 return Ok(());
             }
-            let ops: Vec<WriteOp> =
-                page.items.iter().map(|i| WriteOp::Delete { key: i.key.clone(), cond: Cond::Exists }).collect();
-            let count = ops.len() as i64;
+            let count = keys.len() as i64;
             if through.is_none() {
-                self.store
-                    .batch_write(
-                        ops.into_iter()
-                            .map(|op| match op {
-                                WriteOp::Delete { key, .. } => WriteOp::Delete { key, cond: Cond::Always },
-                                other => other,
-                            })
-                            .collect(),
-                    )
-                    .await?;
+                self.store.batch_write(forget(keys, false)).await?;
             } else {
-                let mut tx = Transaction::default().with(OpRole::Mention, ops);
-                tx.push(
-                    OpRole::CallerMembership,
-                    WriteOp::Update {
-                        key: keys::membership(t, u, c),
-                        update: Update::default().add("mentionCount", -count),
-                        cond: Cond::Exists,
-                    },
-                );
+                let mut tx = Transaction::default().with(OpRole::Mention, forget(keys, true));
+                tx.push(OpRole::CallerMembership, count_mentions(t, u, c, -count));
                 match tx.commit(self.store.as_ref()).await {
                     Ok(()) => {}
                     // No longer a member: nothing is counted any more; forget the items.
@@ -197,19 +106,10 @@ impl Chat {
                     Err(TransactionError::Store(e)) => return Err(e.into()),
                 }
             }
-            if !page.more && through.is_none() {
+            if !more && through.is_none() {
                 return Ok(());
             }
         }
         Err(ChatError::Internal("too many mentions to clear".into()))
-    }
-
-    /// Profiles of these users (missing ones are left out).
-    pub async fn users_by_id(&self, t: &TenantId, users: &[UserId]) -> ChatResult<Vec<UserProfile>> {
-        if users.len() > 100 {
-            return Err(InvalidInput::new("ids", "at most 100 per request").into());
-        }
-        let profiles = self.profiles(t, users).await?;
-        Ok(users.iter().filter_map(|u| profiles.get(u).cloned()).collect())
     }
 }

@@ -10,15 +10,20 @@ use utoipa::ToSchema;
 
 use super::compliance::ArchivePolicy;
 use super::compliance::ExportAccess;
-use super::mentions::unmention_ops;
-use super::{message_change, ChangePlan, Chat, CommitOutcome, MAX_DELETED_ORDINALS};
+use super::messages::note_deletion;
+use super::sequence::{ChangePlan, CommitOutcome};
+use super::Chat;
 use crate::app::archive::{archive_day, archive_day_at, archive_prefix, prune_archive, purge_deleted_day};
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, TenantId};
-use crate::domain::{ConversationKind, ConversationMeta, Event, EventType, Message};
+use crate::domain::{Change, ConversationKind, ConversationMeta, Event, Message, MessageState, RemovedMessage};
+use crate::persistence::change_log::LoggedChange;
 use crate::persistence::codec::{from_attrs, to_attrs};
+use crate::persistence::conversations::set_deleted_ordinals;
 use crate::persistence::keys;
+use crate::persistence::mentions::unmention;
+use crate::persistence::messages::StoredMessage;
 use crate::persistence::transaction::{OpRole, Transaction};
 use crate::ports::blobs::Blobs;
 use crate::ports::store::{Cond, Item, Query, StoreError, Update, WriteOp};
@@ -182,7 +187,8 @@ impl Chat {
     ) -> ChatResult<ConversationPolicy> {
         require_admin(caller)?;
         check_days("retentionDays", policy.retention_days)?;
-        let meta = self.meta(&caller.tenant, conversation, false).await?.ok_or(ChatError::NotFound("conversation"))?;
+        let meta =
+            self.tables.meta(&caller.tenant, conversation, false).await?.ok_or(ChatError::NotFound("conversation"))?;
         if meta.kind == ConversationKind::Dm {
             return Err(InvalidInput::new("conversationId", "direct messages follow the tenant default").into());
         }
@@ -370,13 +376,13 @@ impl Chat {
         loop {
             let page = self.store.query(&query).await?;
             for item in &page.items {
-                let message: Message = from_attrs(&item.attrs)?;
+                let StoredMessage { message, ordinal } = StoredMessage::from_item(item)?;
                 if message.updated_seq > watermark {
                     // Not in the archive yet (the archiver lags): never delete it; next run.
                     waiting += 1;
                     continue;
                 }
-                if self.remove_expired(t, c, &message, super::ordinal_of(&item.attrs)).await? {
+                if self.remove_expired(t, c, &message, ordinal).await? {
                     deleted += 1;
                 }
             }
@@ -399,16 +405,15 @@ impl Chat {
         ordinal: u64,
     ) -> ChatResult<bool> {
         self.discard_attachments(t, c, &message.attachments).await;
-        let forget = self.counted_mentions(t, c, &message.mentions, ordinal).await?;
+        let forget = self.tables.counted_mentions(t, c, &message.mentions, ordinal).await?;
         let already_deleted = message.deleted_at.is_some();
         let outcome = self
             .commit_change(t, c, |meta: &ConversationMeta, _seq| {
-                let mut deleted = meta.deleted_ordinals.clone();
-                if ordinal > 0 && !already_deleted && !deleted.contains(&ordinal) {
-                    deleted.push(ordinal);
-                }
-                let excess = deleted.len().saturating_sub(MAX_DELETED_ORDINALS);
-                deleted.drain(..excess);
+                let deleted = if already_deleted {
+                    meta.deleted_ordinals.clone()
+                } else {
+                    note_deletion(&meta.deleted_ordinals, ordinal)
+                };
                 let mut ops = Transaction::default();
                 // Unchanged since it was read: an edit since then is not in the archive yet.
                 ops.push(
@@ -425,29 +430,15 @@ impl Chat {
                         cond: Cond::Always,
                     },
                 );
-                ops.extend(OpRole::Mention, unmention_ops(t, c, &forget, ordinal));
-                let mut change = message_change(EventType::MessageDeleted, &message.id);
-                change.insert("removed".into(), true.into());
-                Ok(ChangePlan {
-                    ops,
-                    meta_update: Update::default()
-                        .set("deletedOrdinals", serde_json::to_value(&deleted).unwrap_or_default()),
-                    change,
-                })
+                ops.extend(OpRole::Mention, unmention(t, c, &forget, ordinal));
+                Ok(ChangePlan::new(ops, LoggedChange::removed(&message.id))
+                    .updating_meta(set_deleted_ordinals(&deleted)))
             })
             .await?;
         match outcome {
-            CommitOutcome::Done(done) => {
-                self.publish(
-                    t,
-                    Event {
-                        kind: EventType::MessageDeleted,
-                        conversation_id: c.clone(),
-                        seq: done.seq,
-                        data: json!({ "id": message.id, "conversationId": c, "removed": true }),
-                    },
-                )
-                .await;
+            CommitOutcome::Done { seq } => {
+                let removed = MessageState::Removed(RemovedMessage::new(message.id, c.clone()));
+                self.publish(t, Event::new(c.clone(), seq, Change::MessageDeleted(removed))).await;
                 Ok(true)
             }
             // Edited meanwhile, or a mention read: the next run looks again.

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Chat, MAX_MEMBERSHIPS};
+use super::Chat;
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, MessageId, TenantId, UserId};
 use crate::domain::search::{parse_query, snippet, SearchPlan, SnippetPart, SortOrder};
 use crate::domain::values::ChannelName;
-use crate::domain::{ConversationKind, ConversationMeta, Membership, Message, UserProfile};
+use crate::domain::{ConversationKind, ConversationMeta, Message, UserProfile};
 use crate::persistence::codec::from_attrs;
 use crate::persistence::keys;
 use crate::ports::search::{SearchError, SearchIndex};
@@ -23,7 +23,6 @@ pub const MAX_SEARCH_PAGE: usize = 50;
 /// How deep relevance pages go (OpenSearch's `index.max_result_window`: `from + size` past it
 /// is an error); the embedded index keeps the same bound, so both answer alike.
 pub const MAX_RELEVANCE_WINDOW: usize = 10_000;
-const MEMBERSHIPS_PAGE: usize = 500;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -71,29 +70,6 @@ impl Chat {
         self
     }
 
-    /// The caller's memberships, at most `MAX_MEMBERSHIPS` of them: what the sidebar lists and
-    /// what search filters by. Read backward, so past the bound the user keeps their DMs and
-    /// their newest channels (channel ids are ULIDs, `C…`; DM ids `D…` sort after them).
-    pub(super) async fn memberships(&self, caller: &Caller) -> ChatResult<Vec<Membership>> {
-        let mut out = Vec::new();
-        let mut query = Query::prefix(keys::user_pk(&caller.tenant, &caller.user), keys::MEMBERSHIP_PREFIX)
-            .limit(MEMBERSHIPS_PAGE)
-            .backward()
-            .consistent();
-        loop {
-            let page = self.store.query(&query).await?;
-            for item in &page.items {
-                out.push(from_attrs::<Membership>(&item.attrs)?);
-            }
-            match page.items.last() {
-                Some(last) if page.more && out.len() < MAX_MEMBERSHIPS => query = query.before(last.key.sk.clone()),
-                _ => break,
-            }
-        }
-        out.truncate(MAX_MEMBERSHIPS);
-        Ok(out)
-    }
-
     /// The ids of every channel called `name` (public names are unique, private ones need not
     /// be), from the directory entries and the older unique `CHNAME#{name}` item.
     async fn channels_named(&self, t: &TenantId, name: &ChannelName) -> ChatResult<HashSet<String>> {
@@ -124,7 +100,7 @@ impl Chat {
             .filter_map(|i| i.attrs.get("userId").and_then(|v| v.as_str()))
             .filter_map(|u| UserId::parse(u).ok())
             .collect();
-        let profiles = self.profiles(&caller.tenant, &ids).await?;
+        let profiles = self.tables.profiles(&caller.tenant, &ids).await?;
         Ok(profiles.into_values().find(|p| p.handle == token).map(|p| p.id))
     }
 
@@ -220,7 +196,7 @@ impl Chat {
         }
         let authors: Vec<UserId> =
             messages.values().map(|m| m.author_id.clone()).collect::<HashSet<_>>().into_iter().collect();
-        let profiles = self.profiles(t, &authors).await?;
+        let profiles = self.tables.profiles(t, &authors).await?;
         let items = page
             .hits
             .iter()

@@ -1,10 +1,10 @@
 //! Events: one committed change as a client sees it, live or in catch-up.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::ids::ConversationId;
+use super::ids::{ConversationId, MessageId, UserId};
+use super::message::Message;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub enum EventType {
@@ -35,19 +35,139 @@ impl EventType {
     }
 }
 
-/// One change as a client sees it: a WebSocket event frame and a catch-up item have this shape.
-/// `data` is the message for message events, `{userId}` for member events and
-/// `{userId, seq}` for `chat:conversationRead`.
+/// One change as a client sees it: a WebSocket event frame and a catch-up item have this shape,
+/// `{type, conversationId, seq, data}`, with `data` typed by `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
-    #[serde(rename = "type")]
-    pub kind: EventType,
     #[schema(value_type = String)]
     pub conversation_id: ConversationId,
+    /// The conversation's sequence number this change took.
     pub seq: u64,
-    #[schema(value_type = Object)]
-    pub data: Value,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+impl Event {
+    pub fn new(conversation_id: ConversationId, seq: u64, change: Change) -> Self {
+        Self { conversation_id, seq, change }
+    }
+
+    pub fn kind(&self) -> EventType {
+        self.change.kind()
+    }
+}
+
+/// What changed, by kind: the `type` of an event and its `data`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", content = "data")]
+pub enum Change {
+    #[serde(rename = "chat:newMessage")]
+    NewMessage(MessageState),
+    #[serde(rename = "chat:messageUpdated")]
+    MessageUpdated(MessageState),
+    #[serde(rename = "chat:messageDeleted")]
+    MessageDeleted(MessageState),
+    #[serde(rename = "chat:memberAdded")]
+    MemberAdded(MemberChange),
+    #[serde(rename = "chat:memberRemoved")]
+    MemberRemoved(MemberChange),
+    /// Sent only to the reader's own connections.
+    #[serde(rename = "chat:conversationRead")]
+    ConversationRead(ReadPosition),
+}
+
+impl Change {
+    pub fn kind(&self) -> EventType {
+        match self {
+            Change::NewMessage(_) => EventType::NewMessage,
+            Change::MessageUpdated(_) => EventType::MessageUpdated,
+            Change::MessageDeleted(_) => EventType::MessageDeleted,
+            Change::MemberAdded(_) => EventType::MemberAdded,
+            Change::MemberRemoved(_) => EventType::MemberRemoved,
+            Change::ConversationRead(_) => EventType::ConversationRead,
+        }
+    }
+
+    /// A message change of `kind` carrying the message as it is now.
+    pub fn message(kind: MessageChange, message: Message) -> Self {
+        let state = MessageState::Current(Box::new(message));
+        match kind {
+            MessageChange::Created => Change::NewMessage(state),
+            MessageChange::Updated => Change::MessageUpdated(state),
+            MessageChange::Deleted => Change::MessageDeleted(state),
+        }
+    }
+
+    /// The user a membership or read change is about.
+    pub fn subject(&self) -> Option<&UserId> {
+        match self {
+            Change::MemberAdded(m) | Change::MemberRemoved(m) => Some(&m.user_id),
+            Change::ConversationRead(r) => Some(&r.user_id),
+            Change::NewMessage(_) | Change::MessageUpdated(_) | Change::MessageDeleted(_) => None,
+        }
+    }
+}
+
+/// The three kinds of message change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageChange {
+    Created,
+    Updated,
+    Deleted,
+}
+
+impl MessageChange {
+    pub fn event_type(self) -> EventType {
+        match self {
+            MessageChange::Created => EventType::NewMessage,
+            MessageChange::Updated => EventType::MessageUpdated,
+            MessageChange::Deleted => EventType::MessageDeleted,
+        }
+    }
+}
+
+/// A message event's `data`: the message as it is now, or, in catch-up, a message retention
+/// has removed since (the client drops it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum MessageState {
+    Current(Box<Message>),
+    Removed(RemovedMessage),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovedMessage {
+    #[schema(value_type = String)]
+    pub id: MessageId,
+    #[schema(value_type = String)]
+    pub conversation_id: ConversationId,
+    /// Always true.
+    pub removed: bool,
+}
+
+impl RemovedMessage {
+    pub fn new(id: MessageId, conversation_id: ConversationId) -> Self {
+        Self { id, conversation_id, removed: true }
+    }
+}
+
+/// `data` of `chat:memberAdded` and `chat:memberRemoved`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberChange {
+    #[schema(value_type = String)]
+    pub user_id: UserId,
+}
+
+/// `data` of `chat:conversationRead`: the reader's new read position.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadPosition {
+    #[schema(value_type = String)]
+    pub user_id: UserId,
+    pub seq: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -61,4 +181,49 @@ pub struct Changes {
     /// held for this conversation and load it again from history; `lastSeq` is where to resume.
     #[serde(default)]
     pub resync: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn user(id: &str) -> UserId {
+        UserId::parse(id).expect("user id")
+    }
+
+    /// The frame clients have always received: `{type, conversationId, seq, data}`.
+    #[test]
+    fn an_event_is_a_flat_frame_with_typed_data() {
+        let c = ConversationId::new_channel();
+        let event = Event::new(c.clone(), 7, Change::MemberAdded(MemberChange { user_id: user("bob") }));
+        let frame = serde_json::to_value(&event).expect("serialize");
+        assert_eq!(
+            frame,
+            json!({ "type": "chat:memberAdded", "conversationId": c, "seq": 7, "data": { "userId": "bob" } })
+        );
+        let back: Event = serde_json::from_value(frame).expect("deserialize");
+        assert_eq!(back, event);
+        assert_eq!(back.kind(), EventType::MemberAdded);
+        assert_eq!(back.change.subject(), Some(&user("bob")));
+    }
+
+    #[test]
+    fn a_removed_message_reads_back_as_removed() {
+        let c = ConversationId::new_channel();
+        let id = MessageId::from_ulid(ulid::Ulid::new());
+        let frame = json!({ "type": "chat:messageDeleted", "conversationId": c, "seq": 3,
+            "data": { "id": id, "conversationId": c, "removed": true } });
+        let event: Event = serde_json::from_value(frame.clone()).expect("deserialize");
+        assert_eq!(event.change, Change::MessageDeleted(MessageState::Removed(RemovedMessage::new(id, c))));
+        assert_eq!(serde_json::to_value(&event).expect("serialize"), frame);
+    }
+
+    #[test]
+    fn every_kind_names_its_wire_type() {
+        let read = Change::ConversationRead(ReadPosition { user_id: user("ann"), seq: 4 });
+        let frame = serde_json::to_value(Event::new(ConversationId::new_channel(), 4, read)).expect("serialize");
+        assert_eq!(frame["type"], EventType::ConversationRead.as_str());
+        assert_eq!(frame["data"], json!({ "userId": "ann", "seq": 4 }));
+    }
 }

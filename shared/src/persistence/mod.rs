@@ -5,6 +5,7 @@
 pub mod attrs;
 pub mod change_feed;
 pub mod codec;
+pub mod conversations;
 pub mod counters;
 pub mod keys;
 #[cfg(test)]
@@ -12,4 +13,11 @@ mod keys_doc_tests;
 #[cfg(test)]
 mod keys_policy_tests;
 pub mod paging;
+pub mod tables;
 pub mod transaction;
+
+pub use tables::Tables;
+pub mod change_log;
+pub mod mentions;
+pub mod messages;
+pub mod profiles;

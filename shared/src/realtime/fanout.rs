@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::{FanoutReport, Realtime};
 use crate::domain::error::{ChatError, ChatResult};
-use crate::domain::ids::{ConnectionId, ConversationId, TenantId, UserId};
-use crate::domain::{Event, EventType};
+use crate::domain::ids::{ConnectionId, ConversationId, TenantId};
+use crate::domain::{Change, Event};
 use crate::persistence::keys;
 use crate::ports::events::EventSink;
 use crate::ports::push::PushError;
@@ -57,18 +57,17 @@ impl Realtime {
     /// The connections that must receive `event`, and nobody else's.
     async fn audience(&self, t: &TenantId, event: &Event) -> ChatResult<Vec<ConnectionId>> {
         let c = &event.conversation_id;
-        let subject = event.data.get("userId").and_then(Value::as_str).and_then(|s| UserId::parse(s).ok());
-        if event.kind == EventType::ConversationRead {
+        if let Change::ConversationRead(read) = &event.change {
             // Only the reader's own tabs and devices.
-            return match subject {
-                Some(u) => self.user_connections(t, &u).await,
-                None => Ok(Vec::new()),
-            };
+            return self.user_connections(t, &read.user_id).await;
         }
         // Independent reads: on DynamoDB they overlap instead of queueing.
         let (members, subscribers) = futures::try_join!(self.member_ids(t, c), self.subscribers(t, c))?;
         // The removed member is told once, then nothing more from here.
-        let removed = if event.kind == EventType::MemberRemoved { subject.clone() } else { None };
+        let removed = match &event.change {
+            Change::MemberRemoved(member) => Some(&member.user_id),
+            _ => None,
+        };
         let mut recipients: Vec<ConnectionId> = Vec::new();
         let mut removed_subscriptions: Vec<ConnectionId> = Vec::new();
         for (user, id) in subscribers {
@@ -88,12 +87,10 @@ impl Realtime {
         }
         // Someone just added is not subscribed yet: reach all their connections so their client
         // learns of the conversation and subscribes.
-        if event.kind == EventType::MemberAdded {
-            if let Some(u) = &subject {
-                for id in self.user_connections(t, u).await? {
-                    if !recipients.contains(&id) {
-                        recipients.push(id);
-                    }
+        if let Change::MemberAdded(member) = &event.change {
+            for id in self.user_connections(t, &member.user_id).await? {
+                if !recipients.contains(&id) {
+                    recipients.push(id);
                 }
             }
         }
@@ -124,11 +121,11 @@ impl Realtime {
             }
         }
         let elapsed_ms = started.elapsed().as_millis() as u64;
-        self.metrics.incr(&format!("events.{}", event.kind.as_str()), report.delivered as i64);
+        self.metrics.incr(&format!("events.{}", event.kind().as_str()), report.delivered as i64);
         self.metrics.incr("push.failures", report.failed as i64);
         self.metrics.incr("push.gone", report.gone as i64);
         self.metrics.observe_fanout_ms(elapsed_ms);
-        tracing::debug!(tenant = %t, conversation = %event.conversation_id, event = event.kind.as_str(), seq = event.seq,
+        tracing::debug!(tenant = %t, conversation = %event.conversation_id, event = event.kind().as_str(), seq = event.seq,
             recipients = report.recipients, delivered = report.delivered, gone = report.gone, failed = report.failed,
             elapsed_ms, "fan-out");
         Ok(report)

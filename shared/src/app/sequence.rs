@@ -1,0 +1,142 @@
+//! The sequence engine: every change to a conversation takes its next sequence number, in one
+//! transaction with the change's record in the catch-up log and the change's own writes. The
+//! sequence update is conditional on the value read, so changes commit in seq order and seqs have
+//! no holes; losing the race to a concurrent change means reading again and retrying.
+
+use std::time::Duration;
+
+use super::Chat;
+use crate::domain::error::{ChatError, ChatResult};
+use crate::domain::ids::{ConversationId, TenantId};
+use crate::domain::ConversationMeta;
+use crate::persistence::change_log::{self, LoggedChange};
+use crate::persistence::conversations::take_sequence;
+use crate::persistence::transaction::{OpRole, Transaction, TransactionError};
+use crate::ports::store::Update;
+
+/// How often a change is retried when another change to the same conversation won the race for
+/// its sequence number.
+const MAX_COMMIT_ATTEMPTS: u32 = 12;
+/// Per-process turns for commits, by a hash of the conversation.
+const COMMIT_STRIPES: usize = 64;
+
+/// Changes to one conversation from this process take turns: they would only race for the same
+/// seq and retry. Across processes the conditional write keeps them correct.
+pub(super) struct CommitTurns(Vec<tokio::sync::Mutex<()>>);
+
+impl Default for CommitTurns {
+    fn default() -> Self {
+        Self((0..COMMIT_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect())
+    }
+}
+
+impl CommitTurns {
+    fn stripe(c: &ConversationId) -> usize {
+        c.as_str().bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b))) % COMMIT_STRIPES
+    }
+}
+
+/// What a change writes besides its change record and the conversation's sequence.
+pub(super) struct ChangePlan {
+    pub ops: Transaction,
+    /// Other changes to the conversation item (counters), made with the sequence.
+    pub meta_update: Update,
+    pub change: LoggedChange,
+}
+
+impl ChangePlan {
+    pub fn new(ops: Transaction, change: LoggedChange) -> Self {
+        Self { ops, meta_update: Update::default(), change }
+    }
+
+    pub fn updating_meta(mut self, update: Update) -> Self {
+        self.meta_update = update;
+        self
+    }
+}
+
+pub(super) enum CommitOutcome {
+    /// Committed as change `seq`.
+    Done { seq: u64 },
+    /// The conditions of the plan's own operations with these roles failed.
+    Refused(Vec<OpRole>),
+}
+
+impl Chat {
+    /// Commits the change `plan` makes of the conversation as it is (re-planned on every
+    /// attempt, with the seq it would take).
+    pub(super) async fn commit_change<F>(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        mut plan: F,
+    ) -> ChatResult<CommitOutcome>
+    where
+        F: FnMut(&ConversationMeta, u64) -> ChatResult<ChangePlan>,
+    {
+        let _turn = self.commit_turns.0[CommitTurns::stripe(c)].lock().await;
+        for attempt in 0..MAX_COMMIT_ATTEMPTS {
+            let meta = self.tables.meta(t, c, true).await?.ok_or(ChatError::NotFound("conversation"))?;
+            let seq = meta.last_seq + 1;
+            let ChangePlan { mut ops, meta_update, change } = plan(&meta, seq)?;
+            ops.push(OpRole::Sequence, change_log::record(t, c, seq, &change, self.clock.now_ms())?);
+            ops.push(OpRole::Sequence, take_sequence(t, c, meta.last_seq, seq, meta_update));
+            match ops.commit(self.store.as_ref()).await {
+                Ok(()) => return Ok(CommitOutcome::Done { seq }),
+                Err(TransactionError::Refused(roles)) if roles.iter().any(|r| *r != OpRole::Sequence) => {
+                    return Ok(CommitOutcome::Refused(roles.into_iter().filter(|r| *r != OpRole::Sequence).collect()));
+                }
+                // Another change took this seq first (or the store was busy): read again.
+                Err(TransactionError::Refused(_)) => backoff(attempt).await,
+                Err(TransactionError::Store(e)) if e.is_retryable() => {
+                    tracing::debug!(conversation = %c, attempt, error = %e, "sequence contention, retrying");
+                    backoff(attempt).await;
+                }
+                Err(TransactionError::Store(e)) => return Err(e.into()),
+            }
+        }
+        Err(ChatError::Internal(format!("conversation {c} too contended to commit a change")))
+    }
+
+    /// The record of one of a new conversation's first changes, written with its creation.
+    pub(super) fn first_change(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        seq: u64,
+        change: &LoggedChange,
+    ) -> ChatResult<crate::ports::store::WriteOp> {
+        change_log::record(t, c, seq, change, self.clock.now_ms())
+    }
+}
+
+/// Jittered exponential backoff: 2.5–5 ms, doubling to 160–320 ms.
+fn backoff_range(attempt: u32) -> (u64, u64) {
+    let base = 5u64 << attempt.min(6);
+    (base / 2, base / 2 + base)
+}
+
+async fn backoff(attempt: u32) {
+    let (low, high) = backoff_range(attempt);
+    let jitter = rand::random::<u64>() % (high - low).max(1);
+    tokio::time::sleep(Duration::from_millis(low + jitter)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_stops_growing() {
+        assert_eq!(backoff_range(0), (2, 7));
+        assert_eq!(backoff_range(1), (5, 15));
+        assert_eq!(backoff_range(6), backoff_range(11));
+    }
+
+    #[test]
+    fn one_conversation_always_takes_the_same_turn() {
+        let c = ConversationId::new_channel();
+        assert_eq!(CommitTurns::stripe(&c), CommitTurns::stripe(&c.clone()));
+        assert!(CommitTurns::stripe(&c) < COMMIT_STRIPES);
+    }
+}
