@@ -371,7 +371,7 @@ async fn a_search_outage_never_blocks_sending_and_the_indexer_catches_up() {
     assert!(matches!(chat.search(&alice, "outage", Default::default(), None, None).await, Err(ChatError::Internal(_))));
 
     // The stream batch: refused while down (Lambda retries it), indexed once the cluster is back.
-    let raw = serde_json::json!({ "Records": [serde_json::from_str::<serde_json::Value>(include_str!("../../events/stream-batch.json")).unwrap()["Records"][0].clone()] });
+    let raw = serde_json::json!({ "Records": [serde_json::from_str::<serde_json::Value>(include_str!("../../../events/stream-batch.json")).unwrap()["Records"][0].clone()] });
     let batch = || serde_json::from_value::<Event>(raw.clone()).unwrap();
     let failed = stream_indexer::Indexer::new(Arc::new(Down)).handle(batch()).await;
     assert_eq!(failed.batch_item_failures.len(), 1);

@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 use shared::auth::{AuthError, Authenticator};
 use shared::Role;
 
-const PRIVATE_PEM: &[u8] = include_bytes!("../fixtures/test-rs256-private.pem");
-const PUBLIC_PEM: &[u8] = include_bytes!("../fixtures/test-rs256-public.pem");
-const JWKS: &str = include_str!("../fixtures/test-jwks.json");
+const PRIVATE_PEM: &[u8] = include_bytes!("../../fixtures/test-rs256-private.pem");
+const PUBLIC_PEM: &[u8] = include_bytes!("../../fixtures/test-rs256-public.pem");
+const JWKS: &str = include_str!("../../fixtures/test-jwks.json");
 const ISSUER: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test";
 const AUDIENCE: &str = "client-123";
 

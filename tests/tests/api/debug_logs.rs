@@ -1,8 +1,13 @@
 //! With CHAT_DEBUG=true, socket activity and requests are logged at debug level — and no message
-//! body, token or file name ever appears in a log line. This binary captures every log line of a
-//! full session and checks.
+//! body, token or file name ever appears in a log line. The session runs in a process of its own
+//! (this test binary again, running only this test), which captures every log line of a full
+//! session and checks: the tracing subscriber is process-global and `CHAT_DEBUG` is read from the
+//! environment, and the other tests of this binary run on parallel threads of the parent process
+//! (setting a variable there while they read the environment is undefined behaviour on Linux,
+//! and their log lines would land in this test's capture).
 
 use std::io::Write;
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,10 +28,33 @@ impl Write for Captured {
     }
 }
 
-#[tokio::test]
-async fn debug_logs_never_hold_bodies_tokens_or_file_names() {
-    std::env::set_var("CHAT_DEBUG", "true");
-    std::env::remove_var("RUST_LOG");
+/// Set in the child process that runs the session.
+const SESSION: &str = "DEBUG_LOGS_SESSION";
+
+#[test]
+fn debug_logs_never_hold_bodies_tokens_or_file_names() {
+    if std::env::var_os(SESSION).is_some() {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(session());
+        return;
+    }
+    // This test's name as the harness knows it: the module path without the crate's name.
+    let module = module_path!().split_once("::").map_or(module_path!(), |(_, rest)| rest);
+    let name = format!("{module}::debug_logs_never_hold_bodies_tokens_or_file_names");
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args([name.as_str(), "--exact", "--test-threads=1"])
+        .env(SESSION, "1")
+        .env("CHAT_DEBUG", "true")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    let report = format!("{stdout}\n{}", String::from_utf8_lossy(&child.stderr));
+    assert!(child.status.success(), "the session failed: {report}");
+    assert!(stdout.contains("test result: ok. 1 passed"), "the session did not run: {report}");
+}
+
+async fn session() {
     let captured = Captured::default();
     let writer = captured.clone();
     shared::config::init_tracing_to(true, move || writer.clone());

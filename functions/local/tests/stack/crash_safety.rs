@@ -3,7 +3,7 @@
 //! message that got a 201 is there exactly once for every member, and every retried message
 //! exists exactly once; the restart's reseed adds no channel.
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::net::TcpListener;

@@ -2,7 +2,7 @@
 //! origin may send the bearer, and its scripts may read `Retry-After` on a 429 (the client
 //! counts down from it); any other origin gets no CORS grant.
 
-mod common;
+use crate::common;
 
 use local::{Stack, StackOptions};
 use serde_json::json;
