@@ -49,7 +49,10 @@ pub(super) async fn set_conversation_retention(
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ArchiveQuery {
-    conversation_id: String,
+    // Parsed by serde like the path ids: a malformed one is a 400 `invalid_input` naming
+    // `conversationId`; a plain string in the document, as every id is.
+    #[param(value_type = String)]
+    conversation_id: ConversationId,
     /// First day, `YYYY-MM-DD` (inclusive).
     from: Option<String>,
     /// Last day, `YYYY-MM-DD` (inclusive).
@@ -75,10 +78,9 @@ pub(super) async fn archive_files(
     Authed(caller): Authed,
     ApiQuery(q): ApiQuery<ArchiveQuery>,
 ) -> ApiResult<Json<ArchiveFiles>> {
-    let conversation = ConversationId::parse(&q.conversation_id)?;
     let (items, next_cursor) = state
         .chat
-        .archive_files(&caller, &conversation, q.from.as_deref(), q.to.as_deref(), q.cursor.as_deref(), q.limit)
+        .archive_files(&caller, &q.conversation_id, q.from.as_deref(), q.to.as_deref(), q.cursor.as_deref(), q.limit)
         .await?;
     Ok(Json(ArchiveFiles { items, next_cursor }))
 }
@@ -119,4 +121,42 @@ pub(super) async fn audit_records(
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<AuditPage>> {
     Ok(Json(state.chat.audit_records(&caller, q.cursor.as_deref(), q.limit).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::extract::FromRequestParts;
+    use axum::http::{Request, StatusCode};
+    use shared::domain::ids::{ConversationId, TenantId, UserId};
+
+    use super::ArchiveQuery;
+    use crate::error::ApiError;
+    use crate::extract::ApiQuery;
+
+    /// The query as `archive_files` receives it (its extractor runs after `Authed`).
+    async fn archive_query(query: &str) -> Result<ArchiveQuery, ApiError> {
+        let request = Request::builder().uri(format!("/api/v1/chat/retention/archive?{query}")).body(()).unwrap();
+        let (mut parts, ()) = request.into_parts();
+        ApiQuery::<ArchiveQuery>::from_request_parts(&mut parts, &()).await.map(|ApiQuery(q)| q)
+    }
+
+    #[tokio::test]
+    async fn the_archive_query_takes_a_typed_conversation_id() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let dm = ConversationId::for_dm(&tenant, &UserId::parse("alice").unwrap(), &UserId::parse("bob").unwrap());
+        for id in [ConversationId::new_channel(), dm] {
+            let q = match archive_query(&format!("conversationId={id}&from=2026-12-01&limit=5")).await {
+                Ok(q) => q,
+                Err(e) => panic!("{id}: {e}"),
+            };
+            assert_eq!(q.conversation_id, id);
+            assert_eq!((q.from.as_deref(), q.limit), (Some("2026-12-01"), Some(5)));
+        }
+        // Malformed, with a key delimiter, empty, missing: a 400 naming the field, as before.
+        for bad in ["conversationId=C123", "conversationId=C01JD00000000000000000000X%23", "conversationId=", ""] {
+            let Err(e) = archive_query(bad).await else { panic!("{bad:?} was accepted") };
+            assert_eq!((e.status, e.code.as_str()), (StatusCode::BAD_REQUEST, "invalid_input"), "{bad:?}: {e}");
+            assert!(e.message.contains("conversationId"), "{bad:?}: {e}");
+        }
+    }
 }
