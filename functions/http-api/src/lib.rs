@@ -7,6 +7,9 @@ pub mod extract;
 pub mod observe;
 pub mod routes;
 
+#[cfg(test)]
+mod openapi_snapshot;
+
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;

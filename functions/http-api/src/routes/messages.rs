@@ -1,0 +1,119 @@
+//! Messages of a conversation: history pages, send, edit, delete.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use shared::app::{HistoryQuery, NewMessage};
+use shared::domain::ids::{ClientMessageId, ConversationId, MessageId, UserId};
+use shared::domain::values::MessageBody;
+use shared::domain::{Message, MessagePage};
+use utoipa::{IntoParams, ToSchema};
+
+use super::ApiResult;
+use crate::error::ErrorBody;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
+use crate::AppState;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct HistoryParams {
+    /// A message id: the page of messages just older than it.
+    before: Option<String>,
+    /// A message id: the page of messages just newer than it.
+    after: Option<String>,
+    /// 1-100, default 50.
+    limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/chat/conversations/{id}/messages", params(HistoryParams), security(("bearer" = [])),
+    responses((status = 200, body = MessagePage), (status = 404, body = ErrorBody)))]
+pub(super) async fn history(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(conversation): ApiPath<ConversationId>,
+    ApiQuery(q): ApiQuery<HistoryParams>,
+) -> ApiResult<Json<MessagePage>> {
+    let query = HistoryQuery {
+        before: q.before.as_deref().map(MessageId::parse).transpose()?,
+        after: q.after.as_deref().map(MessageId::parse).transpose()?,
+        limit: q.limit,
+    };
+    Ok(Json(state.chat.history(&caller, &conversation, query).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SendMessage {
+    /// Chosen by the client; sending the same id again returns the first message.
+    client_message_id: String,
+    body: String,
+    /// User ids the message mentions (at most 20; each a user of the caller's tenant).
+    #[serde(default)]
+    mentions: Vec<String>,
+    /// Upload ids from `POST …/uploads` (at most 10); the body may be empty when files are attached.
+    #[serde(default)]
+    attachment_ids: Vec<String>,
+}
+
+fn user_ids(raw: &[String]) -> ApiResult<Vec<UserId>> {
+    Ok(raw.iter().map(|u| UserId::parse(u)).collect::<Result<Vec<_>, _>>().map_err(|mut e| {
+        e.field = "mentions";
+        e
+    })?)
+}
+
+#[utoipa::path(post, path = "/api/v1/chat/conversations/{id}/messages", request_body = SendMessage, security(("bearer" = [])),
+    responses((status = 201, body = Message, description = "created"), (status = 200, body = Message, description = "a duplicate of an earlier send: the first message"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn send_message(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(conversation): ApiPath<ConversationId>,
+    ApiJson(body): ApiJson<SendMessage>,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    let text = if body.attachment_ids.is_empty() {
+        MessageBody::parse(&body.body)?
+    } else {
+        MessageBody::parse_optional(&body.body)?
+    };
+    let new = NewMessage {
+        client_message_id: ClientMessageId::parse(&body.client_message_id)?,
+        body: text,
+        mentions: user_ids(&body.mentions)?,
+        attachments: body.attachment_ids,
+    };
+    let sent = state.chat.send(&caller, &conversation, new).await?;
+    let status = if sent.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(sent.message)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(super) struct EditMessage {
+    body: String,
+    /// Replaces the message's mentions when given.
+    #[serde(default)]
+    mentions: Option<Vec<String>>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/chat/conversations/{id}/messages/{message_id}", request_body = EditMessage, security(("bearer" = [])),
+    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn edit_message(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((conversation, message)): ApiPath<(ConversationId, MessageId)>,
+    ApiJson(body): ApiJson<EditMessage>,
+) -> ApiResult<Json<Message>> {
+    let mentions = body.mentions.as_deref().map(user_ids).transpose()?;
+    Ok(Json(state.chat.edit(&caller, &conversation, &message, MessageBody::parse(&body.body)?, mentions).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/chat/conversations/{id}/messages/{message_id}", security(("bearer" = [])),
+    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn delete_message(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((conversation, message)): ApiPath<(ConversationId, MessageId)>,
+) -> ApiResult<Json<Message>> {
+    Ok(Json(state.chat.delete(&caller, &conversation, &message).await?))
+}
