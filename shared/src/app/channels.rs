@@ -61,7 +61,7 @@ impl Chat {
             };
             tx.push(OpRole::NameClaim, stored::claim_public_name(t, &entry)?);
         }
-        match tx.commit(self.store.as_ref()).await {
+        match self.tables.commit(tx).await {
             Ok(()) => {}
             Err(refused) if refused.refused(OpRole::NameClaim) => {
                 return Err(ChatError::conflict(

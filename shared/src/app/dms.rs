@@ -59,7 +59,7 @@ impl Chat {
                 self.first_change(t, &id, seq, &LoggedChange::member(EventType::MemberAdded, user))?,
             );
         }
-        match tx.commit(self.store.as_ref()).await {
+        match self.tables.commit(tx).await {
             Ok(()) => {
                 for (seq, user) in (1u64..).zip(&joined) {
                     self.publish_member(t, &id, EventType::MemberAdded, seq, user).await;

@@ -89,11 +89,11 @@ impl Chat {
             }
             let count = keys.len() as i64;
             if through.is_none() {
-                self.store.batch_write(forget(keys, false)).await?;
+                self.tables.write_all(forget(keys, false)).await?;
             } else {
                 let mut tx = Transaction::default().with(OpRole::Mention, forget(keys, true));
                 tx.push(OpRole::CallerMembership, count_mentions(t, u, c, -count));
-                match tx.commit(self.store.as_ref()).await {
+                match self.tables.commit(tx).await {
                     Ok(()) => {}
                     // No longer a member: nothing is counted any more; forget the items.
                     Err(refused) if refused.refused(OpRole::CallerMembership) => {

@@ -131,10 +131,10 @@ impl Chat {
         tx.extend(OpRole::Record, stored::index_tokens(tenant, &new.id, &old_tokens, &search_tokens(new))?);
         if claim == Claim::Held {
             // No claim changes hands: nothing needs to be atomic.
-            self.store.batch_write(tx.into_ops()).await?;
+            self.tables.write_all(tx.into_ops()).await?;
             return Ok(Ok(()));
         }
-        Ok(tx.commit(self.store.as_ref()).await)
+        Ok(self.tables.commit(tx).await)
     }
 
     /// Seeds or updates a profile without a token (demo data, admin import): the handle given

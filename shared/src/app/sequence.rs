@@ -81,7 +81,7 @@ impl Chat {
             let ChangePlan { mut ops, meta_update, change } = plan(&meta, seq)?;
             ops.push(OpRole::Sequence, change_log::record(t, c, seq, &change, self.clock.now_ms())?);
             ops.push(OpRole::Sequence, take_sequence(t, c, meta.last_seq, seq, meta_update));
-            match ops.commit(self.store.as_ref()).await {
+            match self.tables.commit(ops).await {
                 Ok(()) => return Ok(CommitOutcome::Done { seq }),
                 Err(TransactionError::Refused(roles)) if roles.iter().any(|r| *r != OpRole::Sequence) => {
                     return Ok(CommitOutcome::Refused(roles.into_iter().filter(|r| *r != OpRole::Sequence).collect()));

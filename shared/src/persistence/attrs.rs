@@ -49,3 +49,8 @@ pub const COUNT: &str = "count";
 /// Archive watermark and purge marks.
 pub const WATERMARK: &str = "watermark";
 pub const MARKS: &str = "marks";
+/// The archive watermark's marker that a conversation's archived days were all marked once.
+pub const PURGE_SCANNED: &str = "purgeScanned";
+
+/// Retention policy.
+pub const RETENTION_DAYS: &str = "retentionDays";

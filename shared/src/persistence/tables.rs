@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use super::transaction::{Transaction, TransactionError};
+use crate::domain::error::ChatResult;
 use crate::ports::store::{Cond, Item, Key, Store, WriteOp};
 
 #[derive(Clone)]
@@ -23,6 +25,16 @@ impl Tables {
 
     pub(super) fn db(&self) -> &dyn Store {
         self.store.as_ref()
+    }
+
+    /// Commits a transaction whose ops carry roles: a refusal names the roles that failed.
+    pub async fn commit(&self, tx: Transaction) -> Result<(), TransactionError> {
+        tx.commit(self.db()).await
+    }
+
+    /// Independent writes without conditions (none depends on another).
+    pub async fn write_all(&self, ops: Vec<WriteOp>) -> ChatResult<()> {
+        Ok(self.db().batch_write(ops).await?)
     }
 }
 
