@@ -12,6 +12,8 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod domain;
+#[cfg(test)]
+mod layers_tests;
 pub mod ops;
 pub mod persistence;
 pub mod ports;

@@ -86,7 +86,7 @@ impl From<ChatError> for ApiError {
                     format!("too many requests; retry in {retry_after_secs} s"),
                 )
             },
-            ChatError::Store(e) if e.is_retryable() => {
+            ChatError::Unavailable(e) => {
                 tracing::warn!(error = %e, "store busy");
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "busy, try again")
             }

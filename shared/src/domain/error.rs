@@ -4,8 +4,6 @@
 
 use thiserror::Error;
 
-use crate::ports::store::StoreError;
-
 /// A value that failed to parse; `field` names the input so a client can point at it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{field} {message}")]
@@ -38,8 +36,10 @@ pub enum ChatError {
     Conflict { code: &'static str, message: String },
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
+    /// A dependency (the table) is busy or failing for a moment: the same request may pass if
+    /// tried again.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     #[error("{0}")]
     Internal(String),
 }

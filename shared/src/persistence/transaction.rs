@@ -55,7 +55,7 @@ impl From<TransactionError> for ChatError {
     fn from(e: TransactionError) -> Self {
         match e {
             TransactionError::Refused(roles) => ChatError::Internal(format!("unexpected refusal of {roles:?}")),
-            TransactionError::Store(e) => ChatError::Store(e),
+            TransactionError::Store(e) => e.into(),
         }
     }
 }

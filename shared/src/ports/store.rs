@@ -202,6 +202,17 @@ impl StoreError {
     }
 }
 
+/// Contention and transient faults are the caller's to retry (503); anything else is internal.
+impl From<StoreError> for crate::domain::error::ChatError {
+    fn from(e: StoreError) -> Self {
+        if e.is_retryable() {
+            Self::Unavailable(e.to_string())
+        } else {
+            Self::Internal(format!("store: {e}"))
+        }
+    }
+}
+
 /// A change to one item, as DynamoDB Streams reports it (NEW_AND_OLD_IMAGES).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeRecord {

@@ -115,7 +115,7 @@ async fn a_store_that_keeps_failing_is_an_outage_not_a_hang() {
         Arc::new(ThrottlingStore { inner: sqlite, every: 1, calls: AtomicUsize::new(0), faults: AtomicUsize::new(0) });
     let chat = Chat::new(Arc::new(RetryingStore::new(down.clone())), Arc::new(SystemClock), Arc::new(NoEvents));
     let err = chat.ensure_profile(&caller("acme", "alice", &[])).await.unwrap_err();
-    assert!(matches!(&err, ChatError::Store(e) if e.is_retryable()), "{err}");
+    assert!(matches!(&err, ChatError::Unavailable(_)), "a retryable failure: {err}");
     assert_eq!(down.calls.load(Ordering::SeqCst), ATTEMPTS as usize, "bounded retries");
 }
 
