@@ -1,5 +1,7 @@
 // Shapes of the HTTP API and WebSocket frames (see docs/CHAT.md and /api/v1/openapi.json).
 
+import type { components } from "./api-schema";
+
 export interface Attachment {
   id: string;
   name: string;
@@ -60,36 +62,24 @@ export interface Me {
   roles: string[];
 }
 
-export type EventType =
-  | "chat:newMessage"
-  | "chat:messageUpdated"
-  | "chat:messageDeleted"
-  | "chat:memberAdded"
-  | "chat:memberRemoved"
-  | "chat:conversationRead";
+// Events are the server's own type (shared/src/domain/event.rs), through the OpenAPI document
+// (docs/openapi.json, checked against the code by the server's tests) and the types generated
+// from it (api-schema.d.ts, checked against the document by api-schema.test.ts): one definition.
+type Schemas = components["schemas"];
 
-export interface MessageEvent {
-  type: "chat:newMessage" | "chat:messageUpdated" | "chat:messageDeleted";
-  conversationId: string;
-  seq: number;
-  data: Message;
+/** A change as a WebSocket frame or a catch-up item: `{type, conversationId, seq, data}`. */
+export type ChatEvent = Schemas["Event"];
+export type EventType = ChatEvent["type"];
+export type MessageEvent = Extract<ChatEvent, { type: "chat:newMessage" | "chat:messageUpdated" | "chat:messageDeleted" }>;
+export type MemberEvent = Extract<ChatEvent, { type: "chat:memberAdded" | "chat:memberRemoved" }>;
+export type ReadEvent = Extract<ChatEvent, { type: "chat:conversationRead" }>;
+/** A message event's data: the message as it is now, or one retention has removed since. */
+export type MessageState = Schemas["MessageState"];
+export type RemovedMessage = Schemas["RemovedMessage"];
+
+export function isRemoved(state: MessageState): state is RemovedMessage {
+  return "removed" in state;
 }
-
-export interface MemberEvent {
-  type: "chat:memberAdded" | "chat:memberRemoved";
-  conversationId: string;
-  seq: number;
-  data: { userId: string };
-}
-
-export interface ReadEvent {
-  type: "chat:conversationRead";
-  conversationId: string;
-  seq: number;
-  data: { userId: string; seq: number };
-}
-
-export type ChatEvent = MessageEvent | MemberEvent | ReadEvent;
 
 export interface Changes {
   items: ChatEvent[];

@@ -195,3 +195,14 @@ describe("an answer that left before newer local state", () => {
     expect(l.fromServer(C, { lastSeq: 13, readSeq: 10, unreadCount: 1, mentionCount: 0 }).unreadCount).toBe(1);
   });
 });
+
+describe("messages retention removed", () => {
+  it("change no count: they are past the retention period, long read", () => {
+    const l = ledgerAt(10, 10, 0);
+    const removed: ChatEvent = { type: "chat:messageDeleted", conversationId: C, seq: 11, data: { id: "01JOLD", conversationId: C, removed: true } };
+    expect(countedChange(removed, ME)).toEqual({ kind: "other", seq: 11 });
+    l.apply(C, countedChange(removed, ME));
+    l.apply(C, countedChange(newMessage(12), ME));
+    expect(shown(l)).toEqual({ unread: 1, mentions: 0 });
+  });
+});

@@ -11,7 +11,7 @@
 // and the changes it covers; the changes after it stay, so a message that arrived while the
 // request was out is not lost, and a read made meanwhile is not undone.
 
-import type { ChatEvent } from "./types";
+import { isRemoved, type ChatEvent } from "./types";
 
 export interface ServerCounts {
   lastSeq: number;
@@ -41,16 +41,23 @@ export type CountedChange =
  * before this event, when the caller knows (the message store holds it); a delete's tombstone
  * has its mentions emptied, so only the earlier copy can say. */
 export function countedChange(event: ChatEvent, me: string, mentionedBefore: boolean | null = null): CountedChange {
+  if (event.type === "chat:conversationRead" || event.type === "chat:memberAdded" || event.type === "chat:memberRemoved") {
+    // Member changes, and a read (its seq is a message seq, not a change: applied as a read).
+    return { kind: "other", seq: event.seq };
+  }
+  if (isRemoved(event.data)) {
+    // Removed by retention: past the retention period, so long read; the next list answer has
+    // the server's count if it was not.
+    return { kind: "other", seq: event.seq };
+  }
+  const data = event.data;
   switch (event.type) {
     case "chat:newMessage":
-      return { kind: "message", seq: event.seq, authorId: event.data.authorId, mentionsMe: event.data.mentions.includes(me) };
+      return { kind: "message", seq: event.seq, authorId: data.authorId, mentionsMe: data.mentions.includes(me) };
     case "chat:messageDeleted":
-      return { kind: "deleted", seq: event.seq, messageSeq: event.data.seq, authorId: event.data.authorId, mentionedMe: mentionedBefore };
+      return { kind: "deleted", seq: event.seq, messageSeq: data.seq, authorId: data.authorId, mentionedMe: mentionedBefore };
     case "chat:messageUpdated":
-      return { kind: "edited", seq: event.seq, messageSeq: event.data.seq, authorId: event.data.authorId, mentionsMe: event.data.mentions.includes(me), mentionedBefore };
-    default:
-      // Member changes, and a read (its seq is a message seq, not a change: applied as a read).
-      return { kind: "other", seq: event.seq };
+      return { kind: "edited", seq: event.seq, messageSeq: data.seq, authorId: data.authorId, mentionsMe: data.mentions.includes(me), mentionedBefore };
   }
 }
 

@@ -36,9 +36,12 @@ pub struct Message {
     #[schema(value_type = String)]
     pub client_message_id: ClientMessageId,
     pub created_at: String,
+    /// Absent, never null, until the message is edited (the same for `deletedAt`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub edited_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub deleted_at: Option<String>,
 }
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -2,8 +2,8 @@
 // and the actions that change membership (create, join, leave, invite, remove, open a DM).
 
 import type { Api } from "../api";
-import { isMessageEvent, type MessageStore } from "../store/messages";
-import type { ChatEvent } from "../types";
+import type { MessageStore } from "../store/messages";
+import { isRemoved, type ChatEvent } from "../types";
 import { countedChange } from "../unread";
 import type { Connection } from "./connection";
 import type { Reading } from "./reading";
@@ -72,7 +72,8 @@ export class Membership {
     }
     // Counted before the store applies it (a deleted message's earlier copy tells its mentions);
     // the ledger drops a frame it has counted before (a duplicate, or one the last answer has).
-    if (isMessageEvent(event) && event.type === "chat:newMessage" && event.data.authorId !== me && reading.reading(id)) {
+    const sent = event.type === "chat:newMessage" && !isRemoved(event.data) ? event.data : null;
+    if (sent && sent.authorId !== me && reading.reading(id)) {
       reading.unread.read(id, event.seq);
     }
     const counts = reading.count(event);
@@ -87,10 +88,10 @@ export class Membership {
       return;
     }
     reading.showCounts(id, counts);
-    if (isMessageEvent(event) && event.type === "chat:newMessage" && counts) {
-      state.patchConversation(id, (c) => ({ ...c, lastMessageAt: event.data.createdAt }));
+    if (sent && counts) {
+      state.patchConversation(id, (c) => ({ ...c, lastMessageAt: sent.createdAt }));
       // My own send moved my read position on the server: nothing to mark for it.
-      if (event.data.authorId === me) reading.marked(id, event.seq);
+      if (sent.authorId === me) reading.marked(id, event.seq);
       else if (reading.reading(id)) reading.scheduleMarkRead();
     }
   }

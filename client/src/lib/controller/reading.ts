@@ -3,7 +3,7 @@
 
 import type { Api } from "../api";
 import type { MessageStore, UiMessage } from "../store/messages";
-import type { ChatEvent, ConversationSummary } from "../types";
+import { isRemoved, type ChatEvent, type ConversationSummary } from "../types";
 import { countedChange, UnreadLedger, type Counts } from "../unread";
 import type { ChatState } from "./state";
 
@@ -86,10 +86,11 @@ export class Reading {
   count(event: ChatEvent): Counts | null {
     const me = this.deps.state.me;
     let before: boolean | null = null;
-    if (event.type === "chat:messageDeleted" || event.type === "chat:messageUpdated") {
+    if ((event.type === "chat:messageDeleted" || event.type === "chat:messageUpdated") && !isRemoved(event.data)) {
       // The store's copy from before this change says whether it mentioned me.
-      const held = this.deps.store.list(event.conversationId).find((m) => m.id === event.data.id && m.state === "sent");
-      before = held && !held.deletedAt ? held.mentions.includes(me) : this.unread.mentioned(event.conversationId, event.data.seq);
+      const data = event.data;
+      const held = this.deps.store.list(event.conversationId).find((m) => m.id === data.id && m.state === "sent");
+      before = held && !held.deletedAt ? held.mentions.includes(me) : this.unread.mentioned(event.conversationId, data.seq);
     }
     return this.unread.apply(event.conversationId, countedChange(event, me, before));
   }

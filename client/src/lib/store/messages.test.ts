@@ -106,13 +106,22 @@ describe("MessageStore", () => {
     store.applyChanges(C, {
       items: [
         { type: "chat:messageDeleted", conversationId: C, seq: 3, data: deleted },
-        { type: "chat:messageDeleted", conversationId: C, seq: 4, data: { ...message(1), removed: true } as Message },
+        { type: "chat:messageDeleted", conversationId: C, seq: 4, data: { id: message(1).id, conversationId: C, removed: true } },
       ],
       lastSeq: 4,
       hasMore: false,
     });
     expect(store.list(C).map((m) => [m.seq, m.deletedAt])).toEqual([[2, "now"]]);
     expect(store.olderCursor(C)).toBeNull();
+  });
+
+  it("drops a message retention removes while the conversation is open (a live frame)", () => {
+    const store = new MessageStore("alice");
+    store.addHistory(C, [message(1), message(2)], undefined, 2);
+    const removed = { id: message(1).id, conversationId: C, removed: true };
+    expect(store.applyEvent({ type: "chat:messageDeleted", conversationId: C, seq: 3, data: removed })).toBe("applied");
+    expect(store.list(C).map((m) => m.seq)).toEqual([2]);
+    expect(store.applyEvent({ type: "chat:messageDeleted", conversationId: C, seq: 3, data: removed })).toBe("duplicate");
   });
 
   it("reloads a conversation the change log no longer covers and keeps unsent messages", () => {

@@ -4,7 +4,7 @@
 // and tests drive it without a DOM.
 
 import type { OutboxItem } from "../outbox";
-import type { ChatEvent, Changes, Message, MessageEvent } from "../types";
+import { isRemoved, type ChatEvent, type Changes, type Message, type MessageEvent } from "../types";
 
 export function isMessageEvent(event: ChatEvent): event is MessageEvent {
   return event.type === "chat:newMessage" || event.type === "chat:messageUpdated" || event.type === "chat:messageDeleted";
@@ -158,7 +158,7 @@ export class MessageStore {
     if (event.type === "chat:conversationRead") return "applied";
     const c = this.conv(event.conversationId);
     if (event.seq <= c.lastSeq) {
-      if (isMessageEvent(event) && this.upsert(c, event.data)) {
+      if (isMessageEvent(event) && this.applyMessage(c, event)) {
         this.changed();
         return "applied";
       }
@@ -166,24 +166,25 @@ export class MessageStore {
     }
     const gap = c.lastSeq > 0 && event.seq > c.lastSeq + 1;
     if (isMessageEvent(event)) {
-      this.upsert(c, event.data);
+      this.applyMessage(c, event);
     }
     if (!gap) c.lastSeq = event.seq;
     this.changed();
     return gap ? "gap" : "applied";
   }
 
+  /** A message as it is now, or gone: retention removed it (live, or found so in catch-up).
+   * Returns whether anything changed. */
+  private applyMessage(c: ConversationMessages, event: MessageEvent): boolean {
+    if (isRemoved(event.data)) return c.byKey.delete(event.data.id);
+    return this.upsert(c, event.data);
+  }
+
   /** The answer to `changes?afterSeq=`: seqs may skip, so the server's lastSeq is trusted. */
   applyChanges(conversationId: string, changes: Changes): void {
     const c = this.conv(conversationId);
     for (const event of changes.items) {
-      if (isMessageEvent(event)) {
-        if ((event.data as Message & { removed?: boolean }).removed) {
-          c.byKey.delete(event.data.id);
-        } else {
-          this.upsert(c, event.data);
-        }
-      }
+      if (isMessageEvent(event)) this.applyMessage(c, event);
     }
     c.lastSeq = Math.max(c.lastSeq, changes.lastSeq);
     this.changed();
