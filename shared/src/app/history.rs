@@ -64,14 +64,14 @@ impl Chat {
         let seqs: Vec<u64> = logged.iter().map(|l| l.seq).collect();
         match catch_up(after_seq, &seqs, more, meta.last_seq) {
             CatchUp::Resync => {
-                return Ok(Changes { items: Vec::new(), last_seq: meta.last_seq, has_more: false, resync: true })
+                Ok(Changes { items: Vec::new(), last_seq: meta.last_seq, has_more: false, resync: true })
             }
             CatchUp::Changes { last_seq } => {
                 let ids: Vec<MessageId> =
                     logged.iter().filter_map(|l| l.change.message_id).collect::<HashSet<_>>().into_iter().collect();
-                let mut messages = self.tables.messages(t, conversation, &ids).await?;
+                let messages = self.tables.messages(t, conversation, &ids).await?;
                 let items =
-                    logged.into_iter().map(|l| replay(conversation, l, &mut messages)).collect::<ChatResult<_>>()?;
+                    logged.into_iter().map(|l| replay(conversation, l, &messages)).collect::<ChatResult<_>>()?;
                 Ok(Changes { items, last_seq, has_more: more, resync: false })
             }
         }
@@ -109,28 +109,29 @@ fn catch_up(after_seq: u64, seqs: &[u64], more: bool, last_seq: u64) -> CatchUp 
 fn replay(
     conversation: &ConversationId,
     logged: Logged,
-    messages: &mut std::collections::HashMap<MessageId, crate::domain::Message>,
+    messages: &std::collections::HashMap<MessageId, crate::domain::Message>,
 ) -> ChatResult<Event> {
     let Logged { seq, change } = logged;
     let member = |user: Option<crate::domain::ids::UserId>| {
         user.map(|user_id| MemberChange { user_id }).ok_or_else(|| ChatError::corrupt("member change without user"))
     };
-    let change = match (change.kind, change.message_id) {
-        (EventType::MemberAdded, _) => Change::MemberAdded(member(change.user_id)?),
-        (EventType::MemberRemoved, _) => Change::MemberRemoved(member(change.user_id)?),
-        (kind, Some(id)) => {
-            let state = match messages.get(&id) {
-                Some(message) => MessageState::Current(Box::new(message.clone())),
-                // Removed by retention since: the client drops it.
-                None => MessageState::Removed(RemovedMessage::new(id, conversation.clone())),
-            };
-            match kind {
-                EventType::NewMessage => Change::NewMessage(state),
-                EventType::MessageUpdated => Change::MessageUpdated(state),
-                _ => Change::MessageDeleted(state),
-            }
-        }
-        (kind, None) => return Err(ChatError::corrupt(format!("{} change without message", kind.as_str()))),
+    let message = |id: Option<MessageId>| {
+        let id = id.ok_or_else(|| ChatError::corrupt("message change without message"))?;
+        Ok::<_, ChatError>(match messages.get(&id) {
+            Some(message) => MessageState::Current(Box::new(message.clone())),
+            // Removed by retention since: the client drops it.
+            None => MessageState::Removed(RemovedMessage::new(id, conversation.clone())),
+        })
+    };
+    // Exhaustive on purpose: a new kind of change must say how catch-up replays it.
+    let change = match change.kind {
+        EventType::NewMessage => Change::NewMessage(message(change.message_id)?),
+        EventType::MessageUpdated => Change::MessageUpdated(message(change.message_id)?),
+        EventType::MessageDeleted => Change::MessageDeleted(message(change.message_id)?),
+        EventType::MemberAdded => Change::MemberAdded(member(change.user_id)?),
+        EventType::MemberRemoved => Change::MemberRemoved(member(change.user_id)?),
+        // Read positions are not changes of the conversation: never logged.
+        EventType::ConversationRead => return Err(ChatError::corrupt("a read position in the change log")),
     };
     Ok(Event::new(conversation.clone(), seq, change))
 }
