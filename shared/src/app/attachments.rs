@@ -4,25 +4,20 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Chat;
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::files::{content_type as parse_content_type, display_name, disposition, storage_name, UploadRules};
-use crate::domain::ids::{ConversationId, TenantId, UserId};
+use crate::domain::ids::{ConversationId, MessageId, TenantId};
 use crate::domain::{format_time, Attachment};
-use crate::persistence::codec::{from_attrs, to_attrs};
-use crate::persistence::counters::check_rate;
-use crate::persistence::keys;
+use crate::persistence::uploads::{self, UploadRecord};
 use crate::ports::blobs::{BlobError, Blobs, ATTACHED};
-use crate::ports::store::{Cond, Item, TTL_ATTR};
 
 /// Files one message may carry.
 pub const MAX_ATTACHMENTS: usize = 10;
-/// An intent never attached is forgotten after this (the object itself goes after a day).
-const INTENT_TTL_SECS: i64 = 2 * 24 * 3600;
 
 impl From<BlobError> for ChatError {
     fn from(e: BlobError) -> Self {
@@ -30,24 +25,10 @@ impl From<BlobError> for ChatError {
     }
 }
 
-/// The stored upload intent.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct UploadRecord {
-    pub upload_id: String,
-    pub uploader_id: UserId,
-    /// For display: the original name without control or bidi characters.
-    pub name: String,
-    pub content_type: String,
-    pub size: u64,
-    pub key: String,
-    pub created_at: String,
-    #[serde(default)]
-    pub attached_to: Option<String>,
-}
-
 impl UploadRecord {
-    pub fn attachment(&self, c: &ConversationId) -> Attachment {
+    /// The attachment a message shows for this upload: its id names the conversation and the
+    /// upload, which is how a download finds the intent again.
+    pub(super) fn attachment(&self, c: &ConversationId) -> Attachment {
         Attachment {
             id: format!("{c}.{}", self.upload_id),
             name: self.name.clone(),
@@ -96,8 +77,7 @@ impl Chat {
         let t = &caller.tenant;
         self.require_member(caller, conversation).await?;
         let (blobs, rules) = self.blobs()?;
-        check_rate(self.store.as_ref(), self.clock.as_ref(), t, &caller.user, "upload", "all", self.limits.uploads)
-            .await?;
+        self.spend(caller, "upload", "all", self.limits.uploads, None).await?;
         if size > rules.max_bytes {
             return Err(InvalidInput::new("size", format!("files are limited to {} bytes", rules.max_bytes)).into());
         }
@@ -110,7 +90,7 @@ impl Chat {
             e
         })?;
         let upload_id = ulid::Ulid::new().to_string();
-        let key = keys::attachment_object(t, conversation, &upload_id, &storage_name(filename));
+        let key = uploads::object_key(t, conversation, &upload_id, &storage_name(filename));
         let now_ms = self.clock.now_ms();
         let record = UploadRecord {
             upload_id: upload_id.clone(),
@@ -122,9 +102,7 @@ impl Chat {
             created_at: format_time(now_ms),
             attached_to: None,
         };
-        let mut attrs = to_attrs(&record)?;
-        attrs.insert(TTL_ATTR.into(), (now_ms / 1000 + INTENT_TTL_SECS).into());
-        self.store.put(Item::new(keys::upload(t, conversation, &upload_id), attrs), Cond::NotExists).await?;
+        self.tables.create_upload(t, conversation, &record, now_ms).await?;
         let ttl = Duration::from_secs(rules.url_ttl_secs);
         let request = blobs.presign_put(&key, &content_type, size, ttl).await?;
         tracing::debug!(tenant = %t, conversation = %conversation, size, "upload intent");
@@ -160,8 +138,7 @@ impl Chat {
                 continue;
             }
             let unknown = || InvalidInput::new("attachments", format!("upload {id} is unknown here"));
-            let item = self.store.get(&keys::upload(t, conversation, &id), true).await?.ok_or_else(unknown)?;
-            let record: UploadRecord = from_attrs(&item.attrs)?;
+            let record = self.tables.upload(t, conversation, &id).await?.ok_or_else(unknown)?;
             if record.uploader_id != caller.user {
                 return Err(unknown().into());
             }
@@ -197,15 +174,10 @@ impl Chat {
         let upload_id = parse_upload_id(upload_id).map_err(|_| ChatError::NotFound("attachment"))?;
         self.require_member(caller, &conversation).await?;
         let (blobs, rules) = self.blobs()?;
-        let item = self
-            .store
-            .get(&keys::upload(t, &conversation, &upload_id), true)
-            .await?
-            .ok_or(ChatError::NotFound("attachment"))?;
-        let record: UploadRecord = from_attrs(&item.attrs)?;
+        let record =
+            self.tables.upload(t, &conversation, &upload_id).await?.ok_or(ChatError::NotFound("attachment"))?;
         let message_id = record.attached_to.as_deref().ok_or(ChatError::NotFound("attachment"))?;
-        let message_id = crate::domain::ids::MessageId::parse(message_id)
-            .map_err(|_| ChatError::corrupt("attachment message id"))?;
+        let message_id = MessageId::parse(message_id).map_err(|_| ChatError::corrupt("attachment message id"))?;
         let message =
             self.tables.message(t, &conversation, &message_id).await?.ok_or(ChatError::NotFound("attachment"))?.message;
         if message.deleted_at.is_some() || !message.attachments.iter().any(|a| a.id == attachment_id) {
@@ -223,11 +195,8 @@ impl Chat {
         let Ok((blobs, _)) = self.blobs() else { return };
         for attachment in attachments {
             let Some((_, upload_id)) = attachment.id.split_once('.') else { continue };
-            let key = match self.store.get(&keys::upload(t, c, upload_id), true).await {
-                Ok(Some(item)) => item.attrs.get("key").and_then(|k| k.as_str()).map(str::to_owned),
-                _ => None,
-            };
-            if let Some(key) = key {
+            // Best effort: an intent that cannot be read leaves its file, whose download is refused.
+            if let Ok(Some(key)) = self.tables.upload_object_key(t, c, upload_id).await {
                 if let Err(e) = blobs.delete(&key).await {
                     tracing::warn!(conversation = %c, error = %e, "deleting a deleted message's file failed");
                 }

@@ -12,6 +12,7 @@ use crate::persistence::conversations::{check_member, count_message, read_own_me
 use crate::persistence::mentions::{mention, unmention};
 use crate::persistence::messages::{self as stored, StoredMessage};
 use crate::persistence::transaction::{OpRole, Transaction};
+use crate::persistence::uploads;
 
 /// How often a change is re-planned when a mentioned member joined or left meanwhile.
 const MENTION_RACE_ATTEMPTS: usize = 4;
@@ -103,7 +104,7 @@ impl Chat {
                     );
                     ops.extend(OpRole::Mention, mention(t, conversation, &notified, stored.ordinal));
                     for upload in &uploads {
-                        ops.push(OpRole::Upload, stored::attach_upload(t, conversation, &upload.upload_id, &id));
+                        ops.push(OpRole::Upload, uploads::attach(t, conversation, &upload.upload_id, &id));
                     }
                     sent = Some(stored);
                     Ok(ChangePlan::new(ops, LoggedChange::message(EventType::NewMessage, &id))

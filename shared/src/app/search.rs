@@ -1,7 +1,7 @@
 //! Search over what the caller may read: the tenant and the conversations they are a member of
 //! right now (computed per query, so leaving a channel removes it from their results at once).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -10,14 +10,11 @@ use utoipa::ToSchema;
 use super::Chat;
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
-use crate::domain::ids::{ConversationId, MessageId, TenantId, UserId};
+use crate::domain::ids::{ConversationId, MessageId, UserId};
 use crate::domain::search::{parse_query, snippet, SearchPlan, SnippetPart, SortOrder};
 use crate::domain::values::ChannelName;
-use crate::domain::{ConversationKind, ConversationMeta, Message, UserProfile};
-use crate::persistence::codec::from_attrs;
-use crate::persistence::keys;
+use crate::domain::{ConversationKind, Message, UserProfile};
 use crate::ports::search::{SearchError, SearchIndex};
-use crate::ports::store::{Key, Query};
 
 pub const MAX_SEARCH_PAGE: usize = 50;
 /// How deep relevance pages go (OpenSearch's `index.max_result_window`: `from + size` past it
@@ -70,40 +67,6 @@ impl Chat {
         self
     }
 
-    /// The ids of every channel called `name` (public names are unique, private ones need not
-    /// be), from the directory entries and the older unique `CHNAME#{name}` item.
-    async fn channels_named(&self, t: &TenantId, name: &ChannelName) -> ChatResult<HashSet<String>> {
-        let page = self
-            .store
-            .query(&Query::prefix(keys::tenant_pk(t), &keys::channel_name_prefix(name.as_str())).limit(1000))
-            .await?;
-        let legacy = self.store.get(&keys::legacy_channel_name(t, name.as_str()), false).await?;
-        Ok(page
-            .items
-            .iter()
-            .chain(legacy.iter())
-            .filter_map(|i| i.attrs.get("conversationId").and_then(|v| v.as_str()))
-            .map(str::to_owned)
-            .collect())
-    }
-
-    /// The user whose handle is exactly `handle`, in the caller's tenant.
-    async fn user_by_handle(&self, caller: &Caller, handle: &str) -> ChatResult<Option<UserId>> {
-        let token = handle.to_lowercase();
-        let page = self
-            .store
-            .query(&Query::prefix(keys::user_index_pk(&caller.tenant), &format!("{token}#")).limit(50))
-            .await?;
-        let ids: Vec<UserId> = page
-            .items
-            .iter()
-            .filter_map(|i| i.attrs.get("userId").and_then(|v| v.as_str()))
-            .filter_map(|u| UserId::parse(u).ok())
-            .collect();
-        let profiles = self.tables.profiles(&caller.tenant, &ids).await?;
-        Ok(profiles.into_values().find(|p| p.handle == token).map(|p| p.id))
-    }
-
     pub async fn search(
         &self,
         caller: &Caller,
@@ -143,14 +106,15 @@ impl Chat {
         let empty = || Ok(SearchResults { items: Vec::new(), next_cursor: None });
         let t = &caller.tenant;
         let memberships = self.memberships(caller).await?;
-        let mut readable: Vec<String> = memberships.iter().map(|m| m.conversation_id.to_string()).collect();
+        let mut readable: Vec<ConversationId> = memberships.into_iter().map(|m| m.conversation_id).collect();
         if let Some(name) = &parsed.in_channel {
             let Ok(name) = ChannelName::parse(name) else { return empty() };
-            let named = self.channels_named(t, &name).await?;
+            let named = self.tables.channels_named(t, name.as_str()).await?;
             readable.retain(|c| named.contains(c));
         }
+        // The handle's claim names its one owner in the tenant (handles are stored lowercase).
         let author_id = match &parsed.from_handle {
-            Some(handle) => match self.user_by_handle(caller, handle).await? {
+            Some(handle) => match self.tables.handle_owner(t, &handle.to_lowercase()).await? {
                 Some(user) => Some(user.to_string()),
                 None => return empty(),
             },
@@ -161,7 +125,7 @@ impl Chat {
         }
         let plan = SearchPlan {
             tenant_id: t.to_string(),
-            conversation_ids: readable,
+            conversation_ids: readable.iter().map(ToString::to_string).collect(),
             terms: parsed.terms.clone(),
             author_id,
             mentions_user: parsed.is_mention.then(|| caller.user.to_string()),
@@ -175,25 +139,15 @@ impl Chat {
         let page = index.search(&plan).await?;
 
         // The index may lag the table: show each message as it is now, and drop what is gone.
-        let keys: Vec<Key> = page
+        let hits: Vec<(ConversationId, MessageId)> = page
             .hits
             .iter()
-            .filter_map(|h| {
-                Some(keys::message(t, &ConversationId::parse(&h.conversation_id).ok()?, &MessageId::parse(&h.id).ok()?))
-            })
+            .filter_map(|h| Some((ConversationId::parse(&h.conversation_id).ok()?, MessageId::parse(&h.id).ok()?)))
             .collect();
-        let mut messages: HashMap<String, Message> = HashMap::new();
-        for item in self.store.batch_get(&keys, false).await? {
-            let message: Message = from_attrs(&item.attrs)?;
-            messages.insert(message.id.to_string(), message);
-        }
-        let conversation_ids: HashSet<ConversationId> = messages.values().map(|m| m.conversation_id.clone()).collect();
-        let meta_keys: Vec<Key> = conversation_ids.iter().map(|c| keys::conversation_meta(t, c)).collect();
-        let mut metas: HashMap<ConversationId, ConversationMeta> = HashMap::new();
-        for item in self.store.batch_get(&meta_keys, false).await? {
-            let meta: ConversationMeta = from_attrs(&item.attrs)?;
-            metas.insert(meta.id.clone(), meta);
-        }
+        let messages = self.tables.messages_across(t, &hits).await?;
+        let conversation_ids: Vec<ConversationId> =
+            messages.values().map(|m| m.conversation_id.clone()).collect::<HashSet<_>>().into_iter().collect();
+        let metas = self.tables.metas(t, &conversation_ids).await?;
         let authors: Vec<UserId> =
             messages.values().map(|m| m.author_id.clone()).collect::<HashSet<_>>().into_iter().collect();
         let profiles = self.tables.profiles(t, &authors).await?;
@@ -201,7 +155,7 @@ impl Chat {
             .hits
             .iter()
             .filter_map(|hit| {
-                let message = messages.get(&hit.id)?.clone();
+                let message = messages.get(&MessageId::parse(&hit.id).ok()?)?.clone();
                 if message.deleted_at.is_some() {
                     return None;
                 }

@@ -12,7 +12,7 @@ use super::tables::{put_new, Tables};
 use crate::domain::error::{ChatError, ChatResult};
 use crate::domain::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
 use crate::domain::{Member, Membership, Message};
-use crate::ports::store::{Attrs, Cond, Item, Key, Query, Update, WriteOp, TTL_ATTR};
+use crate::ports::store::{Attrs, Cond, Item, Key, Query, Update, WriteOp};
 
 /// A message with its position among the conversation's messages (stored beside it, not shown).
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +63,22 @@ impl Tables {
         let keys: Vec<Key> = ids.iter().map(|m| keys::message(t, c, m)).collect();
         let mut out = HashMap::new();
         for item in self.db().batch_get(&keys, true).await? {
+            let message: Message = from_attrs(&item.attrs)?;
+            out.insert(message.id, message);
+        }
+        Ok(out)
+    }
+
+    /// These messages, each in its own conversation (missing ones left out), in one read that
+    /// need not be consistent: search shows what its index found as the table holds it now.
+    pub async fn messages_across(
+        &self,
+        t: &TenantId,
+        ids: &[(ConversationId, MessageId)],
+    ) -> ChatResult<HashMap<MessageId, Message>> {
+        let keys: Vec<Key> = ids.iter().map(|(c, m)| keys::message(t, c, m)).collect();
+        let mut out = HashMap::new();
+        for item in self.db().batch_get(&keys, false).await? {
             let message: Message = from_attrs(&item.attrs)?;
             out.insert(message.id, message);
         }
@@ -195,14 +211,5 @@ pub fn tombstone(t: &TenantId, c: &ConversationId, m: &MessageId, at: &str, seq:
             .set(attrs::DELETED_AT, at)
             .set(attrs::UPDATED_SEQ, seq),
         cond: Cond::Exists,
-    }
-}
-
-/// Attaches an upload to a message: only an upload not attached yet, which then stops expiring.
-pub fn attach_upload(t: &TenantId, c: &ConversationId, upload_id: &str, m: &MessageId) -> WriteOp {
-    WriteOp::Update {
-        key: keys::upload(t, c, upload_id),
-        update: Update::default().set(attrs::ATTACHED_TO, m.to_string()).remove(TTL_ATTR),
-        cond: Cond::ExistsWithout(attrs::ATTACHED_TO.into()),
     }
 }

@@ -21,3 +21,4 @@ pub mod change_log;
 pub mod mentions;
 pub mod messages;
 pub mod profiles;
+pub mod uploads;

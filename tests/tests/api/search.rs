@@ -43,6 +43,27 @@ async fn in_channel_covers_every_channel_of_that_name_the_caller_reads() {
     assert_eq!(sorted(search(&app, &bob, "kiwi in:#ops").await), ["kiwi in bob's ops", "kiwi in public ops"]);
 }
 
+/// `from:@handle` is the handle's one owner (its unique claim), however many other users have
+/// that word in their name (the token index would list them first, by user id).
+#[tokio::test]
+async fn from_handle_is_the_owner_of_the_handle_among_many_namesakes() {
+    let app = spawn_app().await;
+    for n in 0..60 {
+        let id = format!("a{n:02}");
+        let token = app.stack.token("acme", &id, "Bob Namesake", &[]).unwrap();
+        let namesake = TestUser { tenant: "acme".into(), id, token };
+        assert_eq!(app.get(&namesake, "/api/v1/me").await.0, StatusCode::OK);
+    }
+    let alice = app.user("acme", "alice").await;
+    let bob = app.user("acme", "bob").await;
+    let general = app.create_channel(&alice, "general", "public").await;
+    app.invite(&alice, &general, &bob).await;
+    app.send(&bob, &general, "b", "mango from the real bob").await;
+    app.send(&alice, &general, "a", "mango from alice").await;
+    assert_eq!(search(&app, &alice, "mango from:@bob").await, ["mango from the real bob"]);
+    assert_eq!(search(&app, &alice, "mango from:@Bob").await, ["mango from the real bob"], "handles ignore case");
+}
+
 #[tokio::test]
 async fn results_hold_only_what_the_caller_may_read_now() {
     let app = spawn_app().await;
