@@ -17,7 +17,10 @@ pub mod tables;
 pub mod transaction;
 
 pub use tables::Tables;
+pub mod archive;
+pub mod audit;
 pub mod change_log;
 pub mod mentions;
 pub mod messages;
 pub mod profiles;
+pub mod retention;
