@@ -1,6 +1,7 @@
 //! The local stand-in for DynamoDB Streams consumers: tasks that follow the embedded store's
 //! change feed from their checkpoint and hand each batch to the same logic the stream Lambdas run.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use shared::adapters::embedded::localfs::LocalBlobs;
@@ -8,6 +9,7 @@ use shared::adapters::embedded::search::SqliteSearch;
 use shared::adapters::embedded::sqlite::SqliteStore;
 use shared::app::archive::{build_archive, write_archive};
 use shared::persistence::change_feed::index_op;
+use shared::persistence::Tables;
 
 pub const SEARCH_CONSUMER: &str = "search-indexer";
 pub const ARCHIVE_CONSUMER: &str = "archiver";
@@ -60,8 +62,9 @@ async fn index_batch(store: &SqliteStore, search: &SqliteSearch) -> anyhow::Resu
 /// objects). Also trims the feed once both consumers are past a record.
 pub async fn run_archiver(store: SqliteStore, archive: LocalBlobs, checkpoints: SqliteSearch, window: Duration) {
     let mut head = store.feed_head();
+    let tables = Tables::new(Arc::new(store.clone()));
     loop {
-        match archive_batch(&store, &archive, &checkpoints).await {
+        match archive_batch(&store, &tables, &archive, &checkpoints).await {
             Ok(true) => continue,
             Ok(false) => wait_for_changes(&mut head, window).await,
             Err(e) => {
@@ -72,12 +75,17 @@ pub async fn run_archiver(store: SqliteStore, archive: LocalBlobs, checkpoints: 
     }
 }
 
-async fn archive_batch(store: &SqliteStore, archive: &LocalBlobs, checkpoints: &SqliteSearch) -> anyhow::Result<bool> {
+async fn archive_batch(
+    store: &SqliteStore,
+    tables: &Tables,
+    archive: &LocalBlobs,
+    checkpoints: &SqliteSearch,
+) -> anyhow::Result<bool> {
     let from = checkpoints.checkpoint(ARCHIVE_CONSUMER).await?;
     let records = store.read_feed(from, BATCH).await?;
     let Some(last) = records.last().map(|r| r.position) else { return Ok(false) };
     let objects = build_archive(&records).map_err(|(i, e)| anyhow::anyhow!("record {i}: {e}"))?;
-    if let Some(failure) = write_archive(store, archive, &objects).await.into_iter().next() {
+    if let Some(failure) = write_archive(tables, archive, &objects).await.into_iter().next() {
         anyhow::bail!("archive object {}: {}", objects[failure.object].key, failure.error);
     }
     checkpoints.apply_at(Vec::new(), ARCHIVE_CONSUMER, last).await?;

@@ -9,6 +9,7 @@ use aws_lambda_events::dynamodb::Event;
 use shared::adapters::aws::streams::change_record;
 pub use shared::adapters::aws::streams::BatchResponse;
 use shared::app::archive::{build_archive, write_archive};
+use shared::persistence::Tables;
 use shared::ports::blobs::Blobs;
 use shared::ports::store::{ChangeRecord, Store};
 
@@ -34,7 +35,8 @@ impl Archiver {
         }
         match build_archive(&records) {
             Ok(objects) => {
-                for failure in write_archive(self.store.as_ref(), self.archive.as_ref(), &objects).await {
+                let tables = Tables::new(self.store.clone());
+                for failure in write_archive(&tables, self.archive.as_ref(), &objects).await {
                     let object = &objects[failure.object];
                     let earliest = object.records.iter().copied().min().unwrap_or(0);
                     tracing::warn!(key = %object.key, error = %failure.error, "archiving failed; the stream retries from here");

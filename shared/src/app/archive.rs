@@ -9,14 +9,14 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use thiserror::Error;
 
 use crate::domain::ids::{ConversationId, TenantId};
 use crate::domain::Message;
-use crate::persistence::keys;
+use crate::persistence::archive::{message_version, MessageVersion};
+use crate::persistence::Tables;
 use crate::ports::blobs::{BlobError, Blobs};
-use crate::ports::store::{ChangeRecord, Cond, Store, StoreError, Update};
+use crate::ports::store::ChangeRecord;
 
 /// One archived version of a message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,22 +63,9 @@ pub fn archive_day_at(ms: i64) -> String {
 pub fn build_archive(records: &[ChangeRecord]) -> Result<Vec<ArchiveObject>, (usize, String)> {
     let mut groups: BTreeMap<(String, String, String), Vec<(usize, ArchivedVersion)>> = BTreeMap::new();
     for (i, record) in records.iter().enumerate() {
-        if !record.key.sk.starts_with(keys::MESSAGE_PREFIX) {
+        let Some(MessageVersion { tenant, event, message }) = message_version(record).map_err(|e| (i, e))? else {
             continue;
-        }
-        let (event, image) = match (&record.old, &record.new) {
-            (None, Some(new)) => ("INSERT", new),
-            (Some(_), Some(new)) => ("MODIFY", new),
-            (Some(old), None) => ("REMOVE", old),
-            (None, None) => continue,
         };
-        let message: Message = serde_json::from_value(Value::Object(image.clone())).map_err(|e| (i, e.to_string()))?;
-        let tenant = record
-            .key
-            .pk
-            .strip_prefix("T#")
-            .and_then(|r| r.split('#').next())
-            .ok_or((i, "key without tenant".to_owned()))?;
         groups
             .entry((tenant.to_owned(), message.conversation_id.to_string(), day_path(&message.created_at)))
             .or_default()
@@ -146,20 +133,13 @@ pub struct ArchiveFailure {
 /// highest seq at or below which every version of the batch was written. Retention deletes what
 /// the watermark covers, so an object that failed holds its conversation's watermark below its
 /// lowest seq even when other days' objects, with higher seqs, were written.
-pub async fn write_archive(store: &dyn Store, blobs: &dyn Blobs, objects: &[ArchiveObject]) -> Vec<ArchiveFailure> {
+pub async fn write_archive(tables: &Tables, blobs: &dyn Blobs, objects: &[ArchiveObject]) -> Vec<ArchiveFailure> {
     let mut failures = Vec::new();
     for (i, object) in objects.iter().enumerate() {
         if let Err(e) = blobs.put(&object.key, object.body.clone(), "application/gzip").await {
             failures.push(ArchiveFailure { object: i, error: e.to_string() });
         } else if object.holds_deletion {
-            let marked = store
-                .update(
-                    &keys::archive_purge(&object.tenant, &object.conversation, &object.day),
-                    Update { add: vec![("marks".into(), 1)], ..Update::default() },
-                    Cond::Always,
-                )
-                .await;
-            if let Err(e) = marked {
+            if let Err(e) = tables.mark_archive_day(&object.tenant, &object.conversation, &object.day).await {
                 failures.push(ArchiveFailure { object: i, error: e.to_string() });
             }
         }
@@ -193,20 +173,11 @@ pub async fn write_archive(store: &dyn Store, blobs: &dyn Blobs, objects: &[Arch
         let Some(watermark) = conversation.written.iter().copied().filter(|s| *s < lowest_failed).max() else {
             continue;
         };
-        let raised = store
-            .update(
-                &keys::archive_watermark(conversation.tenant, conversation.id),
-                Update::default().set("watermark", watermark),
-                Cond::MissingOrBelow("watermark".into(), watermark as i64),
-            )
-            .await;
-        match raised {
-            Ok(_) | Err(StoreError::ConditionFailed) => {}
-            Err(e) => {
-                for &i in &conversation.objects {
-                    if !failures.iter().any(|f| f.object == i) {
-                        failures.push(ArchiveFailure { object: i, error: e.to_string() });
-                    }
+        // Already as high (a retried batch, or a later one first) is as good as raised.
+        if let Err(e) = tables.raise_archive_watermark(conversation.tenant, conversation.id, watermark).await {
+            for &i in &conversation.objects {
+                if !failures.iter().any(|f| f.object == i) {
+                    failures.push(ArchiveFailure { object: i, error: e.to_string() });
                 }
             }
         }

@@ -8,71 +8,21 @@
 //! separate `compliance` role reaches those, only once a tenant admin enabled compliance export,
 //! and every such export leaves a durable audit record (who, what, when) before any URL is issued.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{page_limit, Chat};
 use crate::domain::caller::{Caller, Role};
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
-use crate::domain::ids::{ConversationId, TenantId, UserId};
+use crate::domain::ids::{ConversationId, TenantId};
+pub use crate::domain::retention::{ArchivePolicy, AuditAction, AuditRecord};
 use crate::domain::ConversationKind;
-use crate::persistence::codec::{from_attrs, to_attrs};
-use crate::persistence::keys;
-use crate::ports::store::{Cond, Item, Query, WriteOp};
+use crate::persistence::audit::{self as stored, put_archive_policy};
+use crate::persistence::retention::register_tenant;
+use crate::persistence::transaction::{OpRole, Transaction};
 
 /// Largest page of audit records.
 pub const MAX_AUDIT_PAGE: usize = 100;
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ArchivePolicy {
-    /// Lets holders of the `compliance` role export any conversation's archive, DMs and private
-    /// channels included. Every such export is audited. Off unless a tenant admin turns it on.
-    #[serde(default)]
-    pub compliance_export: bool,
-    /// How many days the archive keeps a day of messages (`null`: forever). Never less than the
-    /// conversation's own retention: the archive is not pruned before the table lets go.
-    #[serde(default)]
-    pub archive_retention_days: Option<u32>,
-    /// Removes from the archive the text, edits and files of messages that were deleted (the
-    /// deletion itself stays: who, when). Applies to earlier deletions too. Holds stop it.
-    #[serde(default)]
-    pub purge_deleted: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditAction {
-    /// The compliance role exported a conversation's archive.
-    ComplianceExport,
-    /// A tenant admin changed the archive policy.
-    ArchivePolicyChanged,
-}
-
-/// Who did what, when. Never carries message content.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditRecord {
-    pub id: String,
-    pub at: String,
-    #[schema(value_type = String)]
-    pub actor: UserId,
-    pub action: AuditAction,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub conversation_id: Option<ConversationId>,
-    /// The export's day range, as asked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-    /// How many archive files the export listed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub files: Option<usize>,
-    /// The policy after the change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<ArchivePolicy>,
-}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -102,10 +52,7 @@ fn require_admin(caller: &Caller) -> ChatResult<()> {
 
 impl Chat {
     pub(super) async fn archive_policy_of(&self, t: &TenantId) -> ChatResult<ArchivePolicy> {
-        match self.store.get(&keys::archive_policy(t), true).await? {
-            Some(item) => from_attrs(&item.attrs),
-            None => Ok(ArchivePolicy::default()),
-        }
+        Ok(self.tables.archive_policy(t).await?.unwrap_or_default())
     }
 
     pub async fn archive_policy(&self, caller: &Caller) -> ChatResult<ArchivePolicy> {
@@ -124,17 +71,10 @@ impl Chat {
             return Ok(policy);
         }
         let record = self.audit_record(caller, AuditAction::ArchivePolicyChanged, |r| r.policy = Some(policy));
-        self.store
-            .transact(vec![
-                WriteOp::Put { item: Item::new(keys::archive_policy(t), to_attrs(&policy)?), cond: Cond::Always },
-                WriteOp::Put {
-                    item: Item::new(keys::audit(t, &record.at, &record.id), to_attrs(&record)?),
-                    cond: Cond::Always,
-                },
-            ])
-            .await?;
         // The retention job keeps the archive: it must know the tenant.
-        self.register_for_retention(t).await?;
+        let tx = Transaction::default()
+            .with(OpRole::Record, [put_archive_policy(t, &policy)?, stored::record(t, &record)?, register_tenant(t)?]);
+        self.tables.commit(tx).await?;
         tracing::info!(
             target: "audit",
             tenant = %t,
@@ -213,7 +153,7 @@ impl Chat {
             r.files = Some(files);
         });
         let t = &caller.tenant;
-        self.store.put(Item::new(keys::audit(t, &record.at, &record.id), to_attrs(&record)?), Cond::Always).await?;
+        self.tables.write_all(vec![stored::record(t, &record)?]).await?;
         tracing::info!(
             target: "audit",
             tenant = %t,
@@ -237,19 +177,12 @@ impl Chat {
             return Err(ChatError::forbidden("not_tenant_admin", "only tenant admins read the audit trail"));
         }
         let limit = page_limit(limit, MAX_AUDIT_PAGE)?;
-        let mut query = Query::prefix(keys::tenant_pk(&caller.tenant), keys::AUDIT_PREFIX).backward().limit(limit);
         if let Some(cursor) = cursor {
             if cursor.is_empty() || cursor.len() > 80 || cursor.contains(|c: char| c.is_control()) {
                 return Err(InvalidInput::new("cursor", "is not an audit cursor").into());
             }
-            query = query.before(format!("{}{cursor}", keys::AUDIT_PREFIX));
         }
-        let page = self.store.query(&query).await?;
-        let items = page.items.iter().map(|item| from_attrs(&item.attrs)).collect::<ChatResult<Vec<AuditRecord>>>()?;
-        let next_cursor = match page.items.last() {
-            Some(last) if page.more => last.key.sk.strip_prefix(keys::AUDIT_PREFIX).map(str::to_owned),
-            _ => None,
-        };
+        let (items, next_cursor) = self.tables.audit_page(&caller.tenant, cursor, limit).await?;
         Ok(AuditPage { items, next_cursor })
     }
 }

@@ -10,6 +10,7 @@ use crate::domain::ids::{TenantId, UserId};
 use crate::domain::values::{Handle, MAX_HANDLE_CHARS};
 use crate::domain::UserProfile;
 use crate::persistence::profiles::{self as stored, StoredProfile};
+use crate::persistence::retention::register_tenant;
 use crate::persistence::transaction::{OpRole, Transaction, TransactionError};
 use crate::ports::store::StoreError;
 
@@ -126,7 +127,7 @@ impl Chat {
             tx.push(OpRole::HandleClaim, stored::release_handle(tenant, previous, &new.id));
         }
         if old.is_none() {
-            tx.push(OpRole::Record, stored::register_tenant(tenant)?);
+            tx.push(OpRole::Record, register_tenant(tenant)?);
         }
         tx.extend(OpRole::Record, stored::index_tokens(tenant, &new.id, &old_tokens, &search_tokens(new))?);
         if claim == Claim::Held {

@@ -4,11 +4,9 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::compliance::ArchivePolicy;
 use super::compliance::ExportAccess;
 use super::messages::note_deletion;
 use super::sequence::{ChangePlan, CommitOutcome};
@@ -17,46 +15,19 @@ use crate::app::archive::{archive_day, archive_day_at, archive_prefix, prune_arc
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, TenantId};
+use crate::domain::retention::{ArchivePolicy, EffectiveRetention};
+pub use crate::domain::retention::{ConversationPolicy, TenantPolicy};
 use crate::domain::{Change, ConversationKind, ConversationMeta, Event, Message, MessageState, RemovedMessage};
 use crate::persistence::change_log::LoggedChange;
-use crate::persistence::codec::{from_attrs, to_attrs};
 use crate::persistence::conversations::set_deleted_ordinals;
-use crate::persistence::keys;
 use crate::persistence::mentions::unmention;
 use crate::persistence::messages::StoredMessage;
+use crate::persistence::retention::{self as stored, register_tenant};
 use crate::persistence::transaction::{OpRole, Transaction};
 use crate::ports::blobs::Blobs;
-use crate::ports::store::{Cond, Item, Query, StoreError, Update, WriteOp};
 
 pub const MAX_RETENTION_DAYS: u32 = 36_500;
 const DAY_MS: i64 = 24 * 3600 * 1000;
-/// On the archive watermark item: every day of the conversation's archive has been marked for
-/// purging once (days archived before marks were written included).
-const PURGE_SCANNED: &str = "purgeScanned";
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TenantPolicy {
-    /// `null`: keep forever.
-    #[serde(default)]
-    pub retention_days: Option<u32>,
-    /// Suspends all deletion in the tenant.
-    #[serde(default)]
-    pub legal_hold: bool,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ConversationPolicy {
-    /// `null`: the tenant default applies.
-    #[serde(default)]
-    pub retention_days: Option<u32>,
-    /// Never deleted by retention.
-    #[serde(default)]
-    pub exempt: bool,
-    #[serde(default)]
-    pub legal_hold: bool,
-}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -119,11 +90,6 @@ fn require_admin(caller: &Caller) -> ChatResult<()> {
     }
 }
 
-/// The smallest message sort key created at or after `ms` (ULIDs sort by time).
-fn message_sk_at(ms: i64) -> String {
-    format!("{}{}", keys::MESSAGE_PREFIX, ulid::Ulid::from_parts(ms.max(0) as u64, 0))
-}
-
 impl Chat {
     pub fn with_archive(mut self, archive: std::sync::Arc<dyn Blobs>) -> Self {
         self.archive = Some(archive);
@@ -132,28 +98,16 @@ impl Chat {
 
     /// The tenant's policy, or the deployment's default when it set none.
     async fn tenant_policy(&self, t: &TenantId) -> ChatResult<TenantPolicy> {
-        match self.store.get(&keys::tenant_policy(t), true).await? {
-            Some(item) => from_attrs(&item.attrs),
-            None => Ok(TenantPolicy { retention_days: self.default_retention_days, legal_hold: false }),
-        }
+        let default = || TenantPolicy { retention_days: self.default_retention_days, legal_hold: false };
+        Ok(self.tables.tenant_policy(t).await?.unwrap_or_else(default))
     }
 
     async fn conversation_policies(&self, t: &TenantId) -> ChatResult<Vec<ConversationPolicyView>> {
-        let mut out = Vec::new();
-        let mut query = Query::prefix(keys::tenant_pk(t), keys::CONVERSATION_POLICY_PREFIX).limit(1000).consistent();
-        loop {
-            let page = self.store.query(&query).await?;
-            for item in &page.items {
-                let id = item.key.sk.strip_prefix(keys::CONVERSATION_POLICY_PREFIX).unwrap_or_default();
-                let conversation_id = ConversationId::parse(id).map_err(ChatError::corrupt)?;
-                out.push(ConversationPolicyView { conversation_id, policy: from_attrs(&item.attrs)? });
-            }
-            match page.items.last() {
-                Some(last) if page.more => query = query.after(last.key.sk.clone()),
-                _ => break,
-            }
-        }
-        Ok(out)
+        let policies = self.tables.conversation_policies(t).await?;
+        Ok(policies
+            .into_iter()
+            .map(|(conversation_id, policy)| ConversationPolicyView { conversation_id, policy })
+            .collect())
     }
 
     pub async fn retention_settings(&self, caller: &Caller) -> ChatResult<RetentionSettings> {
@@ -164,18 +118,11 @@ impl Chat {
         })
     }
 
-    pub(super) async fn register_for_retention(&self, t: &TenantId) -> ChatResult<()> {
-        self.store
-            .put(Item::new(keys::retention_tenant(t), to_attrs(&json!({ "tenantId": t }))?), Cond::Always)
-            .await?;
-        Ok(())
-    }
-
     pub async fn set_tenant_retention(&self, caller: &Caller, policy: TenantPolicy) -> ChatResult<TenantPolicy> {
         require_admin(caller)?;
         check_days("retentionDays", policy.retention_days)?;
-        self.store.put(Item::new(keys::tenant_policy(&caller.tenant), to_attrs(&policy)?), Cond::Always).await?;
-        self.register_for_retention(&caller.tenant).await?;
+        let t = &caller.tenant;
+        self.tables.write_all(vec![stored::put_tenant_policy(t, &policy)?, register_tenant(t)?]).await?;
         Ok(policy)
     }
 
@@ -192,32 +139,10 @@ impl Chat {
         if meta.kind == ConversationKind::Dm {
             return Err(InvalidInput::new("conversationId", "direct messages follow the tenant default").into());
         }
-        self.store
-            .put(Item::new(keys::conversation_policy(&caller.tenant, conversation), to_attrs(&policy)?), Cond::Always)
-            .await?;
-        self.register_for_retention(&caller.tenant).await?;
+        let t = &caller.tenant;
+        let policy_op = stored::put_conversation_policy(t, conversation, &policy)?;
+        self.tables.write_all(vec![policy_op, register_tenant(t)?]).await?;
         Ok(policy)
-    }
-
-    /// Every conversation of a tenant: channels by their name items, DMs by their directory items.
-    async fn tenant_conversations(&self, t: &TenantId) -> ChatResult<Vec<ConversationId>> {
-        let mut out = Vec::new();
-        for prefix in [keys::CHANNEL_NAME_PREFIX, keys::DM_DIRECTORY_PREFIX] {
-            let mut query = Query::prefix(keys::tenant_pk(t), prefix).limit(1000);
-            loop {
-                let page = self.store.query(&query).await?;
-                for item in &page.items {
-                    if let Some(id) = item.attrs.get("conversationId").and_then(Value::as_str) {
-                        out.push(ConversationId::parse(id).map_err(ChatError::corrupt)?);
-                    }
-                }
-                match page.items.last() {
-                    Some(last) if page.more => query = query.after(last.key.sk.clone()),
-                    _ => break,
-                }
-            }
-        }
-        Ok(out)
     }
 
     /// The retention job: for every tenant with a policy, every conversation whose effective
@@ -226,19 +151,15 @@ impl Chat {
     pub async fn run_retention(&self) -> ChatResult<RetentionReport> {
         let now = self.clock.now_ms();
         let mut report = RetentionReport::default();
-        let tenants = self.store.query(&Query::prefix(keys::RETENTION_TENANTS_PK, "T#").limit(10_000)).await?;
-        for item in &tenants.items {
-            let Some(t) = item.key.sk.strip_prefix("T#").and_then(|t| TenantId::parse(t).ok()) else { continue };
+        for t in self.tables.retention_tenants().await? {
             report.tenants += 1;
             let default = self.tenant_policy(&t).await?;
             let archive_policy = self.archive_policy_of(&t).await?;
-            let keeps_archive = archive_policy.archive_retention_days.is_some() || archive_policy.purge_deleted;
-            let overrides = self.conversation_policies(&t).await?;
-            for c in self.tenant_conversations(&t).await? {
-                let policy = overrides.iter().find(|p| p.conversation_id == c).map(|p| p.policy.clone());
-                let held = default.legal_hold || policy.as_ref().is_some_and(|p| p.legal_hold || p.exempt);
-                let days = policy.as_ref().and_then(|p| p.retention_days).or(default.retention_days);
-                if days.is_none() && !keeps_archive {
+            let overrides = self.tables.conversation_policies(&t).await?;
+            for c in self.tables.tenant_conversations(&t).await? {
+                let policy = overrides.iter().find(|(id, _)| *id == c).map(|(_, policy)| policy);
+                let EffectiveRetention { held, days } = EffectiveRetention::of(&default, policy);
+                if days.is_none() && !archive_policy.keeps_archive() {
                     continue;
                 }
                 report.conversations += 1;
@@ -304,9 +225,7 @@ impl Chat {
     /// Marks every day of a conversation's archive for purging, once: days archived before the
     /// archiver marked deletions carry no mark (a day without deletions is read and left as is).
     async fn mark_archive_days_once(&self, archive: &dyn Blobs, t: &TenantId, c: &ConversationId) -> ChatResult<()> {
-        let watermark = keys::archive_watermark(t, c);
-        let scanned = self.store.get(&watermark, true).await?;
-        if scanned.as_ref().and_then(|i| i.attrs.get(PURGE_SCANNED)).and_then(Value::as_bool) == Some(true) {
+        if self.tables.archive_watermark(t, c).await?.purge_scanned {
             return Ok(());
         }
         let prefix = archive_prefix(t, c);
@@ -317,8 +236,7 @@ impl Chat {
             for object in &page {
                 let Some(day) = archive_day(&prefix, &object.key) else { continue };
                 if day != last_day {
-                    let mark = Update { add: vec![("marks".into(), 1)], ..Update::default() };
-                    self.store.update(&keys::archive_purge(t, c, day), mark, Cond::Always).await?;
+                    self.tables.mark_archive_day(t, c, day).await?;
                     last_day = day.to_owned();
                 }
             }
@@ -327,8 +245,7 @@ impl Chat {
                 _ => break,
             }
         }
-        self.store.update(&watermark, Update::default().set(PURGE_SCANNED, true), Cond::Always).await?;
-        Ok(())
+        self.tables.set_purge_scanned(t, c).await
     }
 
     /// Purges every day of the conversation's archive marked as holding a deletion. A marker is
@@ -336,25 +253,18 @@ impl Chat {
     async fn purge_archive(&self, archive: &dyn Blobs, t: &TenantId, c: &ConversationId) -> ChatResult<usize> {
         self.mark_archive_days_once(archive, t, c).await?;
         let mut purged = 0;
-        let mut query = Query::prefix(keys::conversation_pk(t, c), keys::ARCHIVE_PURGE_PREFIX).limit(100).consistent();
-        loop {
-            let page = self.store.query(&query).await?;
-            for marker in &page.items {
-                let day = marker.key.sk.strip_prefix(keys::ARCHIVE_PURGE_PREFIX).unwrap_or_default();
-                let marks = marker.attrs.get("marks").cloned().unwrap_or(Value::Null);
-                if purge_deleted_day(archive, t, c, day).await.map_err(|e| ChatError::Internal(e.to_string()))? {
+        let mut marks = self.tables.purge_marks(t, c);
+        while let Some(page) = self.tables.next_page(&mut marks).await? {
+            for mark in &page {
+                if purge_deleted_day(archive, t, c, &mark.day).await.map_err(|e| ChatError::Internal(e.to_string()))? {
                     purged += 1;
                 }
-                match self.store.delete(&marker.key, Cond::Equals("marks".into(), marks)).await {
-                    Ok(_) | Err(StoreError::ConditionFailed) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            match page.items.last() {
-                Some(last) if page.more => query = query.after(last.key.sk.clone()),
-                _ => return Ok(purged),
+                // A deletion marked while the day was rewritten keeps the mark: the next run
+                // purges the day again.
+                self.tables.unmark_archive_day(mark).await?;
             }
         }
+        Ok(purged)
     }
 
     /// Deletes messages created before `cutoff_ms` whose latest version the archive holds.
@@ -364,19 +274,11 @@ impl Chat {
         c: &ConversationId,
         cutoff_ms: i64,
     ) -> ChatResult<(usize, usize)> {
-        let watermark = match self.store.get(&keys::archive_watermark(t, c), true).await? {
-            Some(item) => item.attrs.get("watermark").and_then(Value::as_u64).unwrap_or(0),
-            None => 0,
-        };
+        let watermark = self.tables.archive_watermark(t, c).await?.watermark;
         let (mut deleted, mut waiting) = (0, 0);
-        let mut query = Query::prefix(keys::conversation_pk(t, c), keys::MESSAGE_PREFIX)
-            .before(message_sk_at(cutoff_ms))
-            .limit(100)
-            .consistent();
-        loop {
-            let page = self.store.query(&query).await?;
-            for item in &page.items {
-                let StoredMessage { message, ordinal } = StoredMessage::from_item(item)?;
+        let mut expired = self.tables.messages_created_before(t, c, cutoff_ms);
+        while let Some(page) = self.tables.next_page(&mut expired).await? {
+            for StoredMessage { message, ordinal } in page {
                 if message.updated_seq > watermark {
                     // Not in the archive yet (the archiver lags): never delete it; next run.
                     waiting += 1;
@@ -385,10 +287,6 @@ impl Chat {
                 if self.remove_expired(t, c, &message, ordinal).await? {
                     deleted += 1;
                 }
-            }
-            match page.items.last() {
-                Some(last) if page.more => query = query.after(last.key.sk.clone()),
-                _ => break,
             }
         }
         Ok((deleted, waiting))
@@ -415,21 +313,8 @@ impl Chat {
                     note_deletion(&meta.deleted_ordinals, ordinal)
                 };
                 let mut ops = Transaction::default();
-                // Unchanged since it was read: an edit since then is not in the archive yet.
-                ops.push(
-                    OpRole::Message,
-                    WriteOp::Delete {
-                        key: keys::message(t, c, &message.id),
-                        cond: Cond::Equals("updatedSeq".into(), message.updated_seq.into()),
-                    },
-                );
-                ops.push(
-                    OpRole::Record,
-                    WriteOp::Delete {
-                        key: keys::client_message(t, c, &message.author_id, &message.client_message_id),
-                        cond: Cond::Always,
-                    },
-                );
+                ops.push(OpRole::Message, stored::remove_message(t, c, message));
+                ops.push(OpRole::Record, stored::remove_client_id_guard(t, c, message));
                 ops.extend(OpRole::Mention, unmention(t, c, &forget, ordinal));
                 Ok(ChangePlan::new(ops, LoggedChange::removed(&message.id))
                     .updating_meta(set_deleted_ordinals(&deleted)))

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod limits;
 pub mod message;
 pub mod profile;
+pub mod retention;
 pub mod search;
 pub mod time;
 pub mod values;

@@ -23,7 +23,7 @@ pub struct StoredMessage {
 }
 
 impl StoredMessage {
-    pub fn from_item(item: &Item) -> ChatResult<Self> {
+    pub(super) fn from_item(item: &Item) -> ChatResult<Self> {
         Ok(Self { message: from_attrs(&item.attrs)?, ordinal: ordinal_of(&item.attrs) })
     }
 }

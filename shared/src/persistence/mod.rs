@@ -1,9 +1,13 @@
 //! How the use cases' items are stored, over the primitive `Store` port: the table's keys
-//! (`keys`), attribute names (`attrs`), the item codec, typed reads and writes of each item,
-//! transactions whose ops carry a role, the rate counters and one paging helper.
+//! (`keys`), attribute names (`attrs`), the item codec, typed reads and writes of each item (in
+//! the module of that item), transactions whose ops carry a role, the rate counters, the change
+//! log and feed, and one paging helper.
 
+pub mod archive;
 pub mod attrs;
+pub mod audit;
 pub mod change_feed;
+pub mod change_log;
 pub mod codec;
 pub mod conversations;
 pub mod counters;
@@ -12,13 +16,13 @@ pub mod keys;
 mod keys_doc_tests;
 #[cfg(test)]
 mod keys_policy_tests;
-pub mod paging;
-pub mod tables;
-pub mod transaction;
-
-pub use tables::Tables;
-pub mod change_log;
 pub mod mentions;
 pub mod messages;
+pub mod paging;
 pub mod profiles;
+pub mod retention;
+pub mod tables;
+pub mod transaction;
 pub mod uploads;
+
+pub use tables::Tables;

@@ -30,13 +30,6 @@ struct UserRef {
     user_id: UserId,
 }
 
-/// The tenant the retention job visits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TenantRef {
-    tenant_id: TenantId,
-}
-
 impl Tables {
     pub async fn profile(&self, t: &TenantId, u: &UserId, consistent: bool) -> ChatResult<Option<StoredProfile>> {
         let Some(item) = self.db().get(&keys::user_profile(t, u), consistent).await? else { return Ok(None) };
@@ -98,11 +91,6 @@ pub fn claim_handle(t: &TenantId, handle: &str, u: &UserId) -> ChatResult<WriteO
 /// Gives back `handle`, only if `u` holds it.
 pub fn release_handle(t: &TenantId, handle: &str, u: &UserId) -> WriteOp {
     WriteOp::Delete { key: keys::handle(t, handle), cond: Cond::Equals(attrs::USER_ID.into(), json!(u)) }
-}
-
-/// Registers a tenant for the retention job (the deployment's default applies to it).
-pub fn register_tenant(t: &TenantId) -> ChatResult<WriteOp> {
-    Ok(put(keys::retention_tenant(t), to_attrs(&TenantRef { tenant_id: t.clone() })?))
 }
 
 /// Index entries for the tokens a user is found by: `add` puts, the rest of `old` goes.

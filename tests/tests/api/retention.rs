@@ -21,6 +21,7 @@ use shared::app::{ArchivePolicy, ConversationPolicy, TenantPolicy};
 use shared::domain::ids::MessageId;
 use shared::domain::values::{ChannelName, MessageBody};
 use shared::domain::{Message, Visibility};
+use shared::persistence::Tables;
 use shared::ports::blobs::{BlobError, BlobMeta, Blobs, ListedObject, PresignedRequest};
 use shared::ports::clock::{Clock, ManualClock};
 use shared::ports::store::{Attrs, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp};
@@ -314,7 +315,7 @@ async fn nothing_is_deleted_before_the_archive_holds_it_and_reruns_finish_the_wo
     let records = sqlite.read_feed(0, 10_000).await.unwrap();
     let cut = records.iter().position(|r| r.key.sk == format!("MSG#{}", sent[4].id)).unwrap();
     assert_eq!(
-        write_archive(store.as_ref(), archive.as_ref(), &build_archive(&records[..cut]).unwrap()).await,
+        write_archive(&Tables::new(store.clone()), archive.as_ref(), &build_archive(&records[..cut]).unwrap()).await,
         Vec::<ArchiveFailure>::new()
     );
     let report = chat.run_retention().await.unwrap();
@@ -322,7 +323,7 @@ async fn nothing_is_deleted_before_the_archive_holds_it_and_reruns_finish_the_wo
 
     // The rest is archived; the job fails on its second deletion, then a rerun finishes.
     assert_eq!(
-        write_archive(store.as_ref(), archive.as_ref(), &build_archive(&records[cut..]).unwrap()).await,
+        write_archive(&Tables::new(store.clone()), archive.as_ref(), &build_archive(&records[cut..]).unwrap()).await,
         Vec::<ArchiveFailure>::new()
     );
     let failing = Arc::new(FailingStore { inner: store.clone(), fail_at: AtomicUsize::new(2) });
@@ -404,7 +405,7 @@ async fn a_failed_archive_object_holds_the_watermark_below_its_versions() {
     let objects = build_archive(&sqlite.read_feed(0, 10_000).await.unwrap()).unwrap();
     assert_eq!(objects.len(), 2);
     let refusing = RefusingDay { inner: archive.clone(), day: first_day.clone() };
-    let failures = write_archive(store.as_ref(), &refusing, &objects).await;
+    let failures = write_archive(&Tables::new(store.clone()), &refusing, &objects).await;
     let failed: Vec<&str> = failures.iter().map(|f: &ArchiveFailure| objects[f.object].key.as_str()).collect();
     assert_eq!(failed.len(), 1);
     assert!(failed[0].contains(&first_day), "{failed:?}");
@@ -416,7 +417,10 @@ async fn a_failed_archive_object_holds_the_watermark_below_its_versions() {
     assert_eq!(chat.history(&alice, &channel.id, Default::default()).await.unwrap().items.len(), 4);
 
     // The retry writes the missing day; then everything goes, and the archive holds it all.
-    assert_eq!(write_archive(store.as_ref(), archive.as_ref(), &objects).await, Vec::<ArchiveFailure>::new());
+    assert_eq!(
+        write_archive(&Tables::new(store.clone()), archive.as_ref(), &objects).await,
+        Vec::<ArchiveFailure>::new()
+    );
     assert_eq!(chat.run_retention().await.unwrap().deleted, 4);
     let latest = archived_latest(archive.as_ref(), "archive/acme/").await;
     for message in &sent {
@@ -455,7 +459,10 @@ async fn the_archive_purges_deleted_messages_and_prunes_past_its_period() {
     let mut archive_new = async || {
         let records = sqlite.read_feed(fed, 10_000).await.unwrap();
         fed = records.last().map_or(fed, |r| r.position);
-        assert_eq!(write_archive(store.as_ref(), archive.as_ref(), &build_archive(&records).unwrap()).await, []);
+        assert_eq!(
+            write_archive(&Tables::new(store.clone()), archive.as_ref(), &build_archive(&records).unwrap()).await,
+            []
+        );
     };
     let text = |versions: &[ArchivedVersion]| serde_json::to_string(versions).unwrap();
     assert!(text(&archived_versions(archive.as_ref(), &prefix).await).contains("first draft secret"));
@@ -491,7 +498,7 @@ async fn the_archive_purges_deleted_messages_and_prunes_past_its_period() {
     // A batch delivered again (a stream retry) puts its objects, text included, back; it marks
     // the day again, so the next run purges it again.
     let replay = build_archive(&sqlite.read_feed(0, 10_000).await.unwrap()).unwrap();
-    assert_eq!(write_archive(store.as_ref(), archive.as_ref(), &replay).await, []);
+    assert_eq!(write_archive(&Tables::new(store.clone()), archive.as_ref(), &replay).await, []);
     assert!(text(&archived_versions(archive.as_ref(), &prefix).await).contains("kept as written"));
     assert_eq!(chat.run_retention().await.unwrap().archive_days_purged, 1);
     assert!(!text(&archived_versions(archive.as_ref(), &prefix).await).contains("kept as written"));
@@ -540,7 +547,7 @@ async fn one_unreadable_archive_object_does_not_stop_the_job() {
     chat.delete(&alice, &channel.id, &doomed.id).await.unwrap();
     chat.send(&dave, &theirs.id, new_message("d", "globex's")).await.unwrap();
     let objects = build_archive(&sqlite.read_feed(0, 10_000).await.unwrap()).unwrap();
-    assert_eq!(write_archive(store.as_ref(), archive.as_ref(), &objects).await, []);
+    assert_eq!(write_archive(&Tables::new(store.clone()), archive.as_ref(), &objects).await, []);
     let day = archive_day_at(clock.now_ms());
     archive
         .put(
@@ -624,7 +631,7 @@ async fn the_deployment_default_applies_to_tenants_without_a_policy() {
     let dir = std::env::temp_dir().join(format!("archive-default-{}", ulid::Ulid::new()));
     let archive = shared::adapters::embedded::localfs::LocalBlobs::new(dir, b"k", Arc::new(clock.clone()));
     let objects = build_archive(&sqlite.read_feed(0, 10_000).await.unwrap()).unwrap();
-    assert_eq!(write_archive(store.as_ref(), &archive, &objects).await, Vec::<ArchiveFailure>::new());
+    assert_eq!(write_archive(&Tables::new(store.clone()), &archive, &objects).await, Vec::<ArchiveFailure>::new());
     let report = chat.run_retention().await.unwrap();
     assert_eq!(report.deleted, 1, "the tenant never set a policy; the default of 7 days applies: {report:?}");
     let settings = chat.retention_settings(&alice).await.unwrap();
