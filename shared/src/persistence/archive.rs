@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::attrs;
 use super::codec::from_attrs;
 use super::keys;
-use super::retention::Pages;
+use super::paging::Pages;
 use super::tables::Tables;
 use crate::domain::error::ChatResult;
 use crate::domain::ids::{ConversationId, TenantId};

@@ -1,6 +1,8 @@
 //! Paging through a query: the one place that knows how a page's last key continues a query,
-//! in either direction.
+//! in either direction — all at once (`query_all`) or a page at a time (`Pages`).
 
+use super::tables::Tables;
+use crate::domain::error::ChatResult;
 use crate::ports::store::{Item, Page, Query, Store, StoreError};
 
 /// The query that reads on from where `page` stopped, or `None` when nothing is left.
@@ -25,6 +27,29 @@ pub async fn query_all(store: &dyn Store, query: Query, max: usize) -> Result<Ve
         }
     }
     Ok(items)
+}
+
+/// A listing read a page at a time, so the caller acts on each page before the next is read
+/// (a long backlog is never held whole). See [`Tables::next_page`].
+pub struct Pages<T> {
+    next: Option<Query>,
+    read: fn(&Item) -> ChatResult<T>,
+}
+
+impl<T> Pages<T> {
+    pub(super) fn new(query: Query, read: fn(&Item) -> ChatResult<T>) -> Self {
+        Self { next: Some(query), read }
+    }
+}
+
+impl Tables {
+    /// The next page of a listing, or `None` once it is done.
+    pub async fn next_page<T>(&self, pages: &mut Pages<T>) -> ChatResult<Option<Vec<T>>> {
+        let Some(query) = pages.next.take() else { return Ok(None) };
+        let page = self.db().query(&query).await?;
+        pages.next = continuation(&query, &page);
+        page.items.iter().map(pages.read).collect::<ChatResult<Vec<T>>>().map(Some)
+    }
 }
 
 #[cfg(test)]

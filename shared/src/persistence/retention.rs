@@ -9,13 +9,13 @@ use super::attrs;
 use super::codec::{from_attrs, to_attrs};
 use super::keys;
 use super::messages::StoredMessage;
-use super::paging::{continuation, query_all};
+use super::paging::{query_all, Pages};
 use super::tables::{put, Tables};
 use crate::domain::error::{ChatError, ChatResult};
 use crate::domain::ids::{ConversationId, TenantId};
 use crate::domain::retention::{ConversationPolicy, TenantPolicy};
 use crate::domain::Message;
-use crate::ports::store::{Cond, Item, Query, WriteOp};
+use crate::ports::store::{Cond, Query, WriteOp};
 
 /// Directory entries and policy overrides are read this many at a time.
 const LISTING_PAGE: usize = 1000;
@@ -39,28 +39,7 @@ struct DirectoryEntry {
     conversation_id: Option<ConversationId>,
 }
 
-/// A listing read a page at a time, so the caller acts on each page before the next is read
-/// (a long backlog is never held whole). See [`Tables::next_page`].
-pub struct Pages<T> {
-    next: Option<Query>,
-    read: fn(&Item) -> ChatResult<T>,
-}
-
-impl<T> Pages<T> {
-    pub(super) fn new(query: Query, read: fn(&Item) -> ChatResult<T>) -> Self {
-        Self { next: Some(query), read }
-    }
-}
-
 impl Tables {
-    /// The next page of a listing, or `None` once it is done.
-    pub async fn next_page<T>(&self, pages: &mut Pages<T>) -> ChatResult<Option<Vec<T>>> {
-        let Some(query) = pages.next.take() else { return Ok(None) };
-        let page = self.db().query(&query).await?;
-        pages.next = continuation(&query, &page);
-        page.items.iter().map(pages.read).collect::<ChatResult<Vec<T>>>().map(Some)
-    }
-
     /// The tenant's own retention policy, if it set one.
     pub async fn tenant_policy(&self, t: &TenantId) -> ChatResult<Option<TenantPolicy>> {
         self.db().get(&keys::tenant_policy(t), true).await?.map(|i| from_attrs(&i.attrs)).transpose()
