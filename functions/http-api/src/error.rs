@@ -130,14 +130,25 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+/// The innermost error's text: serde's, which starts with the field (`conversationId: …`), not
+/// axum's wrapper (`Failed to deserialize query string: …`), so `invalid_input` messages start
+/// with the field as docs/CHAT.md says.
+fn innermost(error: &dyn std::error::Error) -> String {
+    let mut inner = error;
+    while let Some(source) = inner.source() {
+        inner = source;
+    }
+    inner.to_string()
+}
+
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_input", r.body_text())
+        Self::new(StatusCode::BAD_REQUEST, "invalid_input", innermost(&r))
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_input", r.body_text())
+        Self::new(StatusCode::BAD_REQUEST, "invalid_input", innermost(&r))
     }
 }
