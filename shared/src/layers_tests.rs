@@ -116,6 +116,22 @@ fn the_domain_knows_nothing_of_storage() {
     }
 }
 
+/// Use cases, real-time and operations say what they want of storage through `persistence`: they
+/// never build a key, read an attribute by name or write a query.
+#[test]
+fn business_code_never_spells_a_key_or_an_attribute() {
+    for layer in ["app", "realtime", "ops"] {
+        let mut files = Vec::new();
+        sources(&src_dir().join(layer), &mut files);
+        for file in files {
+            let code = production_code(&file);
+            for banned in ["keys::", ".attrs", "Query::", "Cond::", "json!(", "from_attrs", "to_attrs"] {
+                assert!(!code.contains(banned), "{} uses {banned}: that belongs in persistence", file.display());
+            }
+        }
+    }
+}
+
 #[test]
 fn the_checks_see_a_breach() {
     assert_eq!(
