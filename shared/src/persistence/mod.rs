@@ -18,6 +18,8 @@ pub mod transaction;
 
 pub use tables::Tables;
 pub mod change_log;
+pub mod connections;
 pub mod mentions;
 pub mod messages;
+pub mod metrics;
 pub mod profiles;
