@@ -8,6 +8,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
+use shared::persistence::Tables;
 
 use crate::AppState;
 
@@ -55,6 +56,6 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
-    state.metrics.maybe_flush(state.chat.store().as_ref()).await;
+    state.metrics.maybe_flush(&Tables::new(state.chat.store().clone())).await;
     response
 }

@@ -63,7 +63,7 @@ impl WsApp {
             latency_ms = (started.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0,
             "websocket event"
         );
-        self.realtime.metrics().maybe_flush(self.realtime.store().as_ref()).await;
+        self.realtime.metrics().maybe_flush(self.realtime.tables()).await;
         response
     }
 

@@ -1,15 +1,13 @@
 //! The debug views: the metrics summed over every instance, live connections and rooms — the same
 //! code on the local stack.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use serde_json::Value;
 
-use super::metrics::{minute, FANOUT_BUCKETS_MS, MAX_WINDOW_MINUTES};
-use crate::domain::error::{ChatError, ChatResult};
-use crate::persistence::keys;
-use crate::ports::store::{Query, Store, TTL_ATTR};
+use super::metrics::{FANOUT_BUCKETS_MS, MAX_WINDOW_MINUTES};
+use crate::domain::error::ChatResult;
+use crate::persistence::Tables;
 use crate::realtime::Connection;
 
 #[derive(Debug, Serialize)]
@@ -30,26 +28,9 @@ pub struct MetricsReport {
 }
 
 /// Sums every instance's counters over the last `minutes`.
-pub async fn metrics_report(store: &dyn Store, now_ms: i64, minutes: u32) -> ChatResult<MetricsReport> {
+pub async fn metrics_report(tables: &Tables, now_ms: i64, minutes: u32) -> ChatResult<MetricsReport> {
     let minutes = minutes.clamp(1, MAX_WINDOW_MINUTES);
-    let from = minute(now_ms - i64::from(minutes) * 60_000);
-    let mut query = Query::prefix(keys::METRICS_PK, "").limit(1000);
-    query.lower = std::ops::Bound::Included(from);
-    let mut totals: HashMap<String, i64> = HashMap::new();
-    loop {
-        let page = store.query(&query).await?;
-        for item in &page.items {
-            for (name, value) in &item.attrs {
-                if let Some(v) = value.as_i64().filter(|_| name != TTL_ATTR) {
-                    *totals.entry(name.clone()).or_default() += v;
-                }
-            }
-        }
-        match page.items.last() {
-            Some(last) if page.more => query = query.after(last.key.sk.clone()),
-            _ => break,
-        }
-    }
+    let totals = tables.metric_totals(now_ms - i64::from(minutes) * 60_000).await?;
     let get = |k: &str| totals.get(k).copied().unwrap_or(0);
     let mut events_pushed = BTreeMap::new();
     let mut requests: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
@@ -84,7 +65,7 @@ pub async fn metrics_report(store: &dyn Store, now_ms: i64, minutes: u32) -> Cha
         [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)].iter().map(|(k, p)| ((*k).to_owned(), percentile(*p))).collect();
     Ok(MetricsReport {
         window_minutes: minutes,
-        connections_now: live_connections(store, now_ms).await?.len() as u64,
+        connections_now: live_connections(tables, now_ms).await?.len() as u64,
         connects: get("connects"),
         disconnects: get("disconnects"),
         events_pushed,
@@ -97,23 +78,8 @@ pub async fn metrics_report(store: &dyn Store, now_ms: i64, minutes: u32) -> Cha
 }
 
 /// Every live connection, from the registry partitions (a query each; expired items excluded).
-pub async fn live_connections(store: &dyn Store, _now_ms: i64) -> ChatResult<Vec<Connection>> {
-    let mut out = Vec::new();
-    for shard in 0..keys::CONNECTION_SHARDS {
-        let mut query = Query::prefix(keys::connection_shard_pk(shard), keys::CONNECTION_PREFIX).limit(1000);
-        loop {
-            let page = store.query(&query).await?;
-            for item in &page.items {
-                let connection: Connection =
-                    serde_json::from_value(Value::Object(item.attrs.clone())).map_err(ChatError::corrupt)?;
-                out.push(connection);
-            }
-            match page.items.last() {
-                Some(last) if page.more => query = query.after(last.key.sk.clone()),
-                _ => break,
-            }
-        }
-    }
+pub async fn live_connections(tables: &Tables, _now_ms: i64) -> ChatResult<Vec<Connection>> {
+    let mut out = tables.live_connections().await?;
     out.sort_by(|a, b| a.connected_at.cmp(&b.connected_at).then(a.connection_id.cmp(&b.connection_id)));
     Ok(out)
 }
@@ -128,9 +94,9 @@ pub struct Room {
 }
 
 /// Conversations with live subscribers, per tenant, derived from the connections' subscriptions.
-pub async fn rooms(store: &dyn Store, now_ms: i64) -> ChatResult<Vec<Room>> {
-    let mut rooms: BTreeMap<(String, String), (u64, std::collections::BTreeSet<String>)> = BTreeMap::new();
-    for connection in live_connections(store, now_ms).await? {
+pub async fn rooms(tables: &Tables, now_ms: i64) -> ChatResult<Vec<Room>> {
+    let mut rooms: BTreeMap<(String, String), (u64, BTreeSet<String>)> = BTreeMap::new();
+    for connection in live_connections(tables, now_ms).await? {
         for c in &connection.subscriptions {
             let entry = rooms.entry((connection.tenant_id.to_string(), c.to_string())).or_default();
             entry.0 += 1;

@@ -9,14 +9,11 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 
 use crate::domain::error::ChatResult;
-use crate::domain::format_time;
-use crate::persistence::keys;
+use crate::persistence::{metrics as stored, Tables};
 use crate::ports::clock::Clock;
-use crate::ports::store::{Store, Update, TTL_ATTR};
 
 /// Fan-out latency histogram bounds (milliseconds); the last bucket is everything above.
 pub(super) const FANOUT_BUCKETS_MS: [u64; 12] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
-const METRICS_TTL_SECS: i64 = 2 * 24 * 3600;
 pub const MAX_WINDOW_MINUTES: u32 = 24 * 60;
 
 pub struct Metrics {
@@ -59,16 +56,16 @@ impl Metrics {
     }
 
     /// Flushes when the last flush is older than the interval (called after each request).
-    pub async fn maybe_flush(&self, store: &dyn Store) {
+    pub async fn maybe_flush(&self, tables: &Tables) {
         let now = self.clock.now_ms();
         if now - self.last_flush_ms.load(Ordering::Relaxed) >= self.flush_every_ms {
-            if let Err(e) = self.flush(store).await {
+            if let Err(e) = self.flush(tables).await {
                 tracing::warn!(error = %e, "metrics flush failed");
             }
         }
     }
 
-    pub async fn flush(&self, store: &dyn Store) -> ChatResult<()> {
+    pub async fn flush(&self, tables: &Tables) -> ChatResult<()> {
         let now = self.clock.now_ms();
         self.last_flush_ms.store(now, Ordering::Relaxed);
         let counters = match self.pending.lock() {
@@ -78,32 +75,20 @@ impl Metrics {
         if counters.is_empty() {
             return Ok(());
         }
-        let mut update = Update::default().set(TTL_ATTR, now / 1000 + METRICS_TTL_SECS);
-        for (name, by) in &counters {
-            update = update.add(name, *by);
-        }
-        let key = keys::metrics(&minute(now), &self.instance);
-        if let Err(e) = store.update(&key, update, crate::ports::store::Cond::Always).await {
+        if let Err(e) = tables.write_all(vec![stored::add(now, &self.instance, &counters)]).await {
             // Put them back: the next flush tries again.
             if let Ok(mut pending) = self.pending.lock() {
                 for (name, by) in counters {
                     *pending.entry(name).or_default() += by;
                 }
             }
-            return Err(e.into());
+            return Err(e);
         }
         if let Some(namespace) = &self.emf_namespace {
             emit_emf(namespace, now, &counters);
         }
         Ok(())
     }
-}
-
-/// `YYYYMMDDHHMM` in UTC: sorts like time.
-pub(super) fn minute(ms: i64) -> String {
-    let t = format_time(ms);
-    // 2026-11-26T08:29:00.000Z → 202611260829
-    t.chars().filter(|c| c.is_ascii_digit()).take(12).collect()
 }
 
 /// One CloudWatch embedded-metric-format line with the key counters of this flush.

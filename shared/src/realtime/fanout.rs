@@ -1,59 +1,16 @@
 //! Fan-out: who receives a committed change, and posting it to them.
 
-use std::collections::HashSet;
-
 use async_trait::async_trait;
-use serde_json::Value;
 
 use super::{FanoutReport, Realtime};
 use crate::domain::error::{ChatError, ChatResult};
-use crate::domain::ids::{ConnectionId, ConversationId, TenantId};
+use crate::domain::ids::{ConnectionId, TenantId};
 use crate::domain::{Change, Event};
-use crate::persistence::keys;
+use crate::persistence::connections as stored;
 use crate::ports::events::EventSink;
 use crate::ports::push::PushError;
-use crate::ports::store::{Cond, Query, WriteOp};
 
 impl Realtime {
-    /// The user ids of a conversation's current members.
-    async fn member_ids(&self, t: &TenantId, c: &ConversationId) -> ChatResult<HashSet<String>> {
-        let mut members = HashSet::new();
-        let mut query = Query::prefix(keys::conversation_pk(t, c), keys::MEMBER_PREFIX).limit(1000).consistent();
-        loop {
-            let page = self.store.query(&query).await?;
-            for item in &page.items {
-                if let Some(u) = item.attrs.get("userId").and_then(Value::as_str) {
-                    members.insert(u.to_owned());
-                }
-            }
-            match page.items.last() {
-                Some(last) if page.more => query = query.after(last.key.sk.clone()),
-                _ => return Ok(members),
-            }
-        }
-    }
-
-    /// Every connection subscribed to a conversation, with its user's id.
-    async fn subscribers(&self, t: &TenantId, c: &ConversationId) -> ChatResult<Vec<(String, ConnectionId)>> {
-        let mut subscribers = Vec::new();
-        let mut query = Query::prefix(keys::subscriptions_pk(t, c), keys::CONNECTION_PREFIX).limit(1000);
-        loop {
-            let page = self.store.query(&query).await?;
-            for item in &page.items {
-                let user = item.attrs.get("userId").and_then(Value::as_str).unwrap_or_default();
-                if let Some(id) =
-                    item.attrs.get("connectionId").and_then(Value::as_str).and_then(|s| ConnectionId::parse(s).ok())
-                {
-                    subscribers.push((user.to_owned(), id));
-                }
-            }
-            match page.items.last() {
-                Some(last) if page.more => query = query.after(last.key.sk.clone()),
-                _ => return Ok(subscribers),
-            }
-        }
-    }
-
     /// The connections that must receive `event`, and nobody else's.
     async fn audience(&self, t: &TenantId, event: &Event) -> ChatResult<Vec<ConnectionId>> {
         let c = &event.conversation_id;
@@ -62,7 +19,7 @@ impl Realtime {
             return self.user_connections(t, &read.user_id).await;
         }
         // Independent reads: on DynamoDB they overlap instead of queueing.
-        let (members, subscribers) = futures::try_join!(self.member_ids(t, c), self.subscribers(t, c))?;
+        let (members, subscribers) = futures::try_join!(self.tables.member_ids(t, c), self.tables.subscribers(t, c))?;
         // The removed member is told once, then nothing more from here.
         let removed = match &event.change {
             Change::MemberRemoved(member) => Some(&member.user_id),
@@ -70,20 +27,16 @@ impl Realtime {
         };
         let mut recipients: Vec<ConnectionId> = Vec::new();
         let mut removed_subscriptions: Vec<ConnectionId> = Vec::new();
-        for (user, id) in subscribers {
-            if members.contains(&user) {
-                recipients.push(id);
-            } else if removed.as_ref().is_some_and(|r| r.as_str() == user) {
-                removed_subscriptions.push(id.clone());
-                recipients.push(id);
+        for subscriber in subscribers {
+            if members.contains(&subscriber.user_id) {
+                recipients.push(subscriber.connection_id);
+            } else if removed == Some(&subscriber.user_id) {
+                removed_subscriptions.push(subscriber.connection_id.clone());
+                recipients.push(subscriber.connection_id);
             }
         }
         if !removed_subscriptions.is_empty() {
-            let ops = removed_subscriptions
-                .iter()
-                .map(|id| WriteOp::Delete { key: keys::subscription(t, c, id), cond: Cond::Always })
-                .collect();
-            self.store.batch_write(ops).await?;
+            self.tables.write_all(stored::remove_subscribers(t, c, &removed_subscriptions)).await?;
         }
         // Someone just added is not subscribed yet: reach all their connections so their client
         // learns of the conversation and subscribes.

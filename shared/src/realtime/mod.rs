@@ -13,8 +13,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::ids::{ConnectionId, ConversationId, TenantId, UserId};
+use crate::domain::ids::ConversationId;
 use crate::ops::Metrics;
+pub use crate::persistence::connections::Connection;
+use crate::persistence::Tables;
 use crate::ports::clock::Clock;
 use crate::ports::push::Push;
 use crate::ports::store::Store;
@@ -25,22 +27,6 @@ pub const CONNECTION_TTL_SECS: i64 = 2 * 3600 + 10 * 60;
 pub const MAX_CONNECTIONS_PER_USER: usize = 20;
 /// Conversations one connection may follow (subscribe with none named takes all, up to this).
 pub const MAX_SUBSCRIPTIONS: usize = 500;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Connection {
-    pub connection_id: ConnectionId,
-    pub tenant_id: TenantId,
-    pub user_id: UserId,
-    pub connected_at: String,
-    pub last_seen_at: String,
-    #[serde(default)]
-    pub subscriptions: Vec<ConversationId>,
-    /// When the token that opened the connection expires (epoch seconds): the connection, its
-    /// index item and its subscriptions expire then too, so fan-out stops reaching it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_expires_at: Option<i64>,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,7 +44,7 @@ pub struct FanoutReport {
 }
 
 pub struct Realtime {
-    store: Arc<dyn Store>,
+    tables: Tables,
     push: Arc<dyn Push>,
     clock: Arc<dyn Clock>,
     metrics: Arc<Metrics>,
@@ -67,7 +53,7 @@ pub struct Realtime {
 
 impl Realtime {
     pub fn new(store: Arc<dyn Store>, push: Arc<dyn Push>, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Self {
-        Self { store, push, clock, metrics, subscribe_rate: None }
+        Self { tables: Tables::new(store), push, clock, metrics, subscribe_rate: None }
     }
 
     /// Subscribe frames per connection (a subscribe storm costs a write per conversation).
@@ -80,8 +66,9 @@ impl Realtime {
         &self.metrics
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
+    /// The table it keeps connections in (where the metrics flush too).
+    pub fn tables(&self) -> &Tables {
+        &self.tables
     }
 
     pub fn push(&self) -> &Arc<dyn Push> {

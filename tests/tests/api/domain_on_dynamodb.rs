@@ -133,8 +133,9 @@ async fn use_cases_run_on_dynamodb() {
 #[tokio::test]
 async fn metrics_flush_and_sum_across_instances_on_dynamodb() {
     use shared::ops::{metrics_report, Metrics};
+    use shared::persistence::Tables;
     use shared::ports::clock::Clock;
-    let store = moto_store().await;
+    let tables = Tables::new(Arc::new(moto_store().await));
     let clock = Arc::new(SystemClock);
     // Two "instances" flushing into the same table.
     for _ in 0..2 {
@@ -144,9 +145,9 @@ async fn metrics_flush_and_sum_across_instances_on_dynamodb() {
         metrics.incr("requests.POST /api/v1/chat/conversations/{id}/messages.201", 2);
         metrics.observe_fanout_ms(3);
         metrics.observe_fanout_ms(40);
-        metrics.flush(&store).await.unwrap();
+        metrics.flush(&tables).await.unwrap();
     }
-    let report = metrics_report(&store, clock.now_ms(), 5).await.unwrap();
+    let report = metrics_report(&tables, clock.now_ms(), 5).await.unwrap();
     assert_eq!(report.connects, 6);
     assert_eq!(report.events_pushed["chat:newMessage"], 14);
     assert_eq!(report.requests["POST /api/v1/chat/conversations/{id}/messages"]["201"], 4);
