@@ -125,8 +125,12 @@ fn business_code_never_spells_a_key_or_an_attribute() {
         sources(&src_dir().join(layer), &mut files);
         for file in files {
             let code = production_code(&file);
-            for banned in ["keys::", ".attrs", "Query::", "Cond::", "json!(", "from_attrs", "to_attrs"] {
+            for banned in ["keys::", ".attrs", "Query::", "Cond::", "from_attrs", "to_attrs"] {
                 assert!(!code.contains(banned), "{} uses {banned}: that belongs in persistence", file.display());
+            }
+            // Items built as JSON by hand (ops writes CloudWatch's log lines with it: not items).
+            if layer != "ops" {
+                assert!(!code.contains("json!("), "{} builds JSON by hand: items are serde types", file.display());
             }
         }
     }

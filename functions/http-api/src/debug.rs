@@ -6,7 +6,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use shared::ops::{self, MetricsReport, Room};
-use shared::persistence::Tables;
 use shared::ports::clock::{Clock, SystemClock};
 use shared::realtime::Connection;
 use shared::{Caller, Role};
@@ -44,10 +43,10 @@ async fn metrics(
     ApiQuery(q): ApiQuery<Window>,
 ) -> ApiResult<Json<MetricsReport>> {
     require_super_admin(&caller)?;
-    let tables = Tables::new(state.chat.store().clone());
+    let tables = state.chat.tables();
     // This instance's own counters first, so what it just did is counted.
-    state.metrics.flush(&tables).await?;
-    Ok(Json(ops::metrics_report(&tables, SystemClock.now_ms(), q.minutes.unwrap_or(60)).await?))
+    state.metrics.flush(tables).await?;
+    Ok(Json(ops::metrics_report(tables, SystemClock.now_ms(), q.minutes.unwrap_or(60)).await?))
 }
 
 #[derive(Serialize)]
@@ -57,8 +56,8 @@ pub struct Rooms {
 
 async fn rooms(State(state): State<AppState>, Authed(caller): Authed) -> ApiResult<Json<Rooms>> {
     require_super_admin(&caller)?;
-    let tables = Tables::new(state.chat.store().clone());
-    Ok(Json(Rooms { items: ops::rooms(&tables, SystemClock.now_ms()).await? }))
+    let tables = state.chat.tables();
+    Ok(Json(Rooms { items: ops::rooms(tables, SystemClock.now_ms()).await? }))
 }
 
 #[derive(Deserialize)]
@@ -115,7 +114,7 @@ async fn connections(
     if limit == 0 || limit > 500 {
         return Err(shared::InvalidInput::new("limit", "must be 1-500").into());
     }
-    let all = ops::live_connections(&Tables::new(state.chat.store().clone()), SystemClock.now_ms()).await?;
+    let all = ops::live_connections(state.chat.tables(), SystemClock.now_ms()).await?;
     let matching: Vec<&Connection> = all
         .iter()
         .filter(|c| q.tenant_id.as_deref().is_none_or(|t| c.tenant_id.as_str() == t))

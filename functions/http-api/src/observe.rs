@@ -8,7 +8,6 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
-use shared::persistence::Tables;
 
 use crate::AppState;
 
@@ -56,6 +55,6 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
-    state.metrics.maybe_flush(&Tables::new(state.chat.store().clone())).await;
+    state.metrics.maybe_flush(state.chat.tables()).await;
     response
 }

@@ -108,6 +108,11 @@ impl Chat {
         &self.store
     }
 
+    /// The chat's items, for the operations views and metrics.
+    pub fn tables(&self) -> &Tables {
+        &self.tables
+    }
+
     /// Counts one action of the caller's against its per-user `rate`, then, for a change to
     /// `conversation` (one that takes its next seq), against the conversation's budget shared by
     /// all its members. In that order: a member refused for their own flood spends none of the

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::metrics::{FANOUT_BUCKETS_MS, MAX_WINDOW_MINUTES};
 use crate::domain::error::ChatResult;
+use crate::persistence::connections::Connection;
 use crate::persistence::Tables;
-use crate::realtime::Connection;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

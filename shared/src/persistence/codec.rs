@@ -16,6 +16,9 @@ pub fn to_attrs<T: Serialize>(value: &T) -> ChatResult<Attrs> {
     }
 }
 
+/// Reads the item in place: no copy of its attributes (fan-out and catch-up read many items per
+/// request), and a type that names only some attributes reads only those.
 pub fn from_attrs<T: DeserializeOwned>(attrs: &Attrs) -> ChatResult<T> {
-    serde_json::from_value(Value::Object(attrs.clone())).map_err(ChatError::corrupt)
+    use serde::de::IntoDeserializer;
+    T::deserialize(attrs.into_deserializer()).map_err(ChatError::corrupt)
 }

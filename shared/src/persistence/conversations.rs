@@ -26,6 +26,13 @@ pub struct PublicChannelEntry {
     pub topic: Option<String>,
 }
 
+/// A member item's user: all fan-out needs of it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MemberRef {
+    user_id: UserId,
+}
+
 /// A directory item pointing at a conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -92,8 +99,9 @@ impl Tables {
         let mut next = Some(Query::prefix(keys::conversation_pk(t, c), keys::MEMBER_PREFIX).limit(1000).consistent());
         while let Some(query) = next.take() {
             let page = self.db().query(&query).await?;
+            // Fan-out reads every member per event: only the user id is decoded.
             for item in &page.items {
-                members.insert(from_attrs::<Member>(&item.attrs)?.user_id);
+                members.insert(from_attrs::<MemberRef>(&item.attrs)?.user_id);
             }
             next = continuation(&query, &page);
         }
