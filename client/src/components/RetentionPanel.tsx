@@ -90,6 +90,8 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
               }}
               aria-invalid={invalid !== null}
               aria-describedby="retention-days-error"
+              // Until the server's values are in: what someone typed would be overwritten by them.
+              disabled={settings === null}
               data-testid="retention-days"
             />{" "}
             days
@@ -100,9 +102,9 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
             </p>
           )}
           <label>
-            <input type="checkbox" checked={hold} onChange={(e) => setHold(e.target.checked)} /> Legal hold (suspend all deletion)
+            <input type="checkbox" checked={hold} disabled={settings === null} onChange={(e) => setHold(e.target.checked)} /> Legal hold (suspend all deletion)
           </label>
-          <button onClick={() => void saveTenant()} data-testid="retention-save">
+          <button onClick={() => void saveTenant()} disabled={settings === null} data-testid="retention-save">
             Save
           </button>
           {saved && (

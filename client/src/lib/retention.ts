@@ -1,6 +1,6 @@
 // The retention form's rule, checked before the server is asked (it answers a raw 400 otherwise).
 
-/** The server keeps between 1 and this many days (shared/src/domain/chat/retention.rs). */
+/** The server keeps between 1 and this many days (shared/src/app/retention.rs `MAX_RETENTION_DAYS`). */
 export const MAX_RETENTION_DAYS = 36_500;
 
 /** Empty means "no limit" (forever, or the default); otherwise a whole number of days in range.

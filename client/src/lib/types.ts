@@ -146,7 +146,7 @@ export interface RetentionSettings {
   conversations: (ConversationPolicy & { conversationId: string })[];
 }
 
-/** How the archive keeps messages (shared/src/domain/chat/compliance.rs `ArchivePolicy`). */
+/** How the archive keeps messages (shared/src/domain/retention.rs `ArchivePolicy`). */
 export interface ArchivePolicy {
   complianceExport: boolean;
   /** `null`: the archive keeps every day forever. */

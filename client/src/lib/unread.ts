@@ -1,5 +1,5 @@
 // Unread and mention counts between answers of GET /conversations, computed the way the server
-// does (shared/src/domain/model.rs `unread_after`): other people's messages after my read
+// does (shared/src/domain/conversation.rs `unread_after`): other people's messages after my read
 // position, deleted ones not counted; my own message moves my read position to it and clears
 // mentions before it. Pure, so the rules are unit-tested without a socket.
 //
