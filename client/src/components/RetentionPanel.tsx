@@ -10,6 +10,9 @@ import { Modal } from "./Dialog";
 /** Tenant admins: the tenant's retention, per-channel overrides, and the archive's export. */
 export function RetentionPanel({ api, conversations, onClose, onError }: { api: Api; conversations: ConversationSummary[]; onClose: () => void; onError: (m: string) => void }) {
   const [settings, setSettings] = useState<RetentionSettings | null>(null);
+  // The form takes input once the first load has answered (what someone typed before would be
+  // overwritten by the server's values); a failed load leaves it usable.
+  const [loaded, setLoaded] = useState(false);
   const [days, setDays] = useState<string>("");
   const [hold, setHold] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
@@ -27,7 +30,8 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
         setDays(s.tenant.retentionDays === null ? "" : String(s.tenant.retentionDays));
         setHold(s.tenant.legalHold);
       })
-      .catch((e: unknown) => onError(e instanceof Error ? e.message : "could not load retention"));
+      .catch((e: unknown) => onError(e instanceof Error ? e.message : "could not load retention"))
+      .finally(() => setLoaded(true));
   useEffect(() => {
     void load();
     // Loaded once when the panel opens.
@@ -90,8 +94,7 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
               }}
               aria-invalid={invalid !== null}
               aria-describedby="retention-days-error"
-              // Until the server's values are in: what someone typed would be overwritten by them.
-              disabled={settings === null}
+              disabled={!loaded}
               data-testid="retention-days"
             />{" "}
             days
@@ -102,9 +105,9 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
             </p>
           )}
           <label>
-            <input type="checkbox" checked={hold} disabled={settings === null} onChange={(e) => setHold(e.target.checked)} /> Legal hold (suspend all deletion)
+            <input type="checkbox" checked={hold} disabled={!loaded} onChange={(e) => setHold(e.target.checked)} /> Legal hold (suspend all deletion)
           </label>
-          <button onClick={() => void saveTenant()} disabled={settings === null} data-testid="retention-save">
+          <button onClick={() => void saveTenant()} disabled={!loaded} data-testid="retention-save">
             Save
           </button>
           {saved && (

@@ -138,7 +138,12 @@ fn innermost(error: &dyn std::error::Error) -> String {
     while let Some(source) = inner.source() {
         inner = source;
     }
-    inner.to_string()
+    let message = inner.to_string();
+    // serde names the field (`conversationId: …`); our values' own errors name it too.
+    match message.split_once(": ") {
+        Some((field, rest)) if rest.starts_with(field) => rest.to_owned(),
+        _ => message,
+    }
 }
 
 impl From<QueryRejection> for ApiError {

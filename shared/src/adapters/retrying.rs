@@ -1,7 +1,7 @@
 //! A `Store` decorator that retries throttling and transient faults with exponential backoff and
 //! full jitter, a bounded number of times. Conditional failures are answers, not faults: never
 //! retried here. It is the retry layer of stores that have none of their own — the local
-//! stack's SQLite. On AWS the SDK's standard retry mode is the one layer (`aws_stack::aws_store`):
+//! stack's SQLite. On AWS the SDK's standard retry mode is the one layer (`aws::stack::aws_store`):
 //! this wrapper on top would multiply its attempts and bypass its retry quota.
 
 use std::sync::Arc;

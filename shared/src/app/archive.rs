@@ -13,7 +13,7 @@ use thiserror::Error;
 
 use crate::domain::ids::{ConversationId, TenantId};
 use crate::domain::Message;
-use crate::persistence::archive::{message_version, MessageVersion};
+use crate::persistence::change_feed::{message_version, MessageVersion};
 use crate::persistence::Tables;
 use crate::ports::blobs::{BlobError, Blobs};
 use crate::ports::store::ChangeRecord;

@@ -7,8 +7,8 @@ use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, TenantId, UserId};
 use crate::domain::values::{ChannelName, Topic};
 use crate::domain::{
-    ConversationKind, ConversationMeta, ConversationSummary, EventType, Member, MemberRole, Membership, PublicChannel,
-    Visibility,
+    Change, ConversationKind, ConversationMeta, ConversationSummary, EventType, Member, MemberRole, Membership,
+    PublicChannel, Visibility,
 };
 use crate::persistence::change_log::LoggedChange;
 use crate::persistence::conversations::{self as stored, PublicChannelEntry};
@@ -71,7 +71,7 @@ impl Chat {
             }
             Err(e) => return Err(e.into()),
         }
-        self.publish_member(t, &id, EventType::MemberAdded, 1, &caller.user).await;
+        self.publish_member(t, &id, Change::MemberAdded, 1, &caller.user).await;
         Ok(ConversationSummary {
             id,
             kind,
@@ -129,7 +129,7 @@ impl Chat {
         self.spend(caller, "member", "all", self.limits.membership, Some(conversation)).await?;
         match self.add_member(t, conversation, &caller.user).await? {
             CommitOutcome::Done { seq } => {
-                self.publish_member(t, conversation, EventType::MemberAdded, seq, &caller.user).await;
+                self.publish_member(t, conversation, Change::MemberAdded, seq, &caller.user).await;
             }
             // Joined concurrently by another request of the same user: already a member.
             CommitOutcome::Refused(_) => {}
@@ -168,7 +168,7 @@ impl Chat {
         }
         self.spend(caller, "member", "all", self.limits.membership, Some(conversation)).await?;
         if let CommitOutcome::Done { seq } = self.add_member(t, conversation, target).await? {
-            self.publish_member(t, conversation, EventType::MemberAdded, seq, target).await;
+            self.publish_member(t, conversation, Change::MemberAdded, seq, target).await;
         }
         Ok(())
     }
@@ -216,7 +216,7 @@ impl Chat {
         match outcome {
             CommitOutcome::Done { seq } => {
                 self.drop_mentions(t, target, conversation).await;
-                self.publish_member(t, conversation, EventType::MemberRemoved, seq, target).await;
+                self.publish_member(t, conversation, Change::MemberRemoved, seq, target).await;
                 Ok(())
             }
             CommitOutcome::Refused(_) => Err(ChatError::NotFound("member")),

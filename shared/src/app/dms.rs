@@ -5,7 +5,7 @@ use super::Chat;
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, UserId};
-use crate::domain::{ConversationKind, ConversationMeta, ConversationSummary, EventType, MemberRole};
+use crate::domain::{Change, ConversationKind, ConversationMeta, ConversationSummary, EventType, MemberRole};
 use crate::persistence::change_log::LoggedChange;
 use crate::persistence::conversations as stored;
 use crate::persistence::transaction::{OpRole, Transaction, TransactionError};
@@ -62,7 +62,7 @@ impl Chat {
         match self.tables.commit(tx).await {
             Ok(()) => {
                 for (seq, user) in (1u64..).zip(&joined) {
-                    self.publish_member(t, &id, EventType::MemberAdded, seq, user).await;
+                    self.publish_member(t, &id, Change::MemberAdded, seq, user).await;
                 }
             }
             // Opened concurrently by the other person: it exists now, and they told everyone.

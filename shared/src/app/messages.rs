@@ -49,8 +49,10 @@ impl Chat {
             self.require_member(caller, conversation).await?;
             return Err(ChatError::NotFound("conversation"));
         };
-        if let Some(message) = sent_before {
-            return Ok(Sent { message, created: false });
+        if let Some(id) = sent_before {
+            if let Some(first) = self.tables.message(t, conversation, &id).await? {
+                return Ok(Sent { message: first.message, created: false });
+            }
         }
         // A retry of a sent message (above) is never limited: only new messages count.
         self.spend(caller, "send", conversation.as_str(), self.limits.sends, Some(conversation)).await?;

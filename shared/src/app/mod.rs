@@ -11,7 +11,7 @@ use crate::domain::error::{ChatResult, InvalidInput};
 use crate::domain::files::UploadRules;
 use crate::domain::ids::{ConversationId, TenantId, UserId};
 use crate::domain::limits::{Rate, RateLimits};
-use crate::domain::{format_time, Change, Event, EventType, MemberChange, UserProfile};
+use crate::domain::{format_time, Change, Event, MemberChange, UserProfile};
 use crate::persistence::counters::{check_conversation_rate, check_rate};
 use crate::persistence::Tables;
 use crate::ports::blobs::Blobs;
@@ -104,10 +104,6 @@ impl Chat {
         self
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
     /// The chat's items, for the operations views and metrics.
     pub fn tables(&self) -> &Tables {
         &self.tables
@@ -141,11 +137,17 @@ impl Chat {
         self.events.publish(t, &event).await;
     }
 
-    async fn publish_member(&self, t: &TenantId, c: &ConversationId, kind: EventType, seq: u64, user: &UserId) {
-        let member = MemberChange { user_id: user.clone() };
-        let change =
-            if kind == EventType::MemberRemoved { Change::MemberRemoved(member) } else { Change::MemberAdded(member) };
-        self.publish(t, Event::new(c.clone(), seq, change)).await;
+    /// Publishes a membership change (`Change::MemberAdded` or `Change::MemberRemoved`) of `user`.
+    async fn publish_member(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        change: fn(MemberChange) -> Change,
+        seq: u64,
+        user: &UserId,
+    ) {
+        let event = Event::new(c.clone(), seq, change(MemberChange { user_id: user.clone() }));
+        self.publish(t, event).await;
     }
 }
 

@@ -12,7 +12,7 @@ use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, MessageId, UserId};
 use crate::domain::search::{parse_query, snippet, SearchPlan, SnippetPart, SortOrder};
-use crate::domain::values::ChannelName;
+use crate::domain::values::{ChannelName, Handle};
 use crate::domain::{ConversationKind, Message, UserProfile};
 use crate::ports::search::{SearchError, SearchIndex};
 
@@ -112,12 +112,16 @@ impl Chat {
             let named = self.tables.channels_named(t, name.as_str()).await?;
             readable.retain(|c| named.contains(c));
         }
-        // The handle's claim names its one owner in the tenant (handles are stored lowercase).
+        // The handle's claim names its one owner in the tenant. Something that cannot be a
+        // handle has no owner, and is never made into a key.
         let author_id = match &parsed.from_handle {
-            Some(handle) => match self.tables.handle_owner(t, &handle.to_lowercase()).await? {
-                Some(user) => Some(user.to_string()),
-                None => return empty(),
-            },
+            Some(raw) => {
+                let Ok(handle) = Handle::parse(raw) else { return empty() };
+                match self.tables.handle_owner(t, handle.as_str()).await? {
+                    Some(user) => Some(user.to_string()),
+                    None => return empty(),
+                }
+            }
             None => None,
         };
         if readable.is_empty() {

@@ -110,7 +110,8 @@ impl Chat {
     }
 }
 
-/// Jittered exponential backoff: 2.5–5 ms, doubling to 160–320 ms.
+/// Jittered exponential backoff: from 2–7 ms, doubling to 160–480 ms (the range: half a base to
+/// one and a half).
 fn backoff_range(attempt: u32) -> (u64, u64) {
     let base = 5u64 << attempt.min(6);
     (base / 2, base / 2 + base)

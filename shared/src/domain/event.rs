@@ -98,15 +98,6 @@ impl Change {
             MessageChange::Deleted => Change::MessageDeleted(state),
         }
     }
-
-    /// The user a membership or read change is about.
-    pub fn subject(&self) -> Option<&UserId> {
-        match self {
-            Change::MemberAdded(m) | Change::MemberRemoved(m) => Some(&m.user_id),
-            Change::ConversationRead(r) => Some(&r.user_id),
-            Change::NewMessage(_) | Change::MessageUpdated(_) | Change::MessageDeleted(_) => None,
-        }
-    }
 }
 
 /// The three kinds of message change.
@@ -115,16 +106,6 @@ pub enum MessageChange {
     Created,
     Updated,
     Deleted,
-}
-
-impl MessageChange {
-    pub fn event_type(self) -> EventType {
-        match self {
-            MessageChange::Created => EventType::NewMessage,
-            MessageChange::Updated => EventType::MessageUpdated,
-            MessageChange::Deleted => EventType::MessageDeleted,
-        }
-    }
 }
 
 /// A message event's `data`: the message as it is now, or, in catch-up, a message retention
@@ -205,7 +186,6 @@ mod tests {
         let back: Event = serde_json::from_value(frame).expect("deserialize");
         assert_eq!(back, event);
         assert_eq!(back.kind(), EventType::MemberAdded);
-        assert_eq!(back.change.subject(), Some(&user("bob")));
     }
 
     #[test]

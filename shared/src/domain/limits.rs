@@ -1,4 +1,5 @@
-//! Rate limits, counted in the store (so they hold across Lambda instances): a fixed window per
+//! Rate limits (counted in the store by `persistence::counters`, so they hold across Lambda
+//! instances): a fixed window per
 //! user (and conversation, or connection) and action, and one per conversation for every change
 //! that takes its sequence, whoever makes it. Slack's posting limit of about one message a second
 //! per channel is the reference: the default lets a burst of 10 sends through per 10 seconds.

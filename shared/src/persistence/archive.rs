@@ -11,8 +11,7 @@ use super::paging::Pages;
 use super::tables::Tables;
 use crate::domain::error::ChatResult;
 use crate::domain::ids::{ConversationId, TenantId};
-use crate::domain::Message;
-use crate::ports::store::{ChangeRecord, Cond, Item, Key, Query, StoreError, Update};
+use crate::ports::store::{Cond, Item, Key, Query, StoreError, Update};
 
 /// Purge marks are read, and their days purged, this many at a time.
 const PURGE_PAGE: usize = 100;
@@ -113,37 +112,6 @@ impl Tables {
     }
 }
 
-/// A message version a change of the table carries.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessageVersion<'r> {
-    /// The tenant of the item's key, as written there.
-    pub tenant: &'r str,
-    /// `INSERT`, `MODIFY` or `REMOVE` (retention; the version is the message as it was).
-    pub event: &'static str,
-    pub message: Message,
-}
-
-/// The message version `record` carries, if it is a change of a message item.
-pub fn message_version(record: &ChangeRecord) -> Result<Option<MessageVersion<'_>>, String> {
-    if !record.key.sk.starts_with(keys::MESSAGE_PREFIX) {
-        return Ok(None);
-    }
-    let (event, image) = match (&record.old, &record.new) {
-        (None, Some(new)) => ("INSERT", new),
-        (Some(_), Some(new)) => ("MODIFY", new),
-        (Some(old), None) => ("REMOVE", old),
-        (None, None) => return Ok(None),
-    };
-    let message: Message = from_attrs(image).map_err(|e| e.to_string())?;
-    let tenant = record
-        .key
-        .pk
-        .strip_prefix(keys::TENANT_PK_PREFIX)
-        .and_then(|r| r.split('#').next())
-        .ok_or("key without tenant")?;
-    Ok(Some(MessageVersion { tenant, event, message }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,14 +119,6 @@ mod tests {
 
     fn attrs(value: serde_json::Value) -> Attrs {
         value.as_object().cloned().expect("an object")
-    }
-
-    fn message_attrs(c: &ConversationId) -> Attrs {
-        attrs(serde_json::json!({
-            "id": "01JBZ5X3N8Q0V7W6Y4T2R1P0MA", "conversationId": c.as_str(), "authorId": "bob",
-            "clientMessageId": "m1", "body": "hi", "mentions": [], "attachments": [],
-            "createdAt": "2026-01-01T00:00:00.000Z", "seq": 3, "updatedSeq": 3, "ordinal": 1,
-        }))
     }
 
     #[test]
@@ -183,28 +143,5 @@ mod tests {
             PurgeMark::from_item(&Item::new(key.clone(), attrs(serde_json::json!({ "marks": 2 })))).expect("mark");
         assert_eq!(mark, PurgeMark { day: "2026/01/02".into(), key: key.clone(), marks: Some(2) });
         assert_eq!(PurgeMark::from_item(&Item::new(key, Attrs::new())).expect("mark").marks, None);
-    }
-
-    #[test]
-    fn a_message_change_is_a_version_and_any_other_change_is_not() {
-        let t = TenantId::parse("acme").expect("tenant");
-        let c = ConversationId::new_channel();
-        let key =
-            keys::message(&t, &c, &crate::domain::ids::MessageId::parse("01JBZ5X3N8Q0V7W6Y4T2R1P0MA").expect("id"));
-        let change = |old: Option<Attrs>, new: Option<Attrs>| ChangeRecord { position: 0, key: key.clone(), old, new };
-        let events = [
-            (change(None, Some(message_attrs(&c))), Some("INSERT")),
-            (change(Some(message_attrs(&c)), Some(message_attrs(&c))), Some("MODIFY")),
-            (change(Some(message_attrs(&c)), None), Some("REMOVE")),
-            (change(None, None), None),
-        ];
-        for (record, event) in events {
-            let version = message_version(&record).expect("reads");
-            assert_eq!(version.as_ref().map(|v| v.event), event);
-            assert!(version.is_none_or(|v| v.tenant == "acme" && v.message.conversation_id == c));
-        }
-        let meta = ChangeRecord { key: keys::conversation_meta(&t, &c), ..change(None, Some(Attrs::new())) };
-        assert_eq!(message_version(&meta), Ok(None));
-        assert!(message_version(&change(None, Some(Attrs::new()))).is_err());
     }
 }

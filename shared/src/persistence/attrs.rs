@@ -6,8 +6,6 @@ pub const LAST_SEQ: &str = "lastSeq";
 pub const MESSAGE_COUNT: &str = "messageCount";
 pub const LAST_MESSAGE_AT: &str = "lastMessageAt";
 pub const DELETED_ORDINALS: &str = "deletedOrdinals";
-pub const TOPIC: &str = "topic";
-pub const NAME: &str = "name";
 
 /// Membership (`CONV#` in the user's partition).
 pub const READ_SEQ: &str = "readSeq";
@@ -28,12 +26,8 @@ pub const ATTACHED_TO: &str = "attachedTo";
 
 /// Change record (`CHG#`), and references in small index items.
 pub const SEQ: &str = "seq";
-pub const TYPE: &str = "type";
-pub const MESSAGE_ID: &str = "messageId";
 pub const USER_ID: &str = "userId";
-pub const CONVERSATION_ID: &str = "conversationId";
 pub const TENANT_ID: &str = "tenantId";
-pub const CONNECTION_ID: &str = "connectionId";
 
 /// Connection.
 pub const SUBSCRIPTIONS: &str = "subscriptions";
@@ -51,6 +45,3 @@ pub const WATERMARK: &str = "watermark";
 pub const MARKS: &str = "marks";
 /// The archive watermark's marker that a conversation's archived days were all marked once.
 pub const PURGE_SCANNED: &str = "purgeScanned";
-
-/// Retention policy.
-pub const RETENTION_DAYS: &str = "retentionDays";

@@ -3,12 +3,10 @@
 //! user's partition) and each conversation's subscriptions (`CONN#{id}` in `T#{t}#CS#{c}`). All of
 //! them expire (TTL) with the connection, so TTL sweeps what `$disconnect` missed.
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::attrs;
-use super::codec::to_attrs;
+use super::codec::{from_attrs, to_attrs};
 use super::keys;
 use super::paging::{continuation, query_all};
 use super::tables::{put, Tables};
@@ -59,11 +57,6 @@ pub struct UserConnections {
     pub full: bool,
 }
 
-/// Decodes an item it owns: fan-out reads one per subscriber, so no copy of the attributes.
-fn decode<T: DeserializeOwned>(attrs: Attrs) -> Result<T, serde_json::Error> {
-    serde_json::from_value(Value::Object(attrs))
-}
-
 /// An item that expires (TTL) at `expires_at` (epoch seconds).
 fn expiring<T: Serialize>(value: &T, expires_at: i64) -> ChatResult<Attrs> {
     let mut attrs = to_attrs(value)?;
@@ -75,7 +68,7 @@ impl Tables {
     /// A connection by id (an expired one reads as none).
     pub async fn connection(&self, id: &ConnectionId) -> ChatResult<Option<Connection>> {
         let item = self.db().get(&keys::connection(id), true).await?;
-        item.map(|i| decode(i.attrs).map_err(ChatError::corrupt)).transpose()
+        item.map(|i| from_attrs(&i.attrs)).transpose()
     }
 
     /// One page (at most `limit`) of the user's connection index.
@@ -83,7 +76,7 @@ impl Tables {
         let query = Query::prefix(keys::user_pk(t, u), keys::CONNECTION_PREFIX).limit(limit);
         let page = self.db().query(&query).await?;
         let full = page.more || page.items.len() >= limit;
-        let ids = page.items.into_iter().filter_map(|i| decode::<ConnectionRef>(i.attrs).ok());
+        let ids = page.items.iter().filter_map(|i| from_attrs::<ConnectionRef>(&i.attrs).ok());
         Ok(UserConnections { ids: ids.map(|r| r.connection_id).collect(), full })
     }
 
@@ -95,7 +88,7 @@ impl Tables {
         while let Some(query) = next.take() {
             let page = self.db().query(&query).await?;
             next = continuation(&query, &page);
-            subscribers.extend(page.items.into_iter().filter_map(|i| decode(i.attrs).ok()));
+            subscribers.extend(page.items.iter().filter_map(|i| from_attrs(&i.attrs).ok()));
         }
         Ok(subscribers)
     }
@@ -107,7 +100,7 @@ impl Tables {
         for shard in 0..keys::CONNECTION_SHARDS {
             let query = Query::prefix(keys::connection_shard_pk(shard), keys::CONNECTION_PREFIX).limit(1000);
             for item in query_all(self.db(), query, usize::MAX).await? {
-                out.push(decode(item.attrs).map_err(ChatError::corrupt)?);
+                out.push(from_attrs(&item.attrs)?);
             }
         }
         Ok(out)
@@ -118,10 +111,7 @@ impl Tables {
     /// (`conversations`' items) the way only subscribing does.
     pub async fn first_memberships(&self, t: &TenantId, u: &UserId, max: usize) -> ChatResult<Vec<ConversationId>> {
         let page = self.db().query(&Query::prefix(keys::user_pk(t, u), keys::MEMBERSHIP_PREFIX).limit(max)).await?;
-        page.items
-            .into_iter()
-            .map(|i| decode::<Membership>(i.attrs).map(|m| m.conversation_id).map_err(ChatError::corrupt))
-            .collect()
+        page.items.iter().map(|i| from_attrs::<Membership>(&i.attrs).map(|m| m.conversation_id)).collect()
     }
 
     /// The conversation items of these conversations, strongly consistent (a subscriber catches
@@ -129,7 +119,7 @@ impl Tables {
     pub async fn latest_metas(&self, t: &TenantId, ids: &[ConversationId]) -> ChatResult<Vec<ConversationMeta>> {
         let keys: Vec<Key> = ids.iter().map(|c| keys::conversation_meta(t, c)).collect();
         let items = self.db().batch_get(&keys, true).await?;
-        items.into_iter().map(|i| decode(i.attrs).map_err(ChatError::corrupt)).collect()
+        items.iter().map(|i| from_attrs(&i.attrs)).collect()
     }
 
     /// Records activity on a connection: false when it is gone.
@@ -200,7 +190,7 @@ pub fn set_subscriptions(id: &ConnectionId, all: &[ConversationId], now: &str) -
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
 
@@ -241,7 +231,7 @@ mod tests {
             subscribe(&c.tenant_id, &c.user_id, &c.connection_id, &[ConversationId::new_channel()], 7).expect("ops");
         let expected = json!({ "connectionId": "L0SM9cOFvHcCIhw=", "userId": "alice", "expiresAt": 7 });
         assert_eq!(Value::Object(attrs_of(&ops[0])), expected);
-        let read: Subscription = decode(attrs_of(&ops[0])).expect("reads back");
+        let read: Subscription = from_attrs(&attrs_of(&ops[0])).expect("reads back");
         assert_eq!(read, Subscription { connection_id: c.connection_id, user_id: c.user_id });
     }
 

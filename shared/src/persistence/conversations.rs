@@ -99,9 +99,15 @@ impl Tables {
         let mut next = Some(Query::prefix(keys::conversation_pk(t, c), keys::MEMBER_PREFIX).limit(1000).consistent());
         while let Some(query) = next.take() {
             let page = self.db().query(&query).await?;
-            // Fan-out reads every member per event: only the user id is decoded.
+            // Fan-out reads every member per event: only the user id is decoded. An item that
+            // does not read reaches no one, and is not every other member's failure.
             for item in &page.items {
-                members.insert(from_attrs::<MemberRef>(&item.attrs)?.user_id);
+                match from_attrs::<MemberRef>(&item.attrs) {
+                    Ok(member) => {
+                        members.insert(member.user_id);
+                    }
+                    Err(e) => tracing::warn!(conversation = %c, error = %e, "unreadable member item skipped"),
+                }
             }
             next = continuation(&query, &page);
         }

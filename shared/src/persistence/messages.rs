@@ -101,23 +101,25 @@ impl Tables {
         Ok((member, message))
     }
 
-    /// The sender's membership and the message their client id was first sent as, if any, in
-    /// one read: "may send" and "sent before?".
+    /// The sender's membership and the id of the message their client id was first sent as, if
+    /// any, in one read: "may send" and "sent before?". The message itself is read only once
+    /// the membership is proven (`message`).
     pub async fn membership_and_sent(
         &self,
         t: &TenantId,
         c: &ConversationId,
         u: &UserId,
         cmid: &ClientMessageId,
-    ) -> ChatResult<(Option<Membership>, Option<Message>)> {
+    ) -> ChatResult<(Option<Membership>, Option<MessageId>)> {
         let membership_key = keys::membership(t, u, c);
         let guard_key = keys::client_message(t, c, u, cmid);
         let found = self.db().batch_get(&[membership_key.clone(), guard_key.clone()], true).await?;
         let membership = found.iter().find(|i| i.key == membership_key).map(|i| from_attrs(&i.attrs)).transpose()?;
-        let sent = match found.iter().find(|i| i.key == guard_key) {
-            Some(guard) => self.guarded(t, c, guard).await?,
-            None => None,
-        };
+        let sent = found
+            .iter()
+            .find(|i| i.key == guard_key)
+            .map(|i| from_attrs::<ClientIdGuard>(&i.attrs).map(|g| g.message_id))
+            .transpose()?;
         Ok((membership, sent))
     }
 

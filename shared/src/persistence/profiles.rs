@@ -1,5 +1,5 @@
-//! Profiles (`PROFILE#` in the tenant's partition), the handle claims that keep handles unique in
-//! a tenant (`HANDLE#{handle}`), and the token index users are found by (`T#{t}#USERIDX`).
+//! Profiles (`USER#{u}` in the tenant's partition), the handle claims that keep handles unique in
+//! a tenant (`HANDLE#{handle}`), and the token index users are found by (`T#{t}#UIDX`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -14,6 +14,9 @@ use crate::domain::error::ChatResult;
 use crate::domain::ids::{TenantId, UserId};
 use crate::domain::UserProfile;
 use crate::ports::store::{Cond, Item, Key, Query, WriteOp};
+
+/// Index entries read for a handle whose claim is missing (a profile older than claims).
+const LEGACY_HANDLE_SCAN: usize = 50;
 
 /// A stored profile, and whether its handle is claimed (profiles written before handles were
 /// claimed claim theirs at first sight).
@@ -50,10 +53,16 @@ impl Tables {
         Ok(out)
     }
 
-    /// The user holding `handle`, if anyone.
+    /// The user holding `handle`, if anyone: its claim names them. A profile written before
+    /// handles were claimed has no claim until its user is next seen: on a miss, its handle is
+    /// looked for among the users the token index lists under it (a second read, on misses only).
     pub async fn handle_owner(&self, t: &TenantId, handle: &str) -> ChatResult<Option<UserId>> {
-        let item = self.db().get(&keys::handle(t, handle), false).await?;
-        Ok(item.map(|i| from_attrs::<UserRef>(&i.attrs)).transpose()?.map(|r| r.user_id))
+        if let Some(item) = self.db().get(&keys::handle(t, handle), false).await? {
+            return Ok(Some(from_attrs::<UserRef>(&item.attrs)?.user_id));
+        }
+        let namesakes = self.users_by_token(t, &format!("{handle}#"), LEGACY_HANDLE_SCAN, LEGACY_HANDLE_SCAN).await?;
+        let profiles = self.profiles(t, &namesakes).await?;
+        Ok(profiles.into_values().find(|p| p.handle == handle).map(|p| p.id))
     }
 
     /// Users with a token starting with `prefix`, in token order, at most `max` distinct ones

@@ -64,6 +64,25 @@ async fn from_handle_is_the_owner_of_the_handle_among_many_namesakes() {
     assert_eq!(search(&app, &alice, "mango from:@Bob").await, ["mango from the real bob"], "handles ignore case");
 }
 
+/// A profile written before handles were claimed has no claim until its user is next seen:
+/// `from:@` still finds them (through the name index), and a non-handle finds no one.
+#[tokio::test]
+async fn from_handle_finds_a_user_whose_handle_is_not_claimed_yet() {
+    use shared::ports::store::{Cond, Store};
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let bob = app.user("acme", "bob").await;
+    let general = app.create_channel(&alice, "general", "public").await;
+    app.invite(&alice, &general, &bob).await;
+    app.send(&bob, &general, "b", "kiwi from bob").await;
+    let tenant = shared::domain::ids::TenantId::parse("acme").unwrap();
+    let claim = shared::persistence::keys::handle(&tenant, "bob");
+    app.stack.store.delete(&claim, Cond::Exists).await.unwrap();
+    assert_eq!(search(&app, &alice, "kiwi from:@bob").await, ["kiwi from bob"]);
+    assert!(search(&app, &alice, "kiwi from:@b#ob").await.is_empty());
+    assert!(search(&app, &alice, &format!("kiwi from:@{}", "é".repeat(300))).await.is_empty());
+}
+
 #[tokio::test]
 async fn results_hold_only_what_the_caller_may_read_now() {
     let app = spawn_app().await;
