@@ -94,6 +94,24 @@ describe("ChatController unread", () => {
     expect(badge(C)).toBe(0);
   });
 
+  it("a message read just before a reload is marked on the server, though the page is hidden by then", async () => {
+    const listeners = new Map<string, () => void>();
+    vi.stubGlobal("window", { addEventListener: (type: string, f: () => void) => listeners.set(type, f), removeEventListener: () => {} });
+    const { api, controller, inner } = setup();
+    (controller as unknown as { reading: { watch(cleanups: (() => void)[]): void } }).reading.watch([]);
+    api.lists = [[summary(C)]];
+    await controller.refreshConversations();
+    await controller.open(C);
+    await inner.membership.onEvent(newMessage(C, 3));
+    await vi.runAllTimersAsync();
+    // The next one arrives within the throttle: its mark waits, and the reader reloads.
+    await inner.membership.onEvent(newMessage(C, 4));
+    vi.stubGlobal("document", { hasFocus: () => false, visibilityState: "hidden" });
+    listeners.get("pagehide")?.();
+    await vi.runAllTimersAsync();
+    expect(api.log.filter((l) => l.startsWith("read"))).toEqual([`read ${C} ${testMessage(3).id}`, `read ${C} ${testMessage(4).id}`]);
+  });
+
   it("does not mark read while the list is scrolled up; reaching the bottom does", async () => {
     const { api, controller, inner, badge } = setup();
     api.lists = [[summary(C)]];

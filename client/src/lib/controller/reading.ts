@@ -34,6 +34,8 @@ export class Reading {
   private readonly markedSeq = new Map<string, number>();
   private markTimer: ReturnType<typeof setTimeout> | null = null;
   private lastMarkAt = 0;
+  /** Whether the page was visible when the waiting mark was scheduled. */
+  private seenWhileVisible = false;
   private recountTimer: ReturnType<typeof setTimeout> | null = null;
   /** The open conversation's list shows its newest message (the list reports it). */
   private atBottom = true;
@@ -131,6 +133,9 @@ export class Reading {
    * of arriving messages makes few marks, a single one is marked before a reload can lose it. */
   scheduleMarkRead(): void {
     if (this.markTimer) return;
+    // Seen now: the mark stands even if the page is hidden or left before it goes out (a reload
+    // hides the page before `pagehide`, and the read would come back as unread).
+    this.seenWhileVisible = document.visibilityState === "visible";
     const wait = Math.max(0, this.lastMarkAt + MARK_READ_DEBOUNCE_MS - Date.now());
     this.markTimer = setTimeout(() => this.flushMarkRead(), wait);
   }
@@ -139,17 +144,18 @@ export class Reading {
     if (this.markTimer) clearTimeout(this.markTimer);
     this.markTimer = null;
     this.lastMarkAt = Date.now();
-    void this.markActiveRead();
+    void this.markActiveRead(false, this.seenWhileVisible);
   }
 
   /** Marks the open conversation read through the newest message shown: at once here, and on
    * the server unless it already has that far. Compared with what was marked, not with the
    * badge: a badge at 0 (messages read as they arrived) still needs its server mark, or they
    * come back as unread after a reload. `opened`: the reader just opened it (read wherever the
-   * list starts). */
-  async markActiveRead(opened = false): Promise<void> {
+   * list starts). `seen`: the reader saw it while the page was visible (a mark that waited out
+   * the throttle), whatever the page is now. */
+  async markActiveRead(opened = false, seen = false): Promise<void> {
     const { activeId: id, shownId } = this.deps.state.get();
-    if (!id || shownId !== id || document.visibilityState !== "visible") return;
+    if (!id || shownId !== id || (!seen && document.visibilityState !== "visible")) return;
     if (!opened && !this.atBottom) return;
     const shown = this.deps.visibleMessages(id);
     let last: UiMessage | undefined;
