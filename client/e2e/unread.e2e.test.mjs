@@ -33,6 +33,16 @@ async function waitForBadge(page, title, text) {
   }
 }
 
+/** The tab's title leads with the unread total the sidebar's badges add up to. */
+async function titleMatchesBadges(page) {
+  await page.waitForFunction(() => {
+    const total = [...document.querySelectorAll("nav.sidebar [data-testid='unread-badge']")].reduce((sum, b) => sum + Number(b.textContent), 0);
+    const count = document.title.match(/^\((\d+)\) /)?.[1];
+    return total === 0 ? count === undefined : Number(count) === total;
+  }, undefined, { timeout: 8_000 });
+  return page.title();
+}
+
 async function atBottom(page) {
   return page.getByTestId("message-scroller").evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
 }
@@ -103,10 +113,16 @@ test("unread counts stay right: reading, DMs, deletes, duplicate frames, reconne
     dm = (await stack.api(alice, "POST", "/api/v1/chat/dms", { userId: "bob" })).body.id;
     for (let i = 1; i <= 3; i++) await send(dm, `dm ${i}`);
     await waitForBadge(bob, "Alice Anderson", "3");
+    const titled = await titleMatchesBadges(bob);
+    assert.match(titled, /^\(\d+\) #random · Tenant Chat$/, "the tab shows the unread total and the open conversation");
     await screenshot(bob, "unread-b-dm-badge-3");
     await row(bob, "Alice Anderson").click();
     await bob.getByTestId("conversation-title").filter({ hasText: "Alice Anderson" }).waitFor();
     await waitForBadge(bob, "Alice Anderson", null);
+    const read = await titleMatchesBadges(bob);
+    const total = (title) => Number(title.match(/^\((\d+)\) /)?.[1] ?? 0);
+    assert.ok(read.endsWith("Alice Anderson · Tenant Chat"), read);
+    assert.equal(total(read), total(titled) - 3, `the total drops by the three read: ${titled} → ${read}`);
     // The divider sits right above the first of the three.
     const divider = await bob.getByTestId("new-messages-divider").boundingBox();
     const firstUnread = await bob.getByTestId("message-body").filter({ hasText: "dm 1" }).boundingBox();

@@ -15,6 +15,7 @@ import type { TokenSource } from "../lib/auth-token";
 import { ChatController, conversationTitle } from "../lib/chat-controller";
 import type { ClientConfig } from "../lib/config";
 import { conversationInUrl, showConversationInUrl } from "../lib/route";
+import { pageTitle, PRODUCT_TITLE } from "../lib/title";
 import type { Me } from "../lib/types";
 
 export function ChatPage({ config, tokens, onSignOut }: { config: ClientConfig; tokens: TokenSource; onSignOut: () => void }) {
@@ -86,7 +87,13 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   const clearDropped = useCallback(() => setDropped([]), []);
   const active = snapshot.conversations.find((c) => c.id === snapshot.activeId) ?? null;
   const messages = active ? controller.visibleMessages(active.id) : [];
-  const activeTitle = active ? conversationTitle(active, me.userId) : "No conversation";
+  const openTitle = active ? conversationTitle(active, me.userId) : null;
+  const activeTitle = openTitle ?? "No conversation";
+  const tabTitle = pageTitle(snapshot.conversations, openTitle);
+  useEffect(() => {
+    document.title = tabTitle;
+  }, [tabTitle]);
+  useEffect(() => () => void (document.title = PRODUCT_TITLE), []);
 
   return (
     <div className={`chat ${navOpen ? "nav-open" : ""}`} data-testid="chat">
