@@ -53,7 +53,6 @@ pub const MAX_PAGE: usize = 100;
 pub const MAX_MEMBERSHIPS: usize = 2_000;
 
 pub struct Chat {
-    store: Arc<dyn Store>,
     tables: Tables,
     clock: Arc<dyn Clock>,
     events: Arc<dyn EventSink>,
@@ -74,8 +73,7 @@ pub struct Chat {
 impl Chat {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, events: Arc<dyn EventSink>) -> Self {
         Self {
-            tables: Tables::new(store.clone()),
-            store,
+            tables: Tables::new(store),
             clock,
             events,
             uploads: None,
@@ -121,7 +119,7 @@ impl Chat {
         rate: Option<Rate>,
         conversation: Option<&ConversationId>,
     ) -> ChatResult<()> {
-        let (store, clock) = (self.store.as_ref(), self.clock.as_ref());
+        let (store, clock) = (self.tables.store().as_ref(), self.clock.as_ref());
         check_rate(store, clock, &caller.tenant, &caller.user, action, scope, rate).await?;
         if let Some(c) = conversation {
             check_conversation_rate(store, clock, &caller.tenant, c, self.limits.conversation_writes).await?;

@@ -3,13 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::codec::{from_attrs, to_attrs};
+use super::codec::{from_attrs, to_expiring_attrs};
 use super::keys;
 use super::tables::{put_new, Tables};
 use crate::domain::error::ChatResult;
 use crate::domain::ids::{ConversationId, MessageId, TenantId, UserId};
 use crate::domain::EventType;
-use crate::ports::store::{Query, WriteOp, TTL_ATTR};
+use crate::ports::store::{Query, WriteOp};
 
 /// How long a change stays in the catch-up log. A client further behind than this reloads the
 /// conversation (`Changes::resync`); without a limit the log would grow with every message forever.
@@ -55,9 +55,8 @@ pub struct Logged {
 
 /// Change `seq`'s record, kept for `CHANGE_LOG_SECS` from `now_ms`.
 pub fn record(t: &TenantId, c: &ConversationId, seq: u64, change: &LoggedChange, now_ms: i64) -> ChatResult<WriteOp> {
-    let mut attrs = to_attrs(change)?;
+    let mut attrs = to_expiring_attrs(change, now_ms / 1000 + CHANGE_LOG_SECS)?;
     attrs.insert(super::attrs::SEQ.into(), seq.into());
-    attrs.insert(TTL_ATTR.into(), (now_ms / 1000 + CHANGE_LOG_SECS).into());
     Ok(put_new(keys::change(t, c, seq), attrs))
 }
 
@@ -83,7 +82,7 @@ impl Tables {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::store::WriteOp;
+    use crate::ports::store::{WriteOp, TTL_ATTR};
 
     /// The record's attributes are those catch-up has always read (`type`, `messageId` or
     /// `userId`, `seq`), so records written before this module read back.

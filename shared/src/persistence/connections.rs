@@ -6,14 +6,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::attrs;
-use super::codec::{from_attrs, to_attrs};
+use super::codec::{from_attrs, to_expiring_attrs};
 use super::keys;
 use super::paging::{continuation, query_all};
 use super::tables::{put, Tables};
 use crate::domain::error::{ChatError, ChatResult};
 use crate::domain::ids::{ConnectionId, ConversationId, TenantId, UserId};
 use crate::domain::{ConversationMeta, Membership};
-use crate::ports::store::{Attrs, Cond, Key, Query, StoreError, Update, WriteOp, TTL_ATTR};
+use crate::ports::store::{Cond, Key, Query, StoreError, Update, WriteOp};
 
 /// A live connection, as registered at `$connect` (the item in the registry).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,13 +55,6 @@ pub struct UserConnections {
     pub ids: Vec<ConnectionId>,
     /// The index holds at least the page's limit of entries, readable or not.
     pub full: bool,
-}
-
-/// An item that expires (TTL) at `expires_at` (epoch seconds).
-fn expiring<T: Serialize>(value: &T, expires_at: i64) -> ChatResult<Attrs> {
-    let mut attrs = to_attrs(value)?;
-    attrs.insert(TTL_ATTR.into(), expires_at.into());
-    Ok(attrs)
 }
 
 impl Tables {
@@ -139,8 +132,11 @@ pub fn register(connection: &Connection, expires_at: i64) -> ChatResult<[WriteOp
     let id = &connection.connection_id;
     let index = ConnectionRef { connection_id: id.clone() };
     Ok([
-        put(keys::connection(id), expiring(connection, expires_at)?),
-        put(keys::user_connection(&connection.tenant_id, &connection.user_id, id), expiring(&index, expires_at)?),
+        put(keys::connection(id), to_expiring_attrs(connection, expires_at)?),
+        put(
+            keys::user_connection(&connection.tenant_id, &connection.user_id, id),
+            to_expiring_attrs(&index, expires_at)?,
+        ),
     ])
 }
 
@@ -163,7 +159,7 @@ pub fn subscribe(
     conversations: &[ConversationId],
     expires_at: i64,
 ) -> ChatResult<Vec<WriteOp>> {
-    let subscription = expiring(&Subscription { connection_id: id.clone(), user_id: u.clone() }, expires_at)?;
+    let subscription = to_expiring_attrs(&Subscription { connection_id: id.clone(), user_id: u.clone() }, expires_at)?;
     Ok(conversations.iter().map(|c| put(keys::subscription(t, c, id), subscription.clone())).collect())
 }
 
@@ -193,6 +189,8 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
+    use crate::persistence::codec::to_attrs;
+    use crate::ports::store::{Attrs, TTL_ATTR};
 
     fn connection() -> Connection {
         Connection {
@@ -260,6 +258,7 @@ mod store_tests {
 
     use super::*;
     use crate::adapters::embedded::sqlite::SqliteStore;
+    use crate::persistence::codec::to_attrs;
     use crate::ports::clock::ManualClock;
     use crate::ports::store::Item;
 

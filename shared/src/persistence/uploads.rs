@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::attrs;
-use super::codec::{from_attrs, to_attrs};
+use super::codec::{from_attrs, to_expiring_attrs};
 use super::keys;
 use super::tables::Tables;
 use crate::domain::error::ChatResult;
@@ -74,9 +74,7 @@ impl Tables {
 
 /// A new upload intent's item: the record and its expiry.
 fn new_intent(t: &TenantId, c: &ConversationId, record: &UploadRecord, now_ms: i64) -> ChatResult<Item> {
-    let mut attrs = to_attrs(record)?;
-    attrs.insert(TTL_ATTR.into(), expires_at(now_ms).into());
-    Ok(Item::new(keys::upload(t, c, &record.upload_id), attrs))
+    Ok(Item::new(keys::upload(t, c, &record.upload_id), to_expiring_attrs(record, expires_at(now_ms))?))
 }
 
 /// When an intent made at `now_ms` expires (epoch seconds, as TTL reads it).
