@@ -15,6 +15,8 @@ import type {
   Message,
   MessagePage,
   PublicChannel,
+  FollowedThread,
+  ThreadPage,
   UserProfile,
 } from "./types";
 import { SESSION_ENDED, type TokenSource } from "./auth-token";
@@ -152,8 +154,33 @@ export class Api {
   changes(id: string, afterSeq: number): Promise<Changes> {
     return this.request("GET", `/api/v1/chat/conversations/${id}/changes?afterSeq=${afterSeq}&limit=500`);
   }
-  send(id: string, clientMessageId: string, body: string, mentions: string[], attachmentIds: string[] = []): Promise<Message> {
-    return this.request("POST", `/api/v1/chat/conversations/${id}/messages`, { clientMessageId, body, mentions, attachmentIds });
+  /** A message, or a reply in the thread of `thread.rootId` (also shown in the channel when asked). */
+  send(id: string, clientMessageId: string, body: string, mentions: string[], attachmentIds: string[] = [], thread?: { rootId: string; alsoInChannel?: boolean }): Promise<Message> {
+    return this.request("POST", `/api/v1/chat/conversations/${id}/messages`, {
+      clientMessageId,
+      body,
+      mentions,
+      attachmentIds,
+      ...(thread ? { threadRootId: thread.rootId, ...(thread.alsoInChannel ? { alsoInChannel: true } : {}) } : {}),
+    });
+  }
+  /** A thread's root and a page of its replies, oldest first; `after` is the last page's nextCursor. */
+  thread(id: string, rootId: string, after?: string, limit = 50): Promise<ThreadPage> {
+    const params = new URLSearchParams({ limit: String(limit) });
+    if (after) params.set("after", after);
+    return this.request("GET", `/api/v1/chat/conversations/${id}/threads/${encodeURIComponent(rootId)}?${params}`);
+  }
+  follow(id: string, rootId: string, following: boolean): Promise<void> {
+    return this.request(following ? "PUT" : "DELETE", `/api/v1/chat/conversations/${id}/threads/${encodeURIComponent(rootId)}/follow`);
+  }
+  /** The threads I follow, newest reply first. */
+  followedThreads(cursor?: string, limit = 50): Promise<{ items: FollowedThread[]; nextCursor?: string }> {
+    const params = new URLSearchParams({ limit: String(limit) });
+    if (cursor) params.set("cursor", cursor);
+    return this.request("GET", `/api/v1/chat/threads?${params}`);
+  }
+  markThreadRead(id: string, rootId: string): Promise<void> {
+    return this.request("POST", `/api/v1/chat/conversations/${id}/threads/${encodeURIComponent(rootId)}/read`, undefined, {}, { keepalive: true });
   }
   uploadIntent(id: string, filename: string, contentType: string, size: number): Promise<UploadIntent> {
     return this.request("POST", `/api/v1/chat/conversations/${id}/uploads`, { filename, contentType, size });

@@ -7,12 +7,14 @@ import type { Api } from "./api";
 import type { TokenSource } from "./auth-token";
 import { MessageStore, type UiMessage } from "./store/messages";
 import { Outbox, outboxKey, type OutboxItem } from "./outbox";
-import type { Attachment, Me, Message, UserProfile } from "./types";
+import type { Attachment, Me, Message, SearchResult, UserProfile } from "./types";
+import type { ThreadView } from "./store/messages";
 import { Connection } from "./controller/connection";
 import { Membership } from "./controller/membership";
 import { Reading } from "./controller/reading";
 import { ChatState, type ChatSnapshot, type Toast } from "./controller/state";
 import { Sync } from "./controller/sync";
+import { Threads } from "./controller/threads";
 import { Toasts } from "./controller/toasts";
 import { Users } from "./controller/users";
 import { ConversationView } from "./controller/view";
@@ -42,6 +44,7 @@ export class ChatController {
   private readonly reading: Reading;
   private readonly view: ConversationView;
   private readonly membership: Membership;
+  private readonly threads: Threads;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private readonly cleanups: (() => void)[] = [];
 
@@ -52,6 +55,8 @@ export class ChatController {
     me: Me,
     /** The conversation to open first (the page's URL names it), when the user is in it. */
     private readonly initialId: string | null = null,
+    /** The thread of that conversation the URL names, to open beside it. */
+    private readonly initialThreadId: string | null = null,
   ) {
     this.store = new MessageStore(me.userId, (clientMessageId) => this.outbox.confirmed(clientMessageId));
     this.outbox = new Outbox({
@@ -75,6 +80,7 @@ export class ChatController {
       refreshConversations: () => this.sync.refreshConversations(),
     });
     this.sync = new Sync({ api, state, store, toasts, reading: this.reading, forgetConversation: (id) => this.membership.forgetConversation(id) });
+    this.threads = new Threads({ api, state, store, toasts, openConversation: (id) => this.view.open(id) });
     this.view = new ConversationView({
       api,
       state,
@@ -90,9 +96,19 @@ export class ChatController {
       tokens,
       state,
       onEvent: (e) => void this.membership.onEvent(e),
-      onSubscribed: (c) => void this.sync.onSubscribed(c),
+      onSubscribed: (c) => void this.sync.onSubscribed(c).then(() => this.threads.caughtUp()),
     });
-    this.membership = new Membership({ api, state, store, toasts, reading: this.reading, sync: this.sync, connection: this.connection, open: (id) => this.view.open(id) });
+    this.membership = new Membership({
+      api,
+      state,
+      store,
+      toasts,
+      reading: this.reading,
+      sync: this.sync,
+      connection: this.connection,
+      open: (id) => this.view.open(id),
+      onReply: (reply) => this.threads.onReply(reply),
+    });
   }
 
   subscribe = (listener: () => void): (() => void) => this.state.subscribe(listener);
@@ -111,8 +127,11 @@ export class ChatController {
     // What the last page left unsent shows again at once, and goes out when it can.
     this.outbox.start();
     await this.refreshConversations();
+    void this.threads.refreshFollowed();
     const first = this.getSnapshot().conversations.find((c) => c.id === this.initialId) ?? this.getSnapshot().conversations[0];
     if (first && !this.getSnapshot().activeId) await this.open(first.id);
+    // The address names an open thread of it: the panel opens again (a reload keeps it).
+    if (first && this.initialThreadId && first.id === this.initialId) void this.threads.open(first.id, this.initialThreadId);
     this.connection.start();
     this.cleanups.push(this.tokens.onRenewed(() => this.connection.replaceSocket()));
     this.sweepTimer = setInterval(() => this.outbox.sweepStale(Date.now()), SWEEP_INTERVAL_MS);
@@ -143,6 +162,7 @@ export class ChatController {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.outbox.stop();
     this.reading.stop();
+    this.threads.stop();
     for (const c of this.cleanups.splice(0)) c();
   }
 
@@ -208,6 +228,55 @@ export class ChatController {
     });
   }
 
+  /** A reply in the open thread (through the outbox like any message: an offline reply waits). */
+  sendReply(body: string, mentions: string[] = [], files: { uploadId: string; attachment: Attachment }[] = [], alsoInChannel = false): void {
+    const t = this.getSnapshot().thread;
+    if (!t || (!body.trim() && files.length === 0)) return;
+    this.outbox.add({
+      conversationId: t.conversationId,
+      clientMessageId: crypto.randomUUID(),
+      body,
+      mentions,
+      attachments: files.map((f) => f.attachment),
+      uploadIds: files.map((f) => f.uploadId),
+      threadRootId: t.rootId,
+      ...(alsoInChannel ? { alsoInChannel: true } : {}),
+    });
+  }
+
+  thread(conversationId: string, rootId: string): ThreadView {
+    return this.store.thread(conversationId, rootId);
+  }
+
+  openThread(conversationId: string, rootId: string, highlightId: string | null = null): Promise<void> {
+    return this.threads.open(conversationId, rootId, highlightId);
+  }
+
+  closeThread(): void {
+    this.threads.close();
+  }
+
+  loadMoreReplies(): Promise<void> {
+    return this.threads.loadMore();
+  }
+
+  setFollowing(following: boolean): Promise<void> {
+    return this.threads.setFollowing(following);
+  }
+
+  /** The Threads view in the main column (the followed list asked again). */
+  showThreads(): void {
+    this.state.set({ showThreads: true, thread: null });
+    void this.threads.refreshFollowed();
+  }
+
+  /** A search hit: a reply opens in its thread (at that reply), a message in the conversation. */
+  openSearchHit(r: SearchResult): Promise<void> {
+    const rootId = r.message.threadRootId;
+    if (rootId) return this.threads.open(r.conversation.id, rootId, r.message.id);
+    return this.openAt(r.conversation.id, r.message);
+  }
+
   /** Retry on a failed message (or "retry now" on a rate-limited one): the same client id. */
   retry(_conversationId: string, clientMessageId: string): void {
     this.outbox.retry(clientMessageId);
@@ -215,7 +284,8 @@ export class ChatController {
 
   /** One attempt at an outbox item (the outbox decides what a failure means). */
   private deliver(item: OutboxItem): Promise<Message> {
-    return this.api.send(item.conversationId, item.clientMessageId, item.body, item.mentions, item.uploadIds);
+    const thread = item.threadRootId ? { rootId: item.threadRootId, alsoInChannel: item.alsoInChannel } : undefined;
+    return this.api.send(item.conversationId, item.clientMessageId, item.body, item.mentions, item.uploadIds, thread);
   }
 
   /** Sign-out: this user's unsent messages are dropped (a session that ended keeps them). */

@@ -146,6 +146,21 @@ describe("Outbox", () => {
     expect(second.stored().map((i) => i.clientMessageId)).toEqual(["bad"]);
   });
 
+  it("an offline reply survives a reload with its thread and goes out as a reply", async () => {
+    const storage = new MemoryStorage();
+    const first = harness(storage);
+    first.outbox.start();
+    first.outbox.add({ ...item("r"), threadRootId: "root-1", alsoInChannel: true });
+    await first.fail(offline());
+    first.outbox.stop();
+    const second = harness(storage);
+    second.outbox.start();
+    expect(second.changes.map((i) => [i.clientMessageId, i.threadRootId])).toEqual([["r", "root-1"]]);
+    expect(second.calls.map((c) => [c.item.clientMessageId, c.item.threadRootId, c.item.alsoInChannel])).toEqual([["r", "root-1", true]]);
+    await second.answer();
+    expect(second.stored()).toEqual([]);
+  });
+
   it("a rate-limited send waits for Retry-After, then goes out by itself; Retry sends it now", async () => {
     const h = harness();
     h.outbox.start();

@@ -30,6 +30,9 @@ export interface OutboxItem {
   /** Shown while unsent; the upload ids below are what the send attaches (already staged). */
   attachments: Attachment[];
   uploadIds: string[];
+  /** A reply: the root of its thread, and whether it also goes to the channel. */
+  threadRootId?: string;
+  alsoInChannel?: boolean;
   /** When it was written or last retried (ms): the two-minute rule counts from here. */
   since: number;
   state: "pending" | "failed";
@@ -38,7 +41,7 @@ export interface OutboxItem {
   retryAt?: number;
 }
 
-export type NewItem = Pick<OutboxItem, "conversationId" | "clientMessageId" | "body" | "mentions" | "attachments" | "uploadIds">;
+export type NewItem = Pick<OutboxItem, "conversationId" | "clientMessageId" | "body" | "mentions" | "attachments" | "uploadIds" | "threadRootId" | "alsoInChannel">;
 
 type StorageLike = Pick<Storage, "getItem" | "setItem" | "removeItem">;
 
@@ -82,6 +85,8 @@ function isItem(v: unknown): v is OutboxItem {
     Array.isArray(o.attachments) &&
     Array.isArray(o.uploadIds) &&
     typeof o.since === "number" &&
+    (o.threadRootId === undefined || typeof o.threadRootId === "string") &&
+    (o.alsoInChannel === undefined || typeof o.alsoInChannel === "boolean") &&
     (o.state === "pending" || o.state === "failed")
   );
 }

@@ -206,3 +206,30 @@ describe("messages retention removed", () => {
     expect(shown(l)).toEqual({ unread: 1, mentions: 0 });
   });
 });
+
+describe("thread replies", () => {
+  const ROOT_ID = testMessage(1).id;
+  function reply(seq: number, authorId = "bob", mentions: string[] = [], alsoInChannel = false): ChatEvent {
+    const data = testMessage(seq, { authorId, mentions, threadRootId: ROOT_ID, ...(alsoInChannel ? { alsoInChannel: true as const } : {}) });
+    return { type: "chat:newMessage", conversationId: C, seq, data } as ChatEvent;
+  }
+
+  it("do not make the conversation unread, but a mention of me in one counts", () => {
+    const l = ledgerAt(10, 10, 0);
+    l.apply(C, countedChange(reply(11), ME));
+    expect(shown(l)).toEqual({ unread: 0, mentions: 0 });
+    l.apply(C, countedChange(reply(12, "carol", [ME]), ME));
+    expect(shown(l)).toEqual({ unread: 0, mentions: 1 });
+    // The same frame again (catch-up overlapping live frames) counts once.
+    l.apply(C, countedChange(reply(12, "carol", [ME]), ME));
+    expect(shown(l)).toEqual({ unread: 0, mentions: 1 });
+  });
+
+  it("also sent to the channel counts like a message; my own thread-only reply reads nothing", () => {
+    const l = ledgerAt(10, 8, 2);
+    l.apply(C, countedChange(reply(11, "bob", [], true), ME));
+    expect(shown(l)).toEqual({ unread: 3, mentions: 0 });
+    l.apply(C, countedChange(reply(12, ME), ME));
+    expect(shown(l)).toEqual({ unread: 3, mentions: 0 });
+  });
+});

@@ -11,7 +11,8 @@
 // and the changes it covers; the changes after it stay, so a message that arrived while the
 // request was out is not lost, and a read made meanwhile is not undone.
 
-import { isRemoved, type ChatEvent } from "./types";
+import { inMainList } from "./threads";
+import { isRemoved, type ChatEvent, type Message } from "./types";
 
 export interface ServerCounts {
   lastSeq: number;
@@ -35,7 +36,10 @@ export type CountedChange =
   | { kind: "message"; seq: number; authorId: string; mentionsMe: boolean }
   | { kind: "deleted"; seq: number; messageSeq: number; authorId: string; mentionedMe: boolean | null }
   | { kind: "edited"; seq: number; messageSeq: number; authorId: string; mentionsMe: boolean; mentionedBefore: boolean | null }
-  | { kind: "other"; seq: number };
+  /** A reply in a thread only: not unread in the conversation, but a mention of me counts. */
+  | { kind: "reply"; seq: number; authorId: string; mentionsMe: boolean }
+  /** `recount`: it may change a count the client cannot tell (a thread reply's mention edited or deleted). */
+  | { kind: "other"; seq: number; recount?: boolean };
 
 /** What an event changes about counts. `mentionedBefore`: whether the message mentioned me
  * before this event, when the caller knows (the message store holds it); a delete's tombstone
@@ -50,7 +54,13 @@ export function countedChange(event: ChatEvent, me: string, mentionedBefore: boo
     // the server's count if it was not.
     return { kind: "other", seq: event.seq };
   }
-  const data = event.data;
+  const data: Message = event.data;
+  if (!inMainList(data)) {
+    // Replies in a thread only (docs/CHAT.md "Threads"): the conversation's counts leave them out.
+    const mentionsMe = data.mentions.includes(me);
+    if (event.type === "chat:newMessage") return { kind: "reply", seq: event.seq, authorId: data.authorId, mentionsMe };
+    return { kind: "other", seq: event.seq, recount: mentionsMe || mentionedBefore !== false };
+  }
   switch (event.type) {
     case "chat:newMessage":
       return { kind: "message", seq: event.seq, authorId: data.authorId, mentionsMe: data.mentions.includes(me) };
@@ -148,7 +158,14 @@ export class UnreadLedger {
     // Mentions as they stand after each change, for messages after the base.
     const mentionsNow = new Map<number, boolean>();
     for (const c of [...e.changes.values()].sort((a, b) => a.seq - b.seq)) {
-      if (c.kind === "other") continue;
+      if (c.kind === "other") {
+        if (c.recount && mentionCount > 0) uncertain = true;
+        continue;
+      }
+      if (c.kind === "reply") {
+        if (c.authorId !== this.me && c.seq > readSeq && c.mentionsMe) mentionCount += 1;
+        continue;
+      }
       const messageSeq = c.kind === "message" ? c.seq : c.messageSeq;
       const mine = c.authorId === this.me;
       if (c.kind === "message") {

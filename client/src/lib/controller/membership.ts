@@ -3,7 +3,8 @@
 
 import type { Api } from "../api";
 import type { MessageStore } from "../store/messages";
-import { isRemoved, type ChatEvent } from "../types";
+import { inMainList } from "../threads";
+import { isRemoved, type ChatEvent, type Message } from "../types";
 import { countedChange } from "../unread";
 import type { Connection } from "./connection";
 import type { Reading } from "./reading";
@@ -20,6 +21,8 @@ export interface MembershipDeps {
   sync: Sync;
   connection: Connection;
   open(id: string): Promise<void>;
+  /** A reply arrived (lib/controller/threads.ts). */
+  onReply(reply: Message): void;
 }
 
 export class Membership {
@@ -72,7 +75,10 @@ export class Membership {
     }
     // Counted before the store applies it (a deleted message's earlier copy tells its mentions);
     // the ledger drops a frame it has counted before (a duplicate, or one the last answer has).
-    const sent = event.type === "chat:newMessage" && !isRemoved(event.data) ? event.data : null;
+    const arrived: Message | null = event.type === "chat:newMessage" && !isRemoved(event.data) ? event.data : null;
+    if (arrived?.threadRootId) this.deps.onReply(arrived);
+    // A reply in its thread only is not part of the conversation's reading (lib/unread.ts).
+    const sent = arrived && inMainList(arrived) ? arrived : null;
     if (sent && sent.authorId !== me && reading.reading(id)) {
       reading.unread.read(id, event.seq);
     }

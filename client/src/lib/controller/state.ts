@@ -1,12 +1,23 @@
 // The chat page's snapshot (what React renders) and who is told when it changes.
 
 import type { ConnectionStatus } from "../realtime/socket";
-import type { ConversationSummary, Me } from "../types";
+import type { ConversationSummary, FollowedThread, Me } from "../types";
 
 export interface Toast {
   id: number;
   kind: "info" | "error";
   text: string;
+}
+
+export interface OpenThread {
+  conversationId: string;
+  rootId: string;
+  /** A reply to bring into view and flash (a search hit). */
+  highlightId: string | null;
+  /** From the thread's page; null until it came. */
+  following: boolean | null;
+  /** Bumped at each open, so the panel's list mounts again at its opening position. */
+  key: number;
 }
 
 export interface ChatSnapshot {
@@ -27,6 +38,12 @@ export interface ChatSnapshot {
   /** Bumped at each open, so the list mounts again at its opening position. */
   viewKey: number;
   loadingNewer: boolean;
+  /** The thread panel beside the conversation. */
+  thread: OpenThread | null;
+  /** The threads I follow, newest reply first (the Threads view and its badge). */
+  followed: FollowedThread[];
+  /** The Threads view replaces the conversation in the main column. */
+  showThreads: boolean;
 }
 
 export function conversationTitle(c: ConversationSummary, me: string | undefined): string {
@@ -55,6 +72,9 @@ export class ChatState {
       shownId: null,
       viewKey: 0,
       loadingNewer: false,
+      thread: null,
+      followed: [],
+      showThreads: false,
     };
   }
 

@@ -5,12 +5,18 @@ import type { Api } from "../api";
 import { firstUnreadId } from "../conversation-view";
 import type { MessageStore, UiMessage } from "../store/messages";
 import type { Message } from "../types";
-import type { ChatState } from "./state";
+import type { ChatState, OpenThread } from "./state";
 import type { Toasts } from "./toasts";
 
 /** How far back the divider search pages before giving up (50 messages a page). */
 const MAX_UNREAD_PAGES = 20;
 const AROUND = 25;
+
+/** The open thread stays open while its conversation is (another conversation closes it). */
+function threadOf(state: ChatState, id: string): OpenThread | null {
+  const t = state.get().thread;
+  return t?.conversationId === id ? t : null;
+}
 
 export interface ViewDeps {
   api: Api;
@@ -35,7 +41,7 @@ export class ConversationView {
     const { state } = this.deps;
     await this.dropWindow();
     const unread = state.get().conversations.find((c) => c.id === id)?.unreadCount ?? 0;
-    state.set({ activeId: id, shownId: null, highlightId: null, unreadFrom: null });
+    state.set({ activeId: id, shownId: null, highlightId: null, unreadFrom: null, showThreads: false, thread: threadOf(state, id) });
     this.deps.opened();
     await this.load(id);
     if (state.get().activeId !== id) return;
@@ -114,7 +120,7 @@ export class ConversationView {
   async openAt(conversationId: string, message: Message): Promise<void> {
     const { api, state, store } = this.deps;
     await this.dropWindow();
-    state.set({ activeId: conversationId, shownId: null, highlightId: null, unreadFrom: null });
+    state.set({ activeId: conversationId, shownId: null, highlightId: null, unreadFrom: null, showThreads: false, thread: threadOf(state, conversationId) });
     this.deps.opened();
     await this.load(conversationId);
     if (!store.list(conversationId).some((m) => m.id === message.id)) {

@@ -4,7 +4,8 @@
 // and tests drive it without a DOM.
 
 import type { OutboxItem } from "../outbox";
-import { isRemoved, type ChatEvent, type Changes, type Message, type MessageEvent } from "../types";
+import { inMainList, withSummary } from "../threads";
+import { isRemoved, type ChatEvent, type Changes, type Message, type MessageEvent, type ThreadPage } from "../types";
 
 export function isMessageEvent(event: ChatEvent): event is MessageEvent {
   return event.type === "chat:newMessage" || event.type === "chat:messageUpdated" || event.type === "chat:messageDeleted";
@@ -21,9 +22,30 @@ export interface UiMessage extends Message {
   retryAt?: number;
 }
 
+/** A thread's replies, kept per conversation beside the main list (the same dedup and unsent
+ * rules). Replies arriving before the thread is opened are kept too: the page merges with them. */
+interface ThreadMessages {
+  /** The root as the thread's page had it (it may be far back, outside the main list's pages). */
+  root: UiMessage | null;
+  byKey: Map<string, UiMessage>;
+  /** The first page came (replies are complete from the start up to the last page). */
+  loaded: boolean;
+  /** Where the next page starts (`after`); null once the newest reply was reached. */
+  afterCursor: string | null;
+}
+
+export interface ThreadView {
+  root: UiMessage | null;
+  replies: UiMessage[];
+  loaded: boolean;
+  afterCursor: string | null;
+}
+
 interface ConversationMessages {
   /** Server messages by id, and pending/failed ones by `pending:{clientMessageId}`. */
   byKey: Map<string, UiMessage>;
+  /** Threads by root id. */
+  threads: Map<string, ThreadMessages>;
   /** History was loaded (unsent messages alone do not make a conversation loaded). */
   loaded: boolean;
   /** The highest seq applied without a gap before it. */
@@ -41,6 +63,7 @@ export class MessageStore {
   private readonly listeners = new Set<() => void>();
   private version = 0;
   private readonly snapshots = new Map<string, { version: number; list: UiMessage[] }>();
+  private readonly threadSnapshots = new Map<string, { version: number; view: ThreadView }>();
 
   /** `onConfirmed`: a server message replaced our unsent copy (the outbox lets it go). */
   constructor(
@@ -63,7 +86,7 @@ export class MessageStore {
   private conv(id: string): ConversationMessages {
     let c = this.conversations.get(id);
     if (!c) {
-      c = { byKey: new Map(), loaded: false, lastSeq: 0, olderCursor: undefined };
+      c = { byKey: new Map(), threads: new Map(), loaded: false, lastSeq: 0, olderCursor: undefined };
       this.conversations.set(id, c);
     }
     return c;
@@ -87,29 +110,110 @@ export class MessageStore {
     const cached = this.snapshots.get(conversationId);
     if (cached && cached.version === this.version) return cached.list;
     const c = this.conversations.get(conversationId);
-    const list = c ? [...c.byKey.values()] : [];
-    list.sort((a, b) => {
-      const aSeq = a.state === "sent" ? a.seq : Number.MAX_SAFE_INTEGER;
-      const bSeq = b.state === "sent" ? b.seq : Number.MAX_SAFE_INTEGER;
-      if (aSeq !== bSeq) return aSeq - bSeq;
-      return (a.pendingSince ?? 0) - (b.pendingSince ?? 0) || a.id.localeCompare(b.id);
-    });
+    const list = c ? ordered(c.byKey) : [];
     this.snapshots.set(conversationId, { version: this.version, list });
     return list;
   }
 
-  /** Inserts or refreshes a server message; the newest change (by updatedSeq) wins, and our own
-   * pending copy (same client message id) is replaced, so one message shows once. */
-  private upsert(c: ConversationMessages, message: Message): boolean {
-    const existing = c.byKey.get(message.id);
-    if (existing && existing.state === "sent" && existing.updatedSeq >= message.updatedSeq) {
-      return false;
+  /** A thread: its root (from the main list when held there, the newest summary either way)
+   * and its replies in order, unsent ones last. */
+  thread(conversationId: string, rootId: string): ThreadView {
+    const key = `${conversationId}/${rootId}`;
+    const cached = this.threadSnapshots.get(key);
+    if (cached && cached.version === this.version) return cached.view;
+    const c = this.conversations.get(conversationId);
+    const t = c?.threads.get(rootId);
+    const inList = c?.byKey.get(rootId);
+    const root = inList ? withSummary(inList, t?.root?.thread) : (t?.root ?? null);
+    const view: ThreadView = { root, replies: t ? ordered(t.byKey) : [], loaded: t?.loaded ?? false, afterCursor: t?.afterCursor ?? null };
+    this.threadSnapshots.set(key, { version: this.version, view });
+    return view;
+  }
+
+  private threadOf(c: ConversationMessages, rootId: string): ThreadMessages {
+    let t = c.threads.get(rootId);
+    if (!t) {
+      t = { root: null, byKey: new Map(), loaded: false, afterCursor: null };
+      c.threads.set(rootId, t);
     }
-    c.byKey.set(message.id, { ...message, state: "sent" });
-    if (message.authorId === this.me && c.byKey.delete(pendingKey(message.clientMessageId))) {
+    return t;
+  }
+
+  /** Inserts or refreshes a server message where it belongs (the main list, its thread, or
+   * both for a reply also sent to the channel); a reply brings its thread's summary to the root
+   * held. Returns whether anything changed. */
+  private upsert(c: ConversationMessages, message: Message): boolean {
+    let changed = false;
+    const rootId = message.threadRootId;
+    if (inMainList(message)) changed = this.upsertIn(c.byKey, message) || changed;
+    if (rootId) {
+      changed = this.upsertIn(this.threadOf(c, rootId).byKey, message) || changed;
+      changed = this.mergeSummary(c, rootId, message) || changed;
+    } else {
+      // A root edited or deleted: the thread's copy follows (its summary kept if newer).
+      const t = c.threads.get(message.id);
+      if (t?.root && t.root.updatedSeq < message.updatedSeq) {
+        t.root = { ...withSummary(message, t.root.thread), state: "sent" };
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** The newest change (by updatedSeq) wins, the newest thread summary too, and our own pending
+   * copy (same client message id) is replaced, so one message shows once. */
+  private upsertIn(byKey: Map<string, UiMessage>, message: Message): boolean {
+    const existing = byKey.get(message.id);
+    if (existing && existing.state === "sent" && existing.updatedSeq >= message.updatedSeq) {
+      // The same version, or an older one, may still carry a newer summary (a root's summary
+      // changes without a change of its own).
+      const merged = withSummary(existing, message.thread);
+      if (merged === existing) return false;
+      byKey.set(message.id, merged);
+      return true;
+    }
+    byKey.set(message.id, { ...withSummary(message, existing?.thread), state: "sent" });
+    if (message.authorId === this.me && byKey.delete(pendingKey(message.clientMessageId))) {
       this.onConfirmed(message.clientMessageId);
     }
     return true;
+  }
+
+  /** A reply's summary (as of that reply) on its root, wherever the root is held. */
+  private mergeSummary(c: ConversationMessages, rootId: string, reply: Message): boolean {
+    if (!reply.thread) return false;
+    let changed = false;
+    const held = c.byKey.get(rootId);
+    if (held) {
+      const merged = withSummary(held, reply.thread);
+      if (merged !== held) {
+        c.byKey.set(rootId, merged);
+        changed = true;
+      }
+    }
+    const t = c.threads.get(rootId);
+    if (t?.root) {
+      const merged = withSummary(t.root, reply.thread);
+      if (merged !== t.root) {
+        t.root = merged;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** A page of a thread (`after` paging: oldest first, each page after the last). */
+  addThreadPage(conversationId: string, page: ThreadPage): void {
+    const c = this.conv(conversationId);
+    const t = this.threadOf(c, page.root.id);
+    t.root = t.root && t.root.updatedSeq > page.root.updatedSeq ? withSummary(t.root, page.root.thread) : { ...withSummary(page.root, t.root?.thread), state: "sent" };
+    // The main list's copy learns the page's summary too.
+    const held = c.byKey.get(page.root.id);
+    if (held) c.byKey.set(page.root.id, withSummary(held, page.root.thread));
+    for (const reply of page.items) this.upsert(c, reply);
+    t.loaded = true;
+    t.afterCursor = page.nextCursor ?? null;
+    this.changed();
   }
 
   /** The answer to our own POST. */
@@ -119,16 +223,18 @@ export class MessageStore {
     this.changed();
   }
 
-  /** An outbox item, as it now is: shown after the server's messages, in the order written. */
+  /** An outbox item, as it now is: shown after the server's messages, in the order written (a
+   * reply in its thread only, until the server has it). */
   showUnsent(item: OutboxItem): void {
     const c = this.conv(item.conversationId);
-    const sent = [...c.byKey.values()].find((m) => m.state === "sent" && m.authorId === this.me && m.clientMessageId === item.clientMessageId);
+    const byKey = item.threadRootId ? this.threadOf(c, item.threadRootId).byKey : c.byKey;
+    const sent = [...byKey.values()].find((m) => m.state === "sent" && m.authorId === this.me && m.clientMessageId === item.clientMessageId);
     if (sent) {
       // Already here (e.g. a history page came first): nothing is unsent.
       this.onConfirmed(item.clientMessageId);
       return;
     }
-    c.byKey.set(pendingKey(item.clientMessageId), {
+    byKey.set(pendingKey(item.clientMessageId), {
       id: pendingKey(item.clientMessageId),
       conversationId: item.conversationId,
       seq: 0,
@@ -143,13 +249,18 @@ export class MessageStore {
       pendingSince: item.since,
       error: item.error,
       retryAt: item.retryAt,
+      ...(item.threadRootId ? { threadRootId: item.threadRootId } : {}),
     });
     this.changed();
   }
 
   /** The outbox let it go without a server message (sign-out). */
   dropUnsent(conversationId: string, clientMessageId: string): void {
-    if (this.conversations.get(conversationId)?.byKey.delete(pendingKey(clientMessageId))) this.changed();
+    const c = this.conversations.get(conversationId);
+    if (!c) return;
+    let dropped = c.byKey.delete(pendingKey(clientMessageId));
+    for (const t of c.threads.values()) dropped = t.byKey.delete(pendingKey(clientMessageId)) || dropped;
+    if (dropped) this.changed();
   }
 
   /** A live event. Returns "gap" when its seq shows changes were missed (catch up from
@@ -176,7 +287,12 @@ export class MessageStore {
   /** A message as it is now, or gone: retention removed it (live, or found so in catch-up).
    * Returns whether anything changed. */
   private applyMessage(c: ConversationMessages, event: MessageEvent): boolean {
-    if (isRemoved(event.data)) return c.byKey.delete(event.data.id);
+    if (isRemoved(event.data)) {
+      const id = event.data.id;
+      let removed = c.byKey.delete(id);
+      for (const t of c.threads.values()) removed = t.byKey.delete(id) || removed;
+      return removed;
+    }
     return this.upsert(c, event.data);
   }
 
@@ -208,6 +324,11 @@ export class MessageStore {
     for (const key of [...c.byKey.keys()]) {
       if (!key.startsWith(pendingKey(""))) c.byKey.delete(key);
     }
+    // Threads may have missed replies too: each loads again when opened.
+    for (const t of c.threads.values()) {
+      for (const key of [...t.byKey.keys()]) if (!key.startsWith(pendingKey(""))) t.byKey.delete(key);
+      t.loaded = false;
+    }
     for (const message of messages) this.upsert(c, message);
     c.olderCursor = nextCursor ?? null;
     c.lastSeq = seqAtLoad;
@@ -220,8 +341,33 @@ export class MessageStore {
     const c = this.conversations.get(conversationId);
     if (!c) return;
     const unsent = [...c.byKey].filter(([key]) => key.startsWith(pendingKey("")));
-    if (unsent.length === 0) this.conversations.delete(conversationId);
-    else this.conversations.set(conversationId, { byKey: new Map(unsent), loaded: false, lastSeq: 0, olderCursor: undefined });
+    const threads = new Map<string, ThreadMessages>();
+    for (const [rootId, t] of c.threads) {
+      const waiting = [...t.byKey].filter(([key]) => key.startsWith(pendingKey("")));
+      if (waiting.length > 0) threads.set(rootId, { root: null, byKey: new Map(waiting), loaded: false, afterCursor: null });
+    }
+    if (unsent.length === 0 && threads.size === 0) this.conversations.delete(conversationId);
+    else this.conversations.set(conversationId, { byKey: new Map(unsent), threads, loaded: false, lastSeq: 0, olderCursor: undefined });
     this.changed();
   }
+
+  /** A thread's page must come again (its replies may have been missed). */
+  forgetThread(conversationId: string, rootId: string): void {
+    const t = this.conversations.get(conversationId)?.threads.get(rootId);
+    if (!t) return;
+    t.loaded = false;
+    this.changed();
+  }
+}
+
+/** By seq, pending and failed ones last in the order they were written. */
+function ordered(byKey: Map<string, UiMessage>): UiMessage[] {
+  const list = [...byKey.values()];
+  list.sort((a, b) => {
+    const aSeq = a.state === "sent" ? a.seq : Number.MAX_SAFE_INTEGER;
+    const bSeq = b.state === "sent" ? b.seq : Number.MAX_SAFE_INTEGER;
+    if (aSeq !== bSeq) return aSeq - bSeq;
+    return (a.pendingSince ?? 0) - (b.pendingSince ?? 0) || a.id.localeCompare(b.id);
+  });
+  return list;
 }
