@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent, type ReactNode } from "react";
 
 import type { Api } from "../lib/api";
 import { loadDraft, saveDraft } from "../lib/drafts";
@@ -36,14 +36,21 @@ interface Props {
   /** Asked to take the keyboard (after picking a DM, after a delete): once, then told back. */
   takeFocus?: boolean;
   onFocusTaken?: () => void;
+  /** Where the draft is kept when not the conversation's own (a thread's composer). */
+  draftKey?: string;
+  /** Under the text (the thread's "Also send to #channel"). */
+  footer?: ReactNode;
+  /** The text field's accessible name. */
+  label?: string;
 }
 
 /** Enter sends, Shift+Enter starts a new line; `@` opens people autocomplete (arrows, Enter or
  * Tab picks, Esc closes). Mentions go to the server as user ids beside the text. */
-export function Composer({ api, me, conversationId, placeholder, onSend, onPicked, incomingFiles, onIncomingTaken, takeFocus, onFocusTaken }: Props) {
+export function Composer({ api, me, conversationId, placeholder, onSend, onPicked, incomingFiles, onIncomingTaken, takeFocus, onFocusTaken, draftKey, footer, label }: Props) {
   // The draft outlives the page (reload, a sign-in redirect): lib/drafts.
-  const [text, setText] = useState(() => loadDraft(me, conversationId));
-  useEffect(() => saveDraft(me, conversationId, text), [me, conversationId, text]);
+  const draft = draftKey ?? conversationId;
+  const [text, setText] = useState(() => loadDraft(me, draft));
+  useEffect(() => saveDraft(me, draft, text), [me, draft, text]);
   const [files, setFiles] = useState<PendingFile[]>([]);
   const [queued, setQueued] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -234,7 +241,7 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
         placeholder={placeholder}
         rows={2}
         data-testid="composer"
-        aria-label="Message"
+        aria-label={label ?? "Message"}
       />
       <input
         ref={fileInput}
@@ -254,6 +261,7 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
         {queued ? "Sending when uploaded…" : "Send"}
       </button>
       {over && <span className="error">Messages are limited to {MAX_CHARS.toLocaleString()} characters.</span>}
+      {footer}
     </div>
   );
 }

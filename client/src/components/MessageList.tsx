@@ -32,6 +32,8 @@ interface Props {
   unreadFromId?: string | null;
   /** Whether the newest message is in view (what arrives then is read). */
   onAtBottom?: (atBottom: boolean) => void;
+  /** Opens a message's thread panel. */
+  onOpenThread?: (rootId: string) => void;
 }
 
 /** Far from zero, so older pages can lower it (Virtuoso's prepend-without-jump). */
@@ -170,6 +172,7 @@ export function MessageList(props: Props) {
               usersVersion={props.usersVersion}
               api={props.api}
               highlighted={m.id === highlightId}
+              onOpenThread={props.onOpenThread}
             />
           </div>
         )}

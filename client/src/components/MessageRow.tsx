@@ -3,7 +3,8 @@ import { useEffect, useRef, useState } from "react";
 import type { Api } from "../lib/api";
 import { mentionedIds } from "../lib/mentions";
 import type { UiMessage } from "../lib/store/messages";
-import type { UserProfile } from "../lib/types";
+import { replyCountLabel } from "../lib/threads";
+import type { ThreadSummary, UserProfile } from "../lib/types";
 import { AttachmentView } from "./AttachmentView";
 import { EditMessage } from "./EditMessage";
 import { MessageBody } from "./MessageBody";
@@ -23,9 +24,11 @@ export interface RowProps {
   usersVersion: number;
   api: Api;
   highlighted: boolean;
+  /** Opens a message's thread (the main list's rows; absent in the thread panel). */
+  onOpenThread?: (rootId: string) => void;
 }
 
-export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highlighted }: RowProps) {
+export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highlighted, onOpenThread }: RowProps) {
   const [editing, setEditing] = useState(false);
   // After an edit, focus goes back to the Edit button it started from (keyboard users keep
   // their place in the list).
@@ -73,17 +76,31 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highli
             </button>
           </span>
         )}
-        {mine && m.state === "sent" && !deleted && !editing && (
+        {m.state === "sent" && !deleted && !editing && (onOpenThread && !m.threadRootId ? true : mine) && (
           <span className="actions">
-            <button ref={editButton} className="link" onClick={() => setEditing(true)} data-testid="edit">
-              Edit
-            </button>
-            <button className="link" onClick={() => onDelete(m.id)} data-testid="delete">
-              Delete
-            </button>
+            {onOpenThread && !m.threadRootId && (
+              <button className="link" onClick={() => onOpenThread(m.id)} data-testid="reply-in-thread">
+                Reply in thread
+              </button>
+            )}
+            {mine && (
+              <>
+                <button ref={editButton} className="link" onClick={() => setEditing(true)} data-testid="edit">
+                  Edit
+                </button>
+                <button className="link" onClick={() => onDelete(m.id)} data-testid="delete">
+                  Delete
+                </button>
+              </>
+            )}
           </span>
         )}
       </div>
+      {onOpenThread && m.threadRootId && m.alsoInChannel && (
+        <button className="link replied-to" onClick={() => onOpenThread(m.threadRootId ?? "")} data-testid="replied-to-thread">
+          replied to a thread
+        </button>
+      )}
       {deleted ? (
         <div className="body muted">This message was deleted.</div>
       ) : editing ? (
@@ -105,7 +122,45 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highli
           ))}
         </div>
       )}
+      {onOpenThread && !m.threadRootId && m.thread && m.thread.replyCount > 0 && <ThreadSummaryLine thread={m.thread} user={user} onOpen={() => onOpenThread(m.id)} />}
     </div>
+  );
+}
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  return ((parts[0]?.[0] ?? "?") + (parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? "") : "")).toUpperCase();
+}
+
+function replyTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const today = new Date().toDateString() === d.toDateString();
+  return today ? `today at ${time(iso)}` : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** Under a root: who replied (initials), how many replies, when the last came; a button, so
+ * Enter or a click opens the thread. */
+export function ThreadSummaryLine({ thread, user, onOpen }: { thread: ThreadSummary; user: (id: string) => UserProfile | undefined; onOpen: () => void }) {
+  const names = thread.participantIds.map((id) => user(id)?.displayName ?? id);
+  const label = `${replyCountLabel(thread.replyCount)} from ${names.join(", ")}, last reply ${replyTime(thread.lastReplyAt)}. Open thread`;
+  return (
+    <button className="thread-summary" onClick={onOpen} aria-label={label} data-testid="thread-summary">
+      <span className="avatars" aria-hidden="true">
+        {names.map((name, i) => (
+          <span key={thread.participantIds[i]} className="avatar" title={name} data-testid="thread-participant">
+            {initials(name)}
+          </span>
+        ))}
+      </span>
+      <strong className="reply-count" data-testid="thread-reply-count">
+        {replyCountLabel(thread.replyCount)}
+      </strong>
+      <span className="participants muted" data-testid="thread-participants">
+        {names.join(", ")}
+      </span>
+      <span className="muted last-reply">Last reply {replyTime(thread.lastReplyAt)}</span>
+    </button>
   );
 }
 

@@ -19,7 +19,7 @@ export function SearchBox({ onSearch }: { onSearch: (q: string) => void }) {
   );
 }
 
-/** Results with highlights; a click opens the conversation at that message. */
+/** Results with highlights; a click opens the conversation at that message (a reply: its thread, at it). */
 export function SearchPanel({ api, query, onOpen, onClose }: { api: Api; query: string; onOpen: (r: SearchResult) => void; onClose: () => void }) {
   const [state, setState] = useState<{ q: string; items: SearchResult[]; cursor?: string; error?: string; loading: boolean }>({ q: "", items: [], loading: false });
   const [sort, setSort] = useState<"newest" | "relevance">("newest");
@@ -63,6 +63,11 @@ export function SearchPanel({ api, query, onOpen, onClose }: { api: Api; query: 
               <span className="meta">
                 <strong>{r.conversation.kind === "dm" ? "Direct message" : `#${r.conversation.name ?? ""}`}</strong>
                 <span className="muted"> · {r.author?.displayName ?? r.message.authorId} · {new Date(r.message.createdAt).toLocaleString()}</span>
+                {r.message.threadRootId && (
+                  <span className="in-thread" data-testid="search-in-thread">
+                    reply in thread
+                  </span>
+                )}
               </span>
               <span className="snippet">
                 {r.snippet.map((part, i) => (part.match ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>))}

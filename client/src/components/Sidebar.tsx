@@ -18,9 +18,13 @@ interface Props {
   onRetention?: () => void;
   /** Super admins only. */
   onOperations?: () => void;
+  /** The Threads view: open, and its unread replies. */
+  threadsActive: boolean;
+  threadsUnread: number;
+  onThreads: () => void;
 }
 
-export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut, search, onRetention, onOperations }: Props) {
+export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut, search, onRetention, onOperations, threadsActive, threadsUnread, onThreads }: Props) {
   const channels = conversations.filter((c) => c.kind !== "dm");
   const dms = conversations.filter((c) => c.kind === "dm");
   return (
@@ -45,6 +49,24 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
         )}
       </div>
       {search}
+      <ul>
+        <li>
+          <button
+            className={`conv threads-entry ${threadsActive ? "active" : ""} ${threadsUnread > 0 ? "unread" : ""}`}
+            onClick={onThreads}
+            aria-current={threadsActive ? "page" : undefined}
+            aria-label={threadsUnread > 0 ? `Threads, ${threadsUnread} unread ${threadsUnread === 1 ? "reply" : "replies"}` : "Threads"}
+            data-testid="threads-entry"
+          >
+            <span className="conv-name">Threads</span>
+            {threadsUnread > 0 && (
+              <span className="badge" data-testid="threads-badge">
+                {threadsUnread}
+              </span>
+            )}
+          </button>
+        </li>
+      </ul>
       <div className="section-title">
         Channels
         <button className="link" onClick={onBrowse} data-testid="browse-channels">
@@ -53,13 +75,13 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
       </div>
       <ul>
         {channels.map((c) => (
-          <Item key={c.id} c={c} me={me.userId} active={c.id === activeId} onOpen={onOpen} />
+          <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} onOpen={onOpen} />
         ))}
       </ul>
       <div className="section-title">Direct messages</div>
       <ul>
         {dms.map((c) => (
-          <Item key={c.id} c={c} me={me.userId} active={c.id === activeId} onOpen={onOpen} />
+          <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} onOpen={onOpen} />
         ))}
       </ul>
       <UserPicker api={api} me={me.userId} label="New message to…" onPick={(u) => onOpenDm(u.id)} testId="dm-search" />

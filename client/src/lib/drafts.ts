@@ -1,10 +1,16 @@
-// What someone was typing, per conversation, in sessionStorage: it survives a reload and the
+// What someone was typing, per conversation (and per thread: `<conversationId>/t/<rootId>`, see
+// threadDraftKey), in sessionStorage: it survives a reload and the
 // sign-in redirect when a session ends mid-sentence (same tab), and goes with an explicit sign-out.
 
 const PREFIX = "tenant-chat.draft.";
 
 function key(userId: string, conversationId: string): string {
   return `${PREFIX}${userId}/${conversationId}`;
+}
+
+/** A thread composer's draft, apart from its conversation's. */
+export function threadDraftKey(conversationId: string, rootId: string): string {
+  return `${conversationId}/t/${rootId}`;
 }
 
 export function loadDraft(userId: string, conversationId: string): string {

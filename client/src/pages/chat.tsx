@@ -10,11 +10,14 @@ import { RetentionPanel } from "../components/RetentionPanel";
 import { SearchBox, SearchPanel } from "../components/SearchPanel";
 import { Sidebar } from "../components/Sidebar";
 import { StatusIndicator } from "../components/StatusIndicator";
+import { ThreadPanel } from "../components/ThreadPanel";
+import { ThreadsView } from "../components/ThreadsView";
 import { Api } from "../lib/api";
 import type { TokenSource } from "../lib/auth-token";
 import { ChatController, conversationTitle } from "../lib/chat-controller";
 import type { ClientConfig } from "../lib/config";
-import { conversationInUrl, showConversationInUrl } from "../lib/route";
+import { unreadReplies } from "../lib/controller/threads";
+import { routeInUrl, showRouteInUrl } from "../lib/route";
 import { pageTitle, PRODUCT_TITLE } from "../lib/title";
 import type { Me } from "../lib/types";
 
@@ -49,22 +52,30 @@ export function ChatPage({ config, tokens, onSignOut }: { config: ClientConfig; 
 }
 
 function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; onSignOut: () => void }) {
-  const controller = useMemo(() => new ChatController(api, wsUrl, api.tokens, me, conversationInUrl()), [api, wsUrl, me]);
+  const controller = useMemo(() => {
+    const route = routeInUrl();
+    return new ChatController(api, wsUrl, api.tokens, me, route?.conversationId ?? null, route?.threadRootId ?? null);
+  }, [api, wsUrl, me]);
   useEffect(() => {
     void controller.start();
     return () => controller.stop();
   }, [controller]);
   const snapshot = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
-  // The address names the conversation (reload and sign-in come back to it); back and forward
-  // move between conversations.
+  // The address names the conversation and its open thread (reload and sign-in come back to
+  // them); back and forward move between conversations.
+  const openThread = snapshot.thread && snapshot.thread.conversationId === snapshot.activeId && !snapshot.showThreads ? snapshot.thread : null;
+  const openRootId = openThread?.rootId ?? null;
   useEffect(() => {
-    if (snapshot.activeId) showConversationInUrl(snapshot.activeId);
-  }, [snapshot.activeId]);
+    if (snapshot.activeId) showRouteInUrl(snapshot.activeId, openRootId);
+  }, [snapshot.activeId, openRootId]);
   useEffect(() => {
     const moved = () => {
-      const id = conversationInUrl();
-      const { activeId, conversations } = controller.getSnapshot();
-      if (id && id !== activeId && conversations.some((c) => c.id === id)) void controller.open(id);
+      const route = routeInUrl();
+      const { activeId, conversations, thread } = controller.getSnapshot();
+      if (!route || !conversations.some((c) => c.id === route.conversationId)) return;
+      if (route.threadRootId && (thread?.rootId !== route.threadRootId || route.conversationId !== activeId)) void controller.openThread(route.conversationId, route.threadRootId);
+      else if (route.conversationId !== activeId) void controller.open(route.conversationId);
+      else if (!route.threadRootId && thread) controller.closeThread();
     };
     window.addEventListener("popstate", moved);
     return () => window.removeEventListener("popstate", moved);
@@ -89,14 +100,18 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   const messages = active ? controller.visibleMessages(active.id) : [];
   const openTitle = active ? conversationTitle(active, me.userId) : null;
   const activeTitle = openTitle ?? "No conversation";
-  const tabTitle = pageTitle(snapshot.conversations, openTitle);
+  const tabTitle = pageTitle(snapshot.conversations, snapshot.showThreads ? "Threads" : openTitle);
+  const titleOf = (id: string) => {
+    const c = snapshot.conversations.find((x) => x.id === id);
+    return c ? conversationTitle(c, me.userId) : null;
+  };
   useEffect(() => {
     document.title = tabTitle;
   }, [tabTitle]);
   useEffect(() => () => void (document.title = PRODUCT_TITLE), []);
 
   return (
-    <div className={`chat ${navOpen ? "nav-open" : ""}`} data-testid="chat">
+    <div className={`chat ${navOpen ? "nav-open" : ""} ${openThread ? "thread-open" : ""}`} data-testid="chat">
       <Sidebar
         me={me}
         conversations={snapshot.conversations}
@@ -105,8 +120,14 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           setNavOpen(false);
           // The open conversation stays where it is (its divider, the place read to), unless it
           // shows a run far back from a search hit: then it goes to the newest.
-          if (id === snapshot.activeId && !controller.hasNewer(id)) return;
+          if (id === snapshot.activeId && !snapshot.showThreads && !controller.hasNewer(id)) return;
           void controller.open(id);
+        }}
+        threadsActive={snapshot.showThreads}
+        threadsUnread={unreadReplies(snapshot.followed)}
+        onThreads={() => {
+          setNavOpen(false);
+          controller.showThreads();
         }}
         onBrowse={() => setBrowsing(true)}
         onOpenDm={(userId) => {
@@ -145,12 +166,12 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
             ☰
           </button>
           <div className="conversation-heading">
-            <h2 data-testid="conversation-title">{activeTitle}</h2>
-            {active?.topic && <p className="topic">{active.topic}</p>}
+            <h2 data-testid="conversation-title">{snapshot.showThreads ? "Threads" : activeTitle}</h2>
+            {!snapshot.showThreads && active?.topic && <p className="topic">{active.topic}</p>}
           </div>
           <div className="header-actions">
             <StatusIndicator status={snapshot.status} />
-            {active && active.kind !== "dm" && (
+            {!snapshot.showThreads && active && active.kind !== "dm" && (
               <>
                 <button onClick={() => setShowMembers((v) => !v)} data-testid="members-button">
                   Members
@@ -172,7 +193,14 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
             )}
           </div>
         </header>
-        {active ? (
+        {snapshot.showThreads ? (
+          <ThreadsView
+            followed={snapshot.followed}
+            conversationTitle={titleOf}
+            user={(id) => controller.user(id)}
+            onOpen={(t) => void controller.openThread(t.conversationId, t.root.id)}
+          />
+        ) : active ? (
           <>
             {snapshot.shownId === active.id ? (
               <MessageList
@@ -188,6 +216,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 onLoadNewer={() => void controller.loadNewer()}
                 unreadFromId={snapshot.unreadFrom?.conversationId === active.id ? snapshot.unreadFrom.messageId : null}
                 onAtBottom={(bottom) => controller.setAtBottom(active.id, bottom)}
+                onOpenThread={(rootId) => void controller.openThread(active.id, rootId)}
               onRetry={(cmid) => void controller.retry(active.id, cmid)}
               onEdit={(id, body, mentions) => void controller.edit(id, body, mentions)}
               user={(id) => controller.user(id)}
@@ -227,13 +256,40 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           <p className="empty">Join or create a channel to start.</p>
         )}
       </main>
+      {openThread && active && (
+        <ThreadPanel
+          key={`${openThread.conversationId}/${openThread.rootId}/${openThread.key}`}
+          api={api}
+          me={me.userId}
+          thread={openThread}
+          view={controller.thread(openThread.conversationId, openThread.rootId)}
+          title={activeTitle}
+          user={(id) => controller.user(id)}
+          usersVersion={snapshot.usersVersion}
+          onClose={() => controller.closeThread()}
+          onSend={(body, mentions, files, alsoInChannel) => controller.sendReply(body, mentions, files, alsoInChannel)}
+          onPicked={(users) => controller.rememberUsers(users)}
+          onRetry={(cmid) => controller.retry(openThread.conversationId, cmid)}
+          onEdit={(id, body, mentions) => void controller.edit(id, body, mentions)}
+          onDelete={(id) =>
+            setConfirming({
+              title: "Delete this message?",
+              body: "Everyone in the conversation will see that it was deleted. This cannot be undone.",
+              confirmLabel: "Delete",
+              action: () => void controller.remove(id),
+            })
+          }
+          onFollow={(following) => void controller.setFollowing(following)}
+          onLoadMore={() => void controller.loadMoreReplies()}
+        />
+      )}
       {searching && (
         <SearchPanel
           api={api}
           query={searching}
           onOpen={(r) => {
             setNavOpen(false);
-            void controller.openAt(r.conversation.id, r.message);
+            void controller.openSearchHit(r);
           }}
           onClose={() => setSearching(null)}
         />
