@@ -172,7 +172,8 @@ export class Threads {
         const open = state.get().thread;
         state.set({ followed: items.map((f) => (open && open.conversationId === f.conversationId && open.rootId === f.root.id ? { ...f, unreadReplies: 0 } : f)) });
       } catch (e) {
-        if (!(e instanceof ApiError && e.retryable)) this.deps.toasts.report(e, "Could not load threads");
+        // A background refresh: the list and badge stay as they were until the next one.
+        console.warn("could not load followed threads", e);
       } finally {
         this.refreshing = null;
       }
