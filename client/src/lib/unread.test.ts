@@ -233,3 +233,12 @@ describe("thread replies", () => {
     expect(shown(l)).toEqual({ unread: 3, mentions: 0 });
   });
 });
+
+describe("reading below the last seq", () => {
+  it("is certain when nothing was counted (the changes after it were thread replies)", () => {
+    const l = ledgerAt(12, 10, 0);
+    expect(l.read(C, 11)).toMatchObject({ unreadCount: 0, mentionCount: 0, uncertain: false });
+    const counted = ledgerAt(12, 8, 2);
+    expect(counted.read(C, 11)?.uncertain).toBe(true);
+  });
+});

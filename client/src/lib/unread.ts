@@ -149,8 +149,9 @@ export class UnreadLedger {
       if (e.readThrough >= base.lastSeq) {
         unreadCount = 0;
         mentionCount = 0;
-      } else {
-        // Read part of what the base counts: only the server knows which of them remain.
+      } else if (unreadCount > 0 || mentionCount > 0) {
+        // Read part of what the base counts: only the server knows which of them remain. (With
+        // nothing counted, changes past the read are ones that do not count: thread replies.)
         uncertain = true;
       }
       readSeq = e.readThrough;

@@ -57,6 +57,8 @@ export class Threads {
   private refreshing: Promise<void> | null = null;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private loadingMore = false;
+  private readonly marking = new Set<string>();
+  private readonly markAgain = new Set<string>();
 
   constructor(private readonly deps: ThreadsDeps) {}
 
@@ -154,10 +156,20 @@ export class Threads {
     if (entry && entry.unreadReplies > 0) {
       state.set({ followed: state.get().followed.map((f) => (f === entry ? { ...f, unreadReplies: 0 } : f)) });
     }
+    // One mark on the way per thread; replies read meanwhile make one more after it.
+    const key = `${conversationId}/${rootId}`;
+    if (this.marking.has(key)) {
+      this.markAgain.add(key);
+      return;
+    }
+    this.marking.add(key);
     try {
       await api.markThreadRead(conversationId, rootId);
     } catch {
       // The next open or reply read marks it again; the Threads list's next answer shows the truth.
+    } finally {
+      this.marking.delete(key);
+      if (this.markAgain.delete(key)) void this.markRead(conversationId, rootId);
     }
   }
 
