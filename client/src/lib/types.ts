@@ -22,6 +22,38 @@ export interface Message {
   createdAt: string;
   editedAt?: string;
   deletedAt?: string;
+  /** On a reply: the top-level message it replies to (threads are one level deep). */
+  threadRootId?: string;
+  /** On a reply also sent to the channel: it shows in the main list too. */
+  alsoInChannel?: true;
+  /** On a root with replies: the thread so far; on a reply: the thread as of that reply. */
+  thread?: ThreadSummary;
+}
+
+export interface ThreadSummary {
+  replyCount: number;
+  lastReplyAt: string;
+  /** Orders summaries: the one with the higher lastReplySeq is the newer. */
+  lastReplySeq: number;
+  /** Distinct reply authors, most recent first, at most 5. */
+  participantIds: string[];
+}
+
+/** GET .../threads/{rootId}: the root, a page of its replies (oldest first). */
+export interface ThreadPage {
+  root: Message;
+  items: Message[];
+  nextCursor?: string;
+  following: boolean;
+}
+
+/** A thread in the Threads view. */
+export interface FollowedThread {
+  conversationId: string;
+  root: Message;
+  unreadReplies: number;
+  /** Up to the last 2 replies, oldest first. */
+  lastReplies: Message[];
 }
 
 export type ConversationKind = "public" | "private" | "dm";
