@@ -68,6 +68,7 @@ fn message(i: usize) -> NewMessage {
         body: MessageBody::parse(&format!("status update {i}: the deploy went out, metrics look fine")).expect("body"),
         mentions: vec![],
         attachments: vec![],
+        reply_to: None,
     }
 }
 

@@ -322,6 +322,7 @@ pub fn new_message(cmid: &str, body: &str) -> shared::app::NewMessage {
         body: shared::domain::values::MessageBody::parse(body).unwrap(),
         mentions: vec![],
         attachments: vec![],
+        reply_to: None,
     }
 }
 

@@ -217,6 +217,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chat/conversations/{id}/threads/{root_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["thread"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chat/conversations/{id}/uploads": {
         parameters: {
             query?: never;
@@ -631,6 +647,8 @@ export interface components {
             role: components["schemas"]["MemberRole"];
         };
         Message: {
+            /** @enum {boolean} */
+            alsoInChannel?: true;
             attachments: components["schemas"]["Attachment"][];
             authorId: string;
             /** @description Empty once deleted. */
@@ -648,6 +666,14 @@ export interface components {
              * @description The conversation sequence number of the message's creation.
              */
             seq: number;
+            /**
+             * @description On a root with replies: the thread so far. On a reply: the thread as of (including)
+             *     that reply, so a client holding the root keeps the summary with the higher
+             *     `lastReplySeq`.
+             */
+            thread?: components["schemas"]["ThreadSummary"];
+            /** @description On a reply: the top-level message it replies to (threads are one level deep). */
+            threadRootId?: string;
             /**
              * Format: int64
              * @description The sequence number of the message's latest change (creation, edit or delete).
@@ -710,6 +736,8 @@ export interface components {
             nextCursor?: string | null;
         };
         SendMessage: {
+            /** @description With `threadRootId`: also show the reply in the conversation's main history. */
+            alsoInChannel?: boolean;
             /** @description Upload ids from `POST …/uploads` (at most 10); the body may be empty when files are attached. */
             attachmentIds?: string[];
             body: string;
@@ -717,6 +745,8 @@ export interface components {
             clientMessageId: string;
             /** @description User ids the message mentions (at most 20; each a user of the caller's tenant). */
             mentions?: string[];
+            /** @description Makes the message a reply in the thread of this top-level message of the conversation. */
+            threadRootId?: string | null;
         };
         /** @description A piece of a snippet; `matched` pieces are what the query found. */
         SnippetPart: {
@@ -733,6 +763,31 @@ export interface components {
              * @description `null`: keep forever.
              */
             retentionDays?: number | null;
+        };
+        /** @description A thread: its root and a page of its replies, oldest first. */
+        ThreadPage: {
+            /** @description Whether the caller follows the thread. */
+            following: boolean;
+            items: components["schemas"]["Message"][];
+            /** @description Pass as `after` for the next page of replies. */
+            nextCursor?: string | null;
+            root: components["schemas"]["Message"];
+        };
+        /** @description A thread as its root shows it. */
+        ThreadSummary: {
+            lastReplyAt: string;
+            /**
+             * Format: int64
+             * @description The conversation seq of the newest reply: of two summaries, the higher is newer.
+             */
+            lastReplySeq: number;
+            /** @description Distinct reply authors, most recent first, at most `MAX_THREAD_PARTICIPANTS`. */
+            participantIds: string[];
+            /**
+             * Format: int64
+             * @description Replies ever sent (a deleted reply stays counted: its tombstone stays in the thread).
+             */
+            replyCount: number;
         };
         /**
          * @description What the client needs to upload: send `method` to `url` with exactly these `headers` and the
@@ -2337,6 +2392,105 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    thread: {
+        parameters: {
+            query?: {
+                /** @description A reply id: the page of replies just after it. */
+                after?: string;
+                /** @description 1-100, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                root_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadPage"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such conversation (or not a member), or the root is no top-level message */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -67,8 +67,12 @@ impl Chat {
                 Ok(Changes { items: Vec::new(), last_seq: meta.last_seq, has_more: false, resync: true })
             }
             CatchUp::Changes { last_seq } => {
-                let ids: Vec<MessageId> =
-                    logged.iter().filter_map(|l| l.change.message_id).collect::<HashSet<_>>().into_iter().collect();
+                let ids: Vec<(MessageId, Option<MessageId>)> = logged
+                    .iter()
+                    .filter_map(|l| Some((l.change.message_id?, l.change.thread_root_id)))
+                    .collect::<HashSet<_>>()
+                    .into_iter()
+                    .collect();
                 let messages = self.tables.messages(t, conversation, &ids).await?;
                 let items =
                     logged.into_iter().map(|l| replay(conversation, l, &messages)).collect::<ChatResult<_>>()?;

@@ -6,7 +6,7 @@ use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ClientMessageId, ConversationId, MessageId, UserId};
 use crate::domain::values::MessageBody;
-use crate::domain::{Attachment, Change, Event, EventType, Member, MemberRole, Message, MessageChange};
+use crate::domain::{Attachment, Change, Event, EventType, Member, MemberRole, Message, MessageChange, ThreadSummary};
 use crate::persistence::change_log::LoggedChange;
 use crate::persistence::conversations::{check_member, count_message, read_own_message, set_deleted_ordinals};
 use crate::persistence::mentions::{mention, unmention};
@@ -16,6 +16,9 @@ use crate::persistence::uploads;
 
 /// How often a change is re-planned when a mentioned member joined or left meanwhile.
 const MENTION_RACE_ATTEMPTS: usize = 4;
+/// How often a send is re-planned: a reply also plans again when a reply to the same thread from
+/// another process committed first (replies from this process take turns, see `commit_change_reading`).
+const SEND_ATTEMPTS: usize = 8;
 /// Recent deletions remembered on the conversation for unread counts.
 pub(super) const MAX_DELETED_ORDINALS: usize = 1000;
 
@@ -27,6 +30,17 @@ pub struct NewMessage {
     pub mentions: Vec<UserId>,
     /// Upload ids (from upload intents) to attach.
     pub attachments: Vec<String>,
+    /// Set for a reply in a thread.
+    pub reply_to: Option<ReplyTo>,
+}
+
+/// The thread a reply goes to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplyTo {
+    /// The thread's root: a top-level message of the conversation.
+    pub root: MessageId,
+    /// Also shown in the conversation's main history (and counted as unread there).
+    pub also_in_channel: bool,
 }
 
 pub struct Sent {
@@ -63,18 +77,36 @@ impl Chat {
         let uploads = self.resolve_uploads(caller, conversation, &new.attachments).await?;
         let attachments: Vec<Attachment> = uploads.iter().map(|u| u.attachment(conversation)).collect();
         let body = new.body.into_inner();
-        for _ in 0..MENTION_RACE_ATTEMPTS {
+        let reply_to = new.reply_to;
+        // A reply only in its thread is not one of the conversation's messages: it takes no
+        // ordinal, so it counts toward no one's unread, and does not move the sender's reading.
+        let in_main_list = reply_to.is_none_or(|r| r.also_in_channel);
+        for _ in 0..SEND_ATTEMPTS {
             // Only members are told: a mentioned user who cannot read the conversation learns nothing.
-            let notified = self.members_among(t, conversation, &mentions, Some(&caller.user)).await?;
+            let notified = if in_main_list {
+                self.members_among(t, conversation, &mentions, Some(&caller.user)).await?
+            } else {
+                Vec::new()
+            };
             let mut sent: Option<StoredMessage> = None;
+            // A reply's root is read in the commit's turn, after the sequence: replies to one
+            // thread from this process never race for its summary.
+            let read_root = || async {
+                match &reply_to {
+                    Some(r) => self.thread_root(t, conversation, &r.root).await.map(Some),
+                    None => Ok(None),
+                }
+            };
             let outcome = self
-                .commit_change(t, conversation, |meta, seq| {
+                .commit_change_reading(t, conversation, read_root, |meta, seq, root: &Option<Message>| {
                     // The id (time-ordered) is taken after the sequence was read, on every attempt,
                     // so history order (by id) follows commit order (by seq) but for sends within
                     // the same millisecond on different instances; clients order by seq.
                     let id =
                         MessageId::from_ulid(ulid::Ulid::from_parts(self.clock.now_ms().max(0) as u64, rand::random()));
                     let now = self.now();
+                    let thread =
+                        root.as_ref().map(|r| ThreadSummary::with_reply(r.thread.as_ref(), &caller.user, &now, seq));
                     let stored = StoredMessage {
                         message: Message {
                             id,
@@ -89,28 +121,37 @@ impl Chat {
                             created_at: now.clone(),
                             edited_at: None,
                             deleted_at: None,
+                            thread_root_id: reply_to.map(|r| r.root),
+                            also_in_channel: reply_to.is_some_and(|r| r.also_in_channel),
+                            thread: thread.clone(),
                         },
-                        ordinal: meta.message_count + 1,
+                        ordinal: if in_main_list { meta.message_count + 1 } else { 0 },
                     };
                     let mut ops = Transaction::default();
                     ops.push(OpRole::ClientIdGuard, stored::guard_client_id(t, &caller.user, &stored.message)?);
-                    ops.push(OpRole::Message, stored::create(t, &stored)?);
-                    // Sending advances the sender's own read position; the conditions also prove
-                    // they are still a member when the message commits.
-                    ops.extend(
-                        OpRole::CallerMembership,
-                        [
-                            read_own_message(t, &caller.user, conversation, seq, stored.ordinal),
-                            check_member(t, conversation, &caller.user),
-                        ],
-                    );
+                    ops.extend(OpRole::Message, stored::create(t, &stored)?);
+                    // The conditions prove the sender is still a member when the message commits.
+                    ops.push(OpRole::CallerMembership, check_member(t, conversation, &caller.user));
+                    if in_main_list {
+                        // Sending advances the sender's own read position.
+                        let read = read_own_message(t, &caller.user, conversation, seq, stored.ordinal);
+                        ops.push(OpRole::CallerMembership, read);
+                    }
+                    if let (Some(root), Some(thread)) = (root, &thread) {
+                        let previous = root.thread.as_ref().map(|s| s.last_reply_seq);
+                        ops.push(
+                            OpRole::ThreadRoot,
+                            stored::summarize_thread(t, conversation, &root.id, previous, thread)?,
+                        );
+                    }
                     ops.extend(OpRole::Mention, mention(t, conversation, &notified, stored.ordinal));
                     for upload in &uploads {
                         ops.push(OpRole::Upload, uploads::attach(t, conversation, &upload.upload_id, &id));
                     }
+                    let change = LoggedChange::of(EventType::NewMessage, &stored.message);
                     sent = Some(stored);
-                    Ok(ChangePlan::new(ops, LoggedChange::message(EventType::NewMessage, &id))
-                        .updating_meta(count_message(&now)))
+                    let plan = ChangePlan::new(ops, change);
+                    Ok(if in_main_list { plan.updating_meta(count_message(&now)) } else { plan })
                 })
                 .await?;
             match outcome {
@@ -141,11 +182,12 @@ impl Chat {
                         InvalidInput::new("attachments", "an upload is already attached to another message").into()
                     );
                 }
-                // A mentioned member left while we sent: look again at who is a member.
+                // A mentioned member left while we sent, or another reply to the thread committed
+                // first: look again.
                 CommitOutcome::Refused(_) => continue,
             }
         }
-        Err(ChatError::Internal("membership kept changing while sending".into()))
+        Err(ChatError::Internal("membership or thread kept changing while sending".into()))
     }
 
     /// Edits the caller's own message. `mentions`, when given, replaces the message's mentions:
@@ -187,10 +229,10 @@ impl Chat {
             let outcome = self
                 .commit_change(t, conversation, |_, seq| {
                     let mut ops = Transaction::default();
-                    ops.push(OpRole::Message, stored::edit(t, conversation, id, &body, &mentions, &now, seq)?);
+                    ops.extend(OpRole::Message, stored::edit(t, &current, &body, &mentions, &now, seq)?);
                     ops.extend(OpRole::Mention, mention(t, conversation, &notify, ordinal));
                     ops.extend(OpRole::Mention, unmention(t, conversation, &forget, ordinal));
-                    Ok(ChangePlan::new(ops, LoggedChange::message(EventType::MessageUpdated, id)))
+                    Ok(ChangePlan::new(ops, LoggedChange::of(EventType::MessageUpdated, &current)))
                 })
                 .await?;
             match outcome {
@@ -230,9 +272,9 @@ impl Chat {
                 .commit_change(t, conversation, |meta, seq| {
                     let deleted = note_deletion(&meta.deleted_ordinals, ordinal);
                     let mut ops = Transaction::default();
-                    ops.push(OpRole::Message, stored::tombstone(t, conversation, id, &now, seq));
+                    ops.extend(OpRole::Message, stored::tombstone(t, &current, &now, seq));
                     ops.extend(OpRole::Mention, unmention(t, conversation, &forget, ordinal));
-                    Ok(ChangePlan::new(ops, LoggedChange::message(EventType::MessageDeleted, id))
+                    Ok(ChangePlan::new(ops, LoggedChange::of(EventType::MessageDeleted, &current))
                         .updating_meta(set_deleted_ordinals(&deleted)))
                 })
                 .await?;

@@ -34,12 +34,13 @@ mod reads;
 mod retention;
 mod search;
 mod sequence;
+mod threads;
 
 pub use attachments::{UploadIntent, MAX_ATTACHMENTS};
 pub use compliance::{ArchivePolicy, AuditAction, AuditPage, AuditRecord, MAX_AUDIT_PAGE};
 pub use history::{HistoryQuery, MAX_CHANGES_PAGE};
 pub use mentions::MAX_MENTIONS;
-pub use messages::{NewMessage, Sent};
+pub use messages::{NewMessage, ReplyTo, Sent};
 pub use profiles::MAX_USER_MATCHES;
 pub use retention::{
     ArchiveFile, ConversationPolicy, ConversationPolicyView, RetentionReport, RetentionSettings, TenantPolicy,

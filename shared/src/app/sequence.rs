@@ -74,11 +74,31 @@ impl Chat {
     where
         F: FnMut(&ConversationMeta, u64) -> ChatResult<ChangePlan>,
     {
+        self.commit_change_reading(t, c, || std::future::ready(Ok(())), |meta, seq, _| plan(meta, seq)).await
+    }
+
+    /// `commit_change` for a change planned on another item too: `read` reads it on every
+    /// attempt, in this process's turn and after the sequence was read, so a change to it
+    /// committed meanwhile (which took a seq) is seen, not raced. (Across processes the plan's
+    /// own conditions still guard it.)
+    pub(super) async fn commit_change_reading<R, G, Fut, F>(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        read: G,
+        mut plan: F,
+    ) -> ChatResult<CommitOutcome>
+    where
+        G: Fn() -> Fut,
+        Fut: std::future::Future<Output = ChatResult<R>>,
+        F: FnMut(&ConversationMeta, u64, &R) -> ChatResult<ChangePlan>,
+    {
         let _turn = self.commit_turns.0[CommitTurns::stripe(c)].lock().await;
         for attempt in 0..MAX_COMMIT_ATTEMPTS {
             let meta = self.tables.meta(t, c, true).await?.ok_or(ChatError::NotFound("conversation"))?;
             let seq = meta.last_seq + 1;
-            let ChangePlan { mut ops, meta_update, change } = plan(&meta, seq)?;
+            let other = read().await?;
+            let ChangePlan { mut ops, meta_update, change } = plan(&meta, seq, &other)?;
             ops.push(OpRole::Sequence, change_log::record(t, c, seq, &change, self.clock.now_ms())?);
             ops.push(OpRole::Sequence, take_sequence(t, c, meta.last_seq, seq, meta_update));
             match self.tables.commit(ops).await {

@@ -43,6 +43,80 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub deleted_at: Option<String>,
+    /// On a reply: the top-level message it replies to (threads are one level deep).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, nullable = false)]
+    pub thread_root_id: Option<MessageId>,
+    /// On a reply also sent to the conversation: it shows in the main history too. Absent
+    /// (never false) otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[schema(schema_with = only_true, required = false)]
+    pub also_in_channel: bool,
+    /// On a root with replies: the thread so far. On a reply: the thread as of (including)
+    /// that reply, so a client holding the root keeps the summary with the higher
+    /// `lastReplySeq`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub thread: Option<ThreadSummary>,
+}
+
+/// A flag that is `true` or absent: the schema says so, so clients type it `true`.
+fn only_true() -> utoipa::openapi::Object {
+    use utoipa::openapi::{ObjectBuilder, Type};
+    ObjectBuilder::new().schema_type(Type::Boolean).enum_values(Some([true])).build()
+}
+
+impl Message {
+    pub fn is_reply(&self) -> bool {
+        self.thread_root_id.is_some()
+    }
+}
+
+/// Participants a thread summary names.
+pub const MAX_THREAD_PARTICIPANTS: usize = 5;
+
+/// A thread as its root shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadSummary {
+    /// Replies ever sent (a deleted reply stays counted: its tombstone stays in the thread).
+    pub reply_count: u64,
+    pub last_reply_at: String,
+    /// The conversation seq of the newest reply: of two summaries, the higher is newer.
+    pub last_reply_seq: u64,
+    /// Distinct reply authors, most recent first, at most `MAX_THREAD_PARTICIPANTS`.
+    #[schema(value_type = Vec<String>)]
+    pub participant_ids: Vec<UserId>,
+}
+
+impl ThreadSummary {
+    /// The summary after one more reply by `author` at `at`, change `seq`.
+    pub fn with_reply(previous: Option<&ThreadSummary>, author: &UserId, at: &str, seq: u64) -> ThreadSummary {
+        let mut participant_ids = vec![author.clone()];
+        if let Some(p) = previous {
+            participant_ids.extend(p.participant_ids.iter().filter(|u| *u != author).cloned());
+        }
+        participant_ids.truncate(MAX_THREAD_PARTICIPANTS);
+        ThreadSummary {
+            reply_count: previous.map_or(0, |p| p.reply_count) + 1,
+            last_reply_at: at.to_owned(),
+            last_reply_seq: seq,
+            participant_ids,
+        }
+    }
+}
+
+/// A thread: its root and a page of its replies, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadPage {
+    pub root: Message,
+    pub items: Vec<Message>,
+    /// Pass as `after` for the next page of replies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+    /// Whether the caller follows the thread.
+    pub following: bool,
 }
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -51,4 +125,29 @@ pub struct MessagePage {
     /// Pass as `before` (or `after`, when paging forward) for the next page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(u: &str) -> UserId {
+        UserId::parse(u).expect("user")
+    }
+
+    #[test]
+    fn a_reply_counts_once_and_puts_its_author_first_among_at_most_five() {
+        let first = ThreadSummary::with_reply(None, &user("ann"), "t1", 4);
+        assert_eq!((first.reply_count, first.last_reply_seq), (1, 4));
+        assert_eq!(first.participant_ids, vec![user("ann")]);
+        let mut s = first;
+        for (i, u) in ["bob", "cat", "dan", "eve", "fay"].iter().enumerate() {
+            s = ThreadSummary::with_reply(Some(&s), &user(u), "t", 5 + i as u64);
+        }
+        assert_eq!(s.reply_count, 6);
+        assert_eq!(s.participant_ids, ["fay", "eve", "dan", "cat", "bob"].map(user).to_vec());
+        let again = ThreadSummary::with_reply(Some(&s), &user("dan"), "t9", 20);
+        assert_eq!(again.participant_ids, ["dan", "fay", "eve", "cat", "bob"].map(user).to_vec());
+        assert_eq!((again.reply_count, again.last_reply_at.as_str(), again.last_reply_seq), (7, "t9", 20));
+    }
 }

@@ -20,6 +20,10 @@ pub const ATTACHMENTS: &str = "attachments";
 pub const EDITED_AT: &str = "editedAt";
 pub const DELETED_AT: &str = "deletedAt";
 pub const UPDATED_SEQ: &str = "updatedSeq";
+/// A thread root's summary, and its `lastReplySeq` as a top-level attribute that replies put
+/// their condition on.
+pub const THREAD: &str = "thread";
+pub const THREAD_SEQ: &str = "threadSeq";
 
 /// Upload intent: the message it was attached to.
 pub const ATTACHED_TO: &str = "attachedTo";

@@ -23,6 +23,9 @@ pub struct LoggedChange {
     pub kind: EventType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<MessageId>,
+    /// A reply's thread root: where catch-up finds the reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root_id: Option<MessageId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
     /// The message was removed by retention (its item is gone).
@@ -32,11 +35,16 @@ pub struct LoggedChange {
 
 impl LoggedChange {
     pub fn member(kind: EventType, user: &UserId) -> Self {
-        Self { kind, message_id: None, user_id: Some(user.clone()), removed: false }
+        Self { kind, message_id: None, thread_root_id: None, user_id: Some(user.clone()), removed: false }
     }
 
     pub fn message(kind: EventType, id: &MessageId) -> Self {
-        Self { kind, message_id: Some(*id), user_id: None, removed: false }
+        Self { kind, message_id: Some(*id), thread_root_id: None, user_id: None, removed: false }
+    }
+
+    /// A change of `message`, a reply's with its thread root.
+    pub fn of(kind: EventType, message: &crate::domain::Message) -> Self {
+        Self { thread_root_id: message.thread_root_id, ..Self::message(kind, &message.id) }
     }
 
     /// A message retention removed: its deletion, for catch-up.

@@ -34,6 +34,28 @@ pub fn message_sk(m: &MessageId) -> String {
 pub fn message(t: &TenantId, c: &ConversationId, m: &MessageId) -> Key {
     Key::new(conversation_pk(t, c), message_sk(m))
 }
+/// Replies live under their thread (`RPL#{root}#{reply}`), not under `MSG#`: the main history
+/// is one query that never reads a thread's replies, and a thread is one query of its own. A
+/// reply also sent to the conversation has a copy at `MSG#{reply}` too (written with it).
+pub const REPLY_PREFIX: &str = "RPL#";
+pub fn thread_prefix(root: &MessageId) -> String {
+    format!("{REPLY_PREFIX}{root}#")
+}
+pub fn reply_sk(root: &MessageId, reply: &MessageId) -> String {
+    format!("{REPLY_PREFIX}{root}#{reply}")
+}
+pub fn reply(t: &TenantId, c: &ConversationId, root: &MessageId, reply: &MessageId) -> Key {
+    Key::new(conversation_pk(t, c), reply_sk(root, reply))
+}
+/// Where a reply is, by its id alone (edits, deletes and reads by id), in reply-id order: the
+/// retention sweep finds old replies here without reading any thread.
+pub const REPLY_LOCATOR_PREFIX: &str = "RLOC#";
+pub fn reply_locator_sk(reply: &MessageId) -> String {
+    format!("{REPLY_LOCATOR_PREFIX}{reply}")
+}
+pub fn reply_locator(t: &TenantId, c: &ConversationId, reply: &MessageId) -> Key {
+    Key::new(conversation_pk(t, c), reply_locator_sk(reply))
+}
 /// Scoped by author: two people who happen to pick the same client id never collide.
 pub fn client_message(t: &TenantId, c: &ConversationId, author: &UserId, cmid: &ClientMessageId) -> Key {
     Key::new(conversation_pk(t, c), format!("CMID#{author}#{cmid}"))

@@ -15,6 +15,7 @@ const TENANT: &str = "acme";
 const CONVERSATION: &str = "C01JD8Z6V3Q0000000000000000";
 const USER: &str = "alice";
 const MESSAGE: &str = "01JE0000000000000000000000";
+const ROOT: &str = "01JD0000000000000000000000";
 const CLIENT_MESSAGE: &str = "2f1c8a4e-0000-4000-8000-000000000001";
 const CONNECTION: &str = "conn-1";
 
@@ -24,12 +25,15 @@ fn samples() -> Vec<(&'static str, Key)> {
     let c = ConversationId::parse(CONVERSATION).expect("conversation id");
     let u = UserId::parse(USER).expect("user id");
     let m = MessageId::parse(MESSAGE).expect("message id");
+    let root = MessageId::parse(ROOT).expect("root id");
     let cmid = ClientMessageId::parse(CLIENT_MESSAGE).expect("client id");
     let conn = ConnectionId::parse(CONNECTION).expect("connection id");
     vec![
         ("conversation_meta", keys::conversation_meta(&t, &c)),
         ("member", keys::member(&t, &c, &u)),
         ("message", keys::message(&t, &c, &m)),
+        ("reply", keys::reply(&t, &c, &root, &m)),
+        ("reply_locator", keys::reply_locator(&t, &c, &m)),
         ("client_message", keys::client_message(&t, &c, &u, &cmid)),
         ("upload", keys::upload(&t, &c, "UPLOADID")),
         ("change", keys::change(&t, &c, 7)),
@@ -64,6 +68,7 @@ fn pattern(raw: &str) -> String {
     for (value, placeholder) in [
         (CONVERSATION, "{c}"),
         (MESSAGE, "{ulid}"),
+        (ROOT, "{root}"),
         (CLIENT_MESSAGE, "{clientMessageId}"),
         (CONNECTION, "{id}"),
         ("UPLOADID", "{uploadId}"),

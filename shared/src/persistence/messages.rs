@@ -1,5 +1,7 @@
 //! Messages (`MSG#{id}` in the conversation's partition), stored in the API's shape with their
-//! ordinal, and the client-id guard (`CMID#`) that makes a send idempotent.
+//! ordinal, and the client-id guard (`CMID#`) that makes a send idempotent. Thread replies live
+//! under their root (`RPL#{root}#{id}`, see `keys`), with a locator by id (`RLOC#{id}`) and, when
+//! also sent to the conversation, a copy at `MSG#{id}`; every write to a reply writes each copy.
 
 use std::collections::HashMap;
 
@@ -11,7 +13,7 @@ use super::keys;
 use super::tables::{put_new, Tables};
 use crate::domain::error::{ChatError, ChatResult};
 use crate::domain::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
-use crate::domain::{Member, Membership, Message};
+use crate::domain::{Member, Membership, Message, ThreadSummary};
 use crate::ports::store::{Attrs, Cond, Item, Key, Query, Update, WriteOp};
 
 /// A message with its position among the conversation's messages (stored beside it, not shown).
@@ -40,6 +42,31 @@ struct ClientIdGuard {
     message_id: MessageId,
 }
 
+/// Where a reply is, by its id alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReplyLocator {
+    thread_root_id: MessageId,
+}
+
+/// The key of a message's canonical item: its thread's for a reply, `MSG#` otherwise.
+pub fn key_of(t: &TenantId, c: &ConversationId, id: &MessageId, root: Option<&MessageId>) -> Key {
+    match root {
+        Some(root) => keys::reply(t, c, root, id),
+        None => keys::message(t, c, id),
+    }
+}
+
+/// Every item holding a copy of `message`: the canonical one first.
+fn copies(t: &TenantId, message: &Message) -> Vec<Key> {
+    let c = &message.conversation_id;
+    let mut out = vec![key_of(t, c, &message.id, message.thread_root_id.as_ref())];
+    if message.is_reply() && message.also_in_channel {
+        out.push(keys::message(t, c, &message.id));
+    }
+    out
+}
+
 /// Where a page of history starts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum HistoryFrom<'a> {
@@ -49,18 +76,54 @@ pub enum HistoryFrom<'a> {
 }
 
 impl Tables {
+    /// Any message by its id, a top-level one or a reply (whose locator says where it is: one
+    /// more read).
     pub async fn message(&self, t: &TenantId, c: &ConversationId, m: &MessageId) -> ChatResult<Option<StoredMessage>> {
+        let (_, message) = self.with_message(t, None, c, m).await?;
+        Ok(message)
+    }
+
+    /// The top-level message at `MSG#{m}` alone (a reply's copy there included).
+    pub async fn main_message(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        m: &MessageId,
+    ) -> ChatResult<Option<StoredMessage>> {
         self.db().get(&keys::message(t, c, m), true).await?.as_ref().map(StoredMessage::from_item).transpose()
     }
 
-    /// These messages, by id (missing ones left out).
+    /// The item at `other`, if any, and the message `m` (top-level or reply), read together.
+    async fn with_message(
+        &self,
+        t: &TenantId,
+        other: Option<Key>,
+        c: &ConversationId,
+        m: &MessageId,
+    ) -> ChatResult<(Option<Item>, Option<StoredMessage>)> {
+        let message_key = keys::message(t, c, m);
+        let locator_key = keys::reply_locator(t, c, m);
+        let mut wanted = vec![message_key.clone(), locator_key.clone()];
+        wanted.extend(other.clone());
+        let mut found = self.db().batch_get(&wanted, true).await?;
+        let other = other.and_then(|k| found.iter().position(|i| i.key == k)).map(|i| found.swap_remove(i));
+        if let Some(locator) = found.iter().find(|i| i.key == locator_key) {
+            let root = from_attrs::<ReplyLocator>(&locator.attrs)?.thread_root_id;
+            let reply = self.db().get(&keys::reply(t, c, &root, m), true).await?;
+            return Ok((other, reply.as_ref().map(StoredMessage::from_item).transpose()?));
+        }
+        let message = found.iter().find(|i| i.key == message_key).map(StoredMessage::from_item).transpose()?;
+        Ok((other, message))
+    }
+
+    /// These messages, by id and thread root (missing ones left out).
     pub async fn messages(
         &self,
         t: &TenantId,
         c: &ConversationId,
-        ids: &[MessageId],
+        ids: &[(MessageId, Option<MessageId>)],
     ) -> ChatResult<HashMap<MessageId, Message>> {
-        let keys: Vec<Key> = ids.iter().map(|m| keys::message(t, c, m)).collect();
+        let keys: Vec<Key> = ids.iter().map(|(m, root)| key_of(t, c, m, root.as_ref())).collect();
         let mut out = HashMap::new();
         for item in self.db().batch_get(&keys, true).await? {
             let message: Message = from_attrs(&item.attrs)?;
@@ -93,12 +156,8 @@ impl Tables {
         u: &UserId,
         m: &MessageId,
     ) -> ChatResult<(Option<Member>, Option<StoredMessage>)> {
-        let member_key = keys::member(t, c, u);
-        let message_key = keys::message(t, c, m);
-        let found = self.db().batch_get(&[member_key.clone(), message_key.clone()], true).await?;
-        let member = found.iter().find(|i| i.key == member_key).map(|i| from_attrs(&i.attrs)).transpose()?;
-        let message = found.iter().find(|i| i.key == message_key).map(StoredMessage::from_item).transpose()?;
-        Ok((member, message))
+        let (member, message) = self.with_message(t, Some(keys::member(t, c, u)), c, m).await?;
+        Ok((member.map(|i| from_attrs(&i.attrs)).transpose()?, message))
     }
 
     /// The sender's membership and the id of the message their client id was first sent as, if
@@ -163,13 +222,75 @@ impl Tables {
         }
         Ok((messages, page.more))
     }
+
+    /// A page of a thread's replies, oldest first, after the reply `after`, and whether more follow.
+    pub async fn thread(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        root: &MessageId,
+        after: Option<&MessageId>,
+        limit: usize,
+    ) -> ChatResult<(Vec<Message>, bool)> {
+        let mut query =
+            Query::prefix(keys::conversation_pk(t, c), &keys::thread_prefix(root)).limit(limit).consistent();
+        if let Some(after) = after {
+            query = query.after(keys::reply_sk(root, after));
+        }
+        let page = self.db().query(&query).await?;
+        let replies = page.items.iter().map(|i| from_attrs(&i.attrs)).collect::<ChatResult<_>>()?;
+        Ok((replies, page.more))
+    }
+
+    /// The newest `n` replies of a thread, oldest first.
+    pub async fn last_replies(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        root: &MessageId,
+        n: usize,
+    ) -> ChatResult<Vec<Message>> {
+        let query = Query::prefix(keys::conversation_pk(t, c), &keys::thread_prefix(root)).limit(n).backward();
+        let page = self.db().query(&query).await?;
+        let mut replies: Vec<Message> = page.items.iter().map(|i| from_attrs(&i.attrs)).collect::<ChatResult<_>>()?;
+        replies.reverse();
+        Ok(replies)
+    }
 }
 
-/// Puts a new message with its ordinal.
-pub fn create(t: &TenantId, stored: &StoredMessage) -> ChatResult<WriteOp> {
-    let mut attrs = to_attrs(&stored.message)?;
+/// Puts a new message with its ordinal: for a reply, in its thread, its locator, and its copy in
+/// the conversation when also sent there.
+pub fn create(t: &TenantId, stored: &StoredMessage) -> ChatResult<Vec<WriteOp>> {
+    let message = &stored.message;
+    let mut attrs = to_attrs(message)?;
     attrs.insert(attrs::ORDINAL.into(), stored.ordinal.into());
-    Ok(put_new(keys::message(t, &stored.message.conversation_id, &stored.message.id), attrs))
+    let mut ops: Vec<WriteOp> = copies(t, message).into_iter().map(|key| put_new(key, attrs.clone())).collect();
+    if let Some(root) = &message.thread_root_id {
+        let locator = ReplyLocator { thread_root_id: *root };
+        ops.push(put_new(keys::reply_locator(t, &message.conversation_id, &message.id), to_attrs(&locator)?));
+    }
+    Ok(ops)
+}
+
+/// Sets a thread root's summary after a reply, only if the thread is still as it was read
+/// (`previous`: the summary's `lastReplySeq`, none before the first reply) and the root exists:
+/// two replies racing each count, the second re-reading the root.
+pub fn summarize_thread(
+    t: &TenantId,
+    c: &ConversationId,
+    root: &MessageId,
+    previous: Option<u64>,
+    summary: &ThreadSummary,
+) -> ChatResult<WriteOp> {
+    let value = serde_json::to_value(summary).map_err(|e| ChatError::Internal(e.to_string()))?;
+    Ok(WriteOp::Update {
+        key: keys::message(t, c, root),
+        update: Update::default().set(attrs::THREAD, value).set(attrs::THREAD_SEQ, summary.last_reply_seq),
+        cond: match previous {
+            Some(seq) => Cond::Equals(attrs::THREAD_SEQ.into(), seq.into()),
+            None => Cond::ExistsWithout(attrs::THREAD_SEQ.into()),
+        },
+    })
 }
 
 /// Claims the sender's client message id for `message` (fails if it was sent before).
@@ -179,39 +300,38 @@ pub fn guard_client_id(t: &TenantId, author: &UserId, message: &Message) -> Chat
     Ok(put_new(key, to_attrs(&guard)?))
 }
 
-/// Rewrites an existing message's body and mentions at change `seq`.
+/// Rewrites an existing message's body and mentions at change `seq` (each copy of a reply).
 pub fn edit(
     t: &TenantId,
-    c: &ConversationId,
-    m: &MessageId,
+    message: &Message,
     body: &str,
     mentions: &[UserId],
     at: &str,
     seq: u64,
-) -> ChatResult<WriteOp> {
+) -> ChatResult<Vec<WriteOp>> {
     let mentions = serde_json::to_value(mentions).map_err(|e| ChatError::Internal(e.to_string()))?;
-    Ok(WriteOp::Update {
-        key: keys::message(t, c, m),
-        update: Update::default()
-            .set(attrs::BODY, body)
-            .set(attrs::MENTIONS, mentions)
-            .set(attrs::EDITED_AT, at)
-            .set(attrs::UPDATED_SEQ, seq),
-        cond: Cond::Exists,
-    })
+    let update = Update::default()
+        .set(attrs::BODY, body)
+        .set(attrs::MENTIONS, mentions)
+        .set(attrs::EDITED_AT, at)
+        .set(attrs::UPDATED_SEQ, seq);
+    Ok(copies(t, message)
+        .into_iter()
+        .map(|key| WriteOp::Update { key, update: update.clone(), cond: Cond::Exists })
+        .collect())
 }
 
-/// Turns an existing message into its tombstone at change `seq`: id, author and seqs stay;
-/// body, attachments and mentions go.
-pub fn tombstone(t: &TenantId, c: &ConversationId, m: &MessageId, at: &str, seq: u64) -> WriteOp {
-    WriteOp::Update {
-        key: keys::message(t, c, m),
-        update: Update::default()
-            .set(attrs::BODY, "")
-            .set(attrs::ATTACHMENTS, Vec::<serde_json::Value>::new())
-            .set(attrs::MENTIONS, Vec::<serde_json::Value>::new())
-            .set(attrs::DELETED_AT, at)
-            .set(attrs::UPDATED_SEQ, seq),
-        cond: Cond::Exists,
-    }
+/// Turns an existing message into its tombstone at change `seq`: id, author, seqs and a root's
+/// thread summary stay; body, attachments and mentions go (each copy of a reply).
+pub fn tombstone(t: &TenantId, message: &Message, at: &str, seq: u64) -> Vec<WriteOp> {
+    let update = Update::default()
+        .set(attrs::BODY, "")
+        .set(attrs::ATTACHMENTS, Vec::<serde_json::Value>::new())
+        .set(attrs::MENTIONS, Vec::<serde_json::Value>::new())
+        .set(attrs::DELETED_AT, at)
+        .set(attrs::UPDATED_SEQ, seq);
+    copies(t, message)
+        .into_iter()
+        .map(|key| WriteOp::Update { key, update: update.clone(), cond: Cond::Exists })
+        .collect()
 }

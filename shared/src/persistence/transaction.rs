@@ -12,6 +12,8 @@ pub enum OpRole {
     ClientIdGuard,
     /// The message a change is about (exists, unchanged since it was read).
     Message,
+    /// A thread root whose summary a reply updates (exists, thread unchanged since it was read).
+    ThreadRoot,
     /// The acting user's own member and membership items: they are still in.
     CallerMembership,
     /// The member a change adds or removes.

@@ -48,6 +48,12 @@ fn conversation_routes(c: &str, m: &str, user: &str) -> Vec<(Method, String, Opt
             format!("/api/v1/chat/conversations/{c}/messages"),
             Some(json!({ "clientMessageId": "x1", "body": "intruder" })),
         ),
+        (
+            Method::POST,
+            format!("/api/v1/chat/conversations/{c}/messages"),
+            Some(json!({ "clientMessageId": "x2", "body": "intruder", "threadRootId": m })),
+        ),
+        (Method::GET, format!("/api/v1/chat/conversations/{c}/threads/{m}"), None),
         (Method::PATCH, format!("/api/v1/chat/conversations/{c}/messages/{m}"), Some(json!({ "body": "changed" }))),
         (Method::DELETE, format!("/api/v1/chat/conversations/{c}/messages/{m}"), None),
         (Method::GET, format!("/api/v1/chat/conversations/{c}/changes?afterSeq=0"), None),

@@ -323,6 +323,7 @@ async fn object_storage_failures_lose_nothing_and_a_retry_sends_once() {
     // sends exactly one message.
     let with_file = |cmid: &str| shared::app::NewMessage {
         attachments: vec![intent.upload_id.clone()],
+        reply_to: None,
         ..new_message(cmid, "here")
     };
     flaky.down.store(true, Ordering::SeqCst);

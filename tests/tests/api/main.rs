@@ -24,4 +24,5 @@ mod retention;
 mod search;
 mod store_conformance;
 mod stream_indexer;
+mod threads;
 mod unread_mentions;

@@ -37,6 +37,7 @@ async fn real_stream_batches_index_messages_and_replays_change_nothing() {
         body: MessageBody::parse(body).unwrap(),
         mentions: vec![],
         attachments: vec![],
+        reply_to: None,
     };
     let kept = chat.send(&alice, &channel.id, send("a", "kiwi smoothie recipe")).await.unwrap().message;
     let edited = chat.send(&alice, &channel.id, send("b", "banana bread")).await.unwrap().message;

@@ -4,7 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use shared::app::{HistoryQuery, NewMessage};
+use shared::app::{HistoryQuery, NewMessage, ReplyTo};
+use shared::domain::error::InvalidInput;
 use shared::domain::ids::{ClientMessageId, ConversationId, MessageId, UserId};
 use shared::domain::values::MessageBody;
 use shared::domain::{Message, MessagePage};
@@ -54,6 +55,19 @@ pub(super) struct SendMessage {
     /// Upload ids from `POST …/uploads` (at most 10); the body may be empty when files are attached.
     #[serde(default)]
     attachment_ids: Vec<String>,
+    /// Makes the message a reply in the thread of this top-level message of the conversation.
+    #[serde(default)]
+    thread_root_id: Option<String>,
+    /// With `threadRootId`: also show the reply in the conversation's main history.
+    #[serde(default)]
+    also_in_channel: bool,
+}
+
+fn parse_root(raw: &str) -> Result<MessageId, InvalidInput> {
+    MessageId::parse(raw).map_err(|mut e| {
+        e.field = "threadRootId";
+        e
+    })
 }
 
 fn user_ids(raw: &[String]) -> ApiResult<Vec<UserId>> {
@@ -77,11 +91,17 @@ pub(super) async fn send_message(
     } else {
         MessageBody::parse_optional(&body.body)?
     };
+    let reply_to = match (body.thread_root_id.as_deref(), body.also_in_channel) {
+        (Some(root), also_in_channel) => Some(ReplyTo { root: parse_root(root)?, also_in_channel }),
+        (None, true) => Err(InvalidInput::new("alsoInChannel", "is only for a reply (with threadRootId)"))?,
+        (None, false) => None,
+    };
     let new = NewMessage {
         client_message_id: ClientMessageId::parse(&body.client_message_id)?,
         body: text,
         mentions: user_ids(&body.mentions)?,
         attachments: body.attachment_ids,
+        reply_to,
     };
     let sent = state.chat.send(&caller, &conversation, new).await?;
     let status = if sent.created { StatusCode::CREATED } else { StatusCode::OK };

@@ -11,6 +11,7 @@ mod profiles;
 mod reads;
 mod retention;
 mod search;
+mod threads;
 
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, patch, post, put};
@@ -22,7 +23,8 @@ use shared::app::{
 };
 use shared::domain::search::SortOrder;
 use shared::domain::{
-    Changes, ConversationSummary, Event, EventType, Message, MessagePage, PublicChannel, UserProfile,
+    Changes, ConversationSummary, Event, EventType, Message, MessagePage, PublicChannel, ThreadPage, ThreadSummary,
+    UserProfile,
 };
 use utoipa::{OpenApi, ToSchema};
 
@@ -32,6 +34,7 @@ use utoipa::{OpenApi, ToSchema};
 // beside each handler (`__path_join_channel`), which `paths(...)` needs.
 use self::{
     attachments::*, channels::*, conversations::*, dms::*, messages::*, profiles::*, reads::*, retention::*, search::*,
+    threads::*,
 };
 use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
@@ -54,6 +57,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/chat/dms", post(open_dm))
         .route("/api/v1/chat/conversations/{id}/messages", get(history).post(send_message))
         .route("/api/v1/chat/conversations/{id}/messages/{message_id}", patch(edit_message).delete(delete_message))
+        .route("/api/v1/chat/conversations/{id}/threads/{root_id}", get(thread))
         .route("/api/v1/chat/conversations/{id}/changes", get(changes))
         .route("/api/v1/chat/conversations/{id}/read", post(mark_read))
         .route("/api/v1/chat/conversations/{id}/uploads", post(upload_intent))
@@ -73,9 +77,9 @@ pub fn api_routes() -> Router<AppState> {
         health, me, find_users, list_conversations, get_conversation, browse_channels, create_channel, join_channel,
         leave_channel, invite_member, list_members, remove_member, open_dm, history, send_message, edit_message, delete_message,
         changes, mark_read, upload_intent, download, search, retention_settings, set_tenant_retention,
-        set_conversation_retention, archive_files, archive_policy, set_archive_policy, audit_records
+        set_conversation_retention, archive_files, archive_policy, set_archive_policy, audit_records, thread
     ),
-    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage)),
+    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage, ThreadPage, ThreadSummary)),
     modifiers(&BearerAuth, &Conventions)
 )]
 pub struct ApiDoc;

@@ -1,0 +1,269 @@
+//! Threads over HTTP: replies take the conversation's seq and update their root's summary in the
+//! same transaction (concurrent replies all count), stay out of the main history unless also
+//! sent there, replay in catch-up, and are refused where a thread cannot be.
+
+use integration_tests::{error_code, spawn_app, TestApp, TestUser};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+async fn channel_with_two() -> (TestApp, TestUser, TestUser, String) {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let bob = app.user("acme", "bob").await;
+    let channel = app.create_channel(&alice, "general", "public").await;
+    app.invite(&alice, &channel, &bob).await;
+    (app, alice, bob, channel)
+}
+
+async fn reply(app: &TestApp, user: &TestUser, c: &str, root: &Value, cmid: &str, extra: Value) -> (StatusCode, Value) {
+    let mut body = json!({ "clientMessageId": cmid, "body": format!("reply {cmid}"), "threadRootId": root["id"] });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    app.post(user, &format!("/api/v1/chat/conversations/{c}/messages"), body).await
+}
+
+async fn thread(app: &TestApp, user: &TestUser, c: &str, root: &Value, query: &str) -> (StatusCode, Value) {
+    app.get(user, &format!("/api/v1/chat/conversations/{c}/threads/{}{query}", root["id"].as_str().unwrap())).await
+}
+
+fn ids(items: &Value) -> Vec<String> {
+    items.as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn unread(app: &TestApp, user: &TestUser, c: &str) -> u64 {
+    let (_, list) = app.get(user, "/api/v1/chat/conversations").await;
+    let found = list["items"].as_array().unwrap().iter().find(|x| x["id"] == c).cloned().expect("listed");
+    found["unreadCount"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn replies_live_in_their_thread_and_only_broadcast_ones_in_the_main_history() {
+    let (app, alice, bob, channel) = channel_with_two().await;
+    let root = app.send(&alice, &channel, "r", "the root").await;
+    assert!(root.get("thread").is_none() && root.get("threadRootId").is_none() && root.get("alsoInChannel").is_none());
+    let (status, first) = reply(&app, &bob, &channel, &root, "a1", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["threadRootId"], root["id"]);
+    assert!(first.get("alsoInChannel").is_none(), "absent, never false: {first}");
+    // The reply takes the conversation's next seq and carries the thread as of itself.
+    assert_eq!(first["seq"].as_u64(), root["seq"].as_u64().map(|s| s + 1));
+    assert_eq!(first["thread"]["replyCount"], 1);
+    assert_eq!(first["thread"]["lastReplySeq"], first["seq"]);
+    assert_eq!(first["thread"]["participantIds"], json!(["bob"]));
+    let (status, second) = reply(&app, &alice, &channel, &root, "a2", json!({ "alsoInChannel": true })).await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    assert_eq!(second["alsoInChannel"], true);
+    assert_eq!(second["thread"]["replyCount"], 2);
+    assert_eq!(second["thread"]["participantIds"], json!(["alice", "bob"]));
+
+    // Main history: the root (with its summary) and the broadcast reply, not the other reply.
+    let (_, history) = app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/messages")).await;
+    let items = history["items"].as_array().unwrap();
+    assert_eq!(ids(&history["items"]), [root["id"].as_str().unwrap(), second["id"].as_str().unwrap()]);
+    assert_eq!(items[0]["thread"], second["thread"]);
+    assert_eq!(items[0]["thread"]["lastReplyAt"], second["createdAt"]);
+    assert_eq!(items[1]["threadRootId"], root["id"]);
+
+    // The thread: root and every reply, oldest first.
+    let (status, page) = thread(&app, &bob, &channel, &root, "").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["root"]["id"], root["id"]);
+    assert_eq!(page["root"]["thread"]["replyCount"], 2);
+    assert_eq!(ids(&page["items"]), [first["id"].as_str().unwrap(), second["id"].as_str().unwrap()]);
+    assert_eq!(page["items"][0], first);
+    assert!(page.get("nextCursor").is_none());
+    assert_eq!(page["following"], false);
+
+    // Catch-up replays the replies like any message, with their thread roots.
+    let after = root["seq"].as_u64().unwrap();
+    let (_, changes) = app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq={after}")).await;
+    let replayed: Vec<&Value> = changes["items"].as_array().unwrap().iter().map(|e| &e["data"]).collect();
+    assert_eq!(replayed, [&first, &second]);
+    assert!(changes["items"].as_array().unwrap().iter().all(|e| e["type"] == "chat:newMessage"));
+}
+
+#[tokio::test]
+async fn only_broadcast_replies_count_as_unread() {
+    let (app, alice, bob, channel) = channel_with_two().await;
+    let root = app.send(&alice, &channel, "r", "the root").await;
+    assert_eq!(unread(&app, &bob, &channel).await, 1);
+    for i in 0..3 {
+        let (status, _) = reply(&app, &alice, &channel, &root, &format!("q{i}"), json!({})).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    assert_eq!(unread(&app, &bob, &channel).await, 1, "replies only in their thread are not unread");
+    let (_, broadcast) = reply(&app, &alice, &channel, &root, "b", json!({ "alsoInChannel": true })).await;
+    assert_eq!(unread(&app, &bob, &channel).await, 2);
+    // Replying in a thread does not read the conversation for bob; a broadcast reply is read
+    // like a message.
+    let (status, _) = reply(&app, &bob, &channel, &root, "bob-1", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(unread(&app, &bob, &channel).await, 2);
+    let (status, _) = app
+        .post(&bob, &format!("/api/v1/chat/conversations/{channel}/read"), json!({ "messageId": broadcast["id"] }))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(unread(&app, &bob, &channel).await, 0);
+    // Deleting a reply only in its thread changes no one's unread count.
+    let (_, page) = thread(&app, &alice, &channel, &root, "").await;
+    let first = page["items"][0]["id"].as_str().unwrap().to_owned();
+    app.send(&alice, &channel, "later", "a later message").await;
+    let path = format!("/api/v1/chat/conversations/{channel}/messages/{first}");
+    let (status, _) = app.call(Method::DELETE, &path, Some(&alice), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(unread(&app, &bob, &channel).await, 1);
+}
+
+#[tokio::test]
+async fn twenty_concurrent_replies_all_count() {
+    let (app, alice, bob, channel) = channel_with_two().await;
+    let root = app.send(&alice, &channel, "r", "the root").await;
+    let replies = (0..20).map(|i| {
+        let (app, user, channel, root) = (&app, if i % 2 == 0 { &alice } else { &bob }, &channel, &root);
+        async move { reply(app, user, channel, root, &format!("c{i}"), json!({})).await }
+    });
+    let results = futures::future::join_all(replies).await;
+    assert!(results.iter().all(|(s, _)| *s == StatusCode::CREATED), "{results:?}");
+    let max_seq = results.iter().map(|(_, m)| m["seq"].as_u64().unwrap()).max().unwrap();
+    let (_, page) = thread(&app, &alice, &channel, &root, "?limit=100").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 20);
+    let summary = &page["root"]["thread"];
+    assert_eq!(summary["replyCount"], 20, "no reply lost: {summary}");
+    assert_eq!(summary["lastReplySeq"].as_u64(), Some(max_seq));
+    let mut participants: Vec<&str> =
+        summary["participantIds"].as_array().unwrap().iter().map(|u| u.as_str().unwrap()).collect();
+    participants.sort();
+    assert_eq!(participants, ["alice", "bob"]);
+    // Each reply's own summary counts the replies up to it: 1..=20, once each.
+    let mut counts: Vec<u64> = results.iter().map(|(_, m)| m["thread"]["replyCount"].as_u64().unwrap()).collect();
+    counts.sort();
+    assert_eq!(counts, (1..=20).collect::<Vec<u64>>());
+}
+
+#[tokio::test]
+async fn a_thread_is_read_a_page_at_a_time() {
+    let (app, alice, _, channel) = channel_with_two().await;
+    let root = app.send(&alice, &channel, "r", "the root").await;
+    let mut sent = Vec::new();
+    for i in 0..5 {
+        sent.push(reply(&app, &alice, &channel, &root, &format!("p{i}"), json!({})).await.1["id"].clone());
+    }
+    let (_, first) = thread(&app, &alice, &channel, &root, "?limit=2").await;
+    assert_eq!(first["items"].as_array().unwrap().iter().map(|m| m["id"].clone()).collect::<Vec<_>>(), sent[..2]);
+    let cursor = first["nextCursor"].as_str().expect("more").to_owned();
+    let (_, second) = thread(&app, &alice, &channel, &root, &format!("?limit=3&after={cursor}")).await;
+    assert_eq!(second["items"].as_array().unwrap().iter().map(|m| m["id"].clone()).collect::<Vec<_>>(), sent[2..]);
+    assert!(second.get("nextCursor").is_none());
+    let (status, err) = thread(&app, &alice, &channel, &root, "?limit=0").await;
+    assert_eq!((status, error_code(&err).as_str()), (StatusCode::BAD_REQUEST, "invalid_input"));
+}
+
+#[tokio::test]
+async fn replies_go_to_top_level_messages_of_the_conversation_only() {
+    let (app, alice, bob, channel) = channel_with_two().await;
+    let root = app.send(&alice, &channel, "r", "the root").await;
+    let (_, plain) = reply(&app, &bob, &channel, &root, "x1", json!({})).await;
+    let (_, broadcast) = reply(&app, &bob, &channel, &root, "x2", json!({ "alsoInChannel": true })).await;
+    // A reply to a reply (in its thread or its copy in the conversation) is a 400 that says why.
+    for to in [&plain, &broadcast] {
+        let (status, err) = reply(&app, &alice, &channel, to, "deeper", json!({})).await;
+        assert_eq!((status, error_code(&err).as_str()), (StatusCode::BAD_REQUEST, "invalid_input"), "{err}");
+        let message = err["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("threadRootId") && message.contains("one level"), "{message}");
+        let (status, err) = thread(&app, &alice, &channel, to, "").await;
+        assert_eq!((status, error_code(&err).as_str()), (StatusCode::NOT_FOUND, "not_found"), "{err}");
+    }
+    // A root of another conversation, or none at all.
+    let other = app.create_channel(&alice, "other", "public").await;
+    let elsewhere = app.send(&alice, &other, "o", "elsewhere").await;
+    let ghost = json!({ "id": ulid::Ulid::new().to_string() });
+    for root in [&elsewhere, &ghost] {
+        let (status, err) = reply(&app, &alice, &channel, root, "lost", json!({})).await;
+        assert_eq!((status, error_code(&err).as_str()), (StatusCode::BAD_REQUEST, "invalid_input"), "{err}");
+        let (status, _) = thread(&app, &alice, &channel, root, "").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    // alsoInChannel without a thread, and a malformed root id.
+    let path = format!("/api/v1/chat/conversations/{channel}/messages");
+    let (status, err) =
+        app.post(&alice, &path, json!({ "clientMessageId": "n", "body": "x", "alsoInChannel": true })).await;
+    assert_eq!((status, error_code(&err).as_str()), (StatusCode::BAD_REQUEST, "invalid_input"), "{err}");
+    let (status, err) =
+        app.post(&alice, &path, json!({ "clientMessageId": "n", "body": "x", "threadRootId": "not an id" })).await;
+    assert_eq!((status, error_code(&err).as_str()), (StatusCode::BAD_REQUEST, "invalid_input"), "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().starts_with("threadRootId"), "{err}");
+    // Nothing of that was written: the thread holds the two replies.
+    let (_, page) = thread(&app, &alice, &channel, &root, "").await;
+    assert_eq!(page["root"]["thread"]["replyCount"], 2);
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_deleted_root_keeps_its_thread_and_a_reply_is_edited_and_deleted_in_place() {
+    let (app, alice, bob, channel) = channel_with_two().await;
+    let root = app.send(&alice, &channel, "r", "the root").await;
+    let (_, plain) = reply(&app, &bob, &channel, &root, "y1", json!({})).await;
+    let (_, broadcast) = reply(&app, &bob, &channel, &root, "y2", json!({ "alsoInChannel": true })).await;
+    let message_path =
+        |m: &Value| format!("/api/v1/chat/conversations/{channel}/messages/{}", m["id"].as_str().unwrap());
+
+    // Editing a reply changes it where it is (both copies of a broadcast one); not the summary.
+    let (status, edited) =
+        app.call(Method::PATCH, &message_path(&broadcast), Some(&bob), Some(json!({ "body": "better" }))).await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!((edited["body"].as_str(), edited["threadRootId"].clone()), (Some("better"), root["id"].clone()));
+    let (_, history) = app.get(&alice, &format!("/api/v1/chat/conversations/{channel}/messages")).await;
+    assert_eq!(history["items"][1], edited);
+    let (_, page) = thread(&app, &alice, &channel, &root, "").await;
+    assert_eq!(page["items"][1], edited);
+    assert_eq!(page["root"]["thread"], broadcast["thread"]);
+
+    // Deleting a reply leaves its tombstone in the thread; the count stays.
+    let (status, deleted) = app.call(Method::DELETE, &message_path(&plain), Some(&bob), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(deleted["deletedAt"].is_string() && deleted["body"] == "");
+    let (_, page) = thread(&app, &alice, &channel, &root, "").await;
+    assert_eq!(page["items"][0], deleted);
+    assert_eq!(page["root"]["thread"]["replyCount"], 2);
+
+    // Deleting the root leaves a tombstone with its summary; the thread stays readable and open.
+    let (status, tomb) = app.call(Method::DELETE, &message_path(&root), Some(&alice), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((tomb["body"].as_str(), tomb["thread"]["replyCount"].as_u64()), (Some(""), Some(2)));
+    let (status, after_reply) = reply(&app, &alice, &channel, &root, "y3", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{after_reply}");
+    let (_, page) = thread(&app, &bob, &channel, &root, "").await;
+    assert!(page["root"]["deletedAt"].is_string());
+    assert_eq!(page["root"]["thread"]["replyCount"], 3);
+    assert_eq!(page["items"].as_array().unwrap().len(), 3);
+    // Catch-up carries the edits and deletes of replies with their thread roots.
+    let (_, changes) = app.get(&alice, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq=0")).await;
+    let updated: Vec<&Value> = changes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "chat:messageUpdated")
+        .map(|e| &e["data"])
+        .collect();
+    assert_eq!(updated, [&edited]);
+
+    // A deleted message without replies takes none.
+    let lone = app.send(&alice, &channel, "lone", "lonely").await;
+    let (status, _) = app.call(Method::DELETE, &message_path(&lone), Some(&alice), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, err) = reply(&app, &bob, &channel, &lone, "too-late", json!({})).await;
+    assert_eq!((status, error_code(&err).as_str()), (StatusCode::BAD_REQUEST, "invalid_input"), "{err}");
+}
+
+#[tokio::test]
+async fn a_reply_is_idempotent_by_client_message_id() {
+    let (app, alice, _, channel) = channel_with_two().await;
+    let root = app.send(&alice, &channel, "r", "the root").await;
+    let (status, first) = reply(&app, &alice, &channel, &root, "same", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, again) = reply(&app, &alice, &channel, &root, "same", json!({})).await;
+    assert_eq!((status, &again), (StatusCode::OK, &first));
+    let (_, page) = thread(&app, &alice, &channel, &root, "").await;
+    assert_eq!(page["root"]["thread"]["replyCount"], 1);
+}
