@@ -1,14 +1,17 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 
 /** Focus goes back where it was when a dialog or panel closes (it unmounts, so the browser's
  * own restore does not run). */
 function useReturnFocus(): void {
-  useEffect(() => {
-    const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    return () => {
+  // Read while rendering, before any child's effect moves focus into the panel (the thread
+  // panel's composer takes the keyboard as it mounts).
+  const [before] = useState(() => (document.activeElement instanceof HTMLElement ? document.activeElement : null));
+  useEffect(
+    () => () => {
       if (before?.isConnected) before.focus();
-    };
-  }, []);
+    },
+    [before],
+  );
 }
 
 /** A modal on the native <dialog> (showModal: focus trapped, the page inert, Escape cancels). */

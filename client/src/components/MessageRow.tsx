@@ -136,7 +136,7 @@ function replyTime(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
   const today = new Date().toDateString() === d.toDateString();
-  return today ? `today at ${time(iso)}` : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  return today ? time(iso) : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
 }
 
 /** Under a root: who replied (initials), how many replies, when the last came; a button, so
