@@ -157,7 +157,7 @@ export function ThreadSummaryLine({ thread, user, onOpen }: { thread: ThreadSumm
         {replyCountLabel(thread.replyCount)}
       </strong>
       <span className="participants muted" data-testid="thread-participants">
-        {names.join(", ")}
+        {names.map((n) => n.split(/\s+/)[0] ?? n).join(", ")}
       </span>
       <span className="muted last-reply">Last reply {replyTime(thread.lastReplyAt)}</span>
     </button>
