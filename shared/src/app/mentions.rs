@@ -4,8 +4,8 @@
 
 use super::Chat;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
-use crate::domain::ids::{ConversationId, TenantId, UserId};
-use crate::persistence::mentions::{count_mentions, forget};
+use crate::domain::ids::{ConversationId, MessageId, TenantId, UserId};
+use crate::persistence::mentions::{count_mentions, forget, MentionScope};
 use crate::persistence::transaction::{OpRole, Transaction, TransactionError};
 use crate::ports::store::StoreError;
 
@@ -62,15 +62,23 @@ impl Chat {
     /// effort after the read position moved: a failure leaves a badge too high, never too low,
     /// and the next read clears it.
     pub(super) async fn clear_mentions_through(&self, t: &TenantId, u: &UserId, c: &ConversationId, ordinal: u64) {
-        if let Err(e) = self.try_clear_mentions(t, u, c, Some(ordinal)).await {
+        if let Err(e) = self.try_clear_mentions(t, u, c, MentionScope::Through(ordinal)).await {
             tracing::warn!(conversation = %c, error = %e, "clearing read mentions failed");
+        }
+    }
+
+    /// Stops counting the user's mentions in a thread's replies (they read the thread); best
+    /// effort, like `clear_mentions_through`.
+    pub(super) async fn clear_thread_mentions(&self, t: &TenantId, u: &UserId, c: &ConversationId, root: &MessageId) {
+        if let Err(e) = self.try_clear_mentions(t, u, c, MentionScope::Thread(root)).await {
+            tracing::warn!(conversation = %c, error = %e, "clearing read thread mentions failed");
         }
     }
 
     /// Forgets all of the user's mention items in a conversation they left (the counter went
     /// with the membership).
     pub(super) async fn drop_mentions(&self, t: &TenantId, u: &UserId, c: &ConversationId) {
-        if let Err(e) = self.try_clear_mentions(t, u, c, None).await {
+        if let Err(e) = self.try_clear_mentions(t, u, c, MentionScope::All).await {
             tracing::warn!(conversation = %c, error = %e, "dropping mentions of a former member failed");
         }
     }
@@ -80,15 +88,16 @@ impl Chat {
         t: &TenantId,
         u: &UserId,
         c: &ConversationId,
-        through: Option<u64>,
+        scope: MentionScope<'_>,
     ) -> ChatResult<()> {
+        let forgetting = scope == MentionScope::All;
         for _ in 0..100 {
-            let (keys, more) = self.tables.mentions_page(t, u, c, through, CLEAR_BATCH).await?;
+            let (keys, more) = self.tables.mentions_page(t, u, c, scope, CLEAR_BATCH).await?;
             if keys.is_empty() {
                 return Ok(());
             }
             let count = keys.len() as i64;
-            if through.is_none() {
+            if forgetting {
                 self.tables.write_all(forget(keys, false)).await?;
             } else {
                 let mut tx = Transaction::default().with(OpRole::Mention, forget(keys, true));
@@ -97,7 +106,7 @@ impl Chat {
                     Ok(()) => {}
                     // No longer a member: nothing is counted any more; forget the items.
                     Err(refused) if refused.refused(OpRole::CallerMembership) => {
-                        return Box::pin(self.try_clear_mentions(t, u, c, None)).await;
+                        return Box::pin(self.try_clear_mentions(t, u, c, MentionScope::All)).await;
                     }
                     // Another tab cleared some of them first: read again.
                     Err(
@@ -106,7 +115,7 @@ impl Chat {
                     Err(TransactionError::Store(e)) => return Err(e.into()),
                 }
             }
-            if !more && through.is_none() {
+            if !more && forgetting {
                 return Ok(());
             }
         }

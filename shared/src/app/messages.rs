@@ -4,15 +4,17 @@ use super::sequence::{ChangePlan, CommitOutcome};
 use super::Chat;
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
-use crate::domain::ids::{ClientMessageId, ConversationId, MessageId, UserId};
+use crate::domain::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
 use crate::domain::values::MessageBody;
 use crate::domain::{Attachment, Change, Event, EventType, Member, MemberRole, Message, MessageChange, ThreadSummary};
 use crate::persistence::change_log::LoggedChange;
 use crate::persistence::conversations::{check_member, count_message, read_own_message, set_deleted_ordinals};
-use crate::persistence::mentions::{mention, unmention};
+use crate::persistence::follows::{follow, FollowRead};
+use crate::persistence::mentions::{mention, unmention, MentionAt};
 use crate::persistence::messages::{self as stored, StoredMessage};
 use crate::persistence::transaction::{OpRole, Transaction};
 use crate::persistence::uploads;
+use crate::ports::store::WriteOp;
 
 /// How often a change is re-planned when a mentioned member joined or left meanwhile.
 const MENTION_RACE_ATTEMPTS: usize = 4;
@@ -83,11 +85,7 @@ impl Chat {
         let in_main_list = reply_to.is_none_or(|r| r.also_in_channel);
         for _ in 0..SEND_ATTEMPTS {
             // Only members are told: a mentioned user who cannot read the conversation learns nothing.
-            let notified = if in_main_list {
-                self.members_among(t, conversation, &mentions, Some(&caller.user)).await?
-            } else {
-                Vec::new()
-            };
+            let notified = self.members_among(t, conversation, &mentions, Some(&caller.user)).await?;
             let mut sent: Option<StoredMessage> = None;
             // A reply's root is read in the commit's turn, after the sequence: replies to one
             // thread from this process never race for its summary.
@@ -143,8 +141,13 @@ impl Chat {
                             OpRole::ThreadRoot,
                             stored::summarize_thread(t, conversation, &root.id, previous, thread)?,
                         );
+                        ops.extend(
+                            OpRole::Record,
+                            follow_reply(t, conversation, &caller.user, root, thread, &notified),
+                        );
                     }
-                    ops.extend(OpRole::Mention, mention(t, conversation, &notified, stored.ordinal));
+                    let at = MentionAt::of(&stored.message, stored.ordinal);
+                    ops.extend(OpRole::Mention, mention(t, conversation, &notified, at));
                     for upload in &uploads {
                         ops.push(OpRole::Upload, uploads::attach(t, conversation, &upload.upload_id, &id));
                     }
@@ -223,15 +226,21 @@ impl Chat {
         let removed: Vec<UserId> = current.mentions.iter().filter(|u| !mentions.contains(u)).cloned().collect();
         for _ in 0..MENTION_RACE_ATTEMPTS {
             let members = self.members_among(t, conversation, &added, Some(&caller.user)).await?;
-            let notify = self.unread_by(t, conversation, &members, ordinal).await?;
-            let forget = self.tables.counted_mentions(t, conversation, &removed, ordinal).await?;
+            let at = MentionAt::of(&current, ordinal);
+            // A reply only in its thread has no place in anyone's reading of the conversation:
+            // everyone it newly mentions is told.
+            let notify = match at {
+                MentionAt::Ordinal(ordinal) => self.unread_by(t, conversation, &members, ordinal).await?,
+                MentionAt::Reply { .. } => members,
+            };
+            let forget = self.tables.counted_mentions(t, conversation, &removed, at).await?;
             let now = self.now();
             let outcome = self
                 .commit_change(t, conversation, |_, seq| {
                     let mut ops = Transaction::default();
                     ops.extend(OpRole::Message, stored::edit(t, &current, &body, &mentions, &now, seq)?);
-                    ops.extend(OpRole::Mention, mention(t, conversation, &notify, ordinal));
-                    ops.extend(OpRole::Mention, unmention(t, conversation, &forget, ordinal));
+                    ops.extend(OpRole::Mention, mention(t, conversation, &notify, at));
+                    ops.extend(OpRole::Mention, unmention(t, conversation, &forget, at));
                     Ok(ChangePlan::new(ops, LoggedChange::of(EventType::MessageUpdated, &current)))
                 })
                 .await?;
@@ -266,14 +275,15 @@ impl Chat {
         }
         self.spend(caller, "change", "all", self.limits.message_changes, Some(conversation)).await?;
         for _ in 0..MENTION_RACE_ATTEMPTS {
-            let forget = self.tables.counted_mentions(t, conversation, &current.mentions, ordinal).await?;
+            let at = MentionAt::of(&current, ordinal);
+            let forget = self.tables.counted_mentions(t, conversation, &current.mentions, at).await?;
             let now = self.now();
             let outcome = self
                 .commit_change(t, conversation, |meta, seq| {
                     let deleted = note_deletion(&meta.deleted_ordinals, ordinal);
                     let mut ops = Transaction::default();
                     ops.extend(OpRole::Message, stored::tombstone(t, &current, &now, seq));
-                    ops.extend(OpRole::Mention, unmention(t, conversation, &forget, ordinal));
+                    ops.extend(OpRole::Mention, unmention(t, conversation, &forget, at));
                     Ok(ChangePlan::new(ops, LoggedChange::of(EventType::MessageDeleted, &current))
                         .updating_meta(set_deleted_ordinals(&deleted)))
                 })
@@ -335,6 +345,25 @@ pub(super) fn note_deletion(deleted: &[u64], ordinal: u64) -> Vec<u64> {
     let excess = deleted.len().saturating_sub(MAX_DELETED_ORDINALS);
     deleted.drain(..excess);
     deleted
+}
+
+/// Who follows a thread after a reply by `author`: the author (who has read it all), the root's
+/// author once the thread exists (on its first reply), and the members the reply mentions.
+fn follow_reply(
+    t: &TenantId,
+    c: &ConversationId,
+    author: &UserId,
+    root: &Message,
+    thread: &ThreadSummary,
+    mentioned: &[UserId],
+) -> Vec<WriteOp> {
+    let mut ops = vec![follow(t, author, c, &root.id, FollowRead::Through(thread.reply_count))];
+    let mut others: Vec<&UserId> = mentioned.iter().filter(|u| *u != author).collect();
+    if root.thread.is_none() && root.author_id != *author && !others.contains(&&root.author_id) {
+        others.push(&root.author_id);
+    }
+    ops.extend(others.into_iter().map(|u| follow(t, u, c, &root.id, FollowRead::Keep)));
+    ops
 }
 
 pub(super) fn message_event(kind: MessageChange, seq: u64, message: &Message) -> Event {

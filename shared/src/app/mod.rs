@@ -46,6 +46,7 @@ pub use retention::{
     ArchiveFile, ConversationPolicy, ConversationPolicyView, RetentionReport, RetentionSettings, TenantPolicy,
 };
 pub use search::{SearchConversation, SearchResult, SearchResults, MAX_SEARCH_PAGE};
+pub use threads::{MAX_FOLLOWS, MAX_THREADS_PAGE};
 
 /// Largest page of history, members or channels a client may ask for.
 pub const MAX_PAGE: usize = 100;

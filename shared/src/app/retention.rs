@@ -20,7 +20,7 @@ pub use crate::domain::retention::{ConversationPolicy, TenantPolicy};
 use crate::domain::{Change, ConversationKind, ConversationMeta, Event, Message, MessageState, RemovedMessage};
 use crate::persistence::change_log::LoggedChange;
 use crate::persistence::conversations::set_deleted_ordinals;
-use crate::persistence::mentions::unmention;
+use crate::persistence::mentions::{unmention, MentionAt};
 use crate::persistence::messages::StoredMessage;
 use crate::persistence::retention::{self as stored, register_tenant};
 use crate::persistence::transaction::{OpRole, Transaction};
@@ -303,7 +303,8 @@ impl Chat {
         ordinal: u64,
     ) -> ChatResult<bool> {
         self.discard_attachments(t, c, &message.attachments).await;
-        let forget = self.tables.counted_mentions(t, c, &message.mentions, ordinal).await?;
+        let at = MentionAt::of(message, ordinal);
+        let forget = self.tables.counted_mentions(t, c, &message.mentions, at).await?;
         let already_deleted = message.deleted_at.is_some();
         let outcome = self
             .commit_change(t, c, |meta: &ConversationMeta, _seq| {
@@ -315,7 +316,7 @@ impl Chat {
                 let mut ops = Transaction::default();
                 ops.push(OpRole::Message, stored::remove_message(t, c, message));
                 ops.push(OpRole::Record, stored::remove_client_id_guard(t, c, message));
-                ops.extend(OpRole::Mention, unmention(t, c, &forget, ordinal));
+                ops.extend(OpRole::Mention, unmention(t, c, &forget, at));
                 Ok(ChangePlan::new(ops, LoggedChange::removed(&message.id))
                     .updating_meta(set_deleted_ordinals(&deleted)))
             })

@@ -127,6 +127,29 @@ pub struct MessagePage {
     pub next_cursor: Option<String>,
 }
 
+/// A thread the caller follows, as the Threads view shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FollowedThread {
+    #[schema(value_type = String)]
+    pub conversation_id: ConversationId,
+    pub root: Message,
+    /// Replies the caller has not read (the thread's count minus those read).
+    pub unread_replies: u64,
+    /// Up to the last 2 replies, oldest first.
+    pub last_replies: Vec<Message>,
+}
+
+/// A page of the Threads view: newest reply first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FollowedThreads {
+    pub items: Vec<FollowedThread>,
+    /// Pass as `cursor` for the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,9 +7,13 @@ pub const MESSAGE_COUNT: &str = "messageCount";
 pub const LAST_MESSAGE_AT: &str = "lastMessageAt";
 pub const DELETED_ORDINALS: &str = "deletedOrdinals";
 
-/// Membership (`CONV#` in the user's partition).
+/// Membership (`CONV#` in the user's partition); a followed thread's `readCount` too.
 pub const READ_SEQ: &str = "readSeq";
 pub const READ_COUNT: &str = "readCount";
+
+/// Followed thread (`THREAD#` in the user's partition).
+pub const CONVERSATION_ID: &str = "conversationId";
+pub const ROOT_ID: &str = "rootId";
 pub const MENTION_COUNT: &str = "mentionCount";
 
 /// Message (`MSG#`), with its position among the conversation's messages (not shown).

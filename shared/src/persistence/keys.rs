@@ -97,6 +97,22 @@ pub fn mention(t: &TenantId, u: &UserId, c: &ConversationId, ordinal: u64) -> Ke
     Key::new(user_pk(t, u), mention_sk(c, ordinal))
 }
 
+/// An unread mention in a thread reply that is not in the conversation's main list: cleared
+/// when the thread is read (not by reading the conversation, which `mention_sk`'s ordinals are
+/// for: `T` sorts after every digit, so "through ordinal n" never reaches these).
+pub fn thread_mention_prefix(c: &ConversationId, root: &MessageId) -> String {
+    format!("MENTION#{c}#T#{root}#")
+}
+pub fn reply_mention(t: &TenantId, u: &UserId, c: &ConversationId, root: &MessageId, reply: &MessageId) -> Key {
+    Key::new(user_pk(t, u), format!("{}{reply}", thread_mention_prefix(c, root)))
+}
+
+/// A thread the user follows (the Threads view), with how many of its replies they have read.
+pub const FOLLOW_PREFIX: &str = "THREAD#";
+pub fn follow(t: &TenantId, u: &UserId, c: &ConversationId, root: &MessageId) -> Key {
+    Key::new(user_pk(t, u), format!("{FOLLOW_PREFIX}{c}#{root}"))
+}
+
 /// How far the archive holds a conversation's message versions (updated by the archiver).
 pub fn archive_watermark(t: &TenantId, c: &ConversationId) -> Key {
     Key::new(conversation_pk(t, c), "ARCHIVE")

@@ -39,6 +39,8 @@ fn samples() -> Vec<(&'static str, Key)> {
         ("change", keys::change(&t, &c, 7)),
         ("membership", keys::membership(&t, &u, &c)),
         ("mention", keys::mention(&t, &u, &c, 7)),
+        ("reply_mention", keys::reply_mention(&t, &u, &c, &root, &m)),
+        ("follow", keys::follow(&t, &u, &c, &root)),
         ("archive_watermark", keys::archive_watermark(&t, &c)),
         ("archive_purge", keys::archive_purge(&t, &c, "2026/12/03")),
         ("tenant_policy", keys::tenant_policy(&t)),

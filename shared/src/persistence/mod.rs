@@ -12,6 +12,7 @@ pub mod codec;
 pub mod connections;
 pub mod conversations;
 pub mod counters;
+pub mod follows;
 pub mod keys;
 #[cfg(test)]
 mod keys_doc_tests;

@@ -54,6 +54,9 @@ fn conversation_routes(c: &str, m: &str, user: &str) -> Vec<(Method, String, Opt
             Some(json!({ "clientMessageId": "x2", "body": "intruder", "threadRootId": m })),
         ),
         (Method::GET, format!("/api/v1/chat/conversations/{c}/threads/{m}"), None),
+        (Method::PUT, format!("/api/v1/chat/conversations/{c}/threads/{m}/follow"), None),
+        (Method::DELETE, format!("/api/v1/chat/conversations/{c}/threads/{m}/follow"), None),
+        (Method::POST, format!("/api/v1/chat/conversations/{c}/threads/{m}/read"), None),
         (Method::PATCH, format!("/api/v1/chat/conversations/{c}/messages/{m}"), Some(json!({ "body": "changed" }))),
         (Method::DELETE, format!("/api/v1/chat/conversations/{c}/messages/{m}"), None),
         (Method::GET, format!("/api/v1/chat/conversations/{c}/changes?afterSeq=0"), None),
@@ -70,6 +73,7 @@ fn all_routes(w: &World) -> Vec<(Method, String, Option<Value>)> {
         (Method::GET, "/api/v1/me".to_owned(), None),
         (Method::GET, "/api/v1/chat/users?prefix=a".to_owned(), None),
         (Method::GET, "/api/v1/chat/conversations".to_owned(), None),
+        (Method::GET, "/api/v1/chat/threads".to_owned(), None),
         (Method::GET, "/api/v1/chat/channels".to_owned(), None),
         (Method::POST, "/api/v1/chat/channels".to_owned(), Some(json!({ "name": "new", "visibility": "public" }))),
         (Method::POST, "/api/v1/chat/dms".to_owned(), Some(json!({ "userId": "bob" }))),
@@ -157,6 +161,8 @@ async fn another_tenant_gets_404s_identical_to_nonexistent_resources() {
     assert_eq!(channels["items"], json!([]));
     let (_, conversations) = w.app.get(&w.dave, "/api/v1/chat/conversations").await;
     assert_eq!(conversations["items"], json!([]));
+    let (_, threads) = w.app.get(&w.dave, "/api/v1/chat/threads").await;
+    assert_eq!(threads["items"], json!([]));
     // No DM with a user of another tenant, and nothing created by trying.
     let (status, err) = w.app.post(&w.dave, "/api/v1/chat/dms", json!({ "userId": "alice" })).await;
     assert_eq!((status, error_code(&err).as_str()), (StatusCode::NOT_FOUND, "not_found"));

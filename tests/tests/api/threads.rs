@@ -73,7 +73,7 @@ async fn replies_live_in_their_thread_and_only_broadcast_ones_in_the_main_histor
     assert_eq!(ids(&page["items"]), [first["id"].as_str().unwrap(), second["id"].as_str().unwrap()]);
     assert_eq!(page["items"][0], first);
     assert!(page.get("nextCursor").is_none());
-    assert_eq!(page["following"], false);
+    assert_eq!(page["following"], true, "bob replied");
 
     // Catch-up replays the replies like any message, with their thread roots.
     let after = root["seq"].as_u64().unwrap();
@@ -266,4 +266,160 @@ async fn a_reply_is_idempotent_by_client_message_id() {
     assert_eq!((status, &again), (StatusCode::OK, &first));
     let (_, page) = thread(&app, &alice, &channel, &root, "").await;
     assert_eq!(page["root"]["thread"]["replyCount"], 1);
+}
+
+async fn followed(app: &TestApp, user: &TestUser, query: &str) -> Value {
+    let (status, view) = app.get(user, &format!("/api/v1/chat/threads{query}")).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    view
+}
+
+fn roots(view: &Value) -> Vec<(String, u64)> {
+    view["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["root"]["id"].as_str().unwrap().to_owned(), t["unreadReplies"].as_u64().unwrap()))
+        .collect()
+}
+
+async fn mentions(app: &TestApp, user: &TestUser, c: &str) -> u64 {
+    let (_, list) = app.get(user, "/api/v1/chat/conversations").await;
+    let found = list["items"].as_array().unwrap().iter().find(|x| x["id"] == c).cloned().expect("listed");
+    found["mentionCount"].as_u64().unwrap()
+}
+
+fn thread_path(c: &str, root: &Value, action: &str) -> String {
+    format!("/api/v1/chat/conversations/{c}/threads/{}/{action}", root["id"].as_str().unwrap())
+}
+
+#[tokio::test]
+async fn repliers_the_root_author_and_the_mentioned_follow_and_see_unread_replies() {
+    let (app, alice, bob, channel) = channel_with_two().await;
+    let carol = app.user("acme", "carol").await;
+    let dave = app.user("acme", "dave").await;
+    app.invite(&alice, &channel, &carol).await;
+    app.invite(&alice, &channel, &dave).await;
+    let root = app.send(&alice, &channel, "r", "the root").await;
+    // Nobody follows a message without replies.
+    assert_eq!(roots(&followed(&app, &alice, "").await), []);
+    let (_, first) = reply(&app, &bob, &channel, &root, "f1", json!({})).await;
+    let root_id = root["id"].as_str().unwrap().to_owned();
+    // bob replied (read it all); alice wrote the root (one unread reply).
+    assert_eq!(roots(&followed(&app, &bob, "").await), [(root_id.clone(), 0)]);
+    let view = followed(&app, &alice, "").await;
+    assert_eq!(roots(&view), [(root_id.clone(), 1)]);
+    assert_eq!(view["items"][0]["conversationId"], channel);
+    assert_eq!(view["items"][0]["root"]["thread"]["replyCount"], 1);
+    assert_eq!(view["items"][0]["lastReplies"], json!([first]));
+    // A reply mentioning carol: she follows, and it counts in her mention badge (not as unread).
+    let (status, mention) = reply(&app, &bob, &channel, &root, "f2", json!({ "mentions": ["carol"] })).await;
+    assert_eq!(status, StatusCode::CREATED, "{mention}");
+    assert_eq!(roots(&followed(&app, &carol, "").await), [(root_id.clone(), 2)]);
+    assert_eq!((unread(&app, &carol, &channel).await, mentions(&app, &carol, &channel).await), (1, 1));
+    let (_, page) = thread(&app, &carol, &channel, &root, "").await;
+    assert_eq!(page["following"], true);
+    let (_, page) = thread(&app, &dave, &channel, &root, "").await;
+    assert_eq!(page["following"], false, "dave took no part");
+    assert_eq!(roots(&followed(&app, &dave, "").await), []);
+    // The last two replies, oldest first, after a third.
+    let (_, third) = reply(&app, &alice, &channel, &root, "f3", json!({})).await;
+    let view = followed(&app, &carol, "").await;
+    assert_eq!(view["items"][0]["lastReplies"], json!([mention, third]));
+    assert_eq!(roots(&view), [(root_id.clone(), 3)]);
+    // Reading the conversation clears neither; reading the thread clears both.
+    let (status, _) = app
+        .post(&carol, &format!("/api/v1/chat/conversations/{channel}/read"), json!({ "messageId": root["id"] }))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(mentions(&app, &carol, &channel).await, 1);
+    let (status, _) = app.post(&carol, &thread_path(&channel, &root, "read"), json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(roots(&followed(&app, &carol, "").await), [(root_id.clone(), 0)]);
+    assert_eq!((unread(&app, &carol, &channel).await, mentions(&app, &carol, &channel).await), (0, 0));
+    // A new reply is unread again.
+    reply(&app, &bob, &channel, &root, "f4", json!({})).await;
+    assert_eq!(roots(&followed(&app, &carol, "").await), [(root_id.clone(), 1)]);
+    // A conversation's read position is in its main list: a thread reply is none.
+    let (status, err) = app
+        .post(&carol, &format!("/api/v1/chat/conversations/{channel}/read"), json!({ "messageId": third["id"] }))
+        .await;
+    assert_eq!((status, error_code(&err).as_str()), (StatusCode::BAD_REQUEST, "invalid_input"), "{err}");
+}
+
+#[tokio::test]
+async fn following_is_the_callers_choice_and_ends_with_the_membership() {
+    let (app, alice, bob, channel) = channel_with_two().await;
+    let carol = app.user("acme", "carol").await;
+    app.invite(&alice, &channel, &carol).await;
+    let root = app.send(&alice, &channel, "r", "the root").await;
+    reply(&app, &bob, &channel, &root, "u1", json!({})).await;
+    let root_id = root["id"].as_str().unwrap().to_owned();
+    // Unfollow, twice: gone from the view; a later reply does not bring the root's author back.
+    for _ in 0..2 {
+        let (status, _) = app.call(Method::DELETE, &thread_path(&channel, &root, "follow"), Some(&alice), None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    assert_eq!(roots(&followed(&app, &alice, "").await), []);
+    reply(&app, &bob, &channel, &root, "u2", json!({})).await;
+    assert_eq!(roots(&followed(&app, &alice, "").await), []);
+    let (_, page) = thread(&app, &alice, &channel, &root, "").await;
+    assert_eq!(page["following"], false);
+    // Follow by hand, twice: the replies so far count as read.
+    for _ in 0..2 {
+        let (status, _) = app.call(Method::PUT, &thread_path(&channel, &root, "follow"), Some(&carol), None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    assert_eq!(roots(&followed(&app, &carol, "").await), [(root_id.clone(), 0)]);
+    reply(&app, &bob, &channel, &root, "u3", json!({})).await;
+    assert_eq!(roots(&followed(&app, &carol, "").await), [(root_id.clone(), 1)]);
+    // A reply is no root to follow; neither is a message of no thread at all.
+    let (_, page) = thread(&app, &carol, &channel, &root, "").await;
+    let a_reply = &page["items"][0];
+    let (status, err) = app.call(Method::PUT, &thread_path(&channel, a_reply, "follow"), Some(&carol), None).await;
+    assert_eq!((status, error_code(&err).as_str()), (StatusCode::NOT_FOUND, "not_found"));
+    // Leaving the channel takes its threads out of the view.
+    let (status, _) = app.post(&carol, &format!("/api/v1/chat/channels/{channel}/leave"), json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(roots(&followed(&app, &carol, "").await), []);
+}
+
+#[tokio::test]
+async fn the_threads_view_lists_newest_reply_first_a_page_at_a_time() {
+    let (app, alice, bob, channel) = channel_with_two().await;
+    let other = app.create_channel(&alice, "other", "public").await;
+    app.invite(&alice, &other, &bob).await;
+    let mut expected = Vec::new();
+    for (i, c) in [&channel, &other, &channel].into_iter().enumerate() {
+        let root = app.send(&alice, c, &format!("r{i}"), "a root").await;
+        reply(&app, &bob, c, &root, &format!("v{i}"), json!({})).await;
+        expected.push((root, c.clone()));
+    }
+    // The first thread gets the newest reply.
+    reply(&app, &bob, &channel, &expected[0].0, "latest", json!({})).await;
+    let order: Vec<String> = [0, 2, 1].iter().map(|&i| expected[i].0["id"].as_str().unwrap().to_owned()).collect();
+    let mut seen = Vec::new();
+    let mut query = "?limit=1".to_owned();
+    loop {
+        let view = followed(&app, &alice, &query).await;
+        assert_eq!(view["items"].as_array().unwrap().len(), 1);
+        seen.push(view["items"][0]["root"]["id"].as_str().unwrap().to_owned());
+        match view["nextCursor"].as_str() {
+            Some(cursor) => query = format!("?limit=1&cursor={}", urlencode(cursor)),
+            None => break,
+        }
+    }
+    assert_eq!(seen, order);
+    assert_eq!(roots(&followed(&app, &alice, "").await).into_iter().map(|(id, _)| id).collect::<Vec<_>>(), order);
+    let (status, err) = app.get(&alice, "/api/v1/chat/threads?cursor=nonsense").await;
+    assert_eq!((status, error_code(&err).as_str()), (StatusCode::BAD_REQUEST, "invalid_input"));
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

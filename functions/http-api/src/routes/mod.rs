@@ -23,8 +23,8 @@ use shared::app::{
 };
 use shared::domain::search::SortOrder;
 use shared::domain::{
-    Changes, ConversationSummary, Event, EventType, Message, MessagePage, PublicChannel, ThreadPage, ThreadSummary,
-    UserProfile,
+    Changes, ConversationSummary, Event, EventType, FollowedThread, FollowedThreads, Message, MessagePage,
+    PublicChannel, ThreadPage, ThreadSummary, UserProfile,
 };
 use utoipa::{OpenApi, ToSchema};
 
@@ -58,6 +58,9 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/chat/conversations/{id}/messages", get(history).post(send_message))
         .route("/api/v1/chat/conversations/{id}/messages/{message_id}", patch(edit_message).delete(delete_message))
         .route("/api/v1/chat/conversations/{id}/threads/{root_id}", get(thread))
+        .route("/api/v1/chat/conversations/{id}/threads/{root_id}/follow", put(follow_thread).delete(unfollow_thread))
+        .route("/api/v1/chat/conversations/{id}/threads/{root_id}/read", post(read_thread))
+        .route("/api/v1/chat/threads", get(followed_threads))
         .route("/api/v1/chat/conversations/{id}/changes", get(changes))
         .route("/api/v1/chat/conversations/{id}/read", post(mark_read))
         .route("/api/v1/chat/conversations/{id}/uploads", post(upload_intent))
@@ -77,9 +80,10 @@ pub fn api_routes() -> Router<AppState> {
         health, me, find_users, list_conversations, get_conversation, browse_channels, create_channel, join_channel,
         leave_channel, invite_member, list_members, remove_member, open_dm, history, send_message, edit_message, delete_message,
         changes, mark_read, upload_intent, download, search, retention_settings, set_tenant_retention,
-        set_conversation_retention, archive_files, archive_policy, set_archive_policy, audit_records, thread
+        set_conversation_retention, archive_files, archive_policy, set_archive_policy, audit_records, thread,
+        follow_thread, unfollow_thread, read_thread, followed_threads
     ),
-    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage, ThreadPage, ThreadSummary)),
+    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage, ThreadPage, ThreadSummary, FollowedThread, FollowedThreads)),
     modifiers(&BearerAuth, &Conventions)
 )]
 pub struct ApiDoc;
