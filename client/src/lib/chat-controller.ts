@@ -80,7 +80,7 @@ export class ChatController {
       refreshConversations: () => this.sync.refreshConversations(),
     });
     this.sync = new Sync({ api, state, store, toasts, reading: this.reading, forgetConversation: (id) => this.membership.forgetConversation(id) });
-    this.threads = new Threads({ api, state, store, toasts, openConversation: (id) => this.view.open(id) });
+    this.threads = new Threads({ api, state, store, toasts, openConversation: (id) => this.view.open(id), refreshConversations: () => this.sync.refreshConversations() });
     this.view = new ConversationView({
       api,
       state,

@@ -225,6 +225,16 @@ describe("thread replies", () => {
     expect(shown(l)).toEqual({ unread: 0, mentions: 1 });
   });
 
+  it("a mention in one stays when the conversation is read (its thread read clears it, on the server)", () => {
+    const l = ledgerAt(10, 10, 0);
+    l.apply(C, countedChange(reply(11, "carol", [ME]), ME));
+    l.read(C, 10);
+    expect(shown(l)).toEqual({ unread: 0, mentions: 1 });
+    // A base with mentions, read through its end: cleared here, and the server is asked which remain.
+    const withMentions = ledgerAt(12, 10, 2, 1);
+    expect(withMentions.read(C, 12)).toMatchObject({ unreadCount: 0, mentionCount: 0, uncertain: true });
+  });
+
   it("also sent to the channel counts like a message; my own thread-only reply reads nothing", () => {
     const l = ledgerAt(10, 8, 2);
     l.apply(C, countedChange(reply(11, "bob", [], true), ME));

@@ -36,7 +36,8 @@ export type CountedChange =
   | { kind: "message"; seq: number; authorId: string; mentionsMe: boolean }
   | { kind: "deleted"; seq: number; messageSeq: number; authorId: string; mentionedMe: boolean | null }
   | { kind: "edited"; seq: number; messageSeq: number; authorId: string; mentionsMe: boolean; mentionedBefore: boolean | null }
-  /** A reply in a thread only: not unread in the conversation, but a mention of me counts. */
+  /** A reply in a thread only: not unread in the conversation, but a mention of me counts until
+   * its thread is read. */
   | { kind: "reply"; seq: number; authorId: string; mentionsMe: boolean }
   /** `recount`: it may change a count the client cannot tell (a thread reply's mention edited or deleted). */
   | { kind: "other"; seq: number; recount?: boolean };
@@ -147,6 +148,9 @@ export class UnreadLedger {
     const lastSeq = Math.max(base.lastSeq, ...e.changes.keys());
     if (e.readThrough > readSeq) {
       if (e.readThrough >= base.lastSeq) {
+        // The base's mentions may include ones in thread replies, which only reading their
+        // thread clears: the server says which remain.
+        if (mentionCount > 0) uncertain = true;
         unreadCount = 0;
         mentionCount = 0;
       } else if (unreadCount > 0 || mentionCount > 0) {
@@ -164,7 +168,9 @@ export class UnreadLedger {
         continue;
       }
       if (c.kind === "reply") {
-        if (c.authorId !== this.me && c.seq > readSeq && c.mentionsMe) mentionCount += 1;
+        // Reading the conversation does not clear it (reading its thread does: the server's
+        // next answer says so).
+        if (c.authorId !== this.me && c.mentionsMe) mentionCount += 1;
         continue;
       }
       const messageSeq = c.kind === "message" ? c.seq : c.messageSeq;

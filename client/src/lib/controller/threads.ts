@@ -22,6 +22,7 @@ export interface ThreadsDeps {
   state: ChatState;
   store: MessageStore;
   toasts: Toasts;
+  refreshConversations(): Promise<void>;
   /** The thread's conversation becomes the open one (the panel sits beside it). */
   openConversation(id: string): Promise<void>;
 }
@@ -165,6 +166,8 @@ export class Threads {
     this.marking.add(key);
     try {
       await api.markThreadRead(conversationId, rootId);
+      // Mentions of me in its replies stopped counting in the conversation's badge.
+      if (this.deps.state.get().conversations.find((c) => c.id === conversationId)?.mentionCount) void this.deps.refreshConversations();
     } catch {
       // The next open or reply read marks it again; the Threads list's next answer shows the truth.
     } finally {
