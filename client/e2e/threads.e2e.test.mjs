@@ -130,6 +130,8 @@ test("a followed thread's new reply shows in the Threads badge and clears when s
   await panel(alice).waitFor();
   await inThread(alice, "Or sushi?").waitFor();
   await badge.waitFor({ state: "detached", timeout: 8_000 });
+  await inList(alice, ROOT_TEXT).waitFor();
+  assert.ok((await onScreen(inList(alice, ROOT_TEXT))).inside, "its conversation shows beside it");
   await screenshot(alice, "threads-8-alice-thread-read");
   // Read on the server too: a reload shows no badge.
   await alice.reload();
