@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { browser, onScreen, screenshot, signIn, suite } from "./harness.mjs";
+import { browser, onScreen, screenshot, signIn, suite, waitForStatus } from "./harness.mjs";
 
 const { stack, contexts } = suite(before, after, async (s) => {
   s.env = { ...s.env, RATE_LIMIT_SENDS: "off", RATE_LIMIT_CONVERSATION_WRITES: "off" };
@@ -207,6 +207,33 @@ test("search finds a reply and opens its thread at it", async () => {
   await screenshot(bob, "threads-13-search-opened-thread");
 });
 
+test("a reply written offline waits in the thread and goes out when the network is back", async () => {
+  await atGeneral(alice);
+  await inList(alice, ROOT_TEXT).getByTestId("thread-summary").click();
+  await panel(alice).waitFor();
+  await alice.context().setOffline(true);
+  try {
+    await waitForStatus(alice, "offline", 20_000);
+    const text = "Written on the train";
+    await panel(alice).getByTestId("composer").fill(text);
+    await panel(alice).getByTestId("composer").press("Enter");
+    const pending = panel(alice).locator('[data-testid="message"][data-state="pending"]').filter({ hasText: text });
+    await pending.waitFor();
+    assert.match(await pending.getByTestId("pending").innerText(), /Sending…/);
+    assert.equal(await inList(alice, text).count(), 0, "in its thread, not in the list");
+    await screenshot(alice, "threads-14-offline-reply-pending");
+    await alice.context().setOffline(false);
+    await waitForStatus(alice, "connected", 20_000);
+    await inThread(alice, text).waitFor({ timeout: 20_000 });
+    // Sent once: bob's summary counts what alice's does.
+    const count = await inList(alice, ROOT_TEXT).getByTestId("thread-reply-count").innerText();
+    await inList(bob, ROOT_TEXT).getByTestId("thread-reply-count").filter({ hasText: new RegExp(`^${count}$`) }).waitFor({ timeout: 8_000 });
+    assert.equal(await panel(alice).locator('[data-testid="message"]').filter({ hasText: text }).count(), 1);
+  } finally {
+    await alice.context().setOffline(false);
+  }
+});
+
 test("deleting a root with replies leaves a tombstone and the thread stays readable", async () => {
   await atGeneral(alice);
   const root = inList(alice, ROOT_TEXT);
@@ -221,5 +248,5 @@ test("deleting a root with replies leaves a tombstone and the thread stays reada
   await panel(alice).locator(`[data-message-id="${rootId}"]`).filter({ hasText: "This message was deleted." }).waitFor();
   // bob sees the same, live.
   await list(bob).locator(`[data-message-id="${rootId}"]`).filter({ hasText: "This message was deleted." }).waitFor({ timeout: 8_000 });
-  await screenshot(alice, "threads-14-root-deleted");
+  await screenshot(alice, "threads-15-root-deleted");
 });

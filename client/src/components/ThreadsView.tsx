@@ -7,6 +7,8 @@ interface Props {
   conversationTitle: (id: string) => string | null;
   user: (id: string) => UserProfile | undefined;
   onOpen: (t: FollowedThread) => void;
+  /** Absent when every followed thread is shown. */
+  onMore?: () => void;
 }
 
 function Line({ m, user, testId }: { m: Message; user: Props["user"]; testId: string }) {
@@ -19,7 +21,7 @@ function Line({ m, user, testId }: { m: Message; user: Props["user"]; testId: st
 }
 
 /** The threads I follow, newest reply first: each opens its thread (and reads it). */
-export function ThreadsView({ followed, conversationTitle, user, onOpen }: Props) {
+export function ThreadsView({ followed, conversationTitle, user, onOpen, onMore }: Props) {
   return (
     <div className="threads-view" data-testid="threads-view">
       {followed.length === 0 && (
@@ -48,6 +50,11 @@ export function ThreadsView({ followed, conversationTitle, user, onOpen }: Props
           </li>
         ))}
       </ul>
+      {onMore && (
+        <button className="more-threads" onClick={onMore} data-testid="more-threads">
+          More threads
+        </button>
+      )}
     </div>
   );
 }

@@ -270,6 +270,10 @@ export class ChatController {
     void this.threads.refreshFollowed();
   }
 
+  moreFollowed(): Promise<void> {
+    return this.threads.moreFollowed();
+  }
+
   /** A search hit: a reply opens in its thread (at that reply), a message in the conversation. */
   openSearchHit(r: SearchResult): Promise<void> {
     const rootId = r.message.threadRootId;

@@ -199,6 +199,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
             conversationTitle={titleOf}
             user={(id) => controller.user(id)}
             onOpen={(t) => void controller.openThread(t.conversationId, t.root.id)}
+            onMore={snapshot.followedCursor ? () => void controller.moreFollowed() : undefined}
           />
         ) : active ? (
           <>

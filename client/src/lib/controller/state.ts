@@ -42,6 +42,8 @@ export interface ChatSnapshot {
   thread: OpenThread | null;
   /** The threads I follow, newest reply first (the Threads view and its badge). */
   followed: FollowedThread[];
+  /** More followed threads after these (the Threads view's "More threads"). */
+  followedCursor: string | null;
   /** The Threads view replaces the conversation in the main column. */
   showThreads: boolean;
 }
@@ -74,6 +76,7 @@ export class ChatState {
       loadingNewer: false,
       thread: null,
       followed: [],
+      followedCursor: null,
       showThreads: false,
     };
   }

@@ -181,11 +181,14 @@ export class Threads {
   refreshFollowed(): Promise<void> {
     this.refreshing ??= (async () => {
       try {
-        const { items } = await this.deps.api.followedThreads();
+        const { items, nextCursor } = await this.deps.api.followedThreads();
         const { state } = this.deps;
         // A thread read here meanwhile stays read (the open one is being read).
         const open = state.get().thread;
-        state.set({ followed: items.map((f) => (open && open.conversationId === f.conversationId && open.rootId === f.root.id ? { ...f, unreadReplies: 0 } : f)) });
+        state.set({
+          followed: items.map((f) => (open && open.conversationId === f.conversationId && open.rootId === f.root.id ? { ...f, unreadReplies: 0 } : f)),
+          followedCursor: nextCursor ?? null,
+        });
       } catch (e) {
         // A background refresh: the list and badge stay as they were until the next one.
         console.warn("could not load followed threads", e);
@@ -194,6 +197,20 @@ export class Threads {
       }
     })();
     return this.refreshing;
+  }
+
+  /** The next page of followed threads (the badge counts the pages loaded: the newest first). */
+  async moreFollowed(): Promise<void> {
+    const { api, state, toasts } = this.deps;
+    const cursor = state.get().followedCursor;
+    if (!cursor) return;
+    try {
+      const { items, nextCursor } = await api.followedThreads(cursor);
+      const held = new Set(state.get().followed.map((f) => `${f.conversationId}/${f.root.id}`));
+      state.set({ followed: [...state.get().followed, ...items.filter((f) => !held.has(`${f.conversationId}/${f.root.id}`))], followedCursor: nextCursor ?? null });
+    } catch (e) {
+      toasts.report(e, "Could not load more threads");
+    }
   }
 
   private scheduleRefresh(): void {
