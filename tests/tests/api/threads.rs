@@ -525,3 +525,64 @@ async fn retention_removes_replies_by_their_own_age_and_keeps_a_live_threads_roo
     let (status, _) = thread(&app, &bob, &channel, &alive, "").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// The thread use cases on a store, with two `Chat`s on it (two instances: their replies race
+/// across processes, where only the root's conditional summary keeps every reply counted).
+pub(crate) async fn threads_on(store: std::sync::Arc<dyn shared::ports::store::Store>) {
+    use integration_tests::{caller, new_message, new_reply, NoEvents};
+    use shared::domain::values::ChannelName;
+    use shared::domain::Visibility;
+    use shared::ports::clock::SystemClock;
+    use std::sync::Arc;
+
+    let chat = Arc::new(shared::Chat::new(store.clone(), Arc::new(SystemClock), Arc::new(NoEvents)));
+    let other = Arc::new(shared::Chat::new(store, Arc::new(SystemClock), Arc::new(NoEvents)));
+    let (alice, bob) = (caller("acme", "alice", &[]), caller("acme", "bob", &[]));
+    for c in [&alice, &bob] {
+        chat.ensure_profile(c).await.unwrap();
+    }
+    let channel =
+        chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Private, None).await.unwrap();
+    let c = channel.id;
+    chat.invite(&alice, &c, &bob.user).await.unwrap();
+    let root = chat.send(&alice, &c, new_message("root", "the root")).await.unwrap().message;
+    let replies = (0..12).map(|i| {
+        let (chat, who) = if i % 2 == 0 { (other.clone(), bob.clone()) } else { (chat.clone(), alice.clone()) };
+        let c = c.clone();
+        async move { chat.send(&who, &c, new_reply(&format!("x{i}"), &format!("reply {i}"), root.id, i == 5)).await }
+    });
+    let sent: Vec<_> =
+        futures::future::join_all(replies).await.into_iter().map(|r| r.expect("reply").message).collect();
+    let page = chat.thread(&bob, &c, &root.id, None, Some(100)).await.unwrap();
+    assert_eq!(page.items.len(), 12);
+    let summary = page.root.thread.clone().expect("a summary");
+    assert_eq!(summary.reply_count, 12, "no reply lost across instances");
+    assert_eq!(Some(summary.last_reply_seq), sent.iter().map(|m| m.seq).max());
+    assert!(page.following);
+    // The main history is the root and the broadcast reply.
+    let history = chat.history(&bob, &c, shared::app::HistoryQuery::default()).await.unwrap();
+    assert_eq!(history.items.iter().map(|m| m.id).collect::<Vec<_>>(), [root.id, sent[5].id]);
+    // Replies are found by id (edit) and replayed by catch-up.
+    let edited = chat
+        .edit(&bob, &c, &sent[0].id, shared::domain::values::MessageBody::parse("edited").unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!((edited.body.as_str(), edited.thread_root_id), ("edited", Some(root.id)));
+    let changes = chat.changes(&bob, &c, root.seq, Some(100)).await.unwrap();
+    assert_eq!(changes.items.len(), 13);
+    // The Threads view: alice follows as the root's author and a replier; reading clears it.
+    let view = chat.followed_threads(&alice, None, None).await.unwrap();
+    assert_eq!(view.items.len(), 1);
+    assert_eq!(view.items[0].last_replies.len(), 2);
+    chat.read_thread(&alice, &c, &root.id).await.unwrap();
+    assert_eq!(chat.followed_threads(&alice, None, None).await.unwrap().items[0].unread_replies, 0);
+    chat.unfollow_thread(&alice, &c, &root.id).await.unwrap();
+    assert!(chat.followed_threads(&alice, None, None).await.unwrap().items.is_empty());
+}
+
+#[tokio::test]
+async fn threads_on_the_embedded_store() {
+    use shared::adapters::embedded::sqlite::SqliteStore;
+    let store = SqliteStore::in_memory(std::sync::Arc::new(shared::ports::clock::SystemClock)).unwrap();
+    threads_on(std::sync::Arc::new(store)).await;
+}
