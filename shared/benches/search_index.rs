@@ -75,6 +75,7 @@ async fn main() {
             has_file: rng.next().is_multiple_of(20),
             created_ms: 1_700_000_000_000 + i as i64 * 1000,
             version: 1,
+            thread_root_id: None,
         }));
         if batch.len() == BATCH || i + 1 == n {
             let started = Instant::now();

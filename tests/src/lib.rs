@@ -326,6 +326,19 @@ pub fn new_message(cmid: &str, body: &str) -> shared::app::NewMessage {
     }
 }
 
+/// A reply in the thread of `root` (also sent to the conversation when `also_in_channel`).
+pub fn new_reply(
+    cmid: &str,
+    body: &str,
+    root: shared::domain::ids::MessageId,
+    also_in_channel: bool,
+) -> shared::app::NewMessage {
+    shared::app::NewMessage {
+        reply_to: Some(shared::app::ReplyTo { root, also_in_channel }),
+        ..new_message(cmid, body)
+    }
+}
+
 /// A newest-first search in tenant `acme` over `conversations`.
 pub fn search_plan(q: &str, conversations: Vec<String>) -> shared::domain::search::SearchPlan {
     shared::domain::search::SearchPlan {

@@ -274,6 +274,19 @@ impl Chat {
             return Err(ChatError::forbidden("not_author", "only the author or a channel admin can delete a message"));
         }
         self.spend(caller, "change", "all", self.limits.message_changes, Some(conversation)).await?;
+        self.tombstone(t, conversation, current, ordinal).await
+    }
+
+    /// Turns a message into its tombstone as a change of the conversation (the delete, or
+    /// retention keeping an expired root's thread readable): it stops counting as unread or as
+    /// a mention, and its files go.
+    pub(super) async fn tombstone(
+        &self,
+        t: &TenantId,
+        conversation: &ConversationId,
+        current: Message,
+        ordinal: u64,
+    ) -> ChatResult<Message> {
         for _ in 0..MENTION_RACE_ATTEMPTS {
             let at = MentionAt::of(&current, ordinal);
             let forget = self.tables.counted_mentions(t, conversation, &current.mentions, at).await?;

@@ -17,6 +17,7 @@ use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, TenantId};
 use crate::domain::retention::{ArchivePolicy, EffectiveRetention};
 pub use crate::domain::retention::{ConversationPolicy, TenantPolicy};
+use crate::domain::time::parse_time;
 use crate::domain::{Change, ConversationKind, ConversationMeta, Event, Message, MessageState, RemovedMessage};
 use crate::persistence::change_log::LoggedChange;
 use crate::persistence::conversations::set_deleted_ordinals;
@@ -284,6 +285,44 @@ impl Chat {
                     waiting += 1;
                     continue;
                 }
+                // A reply's copy in the main list goes with the reply (below).
+                if message.is_reply() {
+                    continue;
+                }
+                // A root whose thread is still alive stays as a tombstone, so the thread stays
+                // readable; it goes once its last reply has expired too.
+                let live_thread = message
+                    .thread
+                    .as_ref()
+                    .and_then(|s| parse_time(&s.last_reply_at))
+                    .is_some_and(|at| at >= cutoff_ms);
+                if live_thread {
+                    if message.deleted_at.is_none() {
+                        self.tombstone(t, c, message, ordinal).await?;
+                        deleted += 1;
+                    }
+                    continue;
+                }
+                if self.remove_expired(t, c, &message, ordinal).await? {
+                    deleted += 1;
+                }
+            }
+        }
+        // Replies are messages of the conversation, judged by their own age.
+        let mut expired = self.tables.replies_created_before(t, c, cutoff_ms);
+        while let Some(page) = self.tables.next_page(&mut expired).await? {
+            let found = self.tables.stored_replies(t, c, &page).await?;
+            let orphans: Vec<_> = page
+                .iter()
+                .filter(|(reply, _)| !found.iter().any(|s| s.message.id == *reply))
+                .map(|(reply, _)| stored::remove_locator(t, c, reply))
+                .collect();
+            self.tables.write_all(orphans).await?;
+            for StoredMessage { message, ordinal } in found {
+                if message.updated_seq > watermark {
+                    waiting += 1;
+                    continue;
+                }
                 if self.remove_expired(t, c, &message, ordinal).await? {
                     deleted += 1;
                 }
@@ -314,11 +353,12 @@ impl Chat {
                     note_deletion(&meta.deleted_ordinals, ordinal)
                 };
                 let mut ops = Transaction::default();
-                ops.push(OpRole::Message, stored::remove_message(t, c, message));
+                ops.extend(OpRole::Message, stored::remove_message(t, message));
                 ops.push(OpRole::Record, stored::remove_client_id_guard(t, c, message));
                 ops.extend(OpRole::Mention, unmention(t, c, &forget, at));
-                Ok(ChangePlan::new(ops, LoggedChange::removed(&message.id))
-                    .updating_meta(set_deleted_ordinals(&deleted)))
+                let removed =
+                    LoggedChange { thread_root_id: message.thread_root_id, ..LoggedChange::removed(&message.id) };
+                Ok(ChangePlan::new(ops, removed).updating_meta(set_deleted_ordinals(&deleted)))
             })
             .await?;
         match outcome {

@@ -143,10 +143,14 @@ impl Chat {
         let page = index.search(&plan).await?;
 
         // The index may lag the table: show each message as it is now, and drop what is gone.
-        let hits: Vec<(ConversationId, MessageId)> = page
+        // A reply is found under its thread (the hit names its root).
+        let hits: Vec<(ConversationId, MessageId, Option<MessageId>)> = page
             .hits
             .iter()
-            .filter_map(|h| Some((ConversationId::parse(&h.conversation_id).ok()?, MessageId::parse(&h.id).ok()?)))
+            .filter_map(|h| {
+                let root = h.thread_root_id.as_deref().map(MessageId::parse).transpose().ok()?;
+                Some((ConversationId::parse(&h.conversation_id).ok()?, MessageId::parse(&h.id).ok()?, root))
+            })
             .collect();
         let messages = self.tables.messages_across(t, &hits).await?;
         let conversation_ids: Vec<ConversationId> =

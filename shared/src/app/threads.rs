@@ -148,8 +148,8 @@ impl Chat {
             follows.iter().map(|f| f.conversation_id.clone()).collect::<HashSet<_>>().into_iter().collect();
         let joined = self.tables.joined(t, &caller.user, &conversations, false).await?;
         let follows: Vec<Follow> = follows.into_iter().filter(|f| joined.contains(&f.conversation_id)).collect();
-        let ids: Vec<(ConversationId, MessageId)> =
-            follows.iter().map(|f| (f.conversation_id.clone(), f.root_id)).collect();
+        let ids: Vec<(ConversationId, MessageId, Option<MessageId>)> =
+            follows.iter().map(|f| (f.conversation_id.clone(), f.root_id, None)).collect();
         let roots = self.tables.messages_across(t, &ids).await?;
         // Threads with replies, newest reply first (ties by root id, so the order is total).
         let mut threads: Vec<(Follow, Message, ThreadSummary)> = follows

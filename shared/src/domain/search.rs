@@ -106,6 +106,9 @@ pub struct SearchDoc {
     pub created_ms: i64,
     /// The message's `updatedSeq`: an older version never overwrites a newer one.
     pub version: u64,
+    /// On a thread reply: its root, so a hit opens the thread (and the table read finds it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -249,6 +252,8 @@ pub struct SearchHit {
     pub id: String,
     pub conversation_id: String,
     pub score: f64,
+    /// The hit is a thread reply of this root.
+    pub thread_root_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

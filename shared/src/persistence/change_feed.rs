@@ -18,9 +18,13 @@ pub struct MessageVersion<'r> {
     pub message: Message,
 }
 
-/// The message version `record` carries, if it is a change of a message item.
+/// The message version `record` carries, if it is a change of a message item: a top-level
+/// message (`MSG#`) or a thread reply (`RPL#`), each version once — the copy of a reply also sent
+/// to the conversation (`MSG#`, with `threadRootId`) is no version of its own.
 pub fn message_version(record: &ChangeRecord) -> Result<Option<MessageVersion<'_>>, String> {
-    if !record.key.sk.starts_with(keys::MESSAGE_PREFIX) {
+    let sk = &record.key.sk;
+    let main = sk.starts_with(keys::MESSAGE_PREFIX);
+    if !main && !sk.starts_with(keys::REPLY_PREFIX) {
         return Ok(None);
     }
     let (event, image) = match (&record.old, &record.new) {
@@ -30,6 +34,9 @@ pub fn message_version(record: &ChangeRecord) -> Result<Option<MessageVersion<'_
         (None, None) => return Ok(None),
     };
     let message: Message = from_attrs(image).map_err(|e| e.to_string())?;
+    if main && message.is_reply() {
+        return Ok(None);
+    }
     let tenant = record
         .key
         .pk
@@ -62,6 +69,7 @@ pub fn index_op(record: &ChangeRecord) -> Result<Option<IndexOp>, String> {
         mentions: message.mentions.iter().map(|u| u.to_string()).collect(),
         has_file: !message.attachments.is_empty(),
         version: message.updated_seq,
+        thread_root_id: message.thread_root_id.map(|r| r.to_string()),
     })))
 }
 
@@ -104,5 +112,24 @@ mod tests {
         let meta = ChangeRecord { key: keys::conversation_meta(&t, &c), ..change(None, Some(Attrs::new())) };
         assert_eq!(message_version(&meta), Ok(None));
         assert!(message_version(&change(None, Some(Attrs::new()))).is_err());
+    }
+
+    #[test]
+    fn a_reply_is_one_version_indexed_with_its_root_and_its_copy_in_the_main_list_is_none() {
+        use crate::domain::ids::MessageId;
+        let t = TenantId::parse("acme").expect("tenant");
+        let c = ConversationId::new_channel();
+        let id = MessageId::parse("01JBZ5X3N8Q0V7W6Y4T2R1P0MA").expect("id");
+        let root = MessageId::parse("01JBZ5X3N8Q0V7W6Y4T2R1P0MB").expect("root");
+        let mut reply = message_attrs(&c);
+        reply.insert("threadRootId".into(), root.to_string().into());
+        reply.insert("alsoInChannel".into(), true.into());
+        let record = |key| ChangeRecord { position: 0, key, old: None, new: Some(reply.clone()) };
+        let Ok(Some(IndexOp::Upsert(doc))) = index_op(&record(keys::reply(&t, &c, &root, &id))) else {
+            panic!("a reply is indexed")
+        };
+        assert_eq!(doc.thread_root_id, Some(root.to_string()));
+        assert_eq!(message_version(&record(keys::message(&t, &c, &id))), Ok(None), "the copy is no version");
+        assert_eq!(index_op(&record(keys::reply_locator(&t, &c, &id))), Ok(None));
     }
 }

@@ -49,6 +49,17 @@ struct ReplyLocator {
     thread_root_id: MessageId,
 }
 
+/// A reply locator as (reply, root).
+pub(super) fn read_locator(item: &Item) -> ChatResult<(MessageId, MessageId)> {
+    let reply = item
+        .key
+        .sk
+        .strip_prefix(keys::REPLY_LOCATOR_PREFIX)
+        .and_then(|id| MessageId::parse(id).ok())
+        .ok_or_else(|| ChatError::corrupt("a reply locator's key"))?;
+    Ok((reply, from_attrs::<ReplyLocator>(&item.attrs)?.thread_root_id))
+}
+
 /// The key of a message's canonical item: its thread's for a reply, `MSG#` otherwise.
 pub fn key_of(t: &TenantId, c: &ConversationId, id: &MessageId, root: Option<&MessageId>) -> Key {
     match root {
@@ -58,7 +69,7 @@ pub fn key_of(t: &TenantId, c: &ConversationId, id: &MessageId, root: Option<&Me
 }
 
 /// Every item holding a copy of `message`: the canonical one first.
-fn copies(t: &TenantId, message: &Message) -> Vec<Key> {
+pub(super) fn copies(t: &TenantId, message: &Message) -> Vec<Key> {
     let c = &message.conversation_id;
     let mut out = vec![key_of(t, c, &message.id, message.thread_root_id.as_ref())];
     if message.is_reply() && message.also_in_channel {
@@ -132,14 +143,15 @@ impl Tables {
         Ok(out)
     }
 
-    /// These messages, each in its own conversation (missing ones left out), in one read that
-    /// need not be consistent: search shows what its index found as the table holds it now.
+    /// These messages, each in its own conversation (and a reply under its thread root; missing
+    /// ones left out), in one read that need not be consistent: search shows what its index
+    /// found as the table holds it now.
     pub async fn messages_across(
         &self,
         t: &TenantId,
-        ids: &[(ConversationId, MessageId)],
+        ids: &[(ConversationId, MessageId, Option<MessageId>)],
     ) -> ChatResult<HashMap<MessageId, Message>> {
-        let keys: Vec<Key> = ids.iter().map(|(c, m)| keys::message(t, c, m)).collect();
+        let keys: Vec<Key> = ids.iter().map(|(c, m, root)| key_of(t, c, m, root.as_ref())).collect();
         let mut out = HashMap::new();
         for item in self.db().batch_get(&keys, false).await? {
             let message: Message = from_attrs(&item.attrs)?;
@@ -221,6 +233,17 @@ impl Tables {
             messages.reverse();
         }
         Ok((messages, page.more))
+    }
+
+    /// These replies (id, root) with their ordinals (missing ones left out).
+    pub async fn stored_replies(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        replies: &[(MessageId, MessageId)],
+    ) -> ChatResult<Vec<StoredMessage>> {
+        let keys: Vec<Key> = replies.iter().map(|(m, root)| keys::reply(t, c, root, m)).collect();
+        self.db().batch_get(&keys, true).await?.iter().map(StoredMessage::from_item).collect()
     }
 
     /// A page of a thread's replies, oldest first, after the reply `after`, and whether more follow.

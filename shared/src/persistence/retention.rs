@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use super::attrs;
 use super::codec::{from_attrs, to_attrs};
 use super::keys;
-use super::messages::StoredMessage;
+use super::messages::{copies, read_locator, StoredMessage};
 use super::paging::{query_all, Pages};
 use super::tables::{put, Tables};
 use crate::domain::error::{ChatError, ChatResult};
-use crate::domain::ids::{ConversationId, TenantId};
+use crate::domain::ids::{ConversationId, MessageId, TenantId};
 use crate::domain::retention::{ConversationPolicy, TenantPolicy};
 use crate::domain::Message;
 use crate::ports::store::{Cond, Query, WriteOp};
@@ -84,6 +84,21 @@ impl Tables {
         Ok(out)
     }
 
+    /// The conversation's thread replies created before `cutoff_ms` as (reply, root), oldest
+    /// first, a page at a time: read from their locators, no thread is read.
+    pub fn replies_created_before(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        cutoff_ms: i64,
+    ) -> Pages<(MessageId, MessageId)> {
+        let query = Query::prefix(keys::conversation_pk(t, c), keys::REPLY_LOCATOR_PREFIX)
+            .before(format!("{}{}", keys::REPLY_LOCATOR_PREFIX, ulid_at(cutoff_ms)))
+            .limit(EXPIRED_PAGE)
+            .consistent();
+        Pages::new(query, read_locator)
+    }
+
     /// The conversation's messages created before `cutoff_ms`, oldest first, a page at a time.
     pub fn messages_created_before(&self, t: &TenantId, c: &ConversationId, cutoff_ms: i64) -> Pages<StoredMessage> {
         let query = Query::prefix(keys::conversation_pk(t, c), keys::MESSAGE_PREFIX)
@@ -97,7 +112,11 @@ impl Tables {
 /// The smallest message sort key created at or after `ms` (message ids are ULIDs: they sort by
 /// the time they were made).
 fn message_sk_at(ms: i64) -> String {
-    format!("{}{}", keys::MESSAGE_PREFIX, ulid::Ulid::from_parts(ms.max(0) as u64, 0))
+    format!("{}{}", keys::MESSAGE_PREFIX, ulid_at(ms))
+}
+
+fn ulid_at(ms: i64) -> ulid::Ulid {
+    ulid::Ulid::from_parts(ms.max(0) as u64, 0)
 }
 
 /// Sets the tenant's retention policy.
@@ -115,13 +134,24 @@ pub fn register_tenant(t: &TenantId) -> ChatResult<WriteOp> {
     Ok(put(keys::retention_tenant(t), to_attrs(&TenantRef { tenant_id: t.clone() })?))
 }
 
-/// Removes an expired message, only if unchanged since it was read: an edit since then is not
-/// in the archive yet.
-pub fn remove_message(t: &TenantId, c: &ConversationId, message: &Message) -> WriteOp {
-    WriteOp::Delete {
-        key: keys::message(t, c, &message.id),
-        cond: Cond::Equals(attrs::UPDATED_SEQ.into(), message.updated_seq.into()),
+/// Removes an expired message, only if unchanged since it was read (an edit since then is not
+/// in the archive yet): every copy of a reply, and its locator.
+pub fn remove_message(t: &TenantId, message: &Message) -> Vec<WriteOp> {
+    let cond = Cond::Equals(attrs::UPDATED_SEQ.into(), message.updated_seq.into());
+    let mut ops: Vec<WriteOp> =
+        copies(t, message).into_iter().map(|key| WriteOp::Delete { key, cond: cond.clone() }).collect();
+    if message.is_reply() {
+        ops.push(WriteOp::Delete {
+            key: keys::reply_locator(t, &message.conversation_id, &message.id),
+            cond: Cond::Always,
+        });
     }
+    ops
+}
+
+/// Removes a locator whose reply is gone.
+pub fn remove_locator(t: &TenantId, c: &ConversationId, reply: &MessageId) -> WriteOp {
+    WriteOp::Delete { key: keys::reply_locator(t, c, reply), cond: Cond::Always }
 }
 
 /// Removes a removed message's client-id guard, which would otherwise outlive it.
@@ -178,7 +208,9 @@ mod tests {
             "createdAt": "2026-01-01T00:00:00.000Z", "seq": 3, "updatedSeq": 7,
         }))
         .expect("message");
-        let WriteOp::Delete { key, cond } = remove_message(&t, &c, &message) else { panic!("a delete") };
+        let ops = remove_message(&t, &message);
+        let [WriteOp::Delete { key, cond }] = ops.as_slice() else { panic!("one delete") };
+        let (key, cond) = (key.clone(), cond.clone());
         assert_eq!(key, keys::message(&t, &c, &message.id));
         assert_eq!(cond, Cond::Equals(attrs::UPDATED_SEQ.into(), 7.into()));
         let guard = remove_client_id_guard(&t, &c, &message);

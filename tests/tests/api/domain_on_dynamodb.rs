@@ -190,3 +190,10 @@ async fn rate_limits_count_in_dynamodb_items_with_ttl() {
     assert_eq!(item.attrs["count"], 3);
     assert!(item.attrs[TTL_ATTR].as_i64().unwrap() > SystemClock.now_ms() / 1000);
 }
+
+/// Threads on the DynamoDB adapter: replies from two instances racing for one root's summary,
+/// the thread and main-history queries, follows and the Threads view (`threads::threads_on`).
+#[tokio::test]
+async fn threads_run_on_dynamodb() {
+    crate::threads::threads_on(Arc::new(moto_store().await)).await;
+}

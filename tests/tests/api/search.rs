@@ -250,6 +250,7 @@ fn doc(id: &str, body: &str, version: u64) -> SearchDoc {
         has_file: false,
         created_ms: 1_700_000_000_000,
         version,
+        thread_root_id: None,
     }
 }
 

@@ -200,6 +200,55 @@ async fn one_winner_under_contention(store: Arc<dyn Store>) {
     assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| *e == StoreError::ConditionFailed));
 }
 
+/// What a thread reply's transaction relies on: an object set beside a numeric attribute that
+/// guards it (missing before the first reply, then equal to what was read), refusals reported by
+/// position, `add 0` creating a counter without changing one, and a prefix whose keys hold `#`.
+async fn guarded_object_updates(store: Arc<dyn Store>) {
+    let root = Key::new("T", "MSG#1");
+    store.put(item("T", "MSG#1", json!({ "body": "root" })), Cond::NotExists).await.unwrap();
+    let summary =
+        |n: i64| Update::default().set("thread", json!({ "replyCount": n, "ids": ["a"] })).set("threadSeq", n);
+    let reply = |n: i64, cond: Cond| {
+        vec![
+            WriteOp::Put { item: item("T", &format!("RPL#1#{n}"), json!({ "n": n })), cond: Cond::NotExists },
+            WriteOp::Update { key: root.clone(), update: summary(n), cond },
+        ]
+    };
+    store.transact(reply(1, Cond::ExistsWithout("threadSeq".into()))).await.unwrap();
+    // A second "first reply", and a reply planned on a stale summary, are refused at the root.
+    for stale in [Cond::ExistsWithout("threadSeq".into()), Cond::Equals("threadSeq".into(), json!(0))] {
+        assert_eq!(
+            store.transact(reply(2, stale)).await.unwrap_err(),
+            StoreError::TransactionCanceled { failed: vec![1] }
+        );
+    }
+    store.transact(reply(2, Cond::Equals("threadSeq".into(), json!(1)))).await.unwrap();
+    // A root that is gone takes no reply (the update would otherwise create it).
+    let gone = WriteOp::Update {
+        key: Key::new("T", "MSG#9"),
+        update: summary(1),
+        cond: Cond::ExistsWithout("threadSeq".into()),
+    };
+    assert_eq!(store.transact(vec![gone]).await.unwrap_err(), StoreError::TransactionCanceled { failed: vec![0] });
+    assert!(store.get(&Key::new("T", "MSG#9"), true).await.unwrap().is_none());
+    let got = store.get(&root, true).await.unwrap().unwrap().attrs;
+    assert_eq!(
+        (got["thread"]["replyCount"].clone(), got["threadSeq"].clone(), got["body"].clone()),
+        (json!(2), json!(2), json!("root"))
+    );
+    // `add 0`: a new follower's count starts at 0; a follower's stays.
+    let follow = Key::new("U", "THREAD#C#1");
+    let keep = Update::default().set("rootId", "1").add("readCount", 0);
+    assert_eq!(store.update(&follow, keep.clone(), Cond::Always).await.unwrap()["readCount"], json!(0));
+    store.update(&follow, Update::default().set("readCount", 5), Cond::Always).await.unwrap();
+    assert_eq!(store.update(&follow, keep, Cond::Always).await.unwrap()["readCount"], json!(5));
+    // One thread's replies, not another's whose root id starts the same.
+    store.put(item("T", "RPL#10#1", json!({})), Cond::NotExists).await.unwrap();
+    let page = store.query(&Query::prefix("T", "RPL#1#")).await.unwrap();
+    let sks: Vec<&str> = page.items.iter().map(|i| i.key.sk.as_str()).collect();
+    assert_eq!(sks, ["RPL#1#1", "RPL#1#2"]);
+}
+
 macro_rules! conformance {
     ($adapter:ident, $factory:expr) => {
         mod $adapter {
@@ -242,6 +291,10 @@ macro_rules! conformance {
             #[tokio::test]
             async fn expired_items_are_invisible() {
                 super::expired_items_are_invisible(store().await).await
+            }
+            #[tokio::test]
+            async fn guarded_object_updates() {
+                super::guarded_object_updates(store().await).await
             }
             #[tokio::test]
             async fn one_winner_under_contention() {

@@ -205,6 +205,7 @@ fn doc(id: &str, version: u64) -> SearchDoc {
         has_file: true,
         created_ms: 1_795_680_000_000,
         version,
+        thread_root_id: None,
     }
 }
 
@@ -338,7 +339,8 @@ async fn requests_are_sigv4_signed_and_the_index_is_created_with_its_mapping() {
 async fn preparing_grants_the_reader_role_search_on_the_index_and_nothing_else() {
     let reader = "arn:aws:iam::123456789012:role/chat-HttpApiFunctionRole-X";
     // The index exists already (a later cold start): the grant is still (re)applied.
-    let (url, fake) = fake_opensearch(vec![(200, json!({})), (200, json!({})), (201, json!({}))]).await;
+    let (url, fake) =
+        fake_opensearch(vec![(200, json!({})), (200, json!({})), (200, json!({})), (201, json!({}))]).await;
     let index = OpenSearchIndex::new(&url, "messages", None).with_reader_role(Some(reader.into()));
     index.ensure_index().await.unwrap();
     let requests = fake.requests.lock().unwrap().clone();
@@ -347,20 +349,26 @@ async fn preparing_grants_the_reader_role_search_on_the_index_and_nothing_else()
         calls,
         vec![
             ("HEAD", "/messages"),
+            ("PUT", "/messages/_mapping"),
             ("PUT", "/_plugins/_security/api/roles/tenant-chat-messages-search"),
             ("PUT", "/_plugins/_security/api/rolesmapping/tenant-chat-messages-search"),
         ]
     );
-    let role: Value = serde_json::from_str(&requests[1].3).unwrap();
+    // An index made before a field was added to the mapping gains it (threads' threadRootId).
+    let fields: Value = serde_json::from_str(&requests[1].3).unwrap();
+    assert_eq!(fields["properties"]["threadRootId"], json!({ "type": "keyword" }));
+    assert_eq!(fields["properties"]["tenantId"], json!({ "type": "keyword" }));
+    let role: Value = serde_json::from_str(&requests[2].3).unwrap();
     assert_eq!(
         role,
         json!({ "index_permissions": [{ "index_patterns": ["messages"], "allowed_actions": ["indices:data/read/search"] }] })
     );
-    let mapping: Value = serde_json::from_str(&requests[2].3).unwrap();
+    let mapping: Value = serde_json::from_str(&requests[3].3).unwrap();
     assert_eq!(mapping, json!({ "backend_roles": [reader] }));
 
     // A refused grant fails the preparation, so the indexer tries again before its next write.
-    let (url, _) = fake_opensearch(vec![(200, json!({})), (403, json!({ "error": "no permissions" }))]).await;
+    let (url, _) =
+        fake_opensearch(vec![(200, json!({})), (200, json!({})), (403, json!({ "error": "no permissions" }))]).await;
     let index = OpenSearchIndex::new(&url, "messages", None).with_reader_role(Some(reader.into()));
     assert!(matches!(index.ensure_index().await, Err(SearchError::Rejected(_))));
 
@@ -373,7 +381,7 @@ async fn preparing_grants_the_reader_role_search_on_the_index_and_nothing_else()
     // No reader role named (a serverless collection, or a test double): nothing beyond the index.
     let (url, fake) = fake_opensearch(vec![(200, json!({}))]).await;
     OpenSearchIndex::new(&url, "messages", None).with_reader_role(Some(String::new())).ensure_index().await.unwrap();
-    assert_eq!(fake.requests.lock().unwrap().len(), 1);
+    assert_eq!(fake.requests.lock().unwrap().len(), 2, "the index and its mapping, nothing more");
 }
 
 #[tokio::test]

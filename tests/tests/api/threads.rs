@@ -423,3 +423,166 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+async fn search(app: &TestApp, user: &TestUser, q: &str) -> Vec<Value> {
+    app.stack.wait_indexed().await.unwrap();
+    let (status, body) = app.get(user, &format!("/api/v1/chat/search?q={}", urlencode(q))).await;
+    assert_eq!(status, StatusCode::OK, "{q}: {body}");
+    body["items"].as_array().unwrap().iter().map(|r| r["message"].clone()).collect()
+}
+
+#[tokio::test]
+async fn search_finds_replies_with_their_thread_once_and_as_they_are_now() {
+    let (app, alice, bob, channel) = channel_with_two().await;
+    let root = app.send(&alice, &channel, "r", "quokka root").await;
+    let (_, plain) = reply(&app, &bob, &channel, &root, "s1", json!({})).await;
+    let path = format!("/api/v1/chat/conversations/{channel}/messages/{}", plain["id"].as_str().unwrap());
+    let (status, _) = app.call(Method::PATCH, &path, Some(&bob), Some(json!({ "body": "quokka in a thread" }))).await;
+    assert_eq!(status, StatusCode::OK);
+    let body = json!({ "clientMessageId": "s2", "body": "quokka everywhere", "threadRootId": root["id"], "alsoInChannel": true });
+    let (status, broadcast) = app.post(&bob, &format!("/api/v1/chat/conversations/{channel}/messages"), body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let found = search(&app, &alice, "quokka").await;
+    let bodies: Vec<&str> = found.iter().map(|m| m["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies, ["quokka everywhere", "quokka in a thread", "quokka root"], "each once, newest first");
+    assert_eq!(found[0]["threadRootId"], root["id"]);
+    assert_eq!(found[1]["threadRootId"], root["id"]);
+    assert!(found[2].get("threadRootId").is_none());
+    // A deleted reply is found no more; nor by another tenant, ever.
+    let (status, _) = app.call(Method::DELETE, &path, Some(&bob), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let found = search(&app, &alice, "thread").await;
+    assert!(found.is_empty(), "{found:?}");
+    let dave = app.user("globex", "dave").await;
+    assert!(search(&app, &dave, "quokka").await.is_empty());
+    assert_eq!(search(&app, &bob, "everywhere").await, [broadcast]);
+}
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+#[tokio::test]
+async fn retention_removes_replies_by_their_own_age_and_keeps_a_live_threads_root_as_a_tombstone() {
+    let clock = shared::ports::clock::ManualClock::new(1_795_680_000_000);
+    let app = integration_tests::spawn_app_at(&clock).await;
+    let alice = app.user_with_roles("acme", "alice", &["admin"]).await;
+    let bob = app.user("acme", "bob").await;
+    let channel = app.create_channel(&alice, "general", "public").await;
+    app.invite(&alice, &channel, &bob).await;
+    // An old thread, all old; an old root whose thread goes on.
+    let gone = app.send(&alice, &channel, "a", "old root").await;
+    let (_, gone_reply) = reply(&app, &bob, &channel, &gone, "a1", json!({})).await;
+    let (_, gone_broadcast) = reply(&app, &bob, &channel, &gone, "a2", json!({ "alsoInChannel": true })).await;
+    let alive = app.send(&alice, &channel, "b", "old root of a live thread").await;
+    let (_, old_reply) = reply(&app, &bob, &channel, &alive, "b1", json!({ "mentions": ["alice"] })).await;
+    clock.advance_ms(40 * DAY_MS);
+    let (_, new_reply) = reply(&app, &bob, &channel, &alive, "b2", json!({})).await;
+    let fresh = app.send(&alice, &channel, "c", "fresh").await;
+    let (_, fresh_reply) = reply(&app, &bob, &channel, &fresh, "c1", json!({})).await;
+    let (status, _) =
+        app.call(Method::PUT, "/api/v1/chat/retention", Some(&alice), Some(json!({ "retentionDays": 30 }))).await;
+    assert_eq!(status, StatusCode::OK);
+    app.stack.wait_archived().await.unwrap();
+    let (status, report) = app.post(&alice, "/api/v1/dev/retention/run", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    // The old thread went whole; the live thread's root is a tombstone with its summary, and
+    // only its new reply is left; the fresh thread is untouched.
+    assert_eq!(report["deleted"], 5, "{report}");
+    let (_, history) = app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/messages")).await;
+    let items = history["items"].as_array().unwrap();
+    assert_eq!(ids(&history["items"]), [alive["id"].as_str().unwrap(), fresh["id"].as_str().unwrap()]);
+    assert!(items[0]["deletedAt"].is_string() && items[0]["body"] == "");
+    assert_eq!(items[0]["thread"]["replyCount"], 2);
+    let (status, _) = thread(&app, &bob, &channel, &gone, "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, page) = thread(&app, &bob, &channel, &alive, "").await;
+    assert_eq!(page["items"], json!([new_reply]));
+    let (_, page) = thread(&app, &bob, &channel, &fresh, "").await;
+    assert_eq!(page["items"], json!([fresh_reply]));
+    // The removed reply's mention of alice stopped counting.
+    assert_eq!(mentions(&app, &alice, &channel).await, 0);
+    // Catch-up tells of each removal.
+    let after = fresh_reply["seq"].as_u64().unwrap();
+    let (_, changes) =
+        app.get(&bob, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq={after}&limit=500")).await;
+    let removed: Vec<&Value> = changes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "chat:messageDeleted" && e["data"]["removed"] == true)
+        .map(|e| &e["data"]["id"])
+        .collect();
+    for gone in [&gone, &gone_reply, &gone_broadcast, &old_reply] {
+        assert!(removed.contains(&&gone["id"]), "{} not removed: {removed:?}", gone["id"]);
+    }
+    // Again: nothing more to do until the live thread's last reply expires too.
+    app.stack.wait_archived().await.unwrap();
+    let (_, report) = app.post(&alice, "/api/v1/dev/retention/run", json!({})).await;
+    assert_eq!(report["deleted"], 0, "{report}");
+    clock.advance_ms(40 * DAY_MS);
+    app.stack.wait_archived().await.unwrap();
+    let (_, report) = app.post(&alice, "/api/v1/dev/retention/run", json!({})).await;
+    assert_eq!(report["deleted"], 4, "the rest: {report}");
+    let (status, _) = thread(&app, &bob, &channel, &alive, "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// The thread use cases on a store, with two `Chat`s on it (two instances: their replies race
+/// across processes, where only the root's conditional summary keeps every reply counted).
+pub(crate) async fn threads_on(store: std::sync::Arc<dyn shared::ports::store::Store>) {
+    use integration_tests::{caller, new_message, new_reply, NoEvents};
+    use shared::domain::values::ChannelName;
+    use shared::domain::Visibility;
+    use shared::ports::clock::SystemClock;
+    use std::sync::Arc;
+
+    let chat = Arc::new(shared::Chat::new(store.clone(), Arc::new(SystemClock), Arc::new(NoEvents)));
+    let other = Arc::new(shared::Chat::new(store, Arc::new(SystemClock), Arc::new(NoEvents)));
+    let (alice, bob) = (caller("acme", "alice", &[]), caller("acme", "bob", &[]));
+    for c in [&alice, &bob] {
+        chat.ensure_profile(c).await.unwrap();
+    }
+    let channel =
+        chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Private, None).await.unwrap();
+    let c = channel.id;
+    chat.invite(&alice, &c, &bob.user).await.unwrap();
+    let root = chat.send(&alice, &c, new_message("root", "the root")).await.unwrap().message;
+    let replies = (0..12).map(|i| {
+        let (chat, who) = if i % 2 == 0 { (other.clone(), bob.clone()) } else { (chat.clone(), alice.clone()) };
+        let c = c.clone();
+        async move { chat.send(&who, &c, new_reply(&format!("x{i}"), &format!("reply {i}"), root.id, i == 5)).await }
+    });
+    let sent: Vec<_> =
+        futures::future::join_all(replies).await.into_iter().map(|r| r.expect("reply").message).collect();
+    let page = chat.thread(&bob, &c, &root.id, None, Some(100)).await.unwrap();
+    assert_eq!(page.items.len(), 12);
+    let summary = page.root.thread.clone().expect("a summary");
+    assert_eq!(summary.reply_count, 12, "no reply lost across instances");
+    assert_eq!(Some(summary.last_reply_seq), sent.iter().map(|m| m.seq).max());
+    assert!(page.following);
+    // The main history is the root and the broadcast reply.
+    let history = chat.history(&bob, &c, shared::app::HistoryQuery::default()).await.unwrap();
+    assert_eq!(history.items.iter().map(|m| m.id).collect::<Vec<_>>(), [root.id, sent[5].id]);
+    // Replies are found by id (edit) and replayed by catch-up.
+    let edited = chat
+        .edit(&bob, &c, &sent[0].id, shared::domain::values::MessageBody::parse("edited").unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!((edited.body.as_str(), edited.thread_root_id), ("edited", Some(root.id)));
+    let changes = chat.changes(&bob, &c, root.seq, Some(100)).await.unwrap();
+    assert_eq!(changes.items.len(), 13);
+    // The Threads view: alice follows as the root's author and a replier; reading clears it.
+    let view = chat.followed_threads(&alice, None, None).await.unwrap();
+    assert_eq!(view.items.len(), 1);
+    assert_eq!(view.items[0].last_replies.len(), 2);
+    chat.read_thread(&alice, &c, &root.id).await.unwrap();
+    assert_eq!(chat.followed_threads(&alice, None, None).await.unwrap().items[0].unread_replies, 0);
+    chat.unfollow_thread(&alice, &c, &root.id).await.unwrap();
+    assert!(chat.followed_threads(&alice, None, None).await.unwrap().items.is_empty());
+}
+
+#[tokio::test]
+async fn threads_on_the_embedded_store() {
+    use shared::adapters::embedded::sqlite::SqliteStore;
+    let store = SqliteStore::in_memory(std::sync::Arc::new(shared::ports::clock::SystemClock)).unwrap();
+    threads_on(std::sync::Arc::new(store)).await;
+}

@@ -135,10 +135,26 @@ impl OpenSearchIndex {
     }
 
     /// Creates the index with its mapping unless it exists (before the indexer's first write),
-    /// then grants the reader role its search-only access.
+    /// or adds the mapping's newer fields to an index made before them (a strict mapping refuses
+    /// documents with unknown fields; adding fields is allowed and idempotent), then grants the
+    /// reader role its search-only access.
     pub async fn ensure_index(&self) -> Result<(), SearchError> {
         let (status, _) = self.send("HEAD", &format!("/{}", self.index), Vec::new(), "application/json").await?;
-        if status != 200 {
+        if status == 200 {
+            let definition: Value = serde_json::from_str(INDEX_DEFINITION).map_err(unavailable)?;
+            let properties = json!({ "properties": definition.pointer("/mappings/properties").cloned() });
+            let (status, body) = self
+                .send(
+                    "PUT",
+                    &format!("/{}/_mapping", self.index),
+                    serde_json::to_vec(&properties).map_err(unavailable)?,
+                    "application/json",
+                )
+                .await?;
+            if !(200..300).contains(&status) {
+                return Err(SearchError::Rejected(format!("updating the index mapping: {status} {body}")));
+            }
+        } else {
             let (status, body) = self
                 .send("PUT", &format!("/{}", self.index), INDEX_DEFINITION.as_bytes().to_vec(), "application/json")
                 .await?;
@@ -237,7 +253,7 @@ impl OpenSearchIndex {
         let mut body = json!({
             "size": plan.limit + 1,
             "query": { "bool": { "filter": filter, "must": must } },
-            "_source": ["id", "conversationId", "createdMs"],
+            "_source": ["id", "conversationId", "createdMs", "threadRootId"],
             "track_total_hits": false,
         });
         match plan.sort {
@@ -358,6 +374,7 @@ impl SearchIndex for OpenSearchIndex {
                         .unwrap_or_default()
                         .to_owned(),
                     score: hit.get("_score").and_then(Value::as_f64).unwrap_or(0.0),
+                    thread_root_id: source.get("threadRootId").and_then(Value::as_str).map(str::to_owned),
                 },
                 source.get("createdMs").and_then(Value::as_i64).unwrap_or(0),
             ));

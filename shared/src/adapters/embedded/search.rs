@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS docs (
     version INTEGER NOT NULL,
     has_file INTEGER NOT NULL,
     mentions TEXT NOT NULL,
-    deleted INTEGER NOT NULL DEFAULT 0
+    deleted INTEGER NOT NULL DEFAULT 0,
+    thread_root TEXT
 );
 CREATE INDEX IF NOT EXISTS docs_by_tenant_time ON docs (tenant, created_ms DESC, id DESC);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3');
@@ -105,6 +106,13 @@ impl SqliteSearch {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(unavailable)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(unavailable)?;
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        // An index made before threads lacks the column (its documents are no replies).
+        let has_thread_root: bool = conn
+            .query_row("SELECT COUNT(*) FROM pragma_table_info('docs') WHERE name = 'thread_root'", [], |r| r.get(0))
+            .map_err(unavailable)?;
+        if !has_thread_root {
+            conn.execute_batch("ALTER TABLE docs ADD COLUMN thread_root TEXT").map_err(unavailable)?;
+        }
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
 
@@ -180,11 +188,12 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, op: &IndexOp) -> Result<(), SearchE
         IndexOp::Upsert(doc) => {
             let mentions = serde_json::to_string(&doc.mentions).map_err(unavailable)?;
             tx.execute(
-                "INSERT INTO docs (id, tenant, conversation, author, created_ms, version, has_file, mentions, deleted)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)
+                "INSERT INTO docs (id, tenant, conversation, author, created_ms, version, has_file, mentions, deleted, thread_root)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9)
                  ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, conversation = excluded.conversation,
                    author = excluded.author, created_ms = excluded.created_ms, version = excluded.version,
-                   has_file = excluded.has_file, mentions = excluded.mentions, deleted = 0",
+                   has_file = excluded.has_file, mentions = excluded.mentions, deleted = 0,
+                   thread_root = excluded.thread_root",
                 params![
                     doc.id,
                     doc.tenant_id,
@@ -193,7 +202,8 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, op: &IndexOp) -> Result<(), SearchE
                     doc.created_ms,
                     version,
                     doc.has_file,
-                    mentions
+                    mentions,
+                    doc.thread_root_id
                 ],
             )
             .map_err(unavailable)?;
@@ -259,7 +269,7 @@ impl SearchIndex for SqliteSearch {
             });
             // Newest first is the rowid order (documents are indexed in commit order), which FTS5
             // walks backwards without sorting every match.
-            let mut sql = String::from("SELECT d.id, d.conversation, d.rowid");
+            let mut sql = String::from("SELECT d.id, d.conversation, d.rowid, d.thread_root");
             sql.push_str(if matching.is_some() {
                 ", bm25(docs_fts) FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid"
             } else {
@@ -324,13 +334,19 @@ impl SearchIndex for SqliteSearch {
             let mut stmt = conn.prepare(&sql).map_err(|e| SearchError::Rejected(e.to_string()))?;
             let rows = stmt
                 .query_map(rusqlite::params_from_iter(args), |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, f64>(3)?))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, f64>(4)?,
+                    ))
                 })
                 .map_err(|e| SearchError::Rejected(e.to_string()))?;
             let mut hits = Vec::new();
             let mut last_key = None;
             for row in rows {
-                let (id, conversation, rowid, score) = row.map_err(unavailable)?;
+                let (id, conversation, rowid, thread_root_id, score) = row.map_err(unavailable)?;
                 if hits.len() == plan.limit {
                     let next = match plan.sort {
                         SortOrder::Newest => last_key.clone(),
@@ -340,7 +356,7 @@ impl SearchIndex for SqliteSearch {
                 }
                 last_key = Some(rowid.to_string());
                 // bm25 is lower-is-better; report higher-is-better.
-                hits.push(SearchHit { id, conversation_id: conversation, score: -score });
+                hits.push(SearchHit { id, conversation_id: conversation, score: -score, thread_root_id });
             }
             Ok(SearchPage { hits, next_cursor: None })
         })
