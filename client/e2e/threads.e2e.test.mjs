@@ -204,6 +204,10 @@ test("search finds a reply and opens its thread at it", async () => {
   await found.waitFor();
   assert.match((await found.getAttribute("class")) ?? "", /highlighted/, "the reply is highlighted");
   assert.ok((await onScreen(found)).inside, "and in view");
+  // The thread panel takes the search panel's place: the list keeps its width.
+  await bob.getByTestId("search-panel").waitFor({ state: "detached" });
+  const listBox = await list(bob).boundingBox();
+  assert.ok(listBox && listBox.width > 300, `the main list stays usable (${JSON.stringify(listBox)})`);
   await screenshot(bob, "threads-13-search-opened-thread");
 });
 

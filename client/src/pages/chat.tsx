@@ -140,7 +140,15 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           controller.discardOutbox();
           onSignOut();
         }}
-        search={<SearchBox onSearch={setSearching} />}
+        search={
+          <SearchBox
+            onSearch={(q) => {
+              // One panel at the right at a time: the list keeps its width.
+              controller.closeThread();
+              setSearching(q);
+            }}
+          />
+        }
         onRetention={me.roles.includes("tenant-admin") ? () => setRetention(true) : undefined}
         onOperations={me.roles.includes("super-admin") ? () => setOperations(true) : undefined}
       />
@@ -173,7 +181,13 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
             <StatusIndicator status={snapshot.status} />
             {!snapshot.showThreads && active && active.kind !== "dm" && (
               <>
-                <button onClick={() => setShowMembers((v) => !v)} data-testid="members-button">
+                <button
+                  onClick={() => {
+                    controller.closeThread();
+                    setShowMembers((v) => !v);
+                  }}
+                  data-testid="members-button"
+                >
                   Members
                 </button>
                 <button
@@ -217,7 +231,11 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 onLoadNewer={() => void controller.loadNewer()}
                 unreadFromId={snapshot.unreadFrom?.conversationId === active.id ? snapshot.unreadFrom.messageId : null}
                 onAtBottom={(bottom) => controller.setAtBottom(active.id, bottom)}
-                onOpenThread={(rootId) => void controller.openThread(active.id, rootId)}
+                onOpenThread={(rootId) => {
+                  setShowMembers(false);
+                  setSearching(null);
+                  void controller.openThread(active.id, rootId);
+                }}
               onRetry={(cmid) => void controller.retry(active.id, cmid)}
               onEdit={(id, body, mentions) => void controller.edit(id, body, mentions)}
               user={(id) => controller.user(id)}
@@ -290,6 +308,11 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           query={searching}
           onOpen={(r) => {
             setNavOpen(false);
+            // A reply opens in the thread panel, which takes the search panel's place.
+            if (r.message.threadRootId) {
+              setSearching(null);
+              setShowMembers(false);
+            }
             void controller.openSearchHit(r);
           }}
           onClose={() => setSearching(null)}
