@@ -34,6 +34,8 @@ interface Props {
   onAtBottom?: (atBottom: boolean) => void;
   /** Opens a message's thread panel. */
   onOpenThread?: (rootId: string) => void;
+  /** The root whose thread is open beside the list. */
+  openThreadId?: string | null;
 }
 
 /** Far from zero, so older pages can lower it (Virtuoso's prepend-without-jump). */
@@ -173,6 +175,7 @@ export function MessageList(props: Props) {
               api={props.api}
               highlighted={m.id === highlightId}
               onOpenThread={props.onOpenThread}
+              threadOpen={m.id === props.openThreadId}
             />
           </div>
         )}

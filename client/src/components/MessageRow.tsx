@@ -26,9 +26,11 @@ export interface RowProps {
   highlighted: boolean;
   /** Opens a message's thread (the main list's rows; absent in the thread panel). */
   onOpenThread?: (rootId: string) => void;
+  /** Its thread is open in the panel beside the list. */
+  threadOpen?: boolean;
 }
 
-export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highlighted, onOpenThread }: RowProps) {
+export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highlighted, onOpenThread, threadOpen }: RowProps) {
   const [editing, setEditing] = useState(false);
   // After an edit, focus goes back to the Edit button it started from (keyboard users keep
   // their place in the list).
@@ -51,7 +53,7 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highli
   const mentionsMe = m.mentions.includes(me);
   return (
     <div
-      className={`message state-${m.state} ${deleted ? "deleted" : ""} ${mentionsMe && !deleted ? "mentions-me" : ""} ${highlighted ? "highlighted" : ""}`}
+      className={`message state-${m.state} ${deleted ? "deleted" : ""} ${mentionsMe && !deleted ? "mentions-me" : ""} ${highlighted ? "highlighted" : ""} ${threadOpen ? "thread-open" : ""}`}
       data-testid="message"
       data-message-id={m.id}
       data-state={m.state}

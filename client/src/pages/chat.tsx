@@ -231,6 +231,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 onLoadNewer={() => void controller.loadNewer()}
                 unreadFromId={snapshot.unreadFrom?.conversationId === active.id ? snapshot.unreadFrom.messageId : null}
                 onAtBottom={(bottom) => controller.setAtBottom(active.id, bottom)}
+                openThreadId={openRootId}
                 onOpenThread={(rootId) => {
                   setShowMembers(false);
                   setSearching(null);
