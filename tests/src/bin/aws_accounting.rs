@@ -14,7 +14,7 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use integration_tests::{caller, moto, new_message};
+use integration_tests::{caller, moto, new_message, new_reply};
 use serde_json::json;
 use shared::adapters::aws::apigw::ApiGatewayPush;
 use shared::adapters::aws::dynamo::DynamoStore;
@@ -236,5 +236,34 @@ async fn main() -> anyhow::Result<()> {
     row("search (store side; the index is OpenSearch)", counter.take());
     chat.upload_intent(&alice, &c, "a.txt", "text/plain", 10).await?;
     row("upload intent", counter.take());
+
+    // Threads, in the channel of 10 (1 online): a reply costs the same whatever the thread's
+    // size (the root's summary is one item), and neither the main history nor a thread page
+    // reads the other's items.
+    let root = chat.send(&alice, &c, new_message("t-root", "a thread")).await?.message;
+    counter.take();
+    chat.send(&alice, &c, new_reply("t-1", "first", root.id, false)).await?;
+    row("reply (the first: the root's author follows)", counter.take());
+    for i in 2..50 {
+        chat.send(&alice, &c, new_reply(&format!("t-{i}"), "more", root.id, false)).await?;
+    }
+    counter.take();
+    chat.send(&alice, &c, new_reply("t-50", "the fiftieth", root.id, false)).await?;
+    row("reply (to a thread of 49 replies)", counter.take());
+    chat.send(&alice, &c, new_reply("t-51", "also in the channel", root.id, true)).await?;
+    row("reply also sent to the channel", counter.take());
+    chat.thread(&alice, &c, &root.id, None, Some(50)).await?;
+    row("thread read (50 replies)", counter.take());
+    chat.history(&alice, &c, Default::default()).await?;
+    row("history page (beside a thread of 51 replies)", counter.take());
+    for i in 0..9 {
+        let other = chat.send(&alice, &c, new_message(&format!("t{i}-root"), "another thread")).await?.message;
+        chat.send(&alice, &c, new_reply(&format!("t{i}-reply"), "a reply", other.id, false)).await?;
+    }
+    counter.take();
+    chat.followed_threads(&alice, None, None).await?;
+    row("threads view (10 followed threads)", counter.take());
+    chat.read_thread(&alice, &c, &root.id).await?;
+    row("thread read mark", counter.take());
     Ok(())
 }
