@@ -245,7 +245,9 @@ export class Threads {
     if (reply.authorId === me || reply.mentions.includes(me)) {
       if (open && open.conversationId === reply.conversationId && open.rootId === rootId && !open.following) state.set({ thread: { ...open, following: true } });
     }
-    if (!followed && (reply.authorId === me || reply.mentions.includes(me) || root?.authorId === me || (!root && reply.thread?.replyCount === 1))) {
+    // A thread followed by hand before its first reply is listed from that reply on.
+    const followedOpen = open?.conversationId === reply.conversationId && open.rootId === rootId && open.following === true;
+    if (!followed && (followedOpen || reply.authorId === me || reply.mentions.includes(me) || root?.authorId === me || (!root && reply.thread?.replyCount === 1))) {
       this.scheduleRefresh();
     }
   }
