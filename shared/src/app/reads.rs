@@ -12,7 +12,7 @@ impl Chat {
     /// caller's other connections.
     pub async fn mark_read(&self, caller: &Caller, conversation: &ConversationId, id: &MessageId) -> ChatResult<()> {
         let t = &caller.tenant;
-        let (_, StoredMessage { message, ordinal }) = self.member_and_message(caller, conversation, id).await?;
+        let (_, StoredMessage { message, ordinal, .. }) = self.member_and_message(caller, conversation, id).await?;
         self.spend(caller, "read", "all", self.limits.reads, None).await?;
         // Already read further (another tab got there first): forward only, nothing to tell.
         if self.tables.advance_read_position(t, &caller.user, conversation, message.seq, ordinal).await? {

@@ -278,7 +278,7 @@ impl Chat {
         let (mut deleted, mut waiting) = (0, 0);
         let mut expired = self.tables.messages_created_before(t, c, cutoff_ms);
         while let Some(page) = self.tables.next_page(&mut expired).await? {
-            for StoredMessage { message, ordinal } in page {
+            for StoredMessage { message, ordinal, .. } in page {
                 if message.updated_seq > watermark {
                     // Not in the archive yet (the archiver lags): never delete it; next run.
                     waiting += 1;
@@ -303,6 +303,11 @@ impl Chat {
         ordinal: u64,
     ) -> ChatResult<bool> {
         self.discard_attachments(t, c, &message.attachments).await;
+        // Its earlier texts before the message, like its files, so none outlives it. The
+        // archive needs none of them: it holds every version the message item itself had.
+        if message.edited_at.is_some() {
+            self.tables.remove_versions(t, c, &message.id).await?;
+        }
         let forget = self.tables.counted_mentions(t, c, &message.mentions, ordinal).await?;
         let already_deleted = message.deleted_at.is_some();
         let outcome = self

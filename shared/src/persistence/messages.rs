@@ -20,17 +20,23 @@ pub struct StoredMessage {
     pub message: Message,
     /// The conversation's message count when it was sent: unread counts compare against it.
     pub ordinal: u64,
+    /// How many edits it has had (stored beside it, not shown): its versions' numbers.
+    pub edits: u64,
 }
 
 impl StoredMessage {
     pub(super) fn from_item(item: &Item) -> ChatResult<Self> {
-        Ok(Self { message: from_attrs(&item.attrs)?, ordinal: ordinal_of(&item.attrs) })
+        Ok(Self {
+            message: from_attrs(&item.attrs)?,
+            ordinal: number(&item.attrs, attrs::ORDINAL),
+            edits: number(&item.attrs, attrs::EDITS),
+        })
     }
 }
 
-/// Items written before ordinals were stored count as 0.
-fn ordinal_of(attrs: &Attrs) -> u64 {
-    attrs.get(attrs::ORDINAL).and_then(serde_json::Value::as_u64).unwrap_or(0)
+/// Items written before ordinals (or edit counts) were stored count as 0.
+fn number(attrs: &Attrs, name: &str) -> u64 {
+    attrs.get(name).and_then(serde_json::Value::as_u64).unwrap_or(0)
 }
 
 /// The client-id guard: the message a client message id was first sent as.
@@ -179,25 +185,27 @@ pub fn guard_client_id(t: &TenantId, author: &UserId, message: &Message) -> Chat
     Ok(put_new(key, to_attrs(&guard)?))
 }
 
-/// Rewrites an existing message's body and mentions at change `seq`.
+/// Rewrites a message's body and mentions at change `seq`, only if it is still the version
+/// `current` (whose text the edit keeps as a version: a concurrent edit must not be skipped).
 pub fn edit(
     t: &TenantId,
-    c: &ConversationId,
-    m: &MessageId,
+    current: &StoredMessage,
     body: &str,
     mentions: &[UserId],
     at: &str,
     seq: u64,
 ) -> ChatResult<WriteOp> {
+    let m = &current.message;
     let mentions = serde_json::to_value(mentions).map_err(|e| ChatError::Internal(e.to_string()))?;
     Ok(WriteOp::Update {
-        key: keys::message(t, c, m),
+        key: keys::message(t, &m.conversation_id, &m.id),
         update: Update::default()
             .set(attrs::BODY, body)
             .set(attrs::MENTIONS, mentions)
             .set(attrs::EDITED_AT, at)
-            .set(attrs::UPDATED_SEQ, seq),
-        cond: Cond::Exists,
+            .set(attrs::UPDATED_SEQ, seq)
+            .set(attrs::EDITS, current.edits + 1),
+        cond: Cond::Equals(attrs::UPDATED_SEQ.into(), m.updated_seq.into()),
     })
 }
 

@@ -54,6 +54,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/chat/dms", post(open_dm))
         .route("/api/v1/chat/conversations/{id}/messages", get(history).post(send_message))
         .route("/api/v1/chat/conversations/{id}/messages/{message_id}", patch(edit_message).delete(delete_message))
+        .route("/api/v1/chat/conversations/{id}/messages/{message_id}/versions", get(message_versions))
         .route("/api/v1/chat/conversations/{id}/changes", get(changes))
         .route("/api/v1/chat/conversations/{id}/read", post(mark_read))
         .route("/api/v1/chat/conversations/{id}/uploads", post(upload_intent))
@@ -72,6 +73,7 @@ pub fn api_routes() -> Router<AppState> {
     paths(
         health, me, find_users, list_conversations, get_conversation, browse_channels, create_channel, join_channel,
         leave_channel, invite_member, list_members, remove_member, open_dm, history, send_message, edit_message, delete_message,
+        message_versions,
         changes, mark_read, upload_intent, download, search, retention_settings, set_tenant_retention,
         set_conversation_retention, archive_files, archive_policy, set_archive_policy, audit_records
     ),
