@@ -14,6 +14,7 @@ import { Api } from "../lib/api";
 import type { TokenSource } from "../lib/auth-token";
 import { ChatController, conversationTitle } from "../lib/chat-controller";
 import type { ClientConfig } from "../lib/config";
+import { lastEditable } from "../lib/conversation-view";
 import { conversationInUrl, showConversationInUrl } from "../lib/route";
 import { pageTitle, PRODUCT_TITLE } from "../lib/title";
 import type { Me } from "../lib/types";
@@ -83,11 +84,16 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   // The conversation whose composer takes the keyboard next (a DM just picked, after a delete).
   const [focusComposerOf, setFocusComposerOf] = useState<string | null>(null);
   const composerFocused = useCallback(() => setFocusComposerOf(null), []);
+  // Up in the empty composer edits my last message; the composer gets the keyboard back after.
+  const [editRequest, setEditRequest] = useState<{ id: string; nonce: number } | null>(null);
 
   const clearDropped = useCallback(() => setDropped([]), []);
   const active = snapshot.conversations.find((c) => c.id === snapshot.activeId) ?? null;
   const messages = active ? controller.visibleMessages(active.id) : [];
   const openTitle = active ? conversationTitle(active, me.userId) : null;
+  // Channel admins (not in a DM) and tenant admins may delete other people's messages (the
+  // server's rule, shared/src/app/messages.rs `may_delete`).
+  const moderator = Boolean(active && ((active.role === "admin" && active.kind !== "dm") || me.roles.includes("tenant-admin")));
   const activeTitle = openTitle ?? "No conversation";
   const tabTitle = pageTitle(snapshot.conversations, openTitle);
   useEffect(() => {
@@ -188,6 +194,13 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 onLoadNewer={() => void controller.loadNewer()}
                 unreadFromId={snapshot.unreadFrom?.conversationId === active.id ? snapshot.unreadFrom.messageId : null}
                 onAtBottom={(bottom) => controller.setAtBottom(active.id, bottom)}
+                onDismissUnread={() => void controller.dismissUnread()}
+                moderator={moderator}
+                editRequest={editRequest}
+                onEditRequestEnd={() => {
+                  setEditRequest(null);
+                  setFocusComposerOf(active.id);
+                }}
               onRetry={(cmid) => void controller.retry(active.id, cmid)}
               onEdit={(id, body, mentions) => void controller.edit(id, body, mentions)}
               user={(id) => controller.user(id)}
@@ -221,6 +234,11 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
               onIncomingTaken={clearDropped}
               takeFocus={focusComposerOf === active.id}
               onFocusTaken={composerFocused}
+              onEditLast={() => {
+                const last = lastEditable(messages, me.userId);
+                if (last) setEditRequest({ id: last.id, nonce: Date.now() });
+                return Boolean(last);
+              }}
             />
           </>
         ) : (
