@@ -71,6 +71,10 @@ export function MessageList(props: Props) {
   const { me, title, messages, hasOlder, loadingOlder, onLoadOlder, hasNewer, loadingNewer, onLoadNewer, highlightId, unreadFromId, onAtBottom, editRequest } = props;
   const virtuoso = useRef<VirtuosoHandle>(null);
   const scroller = useRef<HTMLElement | null>(null);
+  // Stable: Virtuoso takes a new callback as a new scroller.
+  const setScroller = useCallback((el: HTMLElement | Window | null) => {
+    scroller.current = el instanceof HTMLElement ? el : null;
+  }, []);
   const firstRow = useRef<{ key: string; index: number } | null>(null);
   const [atBottom, setAtBottom] = useState(true);
   const [lastSeenKey, setLastSeenKey] = useState<string | null>(null);
@@ -98,16 +102,34 @@ export function MessageList(props: Props) {
   // jump bar offers to go back to it.
   const dividerRow = rowOf(unreadFromId);
   const [dividerAbove, setDividerAbove] = useState(false);
-  const renderedFrom = useRef(0);
+  const dividerKey = rows[dividerRow]?.key ?? null;
   const checkDivider = useCallback(() => {
-    if (dividerRow < 0) return setDividerAbove(false);
     const region = scroller.current;
-    const divider = region?.querySelector("[data-testid=new-messages-divider]");
-    if (region && divider) return setDividerAbove(divider.getBoundingClientRect().bottom <= region.getBoundingClientRect().top);
-    // Not rendered: above the view when it lies before the rendered rows.
-    setDividerAbove(dividerRow < renderedFrom.current);
-  }, [dividerRow]);
-  useEffect(checkDivider, [checkDivider]);
+    if (!region || !dividerKey) return setDividerAbove(false);
+    const divider = region.querySelector("[data-testid=new-messages-divider]");
+    if (divider) return setDividerAbove(divider.getBoundingClientRect().bottom <= region.getBoundingClientRect().top);
+    // Not rendered (virtualised): above the view when it lies before the first rendered row.
+    const first = region.querySelector<HTMLElement>("[data-item-index] [data-row-key]");
+    const firstKey = first?.dataset.rowKey;
+    const at = (key: string | undefined) => rows.findIndex((r) => r.key === key);
+    setDividerAbove(firstKey !== undefined && at(dividerKey) < at(firstKey));
+  }, [dividerKey, rows]);
+  // Checked as the reader scrolls (once a frame) and as rows change.
+  useEffect(() => {
+    const region = scroller.current;
+    if (!region) return;
+    let frame = 0;
+    const onScroll = () => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(checkDivider);
+    };
+    region.addEventListener("scroll", onScroll, { passive: true });
+    onScroll();
+    return () => {
+      cancelAnimationFrame(frame);
+      region.removeEventListener("scroll", onScroll);
+    };
+  }, [checkDivider]);
   const jumpToDivider = () => {
     moved.current = true;
     virtuoso.current?.scrollToIndex({ index: rows[dividerRow - 1]?.kind === "day" ? dividerRow - 1 : dividerRow, align: "start" });
@@ -172,14 +194,14 @@ export function MessageList(props: Props) {
     if (row.kind === "day") {
       const label = dayLabel(row.day);
       return (
-        <div className="day-separator" role="separator" aria-label={label} data-testid="day-separator" data-day={row.day}>
+        <div className="day-separator" data-row-key={row.key} role="separator" aria-label={label} data-testid="day-separator" data-day={row.day}>
           <span>{label}</span>
         </div>
       );
     }
     const m = row.message;
     return (
-      <div className="message-row">
+      <div className="message-row" data-row-key={row.key}>
         {m.id === unreadFromId && (
           <div className="new-divider" data-testid="new-messages-divider" role="separator" aria-label="New messages">
             <span>New messages</span>
@@ -229,7 +251,7 @@ export function MessageList(props: Props) {
       )}
       <Virtuoso
         ref={virtuoso}
-        scrollerRef={(el) => (scroller.current = el instanceof HTMLElement ? el : null)}
+        scrollerRef={setScroller}
         className="messages"
         data-testid="message-scroller"
         data={rows}
@@ -253,12 +275,6 @@ export function MessageList(props: Props) {
         }}
         increaseViewportBy={{ top: 600, bottom: 600 }}
         components={{ Header, Footer }}
-        itemsRendered={(items) => {
-          const first = items[0];
-          if (first) renderedFrom.current = first.originalIndex ?? first.index - firstItemIndex;
-        }}
-        isScrolling={checkDivider}
-        rangeChanged={checkDivider}
         itemContent={itemContent}
       />
       {unseen > 0 && (

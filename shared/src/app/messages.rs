@@ -273,8 +273,10 @@ impl Chat {
                     self.discard_attachments(t, conversation, &current.attachments).await;
                     // Unreadable already (a deleted message shows no versions); a failure here
                     // leaves them to retention, which removes them with the tombstone.
-                    if let Err(e) = self.tables.remove_versions(t, conversation, id).await {
-                        tracing::warn!(error = %e, "could not remove a deleted message's versions");
+                    if current.edited_at.is_some() {
+                        if let Err(e) = self.tables.remove_versions(t, conversation, id).await {
+                            tracing::warn!(error = %e, "could not remove a deleted message's versions");
+                        }
                     }
                     let message = Message {
                         body: String::new(),
