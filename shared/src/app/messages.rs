@@ -200,7 +200,10 @@ impl Chat {
                 .commit_change(t, conversation, |_, seq| {
                     let mut ops = Transaction::default();
                     ops.push(OpRole::Message, stored::edit(t, &current, &body, &mentions, &now, seq)?);
-                    ops.extend(OpRole::Record, versions::keep_version(t, conversation, id, current.edits + 1, &replaced)?);
+                    ops.extend(
+                        OpRole::Record,
+                        versions::keep_version(t, conversation, id, current.edits + 1, &replaced)?,
+                    );
                     ops.extend(OpRole::Mention, mention(t, conversation, &notify, ordinal));
                     ops.extend(OpRole::Mention, unmention(t, conversation, &forget, ordinal));
                     Ok(ChangePlan::new(ops, LoggedChange::message(EventType::MessageUpdated, id)))

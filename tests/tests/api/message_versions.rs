@@ -136,12 +136,14 @@ async fn members_read_the_history_and_admins_delete_others_messages_but_never_ed
     // A tenant admin who is a plain member of the channel, and the channel's admin: neither
     // edits bob's message; each may delete one.
     for admin in [&tina, &alice] {
-        let (status, err) = app.call(Method::PATCH, &path(&general, id), Some(admin), Some(json!({ "body": "x" }))).await;
+        let (status, err) =
+            app.call(Method::PATCH, &path(&general, id), Some(admin), Some(json!({ "body": "x" }))).await;
         assert_eq!((status, error_code(&err).as_str()), (StatusCode::FORBIDDEN, "not_author"));
     }
     let second = app.send(&bob, &general, "b2", "another from bob").await;
     for (admin, m) in [(&tina, id), (&alice, second["id"].as_str().unwrap())] {
-        let (status, deleted): (StatusCode, Value) = app.call(Method::DELETE, &path(&general, m), Some(admin), None).await;
+        let (status, deleted): (StatusCode, Value) =
+            app.call(Method::DELETE, &path(&general, m), Some(admin), None).await;
         assert_eq!(status, StatusCode::OK);
         assert!(deleted["deletedAt"].is_string());
     }
