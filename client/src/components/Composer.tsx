@@ -42,11 +42,14 @@ interface Props {
   footer?: ReactNode;
   /** The text field's accessible name. */
   label?: string;
+  /** Up in the empty composer: edit my last message. True when there was one to edit. */
+  onEditLast?: () => boolean;
 }
 
 /** Enter sends, Shift+Enter starts a new line; `@` opens people autocomplete (arrows, Enter or
- * Tab picks, Esc closes). Mentions go to the server as user ids beside the text. */
-export function Composer({ api, me, conversationId, placeholder, onSend, onPicked, incomingFiles, onIncomingTaken, takeFocus, onFocusTaken, draftKey, footer, label }: Props) {
+ * Tab picks, Esc closes); Up in an empty composer edits my last message. Mentions go to the
+ * server as user ids beside the text. */
+export function Composer({ api, me, conversationId, placeholder, onSend, onPicked, incomingFiles, onIncomingTaken, takeFocus, onFocusTaken, draftKey, footer, label, onEditLast }: Props) {
   // The draft outlives the page (reload, a sign-in redirect): lib/drafts.
   const draft = draftKey ?? conversationId;
   const [text, setText] = useState(() => loadDraft(me, draft));
@@ -193,6 +196,8 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
     if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       send();
+    } else if (e.key === "ArrowUp" && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && text === "" && files.length === 0 && onEditLast?.()) {
+      e.preventDefault();
     }
   };
   const over = [...text].length > MAX_CHARS;

@@ -16,7 +16,8 @@ export function EditMessage({ body, onSave, onCancel }: Props) {
     if (!box) return;
     box.focus();
     box.setSelectionRange(box.value.length, box.value.length);
-    box.scrollIntoView({ block: "nearest" });
+    // The whole form, its hint included (the last row's box would sit at the very bottom).
+    (box.form ?? box).scrollIntoView({ block: "nearest" });
   }, []);
   const save = () => {
     if (draft.trim() && draft !== body) onSave(draft);

@@ -1,8 +1,10 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Virtuoso, type VirtuosoHandle } from "react-virtuoso";
 
 import type { Api } from "../lib/api";
-import { countAfter, nextFirstItemIndex, rowKey } from "../lib/conversation-view";
+import { buildRows, countAfter, rowKey, firstMessageAnchor, nextFirstItemIndex, unreadFrom, type Row } from "../lib/conversation-view";
+import { dayLabel, timeOfDay } from "../lib/days";
+import { EditHistory } from "./EditHistory";
 import { MessageRow } from "./MessageRow";
 import type { UiMessage } from "../lib/store/messages";
 import type { UserProfile } from "../lib/types";
@@ -36,6 +38,13 @@ interface Props {
   onOpenThread?: (rootId: string) => void;
   /** The root whose thread is open beside the list. */
   openThreadId?: string | null;
+  /** "Mark as read" on the jump bar: the divider goes. */
+  onDismissUnread?: () => void;
+  /** A channel or tenant admin here: Delete on other people's messages. */
+  moderator?: boolean;
+  /** Up in the composer: edit this message (a new `nonce` each time). */
+  editRequest?: { id: string; nonce: number } | null;
+  onEditRequestEnd?: () => void;
 }
 
 /** Far from zero, so older pages can lower it (Virtuoso's prepend-without-jump). */
@@ -63,27 +72,86 @@ function Footer({ context }: { context?: ListContext }) {
  * DOM). Opens at the first unread (under a divider), a search hit (centred) or the newest;
  * follows new messages while at the bottom; otherwise counts them in a pill. */
 export function MessageList(props: Props) {
-  const { me, title, messages, hasOlder, loadingOlder, onLoadOlder, hasNewer, loadingNewer, onLoadNewer, highlightId, unreadFromId, onAtBottom } = props;
+  const { me, title, messages, hasOlder, loadingOlder, onLoadOlder, hasNewer, loadingNewer, onLoadNewer, highlightId, unreadFromId, onAtBottom, editRequest } = props;
   const virtuoso = useRef<VirtuosoHandle>(null);
+  const scroller = useRef<HTMLElement | null>(null);
+  // Stable: Virtuoso takes a new callback as a new scroller.
+  const setScroller = useCallback((el: HTMLElement | Window | null) => {
+    scroller.current = el instanceof HTMLElement ? el : null;
+  }, []);
   const firstRow = useRef<{ key: string; index: number } | null>(null);
   const [atBottom, setAtBottom] = useState(true);
   const [lastSeenKey, setLastSeenKey] = useState<string | null>(null);
+  const [historyOf, setHistoryOf] = useState<UiMessage | null>(null);
 
-  const firstItemIndex = nextFirstItemIndex(firstRow.current, messages, START_INDEX);
+  // Days in the browser's time zone; the labels ("Today") are as of this render.
+  const rows = useMemo(() => buildRows(messages), [messages]);
+  const rowOf = (id: string | null | undefined) => (id ? rows.findIndex((r) => r.kind === "message" && r.message.id === id) : -1);
+  const firstItemIndex = nextFirstItemIndex(firstRow.current, rows, START_INDEX);
   useEffect(() => {
-    const first = messages[0];
-    firstRow.current = first ? { key: rowKey(first), index: firstItemIndex } : null;
-  }, [messages, firstItemIndex]);
+    firstRow.current = firstMessageAnchor(rows, firstItemIndex);
+  }, [rows, firstItemIndex]);
 
   // Where the list opens; read once, when Virtuoso mounts (the page remounts it per open).
   const [initial] = useState(() => {
-    const at = (id: string | null | undefined) => (id ? messages.findIndex((m) => m.id === id) : -1);
-    const hit = at(highlightId);
+    const hit = rowOf(highlightId);
     if (hit >= 0) return { index: hit, align: "center" as const };
-    const unread = at(unreadFromId);
-    if (unread >= 0) return { index: unread, align: "start" as const };
-    return { index: Math.max(0, messages.length - 1), align: "end" as const };
+    const unread = rowOf(unreadFromId);
+    // The divider's row starts with that day's separator when it is the day's first message.
+    if (unread >= 0) return { index: rows[unread - 1]?.kind === "day" ? unread - 1 : unread, align: "start" as const };
+    return { index: Math.max(0, rows.length - 1), align: "end" as const };
   });
+
+  // The "New messages" divider above the view (opened at the bottom, or scrolled past): the
+  // jump bar offers to go back to it.
+  const dividerRow = rowOf(unreadFromId);
+  const [dividerAbove, setDividerAbove] = useState(false);
+  const dividerKey = rows[dividerRow]?.key ?? null;
+  const checkDivider = useCallback(() => {
+    const region = scroller.current;
+    if (!region || !dividerKey) return setDividerAbove(false);
+    const divider = region.querySelector("[data-testid=new-messages-divider]");
+    if (divider) return setDividerAbove(divider.getBoundingClientRect().bottom <= region.getBoundingClientRect().top);
+    // Not rendered (virtualised): above the view when it lies before the first rendered row.
+    const first = region.querySelector<HTMLElement>("[data-item-index] [data-row-key]");
+    const firstKey = first?.dataset.rowKey;
+    const at = (key: string | undefined) => rows.findIndex((r) => r.key === key);
+    setDividerAbove(firstKey !== undefined && at(dividerKey) < at(firstKey));
+  }, [dividerKey, rows]);
+  // Checked as the reader scrolls (once a frame) and as rows change.
+  useEffect(() => {
+    const region = scroller.current;
+    if (!region) return;
+    let frame = 0;
+    const onScroll = () => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(checkDivider);
+    };
+    region.addEventListener("scroll", onScroll, { passive: true });
+    onScroll();
+    return () => {
+      cancelAnimationFrame(frame);
+      region.removeEventListener("scroll", onScroll);
+    };
+  }, [checkDivider]);
+  const jumpToDivider = () => {
+    moved.current = true;
+    virtuoso.current?.scrollToIndex({ index: rows[dividerRow - 1]?.kind === "day" ? dividerRow - 1 : dividerRow, align: "start" });
+    // Where the divider lands once its rows are measured.
+    setTimeout(() => scroller.current?.querySelector<HTMLElement>("[data-testid=new-messages-divider]")?.scrollIntoView({ block: "start" }), 100);
+  };
+
+  // Up in the composer: bring my last message into view, and its row starts editing.
+  useEffect(() => {
+    if (!editRequest) return;
+    const at = rows.findIndex((r) => r.kind === "message" && r.message.id === editRequest.id);
+    if (at >= 0) {
+      moved.current = true;
+      virtuoso.current?.scrollIntoView({ index: at, behavior: "auto" });
+    }
+    // Only when asked again (a new nonce), not as rows change.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [editRequest?.nonce]);
 
   // Rows are measured after they render (names, images): the opening position is applied
   // again once they settle, unless the reader already moved.
@@ -120,7 +188,48 @@ export function MessageList(props: Props) {
 
   const toBottom = () => {
     if (hasNewer) onLoadNewer();
-    virtuoso.current?.scrollToIndex({ index: messages.length - 1, align: "end" });
+    virtuoso.current?.scrollToIndex({ index: rows.length - 1, align: "end" });
+  };
+  const unreadCount = unreadFromId ? unreadFrom(messages, unreadFromId, me) : 0;
+  const dividerMessage = rows[dividerRow];
+  const since = dividerMessage?.kind === "message" ? timeOfDay(dividerMessage.message.createdAt) : "";
+
+  const itemContent = (_: number, row: Row) => {
+    if (row.kind === "day") {
+      const label = dayLabel(row.day);
+      return (
+        <div className="day-separator" data-row-key={row.key} role="separator" aria-label={label} data-testid="day-separator" data-day={row.day}>
+          <span>{label}</span>
+        </div>
+      );
+    }
+    const m = row.message;
+    return (
+      <div className="message-row" data-row-key={row.key}>
+        {m.id === unreadFromId && (
+          <div className="new-divider" data-testid="new-messages-divider" role="separator" aria-label="New messages">
+            <span>New messages</span>
+          </div>
+        )}
+        <MessageRow
+          m={m}
+          me={me}
+          onRetry={props.onRetry}
+          onEdit={props.onEdit}
+          onDelete={props.onDelete}
+          user={props.user}
+          usersVersion={props.usersVersion}
+          api={props.api}
+          highlighted={m.id === highlightId}
+          moderator={props.moderator}
+          editRequest={editRequest?.id === m.id ? editRequest.nonce : undefined}
+          onEditRequestEnd={props.onEditRequestEnd}
+          onShowHistory={setHistoryOf}
+          onOpenThread={props.onOpenThread}
+          threadOpen={m.id === props.openThreadId}
+        />
+      </div>
+    );
   };
 
   return (
@@ -132,15 +241,30 @@ export function MessageList(props: Props) {
       onKeyDown={() => (moved.current = true)}
       onMouseDown={() => (moved.current = true)}
     >
+      {dividerAbove && unreadCount > 0 && (
+        <div className="jump-bar" role="status" data-testid="jump-bar">
+          <span>
+            {unreadCount} new message{unreadCount === 1 ? "" : "s"} since {since}
+          </span>
+          <button className="link" onClick={jumpToDivider} data-testid="jump-to-unread">
+            Jump
+          </button>
+          <span aria-hidden="true">·</span>
+          <button className="link" onClick={props.onDismissUnread} data-testid="mark-as-read">
+            Mark as read
+          </button>
+        </div>
+      )}
       <Virtuoso
         ref={virtuoso}
+        scrollerRef={setScroller}
         className="messages"
         data-testid="message-scroller"
-        data={messages}
+        data={rows}
         context={context}
         firstItemIndex={firstItemIndex}
         initialTopMostItemIndex={initial}
-        computeItemKey={(_, m) => rowKey(m)}
+        computeItemKey={(_, row) => row.key}
         alignToBottom
         atBottomThreshold={40}
         atBottomStateChange={(bottom) => {
@@ -157,34 +281,14 @@ export function MessageList(props: Props) {
         }}
         increaseViewportBy={{ top: 600, bottom: 600 }}
         components={{ Header, Footer }}
-        itemContent={(_, m) => (
-          <div className="message-row">
-            {m.id === unreadFromId && (
-              <div className="new-divider" data-testid="new-messages-divider" role="separator">
-                <span>New messages</span>
-              </div>
-            )}
-            <MessageRow
-              m={m}
-              me={me}
-              onRetry={props.onRetry}
-              onEdit={props.onEdit}
-              onDelete={props.onDelete}
-              user={props.user}
-              usersVersion={props.usersVersion}
-              api={props.api}
-              highlighted={m.id === highlightId}
-              onOpenThread={props.onOpenThread}
-              threadOpen={m.id === props.openThreadId}
-            />
-          </div>
-        )}
+        itemContent={itemContent}
       />
       {unseen > 0 && (
         <button className="new-pill" onClick={toBottom} data-testid="new-messages-pill">
           {unseen} new message{unseen === 1 ? "" : "s"} ↓
         </button>
       )}
+      {historyOf && <EditHistory message={messages.find((m) => m.id === historyOf.id) ?? historyOf} api={props.api} me={me} user={props.user} onClose={() => setHistoryOf(null)} />}
     </div>
   );
 }

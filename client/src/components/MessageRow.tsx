@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 
 import type { Api } from "../lib/api";
+import { timeOfDay } from "../lib/days";
 import { mentionedIds } from "../lib/mentions";
 import type { UiMessage } from "../lib/store/messages";
 import { replyCountLabel } from "../lib/threads";
@@ -8,11 +9,6 @@ import type { ThreadSummary, UserProfile } from "../lib/types";
 import { AttachmentView } from "./AttachmentView";
 import { EditMessage } from "./EditMessage";
 import { MessageBody } from "./MessageBody";
-
-function time(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-}
 
 export interface RowProps {
   m: UiMessage;
@@ -28,10 +24,23 @@ export interface RowProps {
   onOpenThread?: (rootId: string) => void;
   /** Its thread is open in the panel beside the list. */
   threadOpen?: boolean;
+  /** A channel or tenant admin: Delete (never Edit) on other people's messages too. */
+  moderator?: boolean;
+  /** Set (a new number each time) to start editing from outside (Up in the composer). */
+  editRequest?: number;
+  /** An edit started by `editRequest` ended: the composer takes the keyboard back. */
+  onEditRequestEnd?: () => void;
+  onShowHistory?: (m: UiMessage) => void;
 }
 
-export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highlighted, onOpenThread, threadOpen }: RowProps) {
+export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highlighted, onOpenThread, threadOpen, moderator, editRequest, onEditRequestEnd, onShowHistory }: RowProps) {
   const [editing, setEditing] = useState(false);
+  const requested = useRef(false);
+  useEffect(() => {
+    if (editRequest === undefined) return;
+    requested.current = true;
+    setEditing(true);
+  }, [editRequest]);
   // After an edit, focus goes back to the Edit button it started from (keyboard users keep
   // their place in the list).
   const editButton = useRef<HTMLButtonElement>(null);
@@ -43,7 +52,10 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highli
     }
   }, [editing]);
   const finishEditing = () => {
-    refocus.current = true;
+    if (requested.current) {
+      requested.current = false;
+      onEditRequestEnd?.();
+    } else refocus.current = true;
     setEditing(false);
   };
   const deleted = Boolean(m.deletedAt);
@@ -61,8 +73,12 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highli
     >
       <div className="meta">
         <strong title={author ? `@${author.handle}` : m.authorId}>{author?.displayName ?? m.authorId}</strong>
-        <span className="muted">{time(m.createdAt)}</span>
-        {m.editedAt && !deleted && <span className="muted">(edited)</span>}
+        <span className="muted">{timeOfDay(m.createdAt)}</span>
+        {m.editedAt && !deleted && (
+          <button className="link muted edited" onClick={() => onShowHistory?.(m)} aria-haspopup="dialog" title="Show earlier versions" data-testid="edited">
+            (edited)
+          </button>
+        )}
         {m.state === "pending" && m.retryAt === undefined && (
           <span className="unsent" data-testid="pending">
             <ClockIcon />
@@ -78,7 +94,7 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highli
             </button>
           </span>
         )}
-        {m.state === "sent" && !deleted && !editing && (onOpenThread && !m.threadRootId ? true : mine) && (
+        {m.state === "sent" && !deleted && !editing && ((onOpenThread && !m.threadRootId) || mine || moderator) && (
           <span className="actions">
             {onOpenThread && !m.threadRootId && (
               <button className="link" onClick={() => onOpenThread(m.id)} data-testid="reply-in-thread">
@@ -86,14 +102,14 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highli
               </button>
             )}
             {mine && (
-              <>
-                <button ref={editButton} className="link" onClick={() => setEditing(true)} data-testid="edit">
-                  Edit
-                </button>
-                <button className="link" onClick={() => onDelete(m.id)} data-testid="delete">
-                  Delete
-                </button>
-              </>
+              <button ref={editButton} className="link" onClick={() => setEditing(true)} data-testid="edit">
+                Edit
+              </button>
+            )}
+            {(mine || moderator) && (
+              <button className="link" onClick={() => onDelete(m.id)} aria-label={mine ? "Delete" : `Delete ${author?.displayName ?? m.authorId}'s message`} data-testid="delete">
+                Delete
+              </button>
             )}
           </span>
         )}
@@ -138,7 +154,7 @@ function replyTime(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
   const today = new Date().toDateString() === d.toDateString();
-  return today ? time(iso) : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  return today ? timeOfDay(iso) : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
 }
 
 /** Under a root: who replied (initials), how many replies, when the last came; a button, so

@@ -185,6 +185,22 @@ export interface paths {
         patch: operations["edit_message"];
         trace?: never;
     };
+    "/api/v1/chat/conversations/{id}/messages/{message_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["message_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chat/conversations/{id}/read": {
         parameters: {
             query?: never;
@@ -673,6 +689,17 @@ export interface components {
             })[];
             nextCursor?: string | null;
         };
+        Items_MessageVersion: {
+            items: {
+                body: string;
+                mentions: string[];
+                /** @description When the edit that replaced it was made. */
+                replacedAt: string;
+                /** @description When this text was written: the message's creation, or the edit before. */
+                writtenAt: string;
+            }[];
+            nextCursor?: string | null;
+        };
         Items_PublicChannel: {
             items: {
                 id: string;
@@ -756,6 +783,15 @@ export interface components {
          *     has removed since (the client drops it).
          */
         MessageState: components["schemas"]["Message"] | components["schemas"]["RemovedMessage"];
+        /** @description A text a message had before an edit replaced it. */
+        MessageVersion: {
+            body: string;
+            mentions: string[];
+            /** @description When the edit that replaced it was made. */
+            replacedAt: string;
+            /** @description When this text was written: the message's creation, or the edit before. */
+            writtenAt: string;
+        };
         NewUpload: {
             contentType: string;
             filename: string;
@@ -2262,6 +2298,100 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    message_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the message's earlier texts, newest first (at most 50) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_MessageVersion"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -9,6 +9,7 @@ import type {
   TenantPolicy,
   SearchResults,
   UploadIntent,
+  MessageVersion,
   Changes,
   ConversationSummary,
   Me,
@@ -233,6 +234,10 @@ export class Api {
   }
   remove(id: string, messageId: string): Promise<Message> {
     return this.request("DELETE", `/api/v1/chat/conversations/${id}/messages/${messageId}`);
+  }
+  /** An edited message's earlier texts, newest first. */
+  versions(id: string, messageId: string): Promise<{ items: MessageVersion[] }> {
+    return this.request("GET", `/api/v1/chat/conversations/${id}/messages/${messageId}/versions`);
   }
   markRead(id: string, messageId: string): Promise<void> {
     // Outlives the page: a read marked just before a reload or a closed tab still arrives.

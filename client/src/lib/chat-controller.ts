@@ -210,6 +210,13 @@ export class ChatController {
     return this.reading.markActiveRead(opened);
   }
 
+  /** "Mark as read" on the jump bar: the divider goes, and everything shown is read (as if
+   * just opened: wherever the list is scrolled). */
+  dismissUnread(): Promise<void> {
+    this.state.set({ unreadFrom: null });
+    return this.reading.markActiveRead(true);
+  }
+
   async send(body: string, mentions: string[] = [], files: { uploadId: string; attachment: Attachment }[] = []): Promise<void> {
     const id = this.getSnapshot().activeId;
     if (!id || (!body.trim() && files.length === 0)) return;

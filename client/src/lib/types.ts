@@ -108,6 +108,8 @@ export type ReadEvent = Extract<ChatEvent, { type: "chat:conversationRead" }>;
 /** A message event's data: the message as it is now, or one retention has removed since. */
 export type MessageState = Schemas["MessageState"];
 export type RemovedMessage = Schemas["RemovedMessage"];
+/** An earlier text of an edited message (`GET …/messages/{id}/versions`). */
+export type MessageVersion = Schemas["MessageVersion"];
 
 export function isRemoved(state: MessageState): state is RemovedMessage {
   return "removed" in state;

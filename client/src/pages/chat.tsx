@@ -18,6 +18,7 @@ import { ChatController, conversationTitle } from "../lib/chat-controller";
 import type { ClientConfig } from "../lib/config";
 import { unreadReplies } from "../lib/controller/threads";
 import { routeInUrl, showRouteInUrl } from "../lib/route";
+import { lastEditable } from "../lib/conversation-view";
 import { pageTitle, PRODUCT_TITLE } from "../lib/title";
 import type { Me } from "../lib/types";
 
@@ -94,11 +95,16 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   // The conversation whose composer takes the keyboard next (a DM just picked, after a delete).
   const [focusComposerOf, setFocusComposerOf] = useState<string | null>(null);
   const composerFocused = useCallback(() => setFocusComposerOf(null), []);
+  // Up in the empty composer edits my last message; the composer gets the keyboard back after.
+  const [editRequest, setEditRequest] = useState<{ id: string; nonce: number } | null>(null);
 
   const clearDropped = useCallback(() => setDropped([]), []);
   const active = snapshot.conversations.find((c) => c.id === snapshot.activeId) ?? null;
   const messages = active ? controller.visibleMessages(active.id) : [];
   const openTitle = active ? conversationTitle(active, me.userId) : null;
+  // Channel admins (not in a DM) and tenant admins may delete other people's messages (the
+  // server's rule, shared/src/app/messages.rs `may_delete`).
+  const moderator = Boolean(active && ((active.role === "admin" && active.kind !== "dm") || me.roles.includes("tenant-admin")));
   const activeTitle = openTitle ?? "No conversation";
   const tabTitle = pageTitle(snapshot.conversations, snapshot.showThreads ? "Threads" : openTitle);
   const titleOf = (id: string) => {
@@ -237,6 +243,13 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                   setSearching(null);
                   void controller.openThread(active.id, rootId);
                 }}
+                onDismissUnread={() => void controller.dismissUnread()}
+                moderator={moderator}
+                editRequest={editRequest}
+                onEditRequestEnd={() => {
+                  setEditRequest(null);
+                  setFocusComposerOf(active.id);
+                }}
               onRetry={(cmid) => void controller.retry(active.id, cmid)}
               onEdit={(id, body, mentions) => void controller.edit(id, body, mentions)}
               user={(id) => controller.user(id)}
@@ -270,6 +283,11 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
               onIncomingTaken={clearDropped}
               takeFocus={focusComposerOf === active.id}
               onFocusTaken={composerFocused}
+              onEditLast={() => {
+                const last = lastEditable(messages, me.userId);
+                if (last) setEditRequest({ id: last.id, nonce: Date.now() });
+                return Boolean(last);
+              }}
             />
           </>
         ) : (

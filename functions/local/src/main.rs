@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use local::{Stack, StackOptions};
 use shared::config::{init_tracing, Config};
+use shared::ports::clock::{Clock, SystemClock};
 
 /// Every request allocates across many threads (tokio workers, SQLite's blocking pool), where
 /// glibc's malloc spent a quarter of the server's CPU in the end-to-end benchmark.
@@ -31,6 +32,23 @@ fn rand_byte() -> u8 {
     rand::random::<u8>()
 }
 
+/// `LOCAL_CLOCK_OFFSET_SECS`: the stack runs that far from the real time (negative: in the
+/// past). Browser tests seed messages over several days by restarting it on the same data
+/// with different offsets; tokens keep the real time.
+fn clock_offset() -> anyhow::Result<Option<std::sync::Arc<dyn Clock>>> {
+    let Ok(raw) = std::env::var("LOCAL_CLOCK_OFFSET_SECS") else { return Ok(None) };
+    let secs: i64 = raw.trim().parse().context("LOCAL_CLOCK_OFFSET_SECS")?;
+    Ok(Some(std::sync::Arc::new(OffsetClock(secs.saturating_mul(1000)))))
+}
+
+struct OffsetClock(i64);
+
+impl Clock for OffsetClock {
+    fn now_ms(&self) -> i64 {
+        SystemClock.now_ms().saturating_add(self.0)
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     init_tracing(std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json"));
@@ -53,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
         metrics_flush_ms: 5_000,
         uploads: config.uploads.clone(),
         blobs: None,
-        clock: None,
+        clock: clock_offset()?,
         retention_interval: Duration::from_secs(
             std::env::var("RETENTION_INTERVAL_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(3600),
         ),

@@ -6,14 +6,16 @@ use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
 use crate::domain::values::MessageBody;
-use crate::domain::{Attachment, Change, Event, EventType, Member, MemberRole, Message, MessageChange, ThreadSummary};
+use crate::domain::{
+    Attachment, Change, Event, EventType, Member, MemberRole, Message, MessageChange, MessageVersion, ThreadSummary,
+};
 use crate::persistence::change_log::LoggedChange;
 use crate::persistence::conversations::{check_member, count_message, read_own_message, set_deleted_ordinals};
 use crate::persistence::follows::{follow, FollowRead};
 use crate::persistence::mentions::{mention, unmention, MentionAt};
 use crate::persistence::messages::{self as stored, StoredMessage};
 use crate::persistence::transaction::{OpRole, Transaction};
-use crate::persistence::uploads;
+use crate::persistence::{uploads, versions};
 use crate::ports::store::WriteOp;
 
 /// How often a change is re-planned when a mentioned member joined or left meanwhile.
@@ -124,6 +126,7 @@ impl Chat {
                             thread: thread.clone(),
                         },
                         ordinal: if in_main_list { meta.message_count + 1 } else { 0 },
+                        edits: 0,
                     };
                     let mut ops = Transaction::default();
                     ops.push(OpRole::ClientIdGuard, stored::guard_client_id(t, &caller.user, &stored.message)?);
@@ -159,7 +162,7 @@ impl Chat {
                 .await?;
             match outcome {
                 CommitOutcome::Done { seq } => {
-                    let StoredMessage { message, ordinal } =
+                    let StoredMessage { message, ordinal, .. } =
                         sent.ok_or_else(|| ChatError::Internal("send committed without a message".into()))?;
                     // The sender has read everything up to here, mentions of them included.
                     if membership.mention_count > 0 {
@@ -193,9 +196,9 @@ impl Chat {
         Err(ChatError::Internal("membership or thread kept changing while sending".into()))
     }
 
-    /// Edits the caller's own message. `mentions`, when given, replaces the message's mentions:
-    /// someone an edit adds is notified (if they have not read that far), someone it removes stops
-    /// counting it.
+    /// Edits the caller's own message, keeping the text it replaces as a version (see
+    /// `versions`). `mentions`, when given, replaces the message's mentions: someone an edit
+    /// adds is notified (if they have not read that far), someone it removes stops counting it.
     pub async fn edit(
         &self,
         caller: &Caller,
@@ -205,28 +208,33 @@ impl Chat {
         mentions: Option<Vec<UserId>>,
     ) -> ChatResult<Message> {
         let t = &caller.tenant;
-        let (_, StoredMessage { message: current, ordinal }) =
-            self.member_and_message(caller, conversation, id).await?;
-        if current.deleted_at.is_some() {
-            return Err(ChatError::NotFound("message"));
-        }
-        if current.author_id != caller.user {
-            return Err(ChatError::forbidden("not_author", "only the author can edit a message"));
-        }
-        let mentions = match mentions {
-            Some(m) => self.parse_mentions(t, m).await?,
-            None => current.mentions.clone(),
-        };
+        let (_, mut current) = self.member_and_message(caller, conversation, id).await?;
         let body = body.into_inner();
-        if body == current.body && mentions == current.mentions {
-            return Ok(current);
-        }
-        self.spend(caller, "change", "all", self.limits.message_changes, Some(conversation)).await?;
-        let added: Vec<UserId> = mentions.iter().filter(|u| !current.mentions.contains(u)).cloned().collect();
-        let removed: Vec<UserId> = current.mentions.iter().filter(|u| !mentions.contains(u)).cloned().collect();
+        let mut spent = false;
         for _ in 0..MENTION_RACE_ATTEMPTS {
+            let message = &current.message;
+            if message.deleted_at.is_some() {
+                return Err(ChatError::NotFound("message"));
+            }
+            if message.author_id != caller.user {
+                return Err(ChatError::forbidden("not_author", "only the author can edit a message"));
+            }
+            let mentions = match &mentions {
+                Some(m) => self.parse_mentions(t, m.clone()).await?,
+                None => message.mentions.clone(),
+            };
+            if body == message.body && mentions == message.mentions {
+                return Ok(current.message);
+            }
+            if !spent {
+                self.spend(caller, "change", "all", self.limits.message_changes, Some(conversation)).await?;
+                spent = true;
+            }
+            let ordinal = current.ordinal;
+            let added: Vec<UserId> = mentions.iter().filter(|u| !message.mentions.contains(u)).cloned().collect();
+            let removed: Vec<UserId> = message.mentions.iter().filter(|u| !mentions.contains(u)).cloned().collect();
             let members = self.members_among(t, conversation, &added, Some(&caller.user)).await?;
-            let at = MentionAt::of(&current, ordinal);
+            let at = MentionAt::of(message, ordinal);
             // A reply only in its thread has no place in anyone's reading of the conversation:
             // everyone it newly mentions is told.
             let notify = match at {
@@ -235,29 +243,58 @@ impl Chat {
             };
             let forget = self.tables.counted_mentions(t, conversation, &removed, at).await?;
             let now = self.now();
+            let replaced = MessageVersion {
+                body: message.body.clone(),
+                mentions: message.mentions.clone(),
+                written_at: message.edited_at.clone().unwrap_or_else(|| message.created_at.clone()),
+                replaced_at: now.clone(),
+            };
             let outcome = self
                 .commit_change(t, conversation, |_, seq| {
                     let mut ops = Transaction::default();
                     ops.extend(OpRole::Message, stored::edit(t, &current, &body, &mentions, &now, seq)?);
+                    ops.extend(
+                        OpRole::Record,
+                        versions::keep_version(t, conversation, id, current.edits + 1, &replaced)?,
+                    );
                     ops.extend(OpRole::Mention, mention(t, conversation, &notify, at));
                     ops.extend(OpRole::Mention, unmention(t, conversation, &forget, at));
-                    Ok(ChangePlan::new(ops, LoggedChange::of(EventType::MessageUpdated, &current)))
+                    Ok(ChangePlan::new(ops, LoggedChange::of(EventType::MessageUpdated, &current.message)))
                 })
                 .await?;
             match outcome {
                 CommitOutcome::Done { seq } => {
-                    let message = Message { body, mentions, edited_at: Some(now), updated_seq: seq, ..current };
+                    let message = Message { body, mentions, edited_at: Some(now), updated_seq: seq, ..current.message };
                     self.publish(t, message_event(MessageChange::Updated, seq, &message)).await;
                     return Ok(message);
                 }
+                // Edited or deleted meanwhile: its text now is the one this edit replaces.
                 CommitOutcome::Refused(failed) if failed.contains(&OpRole::Message) => {
-                    return Err(ChatError::NotFound("message"))
+                    current = self.tables.message(t, conversation, id).await?.ok_or(ChatError::NotFound("message"))?;
                 }
                 // Someone read, joined or left meanwhile: plan again.
                 CommitOutcome::Refused(_) => continue,
             }
         }
-        Err(ChatError::Internal("mentions kept changing while editing".into()))
+        Err(ChatError::Internal("the message or its mentions kept changing while editing".into()))
+    }
+
+    /// A message's earlier texts, newest first, for those who can read the conversation. A
+    /// deleted message has none (its delete removes them; until that finished, none are shown).
+    pub async fn versions(
+        &self,
+        caller: &Caller,
+        conversation: &ConversationId,
+        id: &MessageId,
+    ) -> ChatResult<Vec<MessageVersion>> {
+        let (_, current) = self.member_and_message(caller, conversation, id).await?;
+        if current.message.deleted_at.is_some() {
+            return Err(ChatError::NotFound("message"));
+        }
+        if current.message.edited_at.is_none() {
+            return Ok(Vec::new());
+        }
+        self.tables.versions(&caller.tenant, conversation, id).await
     }
 
     /// Deletes a message (its author, a channel admin, or a tenant admin): a tombstone keeps its
@@ -265,7 +302,7 @@ impl Chat {
     /// stops counting as unread or as a mention.
     pub async fn delete(&self, caller: &Caller, conversation: &ConversationId, id: &MessageId) -> ChatResult<Message> {
         let t = &caller.tenant;
-        let (member, StoredMessage { message: current, ordinal }) =
+        let (member, StoredMessage { message: current, ordinal, .. }) =
             self.member_and_message(caller, conversation, id).await?;
         if current.deleted_at.is_some() {
             return Ok(current);
@@ -304,6 +341,13 @@ impl Chat {
             match outcome {
                 CommitOutcome::Done { seq } => {
                     self.discard_attachments(t, conversation, &current.attachments).await;
+                    // Unreadable already (a deleted message shows no versions); a failure here
+                    // leaves them to retention, which removes them with the tombstone.
+                    if current.edited_at.is_some() {
+                        if let Err(e) = self.tables.remove_versions(t, conversation, &current.id).await {
+                            tracing::warn!(error = %e, "could not remove a deleted message's versions");
+                        }
+                    }
                     let message = Message {
                         body: String::new(),
                         attachments: Vec::new(),

@@ -12,7 +12,7 @@ impl Chat {
     /// caller's other connections.
     pub async fn mark_read(&self, caller: &Caller, conversation: &ConversationId, id: &MessageId) -> ChatResult<()> {
         let t = &caller.tenant;
-        let (_, StoredMessage { message, ordinal }) = self.member_and_message(caller, conversation, id).await?;
+        let (_, StoredMessage { message, ordinal, .. }) = self.member_and_message(caller, conversation, id).await?;
         if ordinal == 0 && message.is_reply() {
             // Not a position in the conversation's main list (it would read nothing, or unread all).
             return Err(InvalidInput::new("messageId", "is a thread reply: mark its thread read instead").into());

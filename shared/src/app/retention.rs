@@ -279,7 +279,7 @@ impl Chat {
         let (mut deleted, mut waiting) = (0, 0);
         let mut expired = self.tables.messages_created_before(t, c, cutoff_ms);
         while let Some(page) = self.tables.next_page(&mut expired).await? {
-            for StoredMessage { message, ordinal } in page {
+            for StoredMessage { message, ordinal, .. } in page {
                 if message.updated_seq > watermark {
                     // Not in the archive yet (the archiver lags): never delete it; next run.
                     waiting += 1;
@@ -318,7 +318,7 @@ impl Chat {
                 .map(|(reply, _)| stored::remove_locator(t, c, reply))
                 .collect();
             self.tables.write_all(orphans).await?;
-            for StoredMessage { message, ordinal } in found {
+            for StoredMessage { message, ordinal, .. } in found {
                 if message.updated_seq > watermark {
                     waiting += 1;
                     continue;
@@ -342,6 +342,11 @@ impl Chat {
         ordinal: u64,
     ) -> ChatResult<bool> {
         self.discard_attachments(t, c, &message.attachments).await;
+        // Its earlier texts before the message, like its files, so none outlives it. The
+        // archive needs none of them: it holds every version the message item itself had.
+        if message.edited_at.is_some() {
+            self.tables.remove_versions(t, c, &message.id).await?;
+        }
         let at = MentionAt::of(message, ordinal);
         let forget = self.tables.counted_mentions(t, c, &message.mentions, at).await?;
         let already_deleted = message.deleted_at.is_some();

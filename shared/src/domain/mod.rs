@@ -14,9 +14,11 @@ pub mod retention;
 pub mod search;
 pub mod time;
 pub mod values;
+pub mod versions;
 
 pub use conversation::*;
 pub use event::*;
 pub use message::*;
 pub use profile::*;
 pub use time::format_time;
+pub use versions::MessageVersion;

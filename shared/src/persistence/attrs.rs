@@ -18,6 +18,8 @@ pub const MENTION_COUNT: &str = "mentionCount";
 
 /// Message (`MSG#`), with its position among the conversation's messages (not shown).
 pub const ORDINAL: &str = "ordinal";
+/// On a message: how many edits it has had (its versions are numbered by it).
+pub const EDITS: &str = "edits";
 pub const BODY: &str = "body";
 pub const MENTIONS: &str = "mentions";
 pub const ATTACHMENTS: &str = "attachments";

@@ -56,6 +56,14 @@ pub fn reply_locator_sk(reply: &MessageId) -> String {
 pub fn reply_locator(t: &TenantId, c: &ConversationId, reply: &MessageId) -> Key {
     Key::new(conversation_pk(t, c), reply_locator_sk(reply))
 }
+/// An earlier text of an edited message, numbered by edit (`n` = 1 for the first edit). Not
+/// under `MSG#`: history pages, the search indexer and the archiver's stream filter see messages only.
+pub fn version_prefix(m: &MessageId) -> String {
+    format!("VERSION#{m}#")
+}
+pub fn version(t: &TenantId, c: &ConversationId, m: &MessageId, n: u64) -> Key {
+    Key::new(conversation_pk(t, c), format!("VERSION#{m}#{n:06}"))
+}
 /// Scoped by author: two people who happen to pick the same client id never collide.
 pub fn client_message(t: &TenantId, c: &ConversationId, author: &UserId, cmid: &ClientMessageId) -> Key {
     Key::new(conversation_pk(t, c), format!("CMID#{author}#{cmid}"))

@@ -22,17 +22,23 @@ pub struct StoredMessage {
     pub message: Message,
     /// The conversation's message count when it was sent: unread counts compare against it.
     pub ordinal: u64,
+    /// How many edits it has had (stored beside it, not shown): its versions' numbers.
+    pub edits: u64,
 }
 
 impl StoredMessage {
     pub(super) fn from_item(item: &Item) -> ChatResult<Self> {
-        Ok(Self { message: from_attrs(&item.attrs)?, ordinal: ordinal_of(&item.attrs) })
+        Ok(Self {
+            message: from_attrs(&item.attrs)?,
+            ordinal: number(&item.attrs, attrs::ORDINAL),
+            edits: number(&item.attrs, attrs::EDITS),
+        })
     }
 }
 
-/// Items written before ordinals were stored count as 0.
-fn ordinal_of(attrs: &Attrs) -> u64 {
-    attrs.get(attrs::ORDINAL).and_then(serde_json::Value::as_u64).unwrap_or(0)
+/// Items written before ordinals (or edit counts) were stored count as 0.
+fn number(attrs: &Attrs, name: &str) -> u64 {
+    attrs.get(name).and_then(serde_json::Value::as_u64).unwrap_or(0)
 }
 
 /// The client-id guard: the message a client message id was first sent as.
@@ -323,24 +329,32 @@ pub fn guard_client_id(t: &TenantId, author: &UserId, message: &Message) -> Chat
     Ok(put_new(key, to_attrs(&guard)?))
 }
 
-/// Rewrites an existing message's body and mentions at change `seq` (each copy of a reply).
+/// Rewrites a message's body and mentions at change `seq` (each copy of a reply), only if it is
+/// still the version `current` (whose text the edit keeps as a version: a concurrent edit must
+/// not be skipped).
 pub fn edit(
     t: &TenantId,
-    message: &Message,
+    current: &StoredMessage,
     body: &str,
     mentions: &[UserId],
     at: &str,
     seq: u64,
 ) -> ChatResult<Vec<WriteOp>> {
+    let m = &current.message;
     let mentions = serde_json::to_value(mentions).map_err(|e| ChatError::Internal(e.to_string()))?;
     let update = Update::default()
         .set(attrs::BODY, body)
         .set(attrs::MENTIONS, mentions)
         .set(attrs::EDITED_AT, at)
-        .set(attrs::UPDATED_SEQ, seq);
-    Ok(copies(t, message)
+        .set(attrs::UPDATED_SEQ, seq)
+        .set(attrs::EDITS, current.edits + 1);
+    Ok(copies(t, m)
         .into_iter()
-        .map(|key| WriteOp::Update { key, update: update.clone(), cond: Cond::Exists })
+        .map(|key| WriteOp::Update {
+            key,
+            update: update.clone(),
+            cond: Cond::Equals(attrs::UPDATED_SEQ.into(), m.updated_seq.into()),
+        })
         .collect())
 }
 

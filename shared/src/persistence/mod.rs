@@ -27,5 +27,6 @@ pub mod retention;
 pub mod tables;
 pub mod transaction;
 pub mod uploads;
+pub mod versions;
 
 pub use tables::Tables;

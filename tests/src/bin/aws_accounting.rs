@@ -214,8 +214,10 @@ async fn main() -> anyhow::Result<()> {
     counter.take();
     chat.edit(&alice, &c, &m.id, MessageBody::parse("edited")?, None).await?;
     row("edit", counter.take());
+    chat.versions(&alice, &c, &m.id).await?;
+    row("edit history", counter.take());
     chat.delete(&alice, &c, &m.id).await?;
-    row("delete", counter.take());
+    row("delete (an edited message: its versions go too)", counter.take());
     chat.mark_read(&alice, &c, &m.id).await?;
     row("mark read", counter.take());
     // 50 memberships for the list.

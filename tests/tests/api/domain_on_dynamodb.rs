@@ -68,8 +68,12 @@ async fn use_cases_run_on_dynamodb() {
 
     let target = results[0].message.id;
     chat.edit(&alice, &channel.id, &target, MessageBody::parse("edited").unwrap(), None).await.unwrap();
+    // The edit kept the text it replaced (edit history: tests/tests/api/message_versions.rs).
+    let versions = chat.versions(&bob, &channel.id, &target).await.unwrap();
+    assert_eq!(versions.iter().map(|v| v.body.as_str()).collect::<Vec<_>>(), ["once"]);
     chat.delete(&bob, &channel.id, &target).await.expect_err("bob is neither author nor admin");
     chat.delete(&alice, &channel.id, &target).await.unwrap();
+    assert!(matches!(chat.versions(&bob, &channel.id, &target).await, Err(ChatError::NotFound("message"))));
 
     let changes = chat.changes(&bob, &channel.id, 0, Some(500)).await.unwrap();
     let kinds: Vec<EventType> = changes.items.iter().map(|e| e.kind()).collect();

@@ -208,6 +208,13 @@ async fn end_to_end_with_a_moved_clock() {
         }
     }
     assert!(latest.contains_key(fresh["id"].as_str().unwrap()), "live messages are archived too");
+    // The expired edited message's earlier text went with it (the archive holds its versions).
+    let pk = shared::persistence::keys::conversation_pk(
+        &shared::domain::ids::TenantId::parse("acme").unwrap(),
+        &shared::domain::ids::ConversationId::parse(&general).unwrap(),
+    );
+    let left = app.stack.store.query(&shared::ports::store::Query::prefix(pk, "VERSION#").consistent()).await.unwrap();
+    assert!(left.items.is_empty(), "versions outlived their message: {:?}", left.items);
     let (status, export) = app.get(&alice, &format!("/api/v1/chat/retention/archive?conversationId={general}")).await;
     assert_eq!(status, StatusCode::OK, "{export}");
     let files = export["items"].as_array().unwrap();

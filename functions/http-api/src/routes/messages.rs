@@ -1,4 +1,4 @@
-//! Messages of a conversation: history pages, send, edit, delete.
+//! Messages of a conversation: history pages, send, edit (and its history), delete.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -8,10 +8,10 @@ use shared::app::{HistoryQuery, NewMessage, ReplyTo};
 use shared::domain::error::InvalidInput;
 use shared::domain::ids::{ClientMessageId, ConversationId, MessageId, UserId};
 use shared::domain::values::MessageBody;
-use shared::domain::{Message, MessagePage};
+use shared::domain::{Message, MessagePage, MessageVersion};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ApiResult;
+use super::{ApiResult, Items};
 use crate::error::ErrorBody;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
 use crate::AppState;
@@ -136,4 +136,16 @@ pub(super) async fn delete_message(
     ApiPath((conversation, message)): ApiPath<(ConversationId, MessageId)>,
 ) -> ApiResult<Json<Message>> {
     Ok(Json(state.chat.delete(&caller, &conversation, &message).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/chat/conversations/{id}/messages/{message_id}/versions", security(("bearer" = [])),
+    responses((status = 200, body = Items<MessageVersion>, description = "the message's earlier texts, newest first (at most 50)"),
+        (status = 404, body = ErrorBody)))]
+pub(super) async fn message_versions(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath((conversation, message)): ApiPath<(ConversationId, MessageId)>,
+) -> ApiResult<Json<Items<MessageVersion>>> {
+    let items = state.chat.versions(&caller, &conversation, &message).await?;
+    Ok(Json(Items { items, next_cursor: None }))
 }

@@ -61,6 +61,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/chat/conversations/{id}/threads/{root_id}/follow", put(follow_thread).delete(unfollow_thread))
         .route("/api/v1/chat/conversations/{id}/threads/{root_id}/read", post(read_thread))
         .route("/api/v1/chat/threads", get(followed_threads))
+        .route("/api/v1/chat/conversations/{id}/messages/{message_id}/versions", get(message_versions))
         .route("/api/v1/chat/conversations/{id}/changes", get(changes))
         .route("/api/v1/chat/conversations/{id}/read", post(mark_read))
         .route("/api/v1/chat/conversations/{id}/uploads", post(upload_intent))
@@ -79,6 +80,7 @@ pub fn api_routes() -> Router<AppState> {
     paths(
         health, me, find_users, list_conversations, get_conversation, browse_channels, create_channel, join_channel,
         leave_channel, invite_member, list_members, remove_member, open_dm, history, send_message, edit_message, delete_message,
+        message_versions,
         changes, mark_read, upload_intent, download, search, retention_settings, set_tenant_retention,
         set_conversation_retention, archive_files, archive_policy, set_archive_policy, audit_records, thread,
         follow_thread, unfollow_thread, read_thread, followed_threads
