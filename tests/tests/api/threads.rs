@@ -514,6 +514,33 @@ async fn retention_removes_replies_by_their_own_age_and_keeps_a_live_threads_roo
     for gone in [&gone, &gone_reply, &gone_broadcast, &old_reply] {
         assert!(removed.contains(&&gone["id"]), "{} not removed: {removed:?}", gone["id"]);
     }
+    // The archive holds each reply's versions once (a broadcast reply's copy is none of its
+    // own), with their thread root: created, then removed.
+    use shared::ports::blobs::Blobs;
+    app.stack.wait_archived().await.unwrap();
+    let mut versions: Vec<(String, String, Option<String>)> = Vec::new();
+    for object in app.stack.archive.list(&format!("archive/acme/{channel}/"), None, 10_000).await.unwrap() {
+        let body = app.stack.archive.get(&object.key).await.unwrap().expect("listed object exists");
+        for v in shared::app::archive::read_archive(&body).unwrap() {
+            versions.push((
+                v.message.id.to_string(),
+                v.event.to_string(),
+                v.message.thread_root_id.map(|r| r.to_string()),
+            ));
+        }
+    }
+    let of = |m: &Value| {
+        let mut events: Vec<(String, Option<String>)> = versions
+            .iter()
+            .filter(|(id, _, _)| m["id"] == id.as_str())
+            .map(|(_, e, r)| (e.clone(), r.clone()))
+            .collect();
+        events.sort();
+        events
+    };
+    let root_id = gone["id"].as_str().map(str::to_owned);
+    assert_eq!(of(&gone_broadcast), [("INSERT".to_owned(), root_id.clone()), ("REMOVE".to_owned(), root_id.clone())]);
+    assert_eq!(of(&gone_reply), [("INSERT".to_owned(), root_id.clone()), ("REMOVE".to_owned(), root_id)]);
     // Again: nothing more to do until the live thread's last reply expires too.
     app.stack.wait_archived().await.unwrap();
     let (_, report) = app.post(&alice, "/api/v1/dev/retention/run", json!({})).await;
