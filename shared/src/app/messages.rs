@@ -164,8 +164,9 @@ impl Chat {
                 CommitOutcome::Done { seq } => {
                     let StoredMessage { message, ordinal, .. } =
                         sent.ok_or_else(|| ChatError::Internal("send committed without a message".into()))?;
-                    // The sender has read everything up to here, mentions of them included.
-                    if membership.mention_count > 0 {
+                    // The sender has read everything up to here, mentions of them included (a reply
+                    // only in its thread is no position in the conversation).
+                    if membership.mention_count > 0 && ordinal > 0 {
                         self.clear_mentions_through(t, &caller.user, conversation, ordinal).await;
                     }
                     self.publish(t, message_event(MessageChange::Created, seq, &message)).await;

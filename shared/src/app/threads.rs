@@ -44,21 +44,24 @@ impl Chat {
         let t = &caller.tenant;
         self.require_member(caller, conversation).await?;
         let limit = page_limit(limit, MAX_PAGE)?;
-        let (found, (items, more)) = tokio::try_join!(
+        // The root, the page and the caller's follow item are independent reads: issued together.
+        let (found, (items, more), follow) = tokio::try_join!(
             self.tables.main_message(t, conversation, root),
             self.tables.thread(t, conversation, root, after, limit),
+            self.tables.follow(t, &caller.user, conversation, root),
         )?;
         let root = match found {
             Some(found) if !found.message.is_reply() => found.message,
             _ => return Err(ChatError::NotFound("message")),
         };
         let next_cursor = if more { items.last().map(|m| m.id.to_string()) } else { None };
-        let following = self.follows(caller, conversation, &root.id).await?;
+        let following = follow.is_some();
         Ok(ThreadPage { root, items, next_cursor, following })
     }
 }
 
-/// Threads the Threads view considers (the newest `MAX_FOLLOWS` follows of a user are listed).
+/// Follows the Threads view considers per user, in key order (conversation, then root): a user
+/// following more sees only these; the bound keeps the view's reads bounded.
 pub const MAX_FOLLOWS: usize = 1_000;
 /// Largest page of the Threads view.
 pub const MAX_THREADS_PAGE: usize = 50;
@@ -66,11 +69,6 @@ pub const MAX_THREADS_PAGE: usize = 50;
 const LAST_REPLIES: usize = 2;
 
 impl Chat {
-    /// Whether the caller follows the thread of `root`.
-    async fn follows(&self, caller: &Caller, conversation: &ConversationId, root: &MessageId) -> ChatResult<bool> {
-        Ok(self.tables.follow(&caller.tenant, &caller.user, conversation, root).await?.is_some())
-    }
-
     /// The top-level message `root` of a conversation the caller is a member of, for the
     /// caller's own thread actions (follow, unfollow, read): 404 `message` when it is none.
     async fn member_root(

@@ -514,6 +514,33 @@ async fn retention_removes_replies_by_their_own_age_and_keeps_a_live_threads_roo
     for gone in [&gone, &gone_reply, &gone_broadcast, &old_reply] {
         assert!(removed.contains(&&gone["id"]), "{} not removed: {removed:?}", gone["id"]);
     }
+    // The archive holds each reply's versions once (a broadcast reply's copy is none of its
+    // own), with their thread root: created, then removed.
+    use shared::ports::blobs::Blobs;
+    app.stack.wait_archived().await.unwrap();
+    let mut versions: Vec<(String, String, Option<String>)> = Vec::new();
+    for object in app.stack.archive.list(&format!("archive/acme/{channel}/"), None, 10_000).await.unwrap() {
+        let body = app.stack.archive.get(&object.key).await.unwrap().expect("listed object exists");
+        for v in shared::app::archive::read_archive(&body).unwrap() {
+            versions.push((
+                v.message.id.to_string(),
+                v.event.to_string(),
+                v.message.thread_root_id.map(|r| r.to_string()),
+            ));
+        }
+    }
+    let of = |m: &Value| {
+        let mut events: Vec<(String, Option<String>)> = versions
+            .iter()
+            .filter(|(id, _, _)| m["id"] == id.as_str())
+            .map(|(_, e, r)| (e.clone(), r.clone()))
+            .collect();
+        events.sort();
+        events
+    };
+    let root_id = gone["id"].as_str().map(str::to_owned);
+    assert_eq!(of(&gone_broadcast), [("INSERT".to_owned(), root_id.clone()), ("REMOVE".to_owned(), root_id.clone())]);
+    assert_eq!(of(&gone_reply), [("INSERT".to_owned(), root_id.clone()), ("REMOVE".to_owned(), root_id)]);
     // Again: nothing more to do until the live thread's last reply expires too.
     app.stack.wait_archived().await.unwrap();
     let (_, report) = app.post(&alice, "/api/v1/dev/retention/run", json!({})).await;
@@ -585,4 +612,50 @@ async fn threads_on_the_embedded_store() {
     use shared::adapters::embedded::sqlite::SqliteStore;
     let store = SqliteStore::in_memory(std::sync::Arc::new(shared::ports::clock::SystemClock)).unwrap();
     threads_on(std::sync::Arc::new(store)).await;
+}
+
+#[tokio::test]
+async fn a_reply_reaches_members_live_as_a_new_message_with_the_next_seq() {
+    use integration_tests::{ws_connect, ws_next, ws_subscribe};
+    use std::time::Duration;
+    let (app, alice, bob, channel) = channel_with_two().await;
+    let root = app.send(&alice, &channel, "r", "the root").await;
+    let mut socket = ws_connect(&app, &bob).await;
+    ws_subscribe(&mut socket, Some(vec![channel.clone()])).await;
+    let (_, sent) = reply(&app, &alice, &channel, &root, "live", json!({})).await;
+    let frame = ws_next(&mut socket, Duration::from_secs(5)).await.expect("the reply arrives");
+    assert_eq!(frame["type"], "chat:newMessage");
+    assert_eq!(frame["seq"].as_u64(), root["seq"].as_u64().map(|s| s + 1), "no gap: the next seq");
+    assert_eq!(frame["data"], sent);
+    assert_eq!(frame["data"]["thread"]["replyCount"], 1);
+}
+
+#[tokio::test]
+async fn mentions_in_a_reply_stay_exact_through_edits_and_deletes() {
+    let (app, alice, bob, channel) = channel_with_two().await;
+    let root = app.send(&alice, &channel, "r", "the root").await;
+    let (_, plain) = reply(&app, &bob, &channel, &root, "m1", json!({})).await;
+    let path = format!("/api/v1/chat/conversations/{channel}/messages/{}", plain["id"].as_str().unwrap());
+    let edit = |mentions: Value| {
+        app.call(Method::PATCH, &path, Some(&bob), Some(json!({ "body": "hey", "mentions": mentions })))
+    };
+    assert_eq!(edit(json!(["alice"])).await.0, StatusCode::OK);
+    assert_eq!(mentions(&app, &alice, &channel).await, 1, "an edit adding a mention counts");
+    assert_eq!(edit(json!([])).await.0, StatusCode::OK);
+    assert_eq!(mentions(&app, &alice, &channel).await, 0, "and removing it uncounts");
+    let (_, mentioning) = reply(&app, &bob, &channel, &root, "m2", json!({ "mentions": ["alice"] })).await;
+    assert_eq!(mentions(&app, &alice, &channel).await, 1);
+    let path = format!("/api/v1/chat/conversations/{channel}/messages/{}", mentioning["id"].as_str().unwrap());
+    assert_eq!(app.call(Method::DELETE, &path, Some(&bob), None).await.0, StatusCode::OK);
+    assert_eq!(mentions(&app, &alice, &channel).await, 0, "a deleted reply's mention goes");
+    // A broadcast reply's mention is a main-list mention: reading the conversation clears it.
+    let (_, broadcast) =
+        reply(&app, &bob, &channel, &root, "m3", json!({ "mentions": ["alice"], "alsoInChannel": true })).await;
+    assert_eq!(mentions(&app, &alice, &channel).await, 1);
+    let read = json!({ "messageId": broadcast["id"] });
+    assert_eq!(
+        app.post(&alice, &format!("/api/v1/chat/conversations/{channel}/read"), read).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(mentions(&app, &alice, &channel).await, 0);
 }
