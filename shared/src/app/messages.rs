@@ -89,6 +89,7 @@ impl Chat {
                             created_at: now.clone(),
                             edited_at: None,
                             deleted_at: None,
+                            reactions: Vec::new(),
                         },
                         ordinal: meta.message_count + 1,
                     };
@@ -243,6 +244,7 @@ impl Chat {
                         body: String::new(),
                         attachments: Vec::new(),
                         mentions: Vec::new(),
+                        reactions: Vec::new(),
                         deleted_at: Some(now),
                         updated_seq: seq,
                         ..current

@@ -8,7 +8,7 @@ use super::keys;
 use super::tables::{put_new, Tables};
 use crate::domain::error::ChatResult;
 use crate::domain::ids::{ConversationId, MessageId, TenantId, UserId};
-use crate::domain::EventType;
+use crate::domain::{Emoji, EventType};
 use crate::ports::store::{Query, WriteOp};
 
 /// How long a change stays in the catch-up log. A client further behind than this reloads the
@@ -25,6 +25,9 @@ pub struct LoggedChange {
     pub message_id: Option<MessageId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
+    /// A reaction's emoji (with `messageId` and `userId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emoji: Option<Emoji>,
     /// The message was removed by retention (its item is gone).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub removed: bool,
@@ -32,11 +35,16 @@ pub struct LoggedChange {
 
 impl LoggedChange {
     pub fn member(kind: EventType, user: &UserId) -> Self {
-        Self { kind, message_id: None, user_id: Some(user.clone()), removed: false }
+        Self { kind, message_id: None, user_id: Some(user.clone()), emoji: None, removed: false }
     }
 
     pub fn message(kind: EventType, id: &MessageId) -> Self {
-        Self { kind, message_id: Some(*id), user_id: None, removed: false }
+        Self { kind, message_id: Some(*id), user_id: None, emoji: None, removed: false }
+    }
+
+    /// A reaction added or removed: catch-up replays it as it was, in seq order.
+    pub fn reaction(kind: EventType, id: &MessageId, user: &UserId, emoji: &Emoji) -> Self {
+        Self { kind, message_id: Some(*id), user_id: Some(user.clone()), emoji: Some(emoji.clone()), removed: false }
     }
 
     /// A message retention removed: its deletion, for catch-up.

@@ -11,7 +11,7 @@ use super::keys;
 use super::tables::{put_new, Tables};
 use crate::domain::error::{ChatError, ChatResult};
 use crate::domain::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
-use crate::domain::{Member, Membership, Message};
+use crate::domain::{Member, Membership, Message, Reaction};
 use crate::ports::store::{Attrs, Cond, Item, Key, Query, Update, WriteOp};
 
 /// A message with its position among the conversation's messages (stored beside it, not shown).
@@ -25,6 +25,21 @@ pub struct StoredMessage {
 impl StoredMessage {
     pub(super) fn from_item(item: &Item) -> ChatResult<Self> {
         Ok(Self { message: from_attrs(&item.attrs)?, ordinal: ordinal_of(&item.attrs) })
+    }
+}
+
+/// A message with the version of its reaction summary, read to change the summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reactable {
+    pub message: Message,
+    /// `reactionsSeq`: the seq of the summary's latest change (or the delete's); 0 when none.
+    pub version: u64,
+}
+
+impl Reactable {
+    fn from_item(item: &Item) -> ChatResult<Self> {
+        let version = item.attrs.get(attrs::REACTIONS_SEQ).and_then(serde_json::Value::as_u64).unwrap_or(0);
+        Ok(Self { message: from_attrs(&item.attrs)?, version })
     }
 }
 
@@ -99,6 +114,27 @@ impl Tables {
         let member = found.iter().find(|i| i.key == member_key).map(|i| from_attrs(&i.attrs)).transpose()?;
         let message = found.iter().find(|i| i.key == message_key).map(StoredMessage::from_item).transpose()?;
         Ok((member, message))
+    }
+
+    /// The user's member item and one message with its reaction version, in one read.
+    pub async fn member_and_reactable(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        u: &UserId,
+        m: &MessageId,
+    ) -> ChatResult<(Option<Member>, Option<Reactable>)> {
+        let member_key = keys::member(t, c, u);
+        let message_key = keys::message(t, c, m);
+        let found = self.db().batch_get(&[member_key.clone(), message_key.clone()], true).await?;
+        let member = found.iter().find(|i| i.key == member_key).map(|i| from_attrs(&i.attrs)).transpose()?;
+        let message = found.iter().find(|i| i.key == message_key).map(Reactable::from_item).transpose()?;
+        Ok((member, message))
+    }
+
+    /// One message with its reaction version (read again after a concurrent reaction won).
+    pub async fn reactable(&self, t: &TenantId, c: &ConversationId, m: &MessageId) -> ChatResult<Option<Reactable>> {
+        self.db().get(&keys::message(t, c, m), true).await?.as_ref().map(Reactable::from_item).transpose()
     }
 
     /// The sender's membership and the id of the message their client id was first sent as, if
@@ -202,7 +238,8 @@ pub fn edit(
 }
 
 /// Turns an existing message into its tombstone at change `seq`: id, author and seqs stay;
-/// body, attachments and mentions go.
+/// body, attachments, mentions and reactions go (and a reaction racing the delete fails on
+/// `reactionsSeq`).
 pub fn tombstone(t: &TenantId, c: &ConversationId, m: &MessageId, at: &str, seq: u64) -> WriteOp {
     WriteOp::Update {
         key: keys::message(t, c, m),
@@ -211,7 +248,31 @@ pub fn tombstone(t: &TenantId, c: &ConversationId, m: &MessageId, at: &str, seq:
             .set(attrs::ATTACHMENTS, Vec::<serde_json::Value>::new())
             .set(attrs::MENTIONS, Vec::<serde_json::Value>::new())
             .set(attrs::DELETED_AT, at)
-            .set(attrs::UPDATED_SEQ, seq),
+            .set(attrs::UPDATED_SEQ, seq)
+            .set(attrs::REACTIONS_SEQ, seq)
+            .remove(attrs::REACTIONS),
         cond: Cond::Exists,
     }
+}
+
+/// Replaces the reaction summary of a message read at `version`, at change `seq`; refused when
+/// another reaction (or a delete) changed it since, or the message is gone.
+pub fn set_reactions(
+    t: &TenantId,
+    c: &ConversationId,
+    m: &MessageId,
+    reactions: &[Reaction],
+    version: u64,
+    seq: u64,
+) -> ChatResult<WriteOp> {
+    let update = match reactions.is_empty() {
+        true => Update::default().remove(attrs::REACTIONS),
+        false => Update::default()
+            .set(attrs::REACTIONS, serde_json::to_value(reactions).map_err(|e| ChatError::Internal(e.to_string()))?),
+    };
+    let cond = match version {
+        0 => Cond::ExistsWithout(attrs::REACTIONS_SEQ.into()),
+        v => Cond::Equals(attrs::REACTIONS_SEQ.into(), v.into()),
+    };
+    Ok(WriteOp::Update { key: keys::message(t, c, m), update: update.set(attrs::REACTIONS_SEQ, seq), cond })
 }

@@ -22,7 +22,8 @@ use shared::app::{
 };
 use shared::domain::search::SortOrder;
 use shared::domain::{
-    Changes, ConversationSummary, Event, EventType, Message, MessagePage, PublicChannel, UserProfile,
+    Changes, ConversationSummary, Event, EventType, Message, MessagePage, PublicChannel, Reaction, ReactionChange,
+    UserProfile,
 };
 use utoipa::{OpenApi, ToSchema};
 
@@ -54,6 +55,10 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/chat/dms", post(open_dm))
         .route("/api/v1/chat/conversations/{id}/messages", get(history).post(send_message))
         .route("/api/v1/chat/conversations/{id}/messages/{message_id}", patch(edit_message).delete(delete_message))
+        .route(
+            "/api/v1/chat/conversations/{id}/messages/{message_id}/reactions/{emoji}",
+            put(add_reaction).delete(remove_reaction),
+        )
         .route("/api/v1/chat/conversations/{id}/changes", get(changes))
         .route("/api/v1/chat/conversations/{id}/read", post(mark_read))
         .route("/api/v1/chat/conversations/{id}/uploads", post(upload_intent))
@@ -72,10 +77,11 @@ pub fn api_routes() -> Router<AppState> {
     paths(
         health, me, find_users, list_conversations, get_conversation, browse_channels, create_channel, join_channel,
         leave_channel, invite_member, list_members, remove_member, open_dm, history, send_message, edit_message, delete_message,
+        add_reaction, remove_reaction,
         changes, mark_read, upload_intent, download, search, retention_settings, set_tenant_retention,
         set_conversation_retention, archive_files, archive_policy, set_archive_policy, audit_records
     ),
-    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage)),
+    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage, Reaction, ReactionChange)),
     modifiers(&BearerAuth, &Conventions)
 )]
 pub struct ApiDoc;
