@@ -4,7 +4,7 @@
 //! members reacting at once both count, and the 50-emoji limit holds under races. Reactions never
 //! touch read positions, unread counts or mentions.
 
-use super::sequence::{ChangePlan, CommitOutcome};
+use super::sequence::{backoff, ChangePlan, CommitOutcome};
 use super::Chat;
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult};
@@ -31,54 +31,72 @@ impl Chat {
         emoji: &Emoji,
         add: bool,
     ) -> ChatResult<Vec<Reaction>> {
-        let t = &caller.tenant;
-        let (member, message) = self.tables.member_and_reactable(t, conversation, &caller.user, id).await?;
-        if member.is_none() {
-            self.require_member(caller, conversation).await?;
-        }
-        let mut current = message.ok_or(ChatError::NotFound("message"))?;
+        let kind = if add { EventType::ReactionAdded } else { EventType::ReactionRemoved };
         let mut spent = false;
-        for _ in 0..REACTION_RACE_ATTEMPTS {
-            let Reactable { message, version } = &current;
-            if message.deleted_at.is_some() {
-                return Err(ChatError::conflict("message_deleted", "a deleted message takes no reactions"));
-            }
-            let next = match add {
-                true => with_reaction(&message.reactions, emoji, &caller.user).map_err(limit_error)?,
-                false => without_reaction(&message.reactions, emoji, &caller.user),
+        for attempt in 0..REACTION_RACE_ATTEMPTS {
+            // Read in this process's turn for the conversation: reactions from this process to
+            // the same message then never race (only those from other processes, retried below).
+            let committed = {
+                let _turn = self.commit_turn(conversation).await;
+                let Reactable { message, version } = self.member_and_reactable(caller, conversation, id).await?;
+                if message.deleted_at.is_some() {
+                    return Err(ChatError::conflict("message_deleted", "a deleted message takes no reactions"));
+                }
+                let next = match add {
+                    true => with_reaction(&message.reactions, emoji, &caller.user).map_err(limit_error)?,
+                    false => without_reaction(&message.reactions, emoji, &caller.user),
+                };
+                let Some(next) = next else { return Ok(message.reactions) };
+                if !spent {
+                    self.spend(caller, "react", "all", self.limits.reactions, Some(conversation)).await?;
+                    spent = true;
+                }
+                let t = &caller.tenant;
+                let outcome = self
+                    .commit_in_turn(t, conversation, |_, seq| {
+                        let mut ops = Transaction::default();
+                        ops.push(OpRole::Message, set_reactions(t, conversation, id, &next, version, seq)?);
+                        // Proves the caller is still a member when the reaction commits.
+                        ops.push(OpRole::CallerMembership, check_member(t, conversation, &caller.user));
+                        Ok(ChangePlan::new(ops, LoggedChange::reaction(kind, id, &caller.user, emoji)))
+                    })
+                    .await?;
+                match outcome {
+                    CommitOutcome::Done { seq } => Some((seq, next)),
+                    CommitOutcome::Refused(failed) if failed.contains(&OpRole::CallerMembership) => {
+                        return Err(ChatError::NotFound("conversation"));
+                    }
+                    // Another process changed the summary (or deleted the message) since the read.
+                    CommitOutcome::Refused(_) => None,
+                }
             };
-            let Some(next) = next else { return Ok(message.reactions.clone()) };
-            if !spent {
-                self.spend(caller, "react", "all", self.limits.reactions, Some(conversation)).await?;
-                spent = true;
-            }
-            let kind = if add { EventType::ReactionAdded } else { EventType::ReactionRemoved };
-            let outcome = self
-                .commit_change(t, conversation, |_, seq| {
-                    let mut ops = Transaction::default();
-                    ops.push(OpRole::Message, set_reactions(t, conversation, id, &next, *version, seq)?);
-                    // Proves the caller is still a member when the reaction commits.
-                    ops.push(OpRole::CallerMembership, check_member(t, conversation, &caller.user));
-                    Ok(ChangePlan::new(ops, LoggedChange::reaction(kind, id, &caller.user, emoji)))
-                })
-                .await?;
-            match outcome {
-                CommitOutcome::Done { seq } => {
+            match committed {
+                Some((seq, next)) => {
                     let change = ReactionChange { message_id: *id, emoji: emoji.clone(), user_id: caller.user.clone() };
                     let change = if add { Change::ReactionAdded(change) } else { Change::ReactionRemoved(change) };
-                    self.publish(t, Event::new(conversation.clone(), seq, change)).await;
+                    self.publish(&caller.tenant, Event::new(conversation.clone(), seq, change)).await;
                     return Ok(next);
                 }
-                CommitOutcome::Refused(failed) if failed.contains(&OpRole::CallerMembership) => {
-                    return Err(ChatError::NotFound("conversation"));
-                }
-                // Another reaction (or a delete) changed the summary since it was read: read again.
-                CommitOutcome::Refused(_) => {
-                    current = self.tables.reactable(t, conversation, id).await?.ok_or(ChatError::NotFound("message"))?;
-                }
+                None => backoff(attempt as u32).await,
             }
         }
         Err(ChatError::Unavailable("the message's reactions kept changing; try again".into()))
+    }
+
+    /// The message with its reaction version, once the caller is proven a member (their member
+    /// item and the message are read together).
+    async fn member_and_reactable(
+        &self,
+        caller: &Caller,
+        conversation: &ConversationId,
+        id: &MessageId,
+    ) -> ChatResult<Reactable> {
+        let (member, message) =
+            self.tables.member_and_reactable(&caller.tenant, conversation, &caller.user, id).await?;
+        if member.is_none() {
+            self.require_member(caller, conversation).await?;
+        }
+        message.ok_or(ChatError::NotFound("message"))
     }
 }
 

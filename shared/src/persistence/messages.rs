@@ -132,11 +132,6 @@ impl Tables {
         Ok((member, message))
     }
 
-    /// One message with its reaction version (read again after a concurrent reaction won).
-    pub async fn reactable(&self, t: &TenantId, c: &ConversationId, m: &MessageId) -> ChatResult<Option<Reactable>> {
-        self.db().get(&keys::message(t, c, m), true).await?.as_ref().map(Reactable::from_item).transpose()
-    }
-
     /// The sender's membership and the id of the message their client id was first sent as, if
     /// any, in one read: "may send" and "sent before?". The message itself is read only once
     /// the membership is proven (`message`).

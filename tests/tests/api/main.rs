@@ -19,6 +19,7 @@ mod events;
 mod faults;
 mod operations;
 mod rate_limits;
+mod reactions;
 mod realtime;
 mod retention;
 mod search;
