@@ -114,11 +114,13 @@ fn replay(
     messages: &std::collections::HashMap<MessageId, crate::domain::Message>,
 ) -> ChatResult<Event> {
     let Logged { seq, change } = logged;
-    let reaction = |change: crate::persistence::change_log::LoggedChange| {
-        match (change.message_id, change.emoji, change.user_id) {
-            (Some(message_id), Some(emoji), Some(user_id)) => Ok(ReactionChange { message_id, emoji, user_id }),
-            _ => Err(ChatError::corrupt("reaction change without message, emoji or user")),
-        }
+    let reaction = |change: crate::persistence::change_log::LoggedChange| match (
+        change.message_id,
+        change.emoji,
+        change.user_id,
+    ) {
+        (Some(message_id), Some(emoji), Some(user_id)) => Ok(ReactionChange { message_id, emoji, user_id }),
+        _ => Err(ChatError::corrupt("reaction change without message, emoji or user")),
     };
     let member = |user: Option<crate::domain::ids::UserId>| {
         user.map(|user_id| MemberChange { user_id }).ok_or_else(|| ChatError::corrupt("member change without user"))

@@ -65,12 +65,7 @@ pub(super) enum CommitOutcome {
 impl Chat {
     /// Commits the change `plan` makes of the conversation as it is (re-planned on every
     /// attempt, with the seq it would take).
-    pub(super) async fn commit_change<F>(
-        &self,
-        t: &TenantId,
-        c: &ConversationId,
-        plan: F,
-    ) -> ChatResult<CommitOutcome>
+    pub(super) async fn commit_change<F>(&self, t: &TenantId, c: &ConversationId, plan: F) -> ChatResult<CommitOutcome>
     where
         F: FnMut(&ConversationMeta, u64) -> ChatResult<ChangePlan>,
     {

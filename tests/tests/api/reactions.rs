@@ -43,7 +43,8 @@ fn summary(reactions: &Value) -> Vec<(String, u64, Vec<String>)> {
     };
     list.iter()
         .map(|r| {
-            let users: Vec<String> = r["userIds"].as_array().unwrap().iter().map(|u| u.as_str().unwrap().into()).collect();
+            let users: Vec<String> =
+                r["userIds"].as_array().unwrap().iter().map(|u| u.as_str().unwrap().into()).collect();
             assert_eq!(r["count"].as_u64().unwrap(), users.len() as u64, "count is the number of users: {r}");
             (r["emoji"].as_str().unwrap().to_owned(), r["count"].as_u64().unwrap(), users)
         })
@@ -51,7 +52,8 @@ fn summary(reactions: &Value) -> Vec<(String, u64, Vec<String>)> {
 }
 
 async fn last_seq(app: &TestApp, user: &TestUser, c: &str) -> u64 {
-    let (status, changes) = app.get(user, &format!("/api/v1/chat/conversations/{c}/changes?afterSeq=0&limit=500")).await;
+    let (status, changes) =
+        app.get(user, &format!("/api/v1/chat/conversations/{c}/changes?afterSeq=0&limit=500")).await;
     assert_eq!(status, StatusCode::OK, "{changes}");
     changes["lastSeq"].as_u64().unwrap()
 }
@@ -126,7 +128,10 @@ async fn adding_twice_and_removing_what_one_did_not_add_change_nothing() {
     let (_, body) = unreact(&app, &alice, &channel, &message, "❤️").await;
     unreact(&app, &bob, &channel, &message, "❤️").await;
     assert_eq!(summary(&body["reactions"]).len(), 2);
-    assert_eq!(reactions_in_history(&app, &alice, &channel, &message).await, [("👍".to_owned(), 1, vec!["bob".into()])]);
+    assert_eq!(
+        reactions_in_history(&app, &alice, &channel, &message).await,
+        [("👍".to_owned(), 1, vec!["bob".into()])]
+    );
     unreact(&app, &bob, &channel, &message, "👍").await;
     let (_, page) = app.get(&alice, &format!("/api/v1/chat/conversations/{channel}/messages")).await;
     assert!(page["items"][0].get("reactions").is_none(), "no reactions: the field is absent: {page}");
@@ -145,13 +150,14 @@ async fn anything_but_one_emoji_is_a_typed_400_and_a_deleted_message_takes_none(
     assert_eq!((status, error_code(&err).as_str()), (StatusCode::NOT_FOUND, "not_found"));
 
     react(&app, &bob, &channel, &message, "🎉").await;
-    let (status, deleted) = app.call(Method::DELETE, &format!("/api/v1/chat/conversations/{channel}/messages/{message}"), Some(&alice), None).await;
+    let (status, deleted) = app
+        .call(Method::DELETE, &format!("/api/v1/chat/conversations/{channel}/messages/{message}"), Some(&alice), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(deleted.get("reactions").is_none(), "a deleted message shows no reactions: {deleted}");
-    for (status, err) in [
-        react(&app, &bob, &channel, &message, "👍").await,
-        unreact(&app, &bob, &channel, &message, "🎉").await,
-    ] {
+    for (status, err) in
+        [react(&app, &bob, &channel, &message, "👍").await, unreact(&app, &bob, &channel, &message, "🎉").await]
+    {
         assert_eq!((status, error_code(&err).as_str()), (StatusCode::CONFLICT, "message_deleted"), "{err}");
     }
     assert_eq!(reactions_in_history(&app, &alice, &channel, &message).await, []);
@@ -291,7 +297,11 @@ async fn adds_and_removes_arrive_live_and_replay_in_catch_up() {
             assert_eq!(f["data"]["messageId"], message.as_str());
             assert_eq!(f["data"]["emoji"], "👍");
             assert_eq!(f["conversationId"], channel.as_str());
-            (f["type"].as_str().unwrap().into(), f["data"]["userId"].as_str().unwrap().into(), f["seq"].as_u64().unwrap())
+            (
+                f["type"].as_str().unwrap().into(),
+                f["data"]["userId"].as_str().unwrap().into(),
+                f["seq"].as_u64().unwrap(),
+            )
         })
         .collect();
     let expected = vec![
