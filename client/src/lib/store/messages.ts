@@ -4,7 +4,8 @@
 // and tests drive it without a DOM.
 
 import type { OutboxItem } from "../outbox";
-import { isRemoved, type ChatEvent, type Changes, type Message, type MessageEvent } from "../types";
+import { applyReaction, isReactionEvent } from "../reactions";
+import { isRemoved, type ChatEvent, type Changes, type Message, type MessageEvent, type ReactionEvent } from "../types";
 
 export function isMessageEvent(event: ChatEvent): event is MessageEvent {
   return event.type === "chat:newMessage" || event.type === "chat:messageUpdated" || event.type === "chat:messageDeleted";
@@ -167,6 +168,8 @@ export class MessageStore {
     const gap = c.lastSeq > 0 && event.seq > c.lastSeq + 1;
     if (isMessageEvent(event)) {
       this.applyMessage(c, event);
+    } else if (isReactionEvent(event)) {
+      this.applyReactionTo(c, event);
     }
     if (!gap) c.lastSeq = event.seq;
     this.changed();
@@ -180,11 +183,35 @@ export class MessageStore {
     return this.upsert(c, event.data);
   }
 
+  /** A reaction added or removed, live, in catch-up, or mine before the server answers (then
+   * again, inverted, if it refuses). Idempotent; a message I do not hold is left alone. */
+  private applyReactionTo(c: ConversationMessages, event: Pick<ReactionEvent, "type" | "data">): boolean {
+    const message = c.byKey.get(event.data.messageId);
+    if (!message || message.deletedAt) return false;
+    const before = message.reactions ?? [];
+    const after = applyReaction(before, event);
+    if (after === before) return false;
+    // Absent when none, as the server sends it.
+    const { reactions: _before, ...rest } = message;
+    c.byKey.set(message.id, after.length > 0 ? { ...rest, reactions: [...after] } : rest);
+    return true;
+  }
+
+  /** My own reaction change, shown at once (`react` answers whether it changed anything). */
+  react(conversationId: string, messageId: string, emoji: string, userId: string, add: boolean): boolean {
+    const c = this.conversations.get(conversationId);
+    if (!c) return false;
+    const changed = this.applyReactionTo(c, { type: add ? "chat:reactionAdded" : "chat:reactionRemoved", data: { messageId, emoji, userId } });
+    if (changed) this.changed();
+    return changed;
+  }
+
   /** The answer to `changes?afterSeq=`: seqs may skip, so the server's lastSeq is trusted. */
   applyChanges(conversationId: string, changes: Changes): void {
     const c = this.conv(conversationId);
     for (const event of changes.items) {
       if (isMessageEvent(event)) this.applyMessage(c, event);
+      else if (isReactionEvent(event)) this.applyReactionTo(c, event);
     }
     c.lastSeq = Math.max(c.lastSeq, changes.lastSeq);
     this.changed();
