@@ -7,6 +7,7 @@ import type { UserProfile } from "../lib/types";
 import { AttachmentView } from "./AttachmentView";
 import { EditMessage } from "./EditMessage";
 import { MessageBody } from "./MessageBody";
+import { AddReaction, Reactions } from "./Reactions";
 
 function time(iso: string): string {
   const d = new Date(iso);
@@ -19,13 +20,16 @@ export interface RowProps {
   onRetry: (clientMessageId: string) => void;
   onEdit: (id: string, body: string, mentions: string[]) => void;
   onDelete: (id: string) => void;
+  onReact: (id: string, emoji: string, add: boolean) => void;
+  /** Whose recently used emoji the picker shows (`tenant/user`). */
+  userKey: string;
   user: (id: string) => UserProfile | undefined;
   usersVersion: number;
   api: Api;
   highlighted: boolean;
 }
 
-export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highlighted }: RowProps) {
+export function MessageRow({ m, me, onRetry, onEdit, onDelete, onReact, userKey, user, api, highlighted }: RowProps) {
   const [editing, setEditing] = useState(false);
   // After an edit, focus goes back to the Edit button it started from (keyboard users keep
   // their place in the list).
@@ -73,14 +77,19 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highli
             </button>
           </span>
         )}
-        {mine && m.state === "sent" && !deleted && !editing && (
+        {m.state === "sent" && !deleted && !editing && (
           <span className="actions">
-            <button ref={editButton} className="link" onClick={() => setEditing(true)} data-testid="edit">
-              Edit
-            </button>
-            <button className="link" onClick={() => onDelete(m.id)} data-testid="delete">
-              Delete
-            </button>
+            <AddReaction messageId={m.id} userKey={userKey} onReact={onReact} />
+            {mine && (
+              <>
+                <button ref={editButton} className="link" onClick={() => setEditing(true)} data-testid="edit">
+                  Edit
+                </button>
+                <button className="link" onClick={() => onDelete(m.id)} data-testid="delete">
+                  Delete
+                </button>
+              </>
+            )}
           </span>
         )}
       </div>
@@ -105,6 +114,7 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highli
           ))}
         </div>
       )}
+      {!deleted && m.state === "sent" && <Reactions messageId={m.id} reactions={m.reactions ?? []} me={me} userKey={userKey} user={user} onReact={onReact} />}
     </div>
   );
 }

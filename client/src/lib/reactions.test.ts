@@ -26,6 +26,14 @@ describe("reaction summary", () => {
     expect(withReaction(two, "👍", "alice")).toBe(two);
   });
 
+  it("takes an emoji with or without its variation selector as the same one", () => {
+    const mine = withReaction([], "👍\uFE0F", "alice");
+    // The server's event names it fully qualified ("👍"): already held.
+    expect(withReaction(mine, "👍", "alice")).toBe(mine);
+    expect(withReaction(mine, "👍", "bob")).toEqual([{ emoji: "👍\uFE0F", count: 2, userIds: ["alice", "bob"] }]);
+    expect(withoutReaction(withReaction([], "❤️", "bob"), "❤", "bob")).toEqual([]);
+  });
+
   it("removes only the user's own, drops an emoji nobody holds, and a removal of nothing returns the same list", () => {
     const both = withReaction(withReaction([], "👍", "alice"), "👍", "bob");
     expect(withoutReaction(both, "👍", "alice")).toEqual([{ emoji: "👍", count: 1, userIds: ["bob"] }]);

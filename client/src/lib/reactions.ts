@@ -6,25 +6,34 @@
 
 import type { ChatEvent, Reaction, ReactionEvent, UserProfile } from "./types";
 
+/** An emoji as compared: without the variation selector U+FE0F. The server stores each emoji
+ * fully qualified ("❤️", "👍"); emoji data and keyboards sometimes differ ("👍️", "❤"), and
+ * both name the same emoji. */
+export function emojiKey(emoji: string): string {
+  return emoji.replace(/\uFE0F/g, "");
+}
+
+const same = (a: string, b: string) => emojiKey(a) === emojiKey(b);
+
 export function isReactionEvent(event: ChatEvent): event is ReactionEvent {
   return event.type === "chat:reactionAdded" || event.type === "chat:reactionRemoved";
 }
 
 /** `reactions` with `userId`'s `emoji` added (a new emoji goes last), or the same list. */
 export function withReaction(reactions: readonly Reaction[], emoji: string, userId: string): readonly Reaction[] {
-  const found = reactions.find((r) => r.emoji === emoji);
+  const found = reactions.find((r) => same(r.emoji, emoji));
   if (found?.userIds.includes(userId)) return reactions;
   if (!found) return [...reactions, { emoji, count: 1, userIds: [userId] }];
-  return reactions.map((r) => (r === found ? { emoji, count: r.userIds.length + 1, userIds: [...r.userIds, userId] } : r));
+  return reactions.map((r) => (r === found ? { emoji: r.emoji, count: r.userIds.length + 1, userIds: [...r.userIds, userId] } : r));
 }
 
 /** `reactions` without `userId`'s `emoji` (an emoji nobody holds leaves), or the same list. */
 export function withoutReaction(reactions: readonly Reaction[], emoji: string, userId: string): readonly Reaction[] {
-  if (!reactions.some((r) => r.emoji === emoji && r.userIds.includes(userId))) return reactions;
+  if (!reactions.some((r) => same(r.emoji, emoji) && r.userIds.includes(userId))) return reactions;
   return reactions.flatMap((r) => {
-    if (r.emoji !== emoji || !r.userIds.includes(userId)) return [r];
+    if (!same(r.emoji, emoji) || !r.userIds.includes(userId)) return [r];
     const userIds = r.userIds.filter((u) => u !== userId);
-    return userIds.length > 0 ? [{ emoji, count: userIds.length, userIds }] : [];
+    return userIds.length > 0 ? [{ emoji: r.emoji, count: userIds.length, userIds }] : [];
   });
 }
 

@@ -190,6 +190,8 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 onAtBottom={(bottom) => controller.setAtBottom(active.id, bottom)}
               onRetry={(cmid) => void controller.retry(active.id, cmid)}
               onEdit={(id, body, mentions) => void controller.edit(id, body, mentions)}
+              onReact={(id, emoji, add) => void controller.react(id, emoji, add)}
+              userKey={`${me.tenantId}/${me.userId}`}
               user={(id) => controller.user(id)}
               api={api}
               highlightId={snapshot.highlightId}

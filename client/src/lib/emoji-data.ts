@@ -1,0 +1,65 @@
+// Emoji names and the picker's catalogue, from emojibase's data (bundled, loaded on first need as
+// a chunk of its own: the main bundle carries only this loader). Emoji are compared without the
+// variation selector U+FE0F: the server stores each emoji fully qualified ("❤️", "👍"), the data
+// sometimes differs ("👍️"), and both name the same emoji.
+
+import { emojiKey } from "./reactions";
+
+export interface EmojiEntry {
+  emoji: string;
+  /** CLDR's short name, e.g. "thumbs up". */
+  name: string;
+  /** Search words: the name's and CLDR's keywords, lowercase. */
+  words: string[];
+  group: number;
+}
+
+export interface EmojiCatalogue {
+  /** In Unicode's order, grouped; skin-tone variants and components left out. */
+  entries: EmojiEntry[];
+  groups: { id: number; name: string }[];
+  /** Every emoji's name, skin tones included, by `emojiKey`. */
+  names: Map<string, string>;
+}
+
+// emojibase's groups (2 = skin tone and hair components, not emoji of their own).
+const GROUP_NAMES: Record<number, string> = {
+  0: "Smileys & emotion",
+  1: "People & body",
+  3: "Animals & nature",
+  4: "Food & drink",
+  5: "Travel & places",
+  6: "Activities",
+  7: "Objects",
+  8: "Symbols",
+  9: "Flags",
+};
+
+let loading: Promise<EmojiCatalogue> | null = null;
+
+export function loadEmojiCatalogue(): Promise<EmojiCatalogue> {
+  loading ??= import("emojibase-data/en/compact.json").then(({ default: data }) => {
+    const names = new Map<string, string>();
+    const entries: EmojiEntry[] = [];
+    for (const e of data) {
+      names.set(emojiKey(e.unicode), e.label);
+      for (const skin of e.skins ?? []) names.set(emojiKey(skin.unicode), skin.label);
+      if (e.group === undefined || !(e.group in GROUP_NAMES)) continue;
+      const words = [...e.label.toLowerCase().split(/[\s:,]+/), ...(e.tags ?? []).map((t) => t.toLowerCase())];
+      entries.push({ emoji: e.unicode, name: e.label, words, group: e.group });
+    }
+    const groups = Object.entries(GROUP_NAMES).map(([id, name]) => ({ id: Number(id), name }));
+    return { entries, groups, names };
+  });
+  loading.catch(() => {
+    loading = null;
+  });
+  return loading;
+}
+
+/** Entries whose name or keywords start with every word of `query` ("thumb up" finds 👍). */
+export function searchEmoji(entries: readonly EmojiEntry[], query: string): EmojiEntry[] {
+  const terms = query.toLowerCase().trim().split(/\s+/).filter(Boolean);
+  if (terms.length === 0) return [...entries];
+  return entries.filter((e) => terms.every((t) => e.words.some((w) => w.startsWith(t)) || e.name.toLowerCase().includes(t)));
+}
