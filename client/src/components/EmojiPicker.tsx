@@ -64,8 +64,8 @@ export default function EmojiPicker({ userKey, onPick, onClose }: EmojiPickerPro
       Escape: onClose,
     };
     const action = keys[e.key];
-    // Left and right move in the grid only when the caret has nowhere to go in an empty field.
-    if (!action || ((e.key === "ArrowLeft" || e.key === "ArrowRight") && query !== "")) return;
+    // The arrows belong to the grid, also while typing (as in Slack's picker).
+    if (!action) return;
     e.preventDefault();
     e.stopPropagation();
     action();

@@ -77,7 +77,7 @@ function ReactionChip({ reaction, me, user, name, onToggle }: { reaction: Reacti
         aria-pressed={mine}
         aria-label={reactionLabel(reaction, me, user, name)}
         data-testid="reaction"
-        data-emoji={reaction.emoji}
+        data-emoji={emojiKey(reaction.emoji)}
         onClick={() => onToggle(mine)}
         onFocus={() => setTip(true)}
         onBlur={() => setTip(false)}
@@ -105,6 +105,7 @@ function ReactionChip({ reaction, me, user, name, onToggle }: { reaction: Reacti
  * picker and gives focus back to the button (as Escape does). */
 export function AddReaction({ messageId, userKey, onReact, compact = false }: { messageId: string; userKey: string; onReact: (messageId: string, emoji: string, add: boolean) => void; compact?: boolean }) {
   const [open, setOpen] = useState(false);
+  const [place, setPlace] = useState<React.CSSProperties | undefined>(undefined);
   const button = useRef<HTMLButtonElement>(null);
   const popover = useRef<HTMLDivElement>(null);
   const close = (refocus: boolean) => {
@@ -131,13 +132,16 @@ export function AddReaction({ messageId, userKey, onReact, compact = false }: { 
         aria-expanded={open}
         title="Add reaction"
         data-testid="add-reaction"
-        onClick={() => setOpen((o) => !o)}
+        onClick={() => {
+          if (!open) setPlace(placeNear(button.current));
+          setOpen(!open);
+        }}
       >
         <SmileyPlus />
         {!compact && <span className="add-reaction-text">React</span>}
       </button>
       {open && (
-        <div className="emoji-popover" ref={popover}>
+        <div className="emoji-popover" ref={popover} style={place}>
           <Suspense fallback={<div className="emoji-picker muted">Loading…</div>}>
             <EmojiPicker
               userKey={userKey}
@@ -153,6 +157,21 @@ export function AddReaction({ messageId, userKey, onReact, compact = false }: { 
       )}
     </span>
   );
+}
+
+const PICKER_WIDTH = 320;
+const PICKER_HEIGHT = 340;
+
+/** Where the picker goes on a wide window: in the window, beside the button, above it when
+ * there is more room there (the list scrolls, so a popover inside it would be cut off). On a
+ * narrow one the style sheet makes it a sheet along the bottom. */
+function placeNear(anchor: HTMLElement | null): React.CSSProperties | undefined {
+  if (!anchor || window.innerWidth <= 720) return undefined;
+  const r = anchor.getBoundingClientRect();
+  const left = Math.max(8, Math.min(r.right - PICKER_WIDTH, window.innerWidth - PICKER_WIDTH - 8));
+  const below = window.innerHeight - r.bottom;
+  const top = below >= PICKER_HEIGHT + 8 || below >= r.top ? Math.min(r.bottom + 4, window.innerHeight - PICKER_HEIGHT - 8) : Math.max(8, r.top - PICKER_HEIGHT - 4);
+  return { position: "fixed", top, left, right: "auto", bottom: "auto" };
 }
 
 /** Drawn, not an emoji: the button must show where no emoji font is installed. */

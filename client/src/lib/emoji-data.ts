@@ -57,9 +57,23 @@ export function loadEmojiCatalogue(): Promise<EmojiCatalogue> {
   return loading;
 }
 
-/** Entries whose name or keywords start with every word of `query` ("thumb up" finds 👍). */
+/** Entries whose name or keywords start with every word of `query` ("thumb up" finds 👍):
+ * names that start with the query first, then names that match, then keyword matches, each in
+ * Unicode's order. */
 export function searchEmoji(entries: readonly EmojiEntry[], query: string): EmojiEntry[] {
-  const terms = query.toLowerCase().trim().split(/\s+/).filter(Boolean);
+  const q = query.toLowerCase().trim();
+  const terms = q.split(/\s+/).filter(Boolean);
   if (terms.length === 0) return [...entries];
-  return entries.filter((e) => terms.every((t) => e.words.some((w) => w.startsWith(t)) || e.name.toLowerCase().includes(t)));
+  const rank = (e: EmojiEntry): number => {
+    const name = e.name.toLowerCase();
+    if (name.startsWith(q)) return 0;
+    const nameWords = name.split(/[\s:,]+/);
+    if (terms.every((t) => nameWords.some((w) => w.startsWith(t)))) return 1;
+    return terms.every((t) => e.words.some((w) => w.startsWith(t)) || name.includes(t)) ? 2 : -1;
+  };
+  return entries
+    .map((e) => ({ e, r: rank(e) }))
+    .filter(({ r }) => r >= 0)
+    .sort((a, b) => a.r - b.r)
+    .map(({ e }) => e);
 }
