@@ -111,6 +111,19 @@ describe("MessageStore reactions", () => {
     expect(changes).toBe(4);
   });
 
+  it("keeps the reactions it holds when an edit's older copy of them arrives, and drops them on a delete", () => {
+    const store = loaded();
+    store.applyEvent(reaction("chat:reactionAdded", 2, id, "👍", "bob"));
+    // The edit read the message before bob's reaction committed; it committed after.
+    const edited = { ...message(1), body: "edited", editedAt: "x", updatedSeq: 3 };
+    store.applyEvent({ type: "chat:messageUpdated", conversationId: C, seq: 3, data: edited });
+    expect(store.list(C)[0]).toMatchObject({ body: "edited", reactions: [{ emoji: "👍", count: 1, userIds: ["bob"] }] });
+    store.confirmSent({ ...edited, updatedSeq: 4, body: "again" });
+    expect(store.list(C)[0]?.reactions).toHaveLength(1);
+    store.applyEvent({ type: "chat:messageDeleted", conversationId: C, seq: 5, data: { ...message(1), body: "", updatedSeq: 5, deletedAt: "x" } });
+    expect(store.list(C)[0]).not.toHaveProperty("reactions");
+  });
+
   it("leaves a deleted message without reactions", () => {
     const store = loaded();
     store.applyEvent({ type: "chat:messageDeleted", conversationId: C, seq: 2, data: { ...message(1), body: "", updatedSeq: 2, deletedAt: "x" } });

@@ -35,6 +35,15 @@ interface ConversationMessages {
 
 export type ApplyResult = "applied" | "duplicate" | "gap";
 
+/** The reactions a newer version of a held message shows: those held. Reactions change only
+ * through their own events (in seq order, gaps caught up); an edit's message, read before a
+ * reaction that committed ahead of the edit, could otherwise take that reaction back. A deleted
+ * message has none. */
+function heldReactions(existing: UiMessage | undefined, message: Message): Message["reactions"] {
+  if (!existing || existing.state !== "sent" || message.deletedAt) return message.reactions;
+  return existing.reactions;
+}
+
 const pendingKey = (clientMessageId: string) => `pending:${clientMessageId}`;
 
 export class MessageStore {
@@ -106,7 +115,9 @@ export class MessageStore {
     if (existing && existing.state === "sent" && existing.updatedSeq >= message.updatedSeq) {
       return false;
     }
-    c.byKey.set(message.id, { ...message, state: "sent" });
+    const { reactions: _sent, ...rest } = message;
+    const reactions = heldReactions(existing, message);
+    c.byKey.set(message.id, reactions ? { ...rest, reactions, state: "sent" } : { ...rest, state: "sent" });
     if (message.authorId === this.me && c.byKey.delete(pendingKey(message.clientMessageId))) {
       this.onConfirmed(message.clientMessageId);
     }
