@@ -3,12 +3,13 @@
 // emoji (2); alice takes hers back (1, bob's stays); a reload shows the same; reactions never
 // raise bob's unread badge; the whole flow works by keyboard alone (the picker takes focus,
 // typing and arrows work, Escape closes it and focus goes back); recently used emoji come first
-// and survive a reload; nothing is fetched from anywhere but the app (the emoji data is bundled).
+// and survive a reload; nothing is fetched from anywhere but the app (the emoji data is bundled);
+// reactions added and removed while the page was offline arrive through catch-up.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { browser, conversationId, onScreen, screenshot, signIn, suite } from "./harness.mjs";
+import { browser, conversationId, onScreen, screenshot, signIn, suite, waitForStatus } from "./harness.mjs";
 
 const { stack, contexts } = suite(before, after);
 
@@ -212,4 +213,62 @@ test("on a phone-sized window the picker is a sheet inside the screen, and the b
   await waitForCount(carol, r.body.id, "❤", 1);
   assert.ok((await onScreen(chip(carol, r.body.id, "❤"))).inside);
   await screenshot(carol, "reactions-phone");
+});
+
+test("after a reconnect, catch-up brings the reactions added and taken back meanwhile", async () => {
+  const context = await browser("bob-reactions-reconnect");
+  contexts.push(context);
+  // Every socket passes through here; `offline` drops them and refuses new ones.
+  const net = { offline: false, sockets: new Set() };
+  await context.routeWebSocket(/\/ws/, (ws) => {
+    if (net.offline) {
+      ws.close({ code: 1006, reason: "offline" });
+      return;
+    }
+    const server = ws.connectToServer();
+    net.sockets.add(ws);
+    ws.onMessage((m) => server.send(m));
+    ws.onClose((code, reason) => {
+      net.sockets.delete(ws);
+      server.close({ code, reason });
+    });
+    server.onClose((code, reason) => ws.close({ code, reason }));
+    server.onMessage((m) => ws.send(m));
+  });
+  const aliceToken = await stack.token("acme", "alice", "Alice Anderson");
+  const random = await conversationId(stack, aliceToken, "random");
+  const react = async (method, id, emoji) => {
+    const r = await stack.api(aliceToken, method, `/api/v1/chat/conversations/${random}/messages/${id}/reactions/${encodeURIComponent(emoji)}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  };
+  const sent = await stack.api(aliceToken, "POST", `/api/v1/chat/conversations/${random}/messages`, { clientMessageId: crypto.randomUUID(), body: "Lunch at noon?", mentions: [] });
+  assert.equal(sent.status, 201);
+  const id = sent.body.id;
+  await react("PUT", id, "👀");
+
+  const bob = await signIn(context, stack, "bob");
+  await bob.getByTestId("conv-random").click();
+  await waitForCount(bob, id, "👀", 1);
+
+  net.offline = true;
+  await context.setOffline(true);
+  for (const ws of net.sockets) ws.close({ code: 1006, reason: "network lost" });
+  await bob.locator('[data-testid="connection-status"]:not([data-status="connected"])').waitFor({ timeout: 20_000 });
+  // Meanwhile: one added and kept, one added and taken back, one taken back.
+  await react("PUT", id, "👍");
+  await react("PUT", id, "🚀");
+  await react("DELETE", id, "🚀");
+  await react("DELETE", id, "👀");
+  await messageRow(bob, id).getByTestId("reactions").waitFor();
+  await screenshot(bob, "reactions-offline");
+  assert.equal(await countOf(bob, id, "👀"), 1, "nothing arrives while offline");
+
+  net.offline = false;
+  await context.setOffline(false);
+  await waitForStatus(bob, "connected", 40_000);
+  await waitForCount(bob, id, "👍", 1);
+  await waitForCount(bob, id, "👀", 0);
+  assert.equal(await countOf(bob, id, "🚀"), 0, "added and taken back: not shown");
+  const shown = await messageRow(bob, id).getByTestId("reaction").evaluateAll((chips) => chips.map((c) => c.getAttribute("data-emoji")));
+  assert.deepEqual(shown, ["👍"]);
 });
