@@ -129,7 +129,7 @@ test("two people react live, by mouse and by keyboard, and reactions never count
   await picker.waitFor();
   assert.equal((await focused(alice)).label, "Search emoji by name");
   // Recently used first: her thumbs up, remembered across the reload.
-  const firstSection = picker.getByRole("group").first();
+  const firstSection = picker.getByRole("listbox").getByRole("group").first();
   assert.equal(await firstSection.getAttribute("aria-label"), "Recently used");
   assert.equal(await firstSection.getByRole("option").first().getAttribute("aria-label"), "thumbs up");
   // Escape closes, focus goes back to the button.
@@ -212,6 +212,13 @@ test("on a phone-sized window the picker is a sheet inside the screen, and the b
   await heart.click();
   await waitForCount(carol, r.body.id, "❤", 1);
   assert.ok((await onScreen(chip(carol, r.body.id, "❤"))).inside);
+  // A skin tone applies to the emoji that have one (the server takes the toned emoji).
+  await row.getByTestId("reactions").getByTestId("add-reaction").click();
+  await picker.getByRole("button", { name: "dark skin tone", exact: true }).click();
+  assert.equal(await picker.getByRole("button", { name: "dark skin tone", exact: true }).getAttribute("aria-pressed"), "true");
+  await carol.keyboard.type("thumbs up");
+  await picker.getByRole("option", { name: "thumbs up", exact: true }).click();
+  await waitForCount(carol, r.body.id, "👍🏿", 1);
   await screenshot(carol, "reactions-phone");
 });
 

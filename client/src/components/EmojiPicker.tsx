@@ -1,12 +1,13 @@
 // The emoji picker: loaded on first use (React.lazy from Reactions.tsx), with its data (emojibase,
 // bundled as a chunk of its own; nothing is fetched from elsewhere). Focus sits in the search
 // field; arrow keys move through the grid (aria-activedescendant), Enter picks, Escape closes.
-// Recently used emoji (per user, in localStorage) come first.
+// Recently used emoji (per user, in localStorage) come first; a skin tone (also remembered per
+// user) applies to every emoji that has one.
 
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 
-import { loadEmojiCatalogue, searchEmoji, type EmojiCatalogue, type EmojiEntry } from "../lib/emoji-data";
-import { emojiKey, loadRecent } from "../lib/reactions";
+import { inTone, loadEmojiCatalogue, searchEmoji, SKIN_TONES, type EmojiCatalogue, type EmojiEntry } from "../lib/emoji-data";
+import { emojiKey, loadRecent, loadSkinTone, saveSkinTone } from "../lib/reactions";
 
 /** Emoji per row of the grid (the arrow keys move by this much up and down). */
 const COLUMNS = 8;
@@ -28,6 +29,7 @@ export default function EmojiPicker({ userKey, onPick, onClose }: EmojiPickerPro
   const [failed, setFailed] = useState(false);
   const [query, setQuery] = useState("");
   const [active, setActive] = useState(0);
+  const [tone, setTone] = useState(() => loadSkinTone(userKey));
   const input = useRef<HTMLInputElement>(null);
   const grid = useRef<HTMLDivElement>(null);
   const id = useId();
@@ -47,6 +49,7 @@ export default function EmojiPicker({ userKey, onPick, onClose }: EmojiPickerPro
   }, [catalogue, query, userKey]);
   const flat = useMemo(() => sections.flatMap((s) => s.items), [sections]);
   const current = flat[Math.min(active, flat.length - 1)];
+  const shown = (entry: EmojiEntry) => inTone(entry, tone);
   const optionId = (i: number) => `${id}-option-${i}`;
 
   useEffect(() => {
@@ -60,12 +63,13 @@ export default function EmojiPicker({ userKey, onPick, onClose }: EmojiPickerPro
       ArrowLeft: () => move(-1),
       ArrowDown: () => move(COLUMNS),
       ArrowUp: () => move(-COLUMNS),
-      Enter: () => current && onPick(current.emoji),
+      Enter: () => current && onPick(shown(current)),
       Escape: onClose,
     };
     const action = keys[e.key];
-    // The arrows belong to the grid, also while typing (as in Slack's picker).
-    if (!action) return;
+    // The arrows and Enter belong to the grid while typing in the search field (as in Slack's
+    // picker); elsewhere (the skin tones) only Escape is the picker's.
+    if (!action || (e.key !== "Escape" && e.target !== input.current)) return;
     e.preventDefault();
     e.stopPropagation();
     action();
@@ -90,6 +94,22 @@ export default function EmojiPicker({ userKey, onPick, onClose }: EmojiPickerPro
           setActive(0);
         }}
       />
+      <div className="skin-tones" role="group" aria-label="Skin tone">
+        {[0, 1, 2, 3, 4, 5].map((t) => (
+          <button
+            key={t}
+            type="button"
+            className={`skin-tone tone-${t}`}
+            aria-pressed={t === tone}
+            aria-label={t === 0 ? "Default skin tone" : `${SKIN_TONES[t - 1]} skin tone`}
+            onClick={() => {
+              setTone(t);
+              saveSkinTone(userKey, t);
+              input.current?.focus();
+            }}
+          />
+        ))}
+      </div>
       <div className="emoji-grid" ref={grid} id={`${id}-grid`} role="listbox" aria-label="Emoji">
         {failed && <p className="muted">Emoji could not be loaded.</p>}
         {!catalogue && !failed && <p className="muted">Loading…</p>}
@@ -110,10 +130,10 @@ export default function EmojiPicker({ userKey, onPick, onClose }: EmojiPickerPro
                     title={`:${entry.name}:`}
                     className={`emoji-option ${i === active ? "active" : ""}`}
                     onMouseDown={(e) => e.preventDefault()}
-                    onClick={() => onPick(entry.emoji)}
+                    onClick={() => onPick(shown(entry))}
                     onMouseEnter={() => setActive(i)}
                   >
-                    {entry.emoji}
+                    {shown(entry)}
                   </span>
                 );
               })}
@@ -124,7 +144,7 @@ export default function EmojiPicker({ userKey, onPick, onClose }: EmojiPickerPro
       <div className="emoji-preview" aria-hidden="true">
         {current ? (
           <>
-            <span className="emoji-big">{current.emoji}</span> :{current.name}:
+            <span className="emoji-big">{shown(current)}</span> :{current.name}:
           </>
         ) : (
           " "

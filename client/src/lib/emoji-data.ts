@@ -12,6 +12,15 @@ export interface EmojiEntry {
   /** Search words: the name's and CLDR's keywords, lowercase. */
   words: string[];
   group: number;
+  /** The five skin-tone variants, light to dark, where the emoji has them. */
+  skins?: string[];
+}
+
+export const SKIN_TONES = ["light", "medium-light", "medium", "medium-dark", "dark"] as const;
+
+/** The emoji in skin tone `tone` (0: the default yellow; 1–5: light to dark) where it has one. */
+export function inTone(entry: EmojiEntry, tone: number): string {
+  return (tone > 0 && entry.skins?.[tone - 1]) || entry.emoji;
 }
 
 export interface EmojiCatalogue {
@@ -46,7 +55,10 @@ export function loadEmojiCatalogue(): Promise<EmojiCatalogue> {
       for (const skin of e.skins ?? []) names.set(emojiKey(skin.unicode), skin.label);
       if (e.group === undefined || !(e.group in GROUP_NAMES)) continue;
       const words = [...e.label.toLowerCase().split(/[\s:,]+/), ...(e.tags ?? []).map((t) => t.toLowerCase())];
-      entries.push({ emoji: e.unicode, name: e.label, words, group: e.group });
+      // One tone for the whole emoji (people in several tones are left to their default).
+      const skins = SKIN_TONES.map((t) => e.skins?.find((k) => k.label === `${e.label}: ${t} skin tone`)?.unicode);
+      const toned = skins.every((k): k is string => k !== undefined) ? { skins } : {};
+      entries.push({ emoji: e.unicode, name: e.label, words, group: e.group, ...toned });
     }
     const groups = Object.entries(GROUP_NAMES).map(([id, name]) => ({ id: Number(id), name }));
     return { entries, groups, names };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { TEST_CONVERSATION as C, testMessage as message } from "./test-messages";
-import { loadRecent, MAX_RECENT, reactionLabel, rememberRecent, withoutReaction, withReaction } from "./reactions";
+import { loadRecent, loadSkinTone, MAX_RECENT, reactionLabel, rememberRecent, saveSkinTone, withoutReaction, withReaction } from "./reactions";
 import { MessageStore } from "./store/messages";
 import type { ChatEvent, UserProfile } from "./types";
 
@@ -145,5 +145,16 @@ describe("recently used emoji", () => {
     expect(loadRecent("acme/alice", storage)).toHaveLength(MAX_RECENT);
     values.set("tenant-chat.recent-emoji.acme/bob", "not json");
     expect(loadRecent("acme/bob", storage)).toEqual([]);
+  });
+
+  it("remembers the skin tone per user, 0 when none or nonsense", () => {
+    const values = new Map<string, string>();
+    const storage = { getItem: (k: string) => values.get(k) ?? null, setItem: (k: string, v: string) => void values.set(k, v) };
+    expect(loadSkinTone("acme/alice", storage)).toBe(0);
+    saveSkinTone("acme/alice", 4, storage);
+    expect(loadSkinTone("acme/alice", storage)).toBe(4);
+    expect(loadSkinTone("acme/bob", storage)).toBe(0);
+    values.set("tenant-chat.skin-tone.acme/bob", "9");
+    expect(loadSkinTone("acme/bob", storage)).toBe(0);
   });
 });

@@ -82,3 +82,23 @@ export function rememberRecent(userKey: string, emoji: string, storage: KeyValue
   }
   return next;
 }
+
+// The skin tone picked in the emoji picker, per user (0: default, 1–5: light to dark).
+const TONE_PREFIX = "tenant-chat.skin-tone.";
+
+export function loadSkinTone(userKey: string, storage: KeyValues = localStorage): number {
+  try {
+    const tone = Number(storage.getItem(TONE_PREFIX + userKey) ?? 0);
+    return Number.isInteger(tone) && tone >= 0 && tone <= 5 ? tone : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function saveSkinTone(userKey: string, tone: number, storage: KeyValues = localStorage): void {
+  try {
+    storage.setItem(TONE_PREFIX + userKey, String(tone));
+  } catch {
+    // Storage blocked: the tone lasts as long as the page.
+  }
+}
