@@ -24,6 +24,8 @@ interface Props {
   onRetry: (clientMessageId: string) => void;
   onEdit: (id: string, body: string, mentions: string[]) => void;
   onDelete: (id: string) => void;
+  onReact: (id: string, emoji: string, add: boolean) => void;
+  userKey: string;
   /** Profile lookup (fetched in the background when unknown). */
   user: (id: string) => UserProfile | undefined;
   /** Changes when profiles arrive, so rows re-render with names. */
@@ -217,6 +219,8 @@ export function MessageList(props: Props) {
           onRetry={props.onRetry}
           onEdit={props.onEdit}
           onDelete={props.onDelete}
+          onReact={props.onReact}
+          userKey={props.userKey}
           user={props.user}
           usersVersion={props.usersVersion}
           api={props.api}

@@ -9,6 +9,7 @@ import type { ThreadSummary, UserProfile } from "../lib/types";
 import { AttachmentView } from "./AttachmentView";
 import { EditMessage } from "./EditMessage";
 import { MessageBody } from "./MessageBody";
+import { AddReaction, Reactions } from "./Reactions";
 
 export interface RowProps {
   m: UiMessage;
@@ -16,6 +17,9 @@ export interface RowProps {
   onRetry: (clientMessageId: string) => void;
   onEdit: (id: string, body: string, mentions: string[]) => void;
   onDelete: (id: string) => void;
+  onReact: (id: string, emoji: string, add: boolean) => void;
+  /** Whose recently used emoji the picker shows (`tenant/user`). */
+  userKey: string;
   user: (id: string) => UserProfile | undefined;
   usersVersion: number;
   api: Api;
@@ -33,7 +37,7 @@ export interface RowProps {
   onShowHistory?: (m: UiMessage) => void;
 }
 
-export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highlighted, onOpenThread, threadOpen, moderator, editRequest, onEditRequestEnd, onShowHistory }: RowProps) {
+export function MessageRow({ m, me, onRetry, onEdit, onDelete, onReact, userKey, user, api, highlighted, onOpenThread, threadOpen, moderator, editRequest, onEditRequestEnd, onShowHistory }: RowProps) {
   const [editing, setEditing] = useState(false);
   const requested = useRef(false);
   useEffect(() => {
@@ -94,8 +98,9 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highli
             </button>
           </span>
         )}
-        {m.state === "sent" && !deleted && !editing && ((onOpenThread && !m.threadRootId) || mine || moderator) && (
+        {m.state === "sent" && !deleted && !editing && (
           <span className="actions">
+            <AddReaction messageId={m.id} userKey={userKey} onReact={onReact} />
             {onOpenThread && !m.threadRootId && (
               <button className="link" onClick={() => onOpenThread(m.id)} data-testid="reply-in-thread">
                 Reply in thread
@@ -140,6 +145,7 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, user, api, highli
           ))}
         </div>
       )}
+      {!deleted && m.state === "sent" && <Reactions messageId={m.id} reactions={m.reactions ?? []} me={me} userKey={userKey} user={user} onReact={onReact} />}
       {onOpenThread && !m.threadRootId && m.thread && m.thread.replyCount > 0 && <ThreadSummaryLine thread={m.thread} user={user} onOpen={() => onOpenThread(m.id)} />}
     </div>
   );

@@ -25,6 +25,9 @@ interface Props {
   onRetry: (clientMessageId: string) => void;
   onEdit: (id: string, body: string, mentions: string[]) => void;
   onDelete: (id: string) => void;
+  onReact: (id: string, emoji: string, add: boolean) => void;
+  /** Whose recently used emoji the picker shows. */
+  userKey: string;
   onFollow: (following: boolean) => void;
   onLoadMore: () => void;
 }
@@ -82,6 +85,8 @@ export function ThreadPanel(props: Props) {
         onRetry={props.onRetry}
         onEdit={props.onEdit}
         onDelete={props.onDelete}
+        onReact={props.onReact}
+        userKey={props.userKey}
         user={user}
         usersVersion={usersVersion}
         api={api}

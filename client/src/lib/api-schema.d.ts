@@ -185,6 +185,27 @@ export interface paths {
         patch: operations["edit_message"];
         trace?: never;
     };
+    "/api/v1/chat/conversations/{id}/messages/{message_id}/reactions/{emoji}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Adds the caller's reaction (`emoji`: one Unicode emoji, URL-encoded). Adding one already held
+         *     changes nothing.
+         */
+        put: operations["add_reaction"];
+        post?: never;
+        /** Removes the caller's reaction. Removing one not held changes nothing. */
+        delete: operations["remove_reaction"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chat/conversations/{id}/messages/{message_id}/versions": {
         parameters: {
             query?: never;
@@ -545,6 +566,16 @@ export interface components {
             data: components["schemas"]["ReadPosition"];
             /** @enum {string} */
             type: "chat:conversationRead";
+        } | {
+            /** @description A member reacted to a message (never sent for an add that changed nothing). */
+            data: components["schemas"]["ReactionChange"];
+            /** @enum {string} */
+            type: "chat:reactionAdded";
+        } | {
+            /** @description A member took their reaction back. */
+            data: components["schemas"]["ReactionChange"];
+            /** @enum {string} */
+            type: "chat:reactionRemoved";
         };
         Changes: {
             hasMore: boolean;
@@ -635,7 +666,7 @@ export interface components {
             seq: number;
         };
         /** @enum {string} */
-        EventType: "chat:newMessage" | "chat:messageUpdated" | "chat:messageDeleted" | "chat:memberAdded" | "chat:memberRemoved" | "chat:conversationRead";
+        EventType: "chat:newMessage" | "chat:messageUpdated" | "chat:messageDeleted" | "chat:memberAdded" | "chat:memberRemoved" | "chat:conversationRead" | "chat:reactionAdded" | "chat:reactionRemoved";
         /** @description A thread the caller follows, as the Threads view shows it. */
         FollowedThread: {
             conversationId: string;
@@ -754,6 +785,8 @@ export interface components {
             editedAt?: string;
             id: string;
             mentions: string[];
+            /** @description Absent when none: each emoji in the order it was first used, with who reacted. */
+            reactions?: components["schemas"]["Reaction"][];
             /**
              * Format: int64
              * @description The conversation sequence number of the message's creation.
@@ -777,6 +810,10 @@ export interface components {
             items: components["schemas"]["Message"][];
             /** @description Pass as `before` (or `after`, when paging forward) for the next page. */
             nextCursor?: string | null;
+        };
+        MessageReactions: {
+            messageId: string;
+            reactions: components["schemas"]["Reaction"][];
         };
         /**
          * @description A message event's `data`: the message as it is now, or, in catch-up, a message retention
@@ -804,6 +841,22 @@ export interface components {
             joined: boolean;
             name: string;
             topic?: string | null;
+        };
+        /** @description One emoji on a message: how many reacted with it, and who, in the order they did. */
+        Reaction: {
+            /**
+             * Format: int32
+             * @description Always `userIds.length`; kept so a client need not count.
+             */
+            count: number;
+            emoji: string;
+            userIds: string[];
+        };
+        /** @description `data` of `chat:reactionAdded` and `chat:reactionRemoved`. */
+        ReactionChange: {
+            emoji: string;
+            messageId: string;
+            userId: string;
         };
         /** @description `data` of `chat:conversationRead`: the reader's new read position. */
         ReadPosition: {
@@ -2333,6 +2386,208 @@ export interface operations {
                 };
             };
             /** @description rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_reaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                message_id: string;
+                emoji: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageReactions"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `message_deleted`, or `too_many_reactions` (50 distinct emoji) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_reaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                message_id: string;
+                emoji: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageReactions"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `message_deleted` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -18,6 +18,7 @@ import type {
   PublicChannel,
   FollowedThread,
   ThreadPage,
+  Reaction,
   UserProfile,
 } from "./types";
 import { SESSION_ENDED, type TokenSource } from "./auth-token";
@@ -229,6 +230,11 @@ export class Api {
   attachmentUrl(attachmentId: string): Promise<{ url: string; expiresAt: string }> {
     return this.request("GET", `/api/v1/chat/attachments/${encodeURIComponent(attachmentId)}`, undefined, { accept: "application/json" });
   }
+  /** Adds (`add`) or removes my reaction; the answer is the message's reactions after it. */
+  react(id: string, messageId: string, emoji: string, add: boolean): Promise<{ messageId: string; reactions: Reaction[] }> {
+    return this.request(add ? "PUT" : "DELETE", `/api/v1/chat/conversations/${id}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`);
+  }
+
   edit(id: string, messageId: string, body: string, mentions: string[]): Promise<Message> {
     return this.request("PATCH", `/api/v1/chat/conversations/${id}/messages/${messageId}`, { body, mentions });
   }

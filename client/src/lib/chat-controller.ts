@@ -315,6 +315,20 @@ export class ChatController {
     }
   }
 
+  /** Adds or takes back my `emoji` on a message of the open conversation: shown at once, undone
+   * if the server refuses (the live event that follows a success changes nothing more). */
+  async react(messageId: string, emoji: string, add: boolean): Promise<void> {
+    const id = this.getSnapshot().activeId;
+    const me = this.state.me;
+    if (!id || !this.store.react(id, messageId, emoji, me, add)) return;
+    try {
+      await this.api.react(id, messageId, emoji, add);
+    } catch (e) {
+      this.store.react(id, messageId, emoji, me, !add);
+      this.toasts.report(e, add ? "Could not add the reaction" : "Could not remove the reaction");
+    }
+  }
+
   async remove(messageId: string): Promise<void> {
     const id = this.getSnapshot().activeId;
     if (!id) return;

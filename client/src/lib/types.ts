@@ -28,6 +28,8 @@ export interface Message {
   alsoInChannel?: true;
   /** On a root with replies: the thread so far; on a reply: the thread as of that reply. */
   thread?: ThreadSummary;
+  /** Absent when none: each emoji in the order first used, with who reacted. */
+  reactions?: Reaction[];
 }
 
 export interface ThreadSummary {
@@ -105,6 +107,8 @@ export type EventType = ChatEvent["type"];
 export type MessageEvent = Extract<ChatEvent, { type: "chat:newMessage" | "chat:messageUpdated" | "chat:messageDeleted" }>;
 export type MemberEvent = Extract<ChatEvent, { type: "chat:memberAdded" | "chat:memberRemoved" }>;
 export type ReadEvent = Extract<ChatEvent, { type: "chat:conversationRead" }>;
+export type ReactionEvent = Extract<ChatEvent, { type: "chat:reactionAdded" | "chat:reactionRemoved" }>;
+export type Reaction = Schemas["Reaction"];
 /** A message event's data: the message as it is now, or one retention has removed since. */
 export type MessageState = Schemas["MessageState"];
 export type RemovedMessage = Schemas["RemovedMessage"];

@@ -64,6 +64,25 @@ describe("live messages", () => {
   });
 });
 
+describe("reactions", () => {
+  it("never count as unread or as mentions, added or removed, on any message", () => {
+    const l = ledgerAt(10, 8, 2, 1);
+    const reaction = (type: "chat:reactionAdded" | "chat:reactionRemoved", seq: number, userId: string): ChatEvent => ({
+      type,
+      conversationId: C,
+      seq,
+      data: { messageId: testMessage(9).id, emoji: "👍", userId },
+    });
+    expect(countedChange(reaction("chat:reactionAdded", 11, "bob"), ME)).toEqual({ kind: "other", seq: 11 });
+    l.apply(C, countedChange(reaction("chat:reactionAdded", 11, "bob"), ME));
+    l.apply(C, countedChange(reaction("chat:reactionAdded", 12, ME), ME));
+    l.apply(C, countedChange(reaction("chat:reactionRemoved", 13, "bob"), ME));
+    expect(shown(l)).toEqual({ unread: 2, mentions: 1 });
+    l.apply(C, countedChange(newMessage(14), ME));
+    expect(shown(l)).toEqual({ unread: 3, mentions: 1 });
+  });
+});
+
 describe("deleted messages", () => {
   it("an unread one lowers the count, and its mention when the store knew it", () => {
     const l = ledgerAt(10, 8, 2, 1);

@@ -46,8 +46,15 @@ export type CountedChange =
  * before this event, when the caller knows (the message store holds it); a delete's tombstone
  * has its mentions emptied, so only the earlier copy can say. */
 export function countedChange(event: ChatEvent, me: string, mentionedBefore: boolean | null = null): CountedChange {
-  if (event.type === "chat:conversationRead" || event.type === "chat:memberAdded" || event.type === "chat:memberRemoved") {
-    // Member changes, and a read (its seq is a message seq, not a change: applied as a read).
+  if (
+    event.type === "chat:conversationRead" ||
+    event.type === "chat:memberAdded" ||
+    event.type === "chat:memberRemoved" ||
+    event.type === "chat:reactionAdded" ||
+    event.type === "chat:reactionRemoved"
+  ) {
+    // Member changes, reactions (never unread), and a read (its seq is a message seq, not a
+    // change: applied as a read).
     return { kind: "other", seq: event.seq };
   }
   if (isRemoved(event.data)) {

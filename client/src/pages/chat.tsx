@@ -252,6 +252,8 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 }}
               onRetry={(cmid) => void controller.retry(active.id, cmid)}
               onEdit={(id, body, mentions) => void controller.edit(id, body, mentions)}
+              onReact={(id, emoji, add) => void controller.react(id, emoji, add)}
+              userKey={`${me.tenantId}/${me.userId}`}
               user={(id) => controller.user(id)}
               api={api}
               highlightId={snapshot.highlightId}
@@ -317,6 +319,8 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
               action: () => void controller.remove(id),
             })
           }
+          onReact={(id, emoji, add) => void controller.react(id, emoji, add)}
+          userKey={`${me.tenantId}/${me.userId}`}
           onFollow={(following) => void controller.setFollowing(following)}
           onLoadMore={() => void controller.loadMoreReplies()}
         />

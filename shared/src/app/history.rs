@@ -6,7 +6,9 @@ use super::{page_limit, Chat, MAX_PAGE};
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, MessageId};
-use crate::domain::{Change, Changes, Event, EventType, MemberChange, MessagePage, MessageState, RemovedMessage};
+use crate::domain::{
+    Change, Changes, Event, EventType, MemberChange, MessagePage, MessageState, ReactionChange, RemovedMessage,
+};
 use crate::persistence::change_log::Logged;
 use crate::persistence::messages::HistoryFrom;
 
@@ -116,6 +118,14 @@ fn replay(
     messages: &std::collections::HashMap<MessageId, crate::domain::Message>,
 ) -> ChatResult<Event> {
     let Logged { seq, change } = logged;
+    let reaction = |change: crate::persistence::change_log::LoggedChange| match (
+        change.message_id,
+        change.emoji,
+        change.user_id,
+    ) {
+        (Some(message_id), Some(emoji), Some(user_id)) => Ok(ReactionChange { message_id, emoji, user_id }),
+        _ => Err(ChatError::corrupt("reaction change without message, emoji or user")),
+    };
     let member = |user: Option<crate::domain::ids::UserId>| {
         user.map(|user_id| MemberChange { user_id }).ok_or_else(|| ChatError::corrupt("member change without user"))
     };
@@ -134,6 +144,11 @@ fn replay(
         EventType::MessageDeleted => Change::MessageDeleted(message(change.message_id)?),
         EventType::MemberAdded => Change::MemberAdded(member(change.user_id)?),
         EventType::MemberRemoved => Change::MemberRemoved(member(change.user_id)?),
+        // As it happened, not as it is now: an add later taken back replays as the add then the
+        // remove, so a client applying them in order (idempotently) ends where the server is.
+        // A reaction on a message removed since still replays; the client holds no such message.
+        EventType::ReactionAdded => Change::ReactionAdded(reaction(change)?),
+        EventType::ReactionRemoved => Change::ReactionRemoved(reaction(change)?),
         // Read positions are not changes of the conversation: never logged.
         EventType::ConversationRead => return Err(ChatError::corrupt("a read position in the change log")),
     };

@@ -124,6 +124,7 @@ impl Chat {
                             thread_root_id: reply_to.map(|r| r.root),
                             also_in_channel: reply_to.is_some_and(|r| r.also_in_channel),
                             thread: thread.clone(),
+                            reactions: Vec::new(),
                         },
                         ordinal: if in_main_list { meta.message_count + 1 } else { 0 },
                         edits: 0,
@@ -353,6 +354,7 @@ impl Chat {
                         body: String::new(),
                         attachments: Vec::new(),
                         mentions: Vec::new(),
+                        reactions: Vec::new(),
                         deleted_at: Some(now),
                         updated_seq: seq,
                         ..current

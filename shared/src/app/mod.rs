@@ -30,6 +30,7 @@ mod history;
 mod mentions;
 mod messages;
 mod profiles;
+mod reactions;
 mod reads;
 mod retention;
 mod search;

@@ -65,16 +65,12 @@ pub(super) enum CommitOutcome {
 impl Chat {
     /// Commits the change `plan` makes of the conversation as it is (re-planned on every
     /// attempt, with the seq it would take).
-    pub(super) async fn commit_change<F>(
-        &self,
-        t: &TenantId,
-        c: &ConversationId,
-        mut plan: F,
-    ) -> ChatResult<CommitOutcome>
+    pub(super) async fn commit_change<F>(&self, t: &TenantId, c: &ConversationId, plan: F) -> ChatResult<CommitOutcome>
     where
         F: FnMut(&ConversationMeta, u64) -> ChatResult<ChangePlan>,
     {
-        self.commit_change_reading(t, c, || std::future::ready(Ok(())), |meta, seq, _| plan(meta, seq)).await
+        let _turn = self.commit_turn(c).await;
+        self.commit_in_turn(t, c, plan).await
     }
 
     /// `commit_change` for a change planned on another item too: `read` reads it on every
@@ -86,6 +82,36 @@ impl Chat {
         t: &TenantId,
         c: &ConversationId,
         read: G,
+        plan: F,
+    ) -> ChatResult<CommitOutcome>
+    where
+        G: Fn() -> Fut,
+        Fut: std::future::Future<Output = ChatResult<R>>,
+        F: FnMut(&ConversationMeta, u64, &R) -> ChatResult<ChangePlan>,
+    {
+        let _turn = self.commit_turn(c).await;
+        self.commit_in_turn_reading(t, c, read, plan).await
+    }
+
+    /// This process's turn to commit changes to `c`: held by `commit_change`, or by a use case
+    /// that must read what it changes in the same turn (then it calls `commit_in_turn`).
+    pub(super) async fn commit_turn(&self, c: &ConversationId) -> tokio::sync::MutexGuard<'_, ()> {
+        self.commit_turns.0[CommitTurns::stripe(c)].lock().await
+    }
+
+    /// `commit_change` for a caller that holds the conversation's turn (`commit_turn`).
+    pub(super) async fn commit_in_turn<F>(&self, t: &TenantId, c: &ConversationId, mut plan: F) -> ChatResult<CommitOutcome>
+    where
+        F: FnMut(&ConversationMeta, u64) -> ChatResult<ChangePlan>,
+    {
+        self.commit_in_turn_reading(t, c, || std::future::ready(Ok(())), |meta, seq, _| plan(meta, seq)).await
+    }
+
+    async fn commit_in_turn_reading<R, G, Fut, F>(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        read: G,
         mut plan: F,
     ) -> ChatResult<CommitOutcome>
     where
@@ -93,7 +119,6 @@ impl Chat {
         Fut: std::future::Future<Output = ChatResult<R>>,
         F: FnMut(&ConversationMeta, u64, &R) -> ChatResult<ChangePlan>,
     {
-        let _turn = self.commit_turns.0[CommitTurns::stripe(c)].lock().await;
         for attempt in 0..MAX_COMMIT_ATTEMPTS {
             let meta = self.tables.meta(t, c, true).await?.ok_or(ChatError::NotFound("conversation"))?;
             let seq = meta.last_seq + 1;
@@ -137,7 +162,7 @@ fn backoff_range(attempt: u32) -> (u64, u64) {
     (base / 2, base / 2 + base)
 }
 
-async fn backoff(attempt: u32) {
+pub(super) async fn backoff(attempt: u32) {
     let (low, high) = backoff_range(attempt);
     let jitter = rand::random::<u64>() % (high - low).max(1);
     tokio::time::sleep(Duration::from_millis(low + jitter)).await;

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use super::ids::{ConversationId, MessageId, UserId};
 use super::message::Message;
+use super::reaction::ReactionChange;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub enum EventType {
@@ -20,6 +21,10 @@ pub enum EventType {
     MemberRemoved,
     #[serde(rename = "chat:conversationRead")]
     ConversationRead,
+    #[serde(rename = "chat:reactionAdded")]
+    ReactionAdded,
+    #[serde(rename = "chat:reactionRemoved")]
+    ReactionRemoved,
 }
 
 impl EventType {
@@ -31,6 +36,8 @@ impl EventType {
             EventType::MemberAdded => "chat:memberAdded",
             EventType::MemberRemoved => "chat:memberRemoved",
             EventType::ConversationRead => "chat:conversationRead",
+            EventType::ReactionAdded => "chat:reactionAdded",
+            EventType::ReactionRemoved => "chat:reactionRemoved",
         }
     }
 }
@@ -75,6 +82,12 @@ pub enum Change {
     /// Sent only to the reader's own connections.
     #[serde(rename = "chat:conversationRead")]
     ConversationRead(ReadPosition),
+    /// A member reacted to a message (never sent for an add that changed nothing).
+    #[serde(rename = "chat:reactionAdded")]
+    ReactionAdded(ReactionChange),
+    /// A member took their reaction back.
+    #[serde(rename = "chat:reactionRemoved")]
+    ReactionRemoved(ReactionChange),
 }
 
 impl Change {
@@ -86,6 +99,8 @@ impl Change {
             Change::MemberAdded(_) => EventType::MemberAdded,
             Change::MemberRemoved(_) => EventType::MemberRemoved,
             Change::ConversationRead(_) => EventType::ConversationRead,
+            Change::ReactionAdded(_) => EventType::ReactionAdded,
+            Change::ReactionRemoved(_) => EventType::ReactionRemoved,
         }
     }
 
@@ -205,5 +220,24 @@ mod tests {
         let frame = serde_json::to_value(Event::new(ConversationId::new_channel(), 4, read)).expect("serialize");
         assert_eq!(frame["type"], EventType::ConversationRead.as_str());
         assert_eq!(frame["data"], json!({ "userId": "ann", "seq": 4 }));
+    }
+
+    #[test]
+    fn a_reaction_frame_names_message_emoji_and_user() {
+        let c = ConversationId::new_channel();
+        let id = MessageId::from_ulid(ulid::Ulid::new());
+        let change = ReactionChange {
+            message_id: id,
+            emoji: crate::domain::Emoji::parse("🎉").expect("emoji"),
+            user_id: user("ann"),
+        };
+        let event = Event::new(c.clone(), 5, Change::ReactionRemoved(change));
+        let frame = serde_json::to_value(&event).expect("serialize");
+        assert_eq!(
+            frame,
+            json!({ "type": "chat:reactionRemoved", "conversationId": c, "seq": 5,
+                "data": { "messageId": id, "emoji": "🎉", "userId": "ann" } })
+        );
+        assert_eq!(serde_json::from_value::<Event>(frame).expect("deserialize"), event);
     }
 }

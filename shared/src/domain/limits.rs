@@ -49,6 +49,8 @@ pub struct RateLimits {
     pub dms: Option<Rate>,
     /// Read-position updates, per user (each tells the user's own connections).
     pub reads: Option<Rate>,
+    /// Reactions added or removed, per user (each takes the conversation's sequence).
+    pub reactions: Option<Rate>,
     /// Every change that takes a conversation's sequence (sends, edits, deletes, membership),
     /// all members together, per conversation.
     pub conversation_writes: Option<Rate>,
@@ -67,13 +69,15 @@ impl RateLimits {
             // A reader marks each message that arrives in the conversation on screen: as many
             // as a conversation's budget lets in (50 per 10 s).
             reads: Some(Rate { count: 300, window_secs: 60 }),
+            // Clicking through a few emoji and back is fine; a script toggling is not.
+            reactions: Some(Rate { count: 30, window_secs: 30 }),
             // Five members sending at their limit fill it.
             conversation_writes: Some(Rate { count: 50, window_secs: 10 }),
         }
     }
 
     /// Each limit, by the environment variable that overrides it (`COUNT/SECONDS` or `off`).
-    pub fn by_variable(&mut self) -> [(&'static str, &mut Option<Rate>); 9] {
+    pub fn by_variable(&mut self) -> [(&'static str, &mut Option<Rate>); 10] {
         [
             ("RATE_LIMIT_SENDS", &mut self.sends),
             ("RATE_LIMIT_UPLOADS", &mut self.uploads),
@@ -83,6 +87,7 @@ impl RateLimits {
             ("RATE_LIMIT_CHANNELS", &mut self.channels),
             ("RATE_LIMIT_DMS", &mut self.dms),
             ("RATE_LIMIT_READS", &mut self.reads),
+            ("RATE_LIMIT_REACTIONS", &mut self.reactions),
             ("RATE_LIMIT_CONVERSATION_WRITES", &mut self.conversation_writes),
         ]
     }

@@ -30,6 +30,10 @@ pub const UPDATED_SEQ: &str = "updatedSeq";
 /// their condition on.
 pub const THREAD: &str = "thread";
 pub const THREAD_SEQ: &str = "threadSeq";
+/// The reaction summary, and the seq of its latest change (the condition that keeps concurrent
+/// reactions from overwriting each other; a delete sets it too, so a reaction racing it fails).
+pub const REACTIONS: &str = "reactions";
+pub const REACTIONS_SEQ: &str = "reactionsSeq";
 
 /// Upload intent: the message it was attached to.
 pub const ATTACHED_TO: &str = "attachedTo";

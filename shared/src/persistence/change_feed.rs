@@ -4,9 +4,10 @@
 
 use crate::domain::search::{created_ms, IndexOp, SearchDoc};
 use crate::domain::Message;
+use crate::persistence::attrs;
 use crate::persistence::codec::from_attrs;
 use crate::persistence::keys;
-use crate::ports::store::ChangeRecord;
+use crate::ports::store::{Attrs, ChangeRecord};
 
 /// A message version a change of the table carries.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +29,8 @@ pub fn message_version(record: &ChangeRecord) -> Result<Option<MessageVersion<'_
         return Ok(None);
     }
     let (event, image) = match (&record.old, &record.new) {
+        // A reaction is not a new version of the message: search and the archive skip it.
+        (Some(old), Some(new)) if only_reactions_differ(old, new) => return Ok(None),
         (None, Some(new)) => ("INSERT", new),
         (Some(_), Some(new)) => ("MODIFY", new),
         (Some(old), None) => ("REMOVE", old),
@@ -44,6 +47,13 @@ pub fn message_version(record: &ChangeRecord) -> Result<Option<MessageVersion<'_
         .and_then(|r| r.split('#').next())
         .ok_or("key without tenant")?;
     Ok(Some(MessageVersion { tenant, event, message }))
+}
+
+fn only_reactions_differ(old: &Attrs, new: &Attrs) -> bool {
+    fn rest(a: &Attrs) -> Vec<(&String, &serde_json::Value)> {
+        a.iter().filter(|(k, _)| !matches!(k.as_str(), attrs::REACTIONS | attrs::REACTIONS_SEQ)).collect()
+    }
+    old.get(attrs::REACTIONS_SEQ) != new.get(attrs::REACTIONS_SEQ) && rest(old) == rest(new)
 }
 
 /// The index change a table change makes, if any: message created or edited → upsert; soft
@@ -109,6 +119,17 @@ mod tests {
             assert_eq!(version.as_ref().map(|v| v.event), event);
             assert!(version.is_none_or(|v| v.tenant == "acme" && v.message.conversation_id == c));
         }
+        // A reaction changes only the summary: no new version for search or the archive; a delete
+        // (which clears the summary) still is one.
+        let mut reacted = message_attrs(&c);
+        reacted.insert("reactions".into(), serde_json::json!([{ "emoji": "👍", "count": 1, "userIds": ["ann"] }]));
+        reacted.insert("reactionsSeq".into(), 4.into());
+        assert_eq!(message_version(&change(Some(message_attrs(&c)), Some(reacted.clone()))), Ok(None));
+        let mut deleted = message_attrs(&c);
+        deleted.insert("deletedAt".into(), "2026-01-01T00:01:00.000Z".into());
+        deleted.insert("reactionsSeq".into(), 5.into());
+        let delete = change(Some(reacted), Some(deleted));
+        assert_eq!(message_version(&delete).expect("reads").map(|v| v.event), Some("MODIFY"));
         let meta = ChangeRecord { key: keys::conversation_meta(&t, &c), ..change(None, Some(Attrs::new())) };
         assert_eq!(message_version(&meta), Ok(None));
         assert!(message_version(&change(None, Some(Attrs::new()))).is_err());

@@ -8,7 +8,7 @@ use super::keys;
 use super::tables::{put_new, Tables};
 use crate::domain::error::ChatResult;
 use crate::domain::ids::{ConversationId, MessageId, TenantId, UserId};
-use crate::domain::EventType;
+use crate::domain::{Emoji, EventType};
 use crate::ports::store::{Query, WriteOp};
 
 /// How long a change stays in the catch-up log. A client further behind than this reloads the
@@ -28,6 +28,9 @@ pub struct LoggedChange {
     pub thread_root_id: Option<MessageId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
+    /// A reaction's emoji (with `messageId` and `userId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emoji: Option<Emoji>,
     /// The message was removed by retention (its item is gone).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub removed: bool,
@@ -35,16 +38,22 @@ pub struct LoggedChange {
 
 impl LoggedChange {
     pub fn member(kind: EventType, user: &UserId) -> Self {
-        Self { kind, message_id: None, thread_root_id: None, user_id: Some(user.clone()), removed: false }
+        Self { kind, message_id: None, thread_root_id: None, user_id: Some(user.clone()), emoji: None, removed: false }
     }
 
     pub fn message(kind: EventType, id: &MessageId) -> Self {
-        Self { kind, message_id: Some(*id), thread_root_id: None, user_id: None, removed: false }
+        Self { kind, message_id: Some(*id), thread_root_id: None, user_id: None, emoji: None, removed: false }
     }
 
     /// A change of `message`, a reply's with its thread root.
     pub fn of(kind: EventType, message: &crate::domain::Message) -> Self {
         Self { thread_root_id: message.thread_root_id, ..Self::message(kind, &message.id) }
+    }
+
+    /// A reaction added or removed: catch-up replays it as it was, in seq order (a reply's with
+    /// its thread root, where catch-up finds the reply).
+    pub fn reaction(kind: EventType, message: &crate::domain::Message, user: &UserId, emoji: &Emoji) -> Self {
+        Self { user_id: Some(user.clone()), emoji: Some(emoji.clone()), ..Self::of(kind, message) }
     }
 
     /// A message retention removed: its deletion, for catch-up.

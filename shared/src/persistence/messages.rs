@@ -13,7 +13,7 @@ use super::keys;
 use super::tables::{put_new, Tables};
 use crate::domain::error::{ChatError, ChatResult};
 use crate::domain::ids::{ClientMessageId, ConversationId, MessageId, TenantId, UserId};
-use crate::domain::{Member, Membership, Message, ThreadSummary};
+use crate::domain::{Member, Membership, Message, Reaction, ThreadSummary};
 use crate::ports::store::{Attrs, Cond, Item, Key, Query, Update, WriteOp};
 
 /// A message with its position among the conversation's messages (stored beside it, not shown).
@@ -33,6 +33,21 @@ impl StoredMessage {
             ordinal: number(&item.attrs, attrs::ORDINAL),
             edits: number(&item.attrs, attrs::EDITS),
         })
+    }
+}
+
+/// A message with the version of its reaction summary, read to change the summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reactable {
+    pub message: Message,
+    /// `reactionsSeq`: the seq of the summary's latest change (or the delete's); 0 when none.
+    pub version: u64,
+}
+
+impl Reactable {
+    fn from_item(item: &Item) -> ChatResult<Self> {
+        let version = item.attrs.get(attrs::REACTIONS_SEQ).and_then(serde_json::Value::as_u64).unwrap_or(0);
+        Ok(Self { message: from_attrs(&item.attrs)?, version })
     }
 }
 
@@ -118,6 +133,19 @@ impl Tables {
         c: &ConversationId,
         m: &MessageId,
     ) -> ChatResult<(Option<Item>, Option<StoredMessage>)> {
+        let (other, message) = self.with_message_item(t, other, c, m).await?;
+        Ok((other, message.as_ref().map(StoredMessage::from_item).transpose()?))
+    }
+
+    /// `other` (when asked for) and the item of message `m`, wherever it is: a reply under its
+    /// thread (through its locator), in one read of both plus, for a reply, one more.
+    async fn with_message_item(
+        &self,
+        t: &TenantId,
+        other: Option<Key>,
+        c: &ConversationId,
+        m: &MessageId,
+    ) -> ChatResult<(Option<Item>, Option<Item>)> {
         let message_key = keys::message(t, c, m);
         let locator_key = keys::reply_locator(t, c, m);
         let mut wanted = vec![message_key.clone(), locator_key.clone()];
@@ -126,10 +154,9 @@ impl Tables {
         let other = other.and_then(|k| found.iter().position(|i| i.key == k)).map(|i| found.swap_remove(i));
         if let Some(locator) = found.iter().find(|i| i.key == locator_key) {
             let root = from_attrs::<ReplyLocator>(&locator.attrs)?.thread_root_id;
-            let reply = self.db().get(&keys::reply(t, c, &root, m), true).await?;
-            return Ok((other, reply.as_ref().map(StoredMessage::from_item).transpose()?));
+            return Ok((other, self.db().get(&keys::reply(t, c, &root, m), true).await?));
         }
-        let message = found.iter().find(|i| i.key == message_key).map(StoredMessage::from_item).transpose()?;
+        let message = found.iter().position(|i| i.key == message_key).map(|i| found.swap_remove(i));
         Ok((other, message))
     }
 
@@ -176,6 +203,19 @@ impl Tables {
     ) -> ChatResult<(Option<Member>, Option<StoredMessage>)> {
         let (member, message) = self.with_message(t, Some(keys::member(t, c, u)), c, m).await?;
         Ok((member.map(|i| from_attrs(&i.attrs)).transpose()?, message))
+    }
+
+    /// The user's member item and one message (a reply found under its thread) with its
+    /// reaction version.
+    pub async fn member_and_reactable(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        u: &UserId,
+        m: &MessageId,
+    ) -> ChatResult<(Option<Member>, Option<Reactable>)> {
+        let (member, message) = self.with_message_item(t, Some(keys::member(t, c, u)), c, m).await?;
+        Ok((member.map(|i| from_attrs(&i.attrs)).transpose()?, message.as_ref().map(Reactable::from_item).transpose()?))
     }
 
     /// The sender's membership and the id of the message their client id was first sent as, if
@@ -359,16 +399,44 @@ pub fn edit(
 }
 
 /// Turns an existing message into its tombstone at change `seq`: id, author, seqs and a root's
-/// thread summary stay; body, attachments and mentions go (each copy of a reply).
+/// thread summary stay; body, attachments, mentions and reactions go (each copy of a reply; a
+/// reaction racing the delete fails on `reactionsSeq`).
 pub fn tombstone(t: &TenantId, message: &Message, at: &str, seq: u64) -> Vec<WriteOp> {
     let update = Update::default()
         .set(attrs::BODY, "")
         .set(attrs::ATTACHMENTS, Vec::<serde_json::Value>::new())
         .set(attrs::MENTIONS, Vec::<serde_json::Value>::new())
         .set(attrs::DELETED_AT, at)
-        .set(attrs::UPDATED_SEQ, seq);
+        .set(attrs::UPDATED_SEQ, seq)
+        .set(attrs::REACTIONS_SEQ, seq)
+        .remove(attrs::REACTIONS);
     copies(t, message)
         .into_iter()
         .map(|key| WriteOp::Update { key, update: update.clone(), cond: Cond::Exists })
         .collect()
+}
+
+/// Replaces the reaction summary of a message read at `version`, at change `seq`; refused when
+/// another reaction (or a delete) changed it since, or the message is gone.
+pub fn set_reactions(
+    t: &TenantId,
+    message: &Message,
+    reactions: &[Reaction],
+    version: u64,
+    seq: u64,
+) -> ChatResult<Vec<WriteOp>> {
+    let update = match reactions.is_empty() {
+        true => Update::default().remove(attrs::REACTIONS),
+        false => Update::default()
+            .set(attrs::REACTIONS, serde_json::to_value(reactions).map_err(|e| ChatError::Internal(e.to_string()))?),
+    };
+    let cond = match version {
+        0 => Cond::ExistsWithout(attrs::REACTIONS_SEQ.into()),
+        v => Cond::Equals(attrs::REACTIONS_SEQ.into(), v.into()),
+    };
+    let update = update.set(attrs::REACTIONS_SEQ, seq);
+    Ok(copies(t, message)
+        .into_iter()
+        .map(|key| WriteOp::Update { key, update: update.clone(), cond: cond.clone() })
+        .collect())
 }

@@ -20,9 +20,9 @@ use shared::adapters::aws::apigw::ApiGatewayPush;
 use shared::adapters::aws::dynamo::DynamoStore;
 use shared::adapters::aws::s3::S3Blobs;
 use shared::adapters::aws::sdk::sdk_config;
-use shared::domain::ids::{ConnectionId, UserId};
+use shared::domain::ids::{ConnectionId, ConversationId, UserId};
 use shared::domain::values::{ChannelName, MessageBody};
-use shared::domain::{ConversationMeta, Visibility};
+use shared::domain::{ConversationMeta, Emoji, Visibility};
 use shared::ops::Metrics;
 use shared::persistence::keys;
 use shared::ports::clock::SystemClock;
@@ -205,10 +205,20 @@ async fn main() -> anyhow::Result<()> {
             realtime.subscribe(&id, Some(vec![channel.id.clone()])).await?;
         }
         counter.take();
-        chat.send(&alice, &channel.id, new_message(&format!("s{size}"), "hello")).await?;
+        let sent = chat.send(&alice, &channel.id, new_message(&format!("s{size}"), "hello")).await?.message;
         row(&format!("send to a channel of {size} ({} online)", size / 10), counter.take());
-        conversations.push(channel.id);
+        conversations.push((channel.id, sent.id));
     }
+    let thumbs = Emoji::parse("👍")?;
+    for ((c, m), size) in conversations.iter().zip([10, 100, 1000]) {
+        chat.react(&alice, c, m, &thumbs, true).await?;
+        row(&format!("react in a channel of {size} ({} online)", size / 10), counter.take());
+    }
+    chat.react(&alice, &conversations[0].0, &conversations[0].1, &thumbs, false).await?;
+    row("remove a reaction", counter.take());
+    chat.react(&alice, &conversations[0].0, &conversations[0].1, &thumbs, false).await?;
+    row("remove a reaction not held (no-op)", counter.take());
+    let conversations: Vec<ConversationId> = conversations.into_iter().map(|(c, _)| c).collect();
     let c = conversations[0].clone();
     let m = chat.send(&alice, &c, new_message("e1", "to edit")).await?.message;
     counter.take();

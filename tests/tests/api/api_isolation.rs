@@ -60,6 +60,9 @@ fn conversation_routes(c: &str, m: &str, user: &str) -> Vec<(Method, String, Opt
         (Method::PATCH, format!("/api/v1/chat/conversations/{c}/messages/{m}"), Some(json!({ "body": "changed" }))),
         (Method::DELETE, format!("/api/v1/chat/conversations/{c}/messages/{m}"), None),
         (Method::GET, format!("/api/v1/chat/conversations/{c}/messages/{m}/versions"), None),
+        // 👍, URL-encoded.
+        (Method::PUT, format!("/api/v1/chat/conversations/{c}/messages/{m}/reactions/%F0%9F%91%8D"), None),
+        (Method::DELETE, format!("/api/v1/chat/conversations/{c}/messages/{m}/reactions/%F0%9F%91%8D"), None),
         (Method::GET, format!("/api/v1/chat/conversations/{c}/changes?afterSeq=0"), None),
         (Method::POST, format!("/api/v1/chat/conversations/{c}/read"), Some(json!({ "messageId": m }))),
         (Method::POST, format!("/api/v1/chat/channels/{c}/leave"), None),

@@ -201,3 +201,60 @@ async fn rate_limits_count_in_dynamodb_items_with_ttl() {
 async fn threads_run_on_dynamodb() {
     crate::threads::threads_on(Arc::new(moto_store().await)).await;
 }
+
+/// Reactions on DynamoDB from two "instances" at once: their commits race on the summary's
+/// version condition (not only on the seq), and every reaction still counts exactly once.
+#[tokio::test]
+async fn reactions_race_across_instances_on_dynamodb() {
+    use shared::domain::Emoji;
+    let store = Arc::new(moto_store().await);
+    let (events, other_events) = (Arc::new(Recorded::default()), Arc::new(Recorded::default()));
+    let chat = Arc::new(Chat::new(store.clone(), Arc::new(SystemClock), events.clone()));
+    let other = Arc::new(Chat::new(store.clone(), Arc::new(SystemClock), other_events.clone()));
+    let alice = caller("acme", "alice", &[]);
+    chat.ensure_profile(&alice).await.unwrap();
+    let channel =
+        chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
+    let mut members = Vec::new();
+    for i in 0..8 {
+        let member = caller("acme", &format!("m{i}"), &[]);
+        chat.ensure_profile(&member).await.unwrap();
+        chat.invite(&alice, &channel.id, &member.user).await.unwrap();
+        members.push(member);
+    }
+    let message = chat.send(&alice, &channel.id, new_message("r1", "react to me")).await.unwrap().message;
+    let before = chat.changes(&alice, &channel.id, 0, Some(500)).await.unwrap().last_seq;
+    let (up, party) = (Emoji::parse("👍").unwrap(), Emoji::parse("🎉").unwrap());
+    let reactions = members.iter().enumerate().map(|(i, member)| {
+        let chat = if i % 2 == 0 { other.clone() } else { chat.clone() };
+        let (member, id, emoji) =
+            (member.clone(), channel.id.clone(), if i % 3 == 0 { party.clone() } else { up.clone() });
+        async move { chat.react(&member, &id, &message.id, &emoji, true).await }
+    });
+    for result in futures::future::join_all(reactions).await {
+        result.expect("react");
+    }
+    let history = chat.history(&alice, &channel.id, HistoryQuery::default()).await.unwrap();
+    let held = &history.items.iter().find(|m| m.id == message.id).unwrap().reactions;
+    let counts: Vec<(String, u32)> = held.iter().map(|r| (r.emoji.as_str().to_owned(), r.count)).collect();
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<u32>(), 8, "{counts:?}");
+    assert_eq!(counts.iter().find(|(e, _)| e == "🎉").map(|(_, n)| *n), Some(3));
+    // Idempotent both ways, on this adapter too.
+    let again = chat.react(&members[1], &channel.id, &message.id, &up, true).await.unwrap();
+    assert_eq!(&again, held);
+    assert_eq!(&other.react(&alice, &channel.id, &message.id, &up, false).await.unwrap(), held);
+    other.react(&members[1], &channel.id, &message.id, &up, false).await.unwrap();
+    let changes = chat.changes(&alice, &channel.id, before, Some(500)).await.unwrap();
+    let kinds: Vec<EventType> = changes.items.iter().map(|e| e.kind()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == EventType::ReactionAdded).count(), 8);
+    assert_eq!(kinds.last(), Some(&EventType::ReactionRemoved));
+    assert_eq!(changes.last_seq, before + 9, "one seq per change, none for the no-ops");
+    let published = events.0.lock().unwrap().len() + other_events.0.lock().unwrap().len();
+    assert_eq!(published as u64, changes.last_seq, "one event per committed change");
+    // A deleted message takes none; its summary is gone.
+    chat.delete(&alice, &channel.id, &message.id).await.unwrap();
+    assert!(matches!(
+        other.react(&members[0], &channel.id, &message.id, &up, true).await,
+        Err(ChatError::Conflict { code: "message_deleted", .. })
+    ));
+}

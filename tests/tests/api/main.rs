@@ -20,6 +20,7 @@ mod faults;
 mod message_versions;
 mod operations;
 mod rate_limits;
+mod reactions;
 mod realtime;
 mod retention;
 mod search;

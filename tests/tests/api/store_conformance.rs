@@ -249,6 +249,46 @@ async fn guarded_object_updates(store: Arc<dyn Store>) {
     assert_eq!(sks, ["RPL#1#1", "RPL#1#2"]);
 }
 
+/// The reaction summary's pattern: a list of objects replaced under a version condition, first
+/// "exists without a version", then "version equals"; a stale version, or a missing item, is
+/// refused (and nothing is created); concurrent writers at one version leave one winner.
+async fn versioned_list_updates(store: Arc<dyn Store>) {
+    let key = Key::new("R", "MSG#1");
+    let summary = |users: &[&str]| json!([{ "emoji": "👍🏽", "count": users.len(), "userIds": users }, { "emoji": "❤️", "count": 1, "userIds": ["b"] }]);
+    let write = |list: Option<Value>, version: Option<i64>, next: i64| {
+        let update = match list {
+            Some(list) => Update::default().set("reactions", list),
+            None => Update::default().remove("reactions"),
+        };
+        let cond = match version {
+            None => Cond::ExistsWithout("reactionsSeq".into()),
+            Some(v) => Cond::Equals("reactionsSeq".into(), json!(v)),
+        };
+        WriteOp::Update { key: key.clone(), update: update.set("reactionsSeq", next), cond }
+    };
+    assert!(store.transact(vec![write(Some(summary(&["a"])), None, 3)]).await.is_err(), "no item: refused");
+    assert!(store.get(&key, true).await.unwrap().is_none(), "and not created");
+    store.put(item("R", "MSG#1", json!({ "body": "hi" })), Cond::Always).await.unwrap();
+    store.transact(vec![write(Some(summary(&["a"])), None, 3)]).await.unwrap();
+    assert!(store.transact(vec![write(Some(summary(&["z"])), None, 4)]).await.is_err(), "stale: refused");
+    store.transact(vec![write(Some(summary(&["a", "c"])), Some(3), 5)]).await.unwrap();
+    let got = store.get(&key, true).await.unwrap().unwrap().attrs;
+    assert_eq!(
+        (got["reactions"].clone(), got["reactionsSeq"].clone(), got["body"].clone()),
+        (summary(&["a", "c"]), json!(5), json!("hi"))
+    );
+    assert!(store.transact(vec![write(None, Some(3), 6)]).await.is_err(), "stale: refused");
+    store.transact(vec![write(None, Some(5), 6)]).await.unwrap();
+    let got = store.get(&key, true).await.unwrap().unwrap().attrs;
+    assert!(!got.contains_key("reactions"));
+    let racers = (0..12).map(|i| {
+        let (store, op) = (store.clone(), write(Some(summary(&[&format!("u{i}")])), Some(6), 7 + i));
+        async move { store.transact(vec![op]).await }
+    });
+    let results = futures::future::join_all(racers).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "one writer wins a version");
+}
+
 macro_rules! conformance {
     ($adapter:ident, $factory:expr) => {
         mod $adapter {
@@ -299,6 +339,10 @@ macro_rules! conformance {
             #[tokio::test]
             async fn one_winner_under_contention() {
                 super::one_winner_under_contention(store().await).await
+            }
+            #[tokio::test]
+            async fn versioned_list_updates() {
+                super::versioned_list_updates(store().await).await
             }
         }
     };

@@ -4,8 +4,9 @@
 // and tests drive it without a DOM.
 
 import type { OutboxItem } from "../outbox";
+import { applyReaction, isReactionEvent } from "../reactions";
 import { inMainList, withSummary } from "../threads";
-import { isRemoved, type ChatEvent, type Changes, type Message, type MessageEvent, type ThreadPage } from "../types";
+import { isRemoved, type ChatEvent, type Changes, type Message, type MessageEvent, type ReactionEvent, type ThreadPage } from "../types";
 
 export function isMessageEvent(event: ChatEvent): event is MessageEvent {
   return event.type === "chat:newMessage" || event.type === "chat:messageUpdated" || event.type === "chat:messageDeleted";
@@ -55,6 +56,37 @@ interface ConversationMessages {
 }
 
 export type ApplyResult = "applied" | "duplicate" | "gap";
+
+/** `message` with a reaction added or removed (the same object when nothing changed; a deleted
+ * message takes none). */
+function withReaction(message: UiMessage, event: Pick<ReactionEvent, "type" | "data">): UiMessage {
+  if (message.deletedAt) return message;
+  const before = message.reactions ?? [];
+  const after = applyReaction(before, event);
+  if (after === before) return message;
+  // Absent when none, as the server sends it.
+  const { reactions: _before, ...rest } = message;
+  return after.length > 0 ? { ...rest, reactions: [...after] } : rest;
+}
+
+/** Applies a reaction to the message in `byKey`, if held there. */
+function reactIn(byKey: Map<string, UiMessage>, event: Pick<ReactionEvent, "type" | "data">): boolean {
+  const message = byKey.get(event.data.messageId);
+  if (!message) return false;
+  const after = withReaction(message, event);
+  if (after === message) return false;
+  byKey.set(message.id, after);
+  return true;
+}
+
+/** The reactions a newer version of a held message shows: those held. Reactions change only
+ * through their own events (in seq order, gaps caught up); an edit's message, read before a
+ * reaction that committed ahead of the edit, could otherwise take that reaction back. A deleted
+ * message has none. */
+function heldReactions(existing: UiMessage | undefined, message: Message): Message["reactions"] {
+  if (!existing || existing.state !== "sent" || message.deletedAt) return message.reactions;
+  return existing.reactions;
+}
 
 const pendingKey = (clientMessageId: string) => `pending:${clientMessageId}`;
 
@@ -153,7 +185,9 @@ export class MessageStore {
       // A root edited or deleted: the thread's copy follows (its summary kept if newer).
       const t = c.threads.get(message.id);
       if (t?.root && t.root.updatedSeq < message.updatedSeq) {
-        t.root = { ...withSummary(message, t.root.thread), state: "sent" };
+        const { reactions: _sent, ...rest } = withSummary(message, t.root.thread);
+        const reactions = heldReactions(t.root, message);
+        t.root = reactions ? { ...rest, reactions, state: "sent" } : { ...rest, state: "sent" };
         changed = true;
       }
     }
@@ -172,7 +206,9 @@ export class MessageStore {
       byKey.set(message.id, merged);
       return true;
     }
-    byKey.set(message.id, { ...withSummary(message, existing?.thread), state: "sent" });
+    const { reactions: _sent, ...rest } = withSummary(message, existing?.thread);
+    const reactions = heldReactions(existing, message);
+    byKey.set(message.id, reactions ? { ...rest, reactions, state: "sent" } : { ...rest, state: "sent" });
     if (message.authorId === this.me && byKey.delete(pendingKey(message.clientMessageId))) {
       this.onConfirmed(message.clientMessageId);
     }
@@ -278,6 +314,8 @@ export class MessageStore {
     const gap = c.lastSeq > 0 && event.seq > c.lastSeq + 1;
     if (isMessageEvent(event)) {
       this.applyMessage(c, event);
+    } else if (isReactionEvent(event)) {
+      this.applyReactionTo(c, event);
     }
     if (!gap) c.lastSeq = event.seq;
     this.changed();
@@ -296,11 +334,39 @@ export class MessageStore {
     return this.upsert(c, event.data);
   }
 
+  /** A reaction added or removed, live, in catch-up, or mine before the server answers (then
+   * again, inverted, if it refuses). Idempotent; a message I do not hold is left alone. */
+  private applyReactionTo(c: ConversationMessages, event: Pick<ReactionEvent, "type" | "data">): boolean {
+    let changed = reactIn(c.byKey, event);
+    for (const t of c.threads.values()) {
+      changed = reactIn(t.byKey, event) || changed;
+      if (t.root?.id === event.data.messageId) {
+        const after = withReaction(t.root, event);
+        if (after !== t.root) {
+          t.root = after;
+          changed = true;
+        }
+      }
+    }
+    return changed;
+  }
+
+
+  /** My own reaction change, shown at once (`react` answers whether it changed anything). */
+  react(conversationId: string, messageId: string, emoji: string, userId: string, add: boolean): boolean {
+    const c = this.conversations.get(conversationId);
+    if (!c) return false;
+    const changed = this.applyReactionTo(c, { type: add ? "chat:reactionAdded" : "chat:reactionRemoved", data: { messageId, emoji, userId } });
+    if (changed) this.changed();
+    return changed;
+  }
+
   /** The answer to `changes?afterSeq=`: seqs may skip, so the server's lastSeq is trusted. */
   applyChanges(conversationId: string, changes: Changes): void {
     const c = this.conv(conversationId);
     for (const event of changes.items) {
       if (isMessageEvent(event)) this.applyMessage(c, event);
+      else if (isReactionEvent(event)) this.applyReactionTo(c, event);
     }
     c.lastSeq = Math.max(c.lastSeq, changes.lastSeq);
     this.changed();

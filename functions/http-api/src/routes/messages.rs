@@ -1,14 +1,14 @@
-//! Messages of a conversation: history pages, send, edit (and its history), delete.
+//! Messages of a conversation: history pages, send, edit (and its history), delete, reactions.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use shared::app::{HistoryQuery, NewMessage, ReplyTo};
 use shared::domain::error::InvalidInput;
 use shared::domain::ids::{ClientMessageId, ConversationId, MessageId, UserId};
 use shared::domain::values::MessageBody;
-use shared::domain::{Message, MessagePage, MessageVersion};
+use shared::domain::{Emoji, Message, MessagePage, MessageVersion, Reaction};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiResult, Items};
@@ -148,4 +148,50 @@ pub(super) async fn message_versions(
 ) -> ApiResult<Json<Items<MessageVersion>>> {
     let items = state.chat.versions(&caller, &conversation, &message).await?;
     Ok(Json(Items { items, next_cursor: None }))
+}
+
+// A message's reactions after a reaction was added or removed.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct MessageReactions {
+    #[schema(value_type = String)]
+    message_id: MessageId,
+    reactions: Vec<Reaction>,
+}
+
+async fn react(
+    state: AppState,
+    caller: shared::Caller,
+    (conversation, message, emoji): (ConversationId, MessageId, String),
+    add: bool,
+) -> ApiResult<Json<MessageReactions>> {
+    let emoji = Emoji::parse(&emoji)?;
+    let reactions = state.chat.react(&caller, &conversation, &message, &emoji, add).await?;
+    Ok(Json(MessageReactions { message_id: message, reactions }))
+}
+
+/// Adds the caller's reaction (`emoji`: one Unicode emoji, URL-encoded). Adding one already held
+/// changes nothing.
+#[utoipa::path(put, path = "/api/v1/chat/conversations/{id}/messages/{message_id}/reactions/{emoji}", security(("bearer" = [])),
+    responses((status = 200, body = MessageReactions), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "`message_deleted`, or `too_many_reactions` (50 distinct emoji)"),
+        (status = 429, body = ErrorBody)))]
+pub(super) async fn add_reaction(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(path): ApiPath<(ConversationId, MessageId, String)>,
+) -> ApiResult<Json<MessageReactions>> {
+    react(state, caller, path, true).await
+}
+
+/// Removes the caller's reaction. Removing one not held changes nothing.
+#[utoipa::path(delete, path = "/api/v1/chat/conversations/{id}/messages/{message_id}/reactions/{emoji}", security(("bearer" = [])),
+    responses((status = 200, body = MessageReactions), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "`message_deleted`"), (status = 429, body = ErrorBody)))]
+pub(super) async fn remove_reaction(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(path): ApiPath<(ConversationId, MessageId, String)>,
+) -> ApiResult<Json<MessageReactions>> {
+    react(state, caller, path, false).await
 }

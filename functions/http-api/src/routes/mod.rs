@@ -24,7 +24,7 @@ use shared::app::{
 use shared::domain::search::SortOrder;
 use shared::domain::{
     Changes, ConversationSummary, Event, EventType, FollowedThread, FollowedThreads, Message, MessagePage,
-    PublicChannel, ThreadPage, ThreadSummary, UserProfile,
+    PublicChannel, Reaction, ReactionChange, ThreadPage, ThreadSummary, UserProfile,
 };
 use utoipa::{OpenApi, ToSchema};
 
@@ -62,6 +62,10 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/chat/conversations/{id}/threads/{root_id}/read", post(read_thread))
         .route("/api/v1/chat/threads", get(followed_threads))
         .route("/api/v1/chat/conversations/{id}/messages/{message_id}/versions", get(message_versions))
+        .route(
+            "/api/v1/chat/conversations/{id}/messages/{message_id}/reactions/{emoji}",
+            put(add_reaction).delete(remove_reaction),
+        )
         .route("/api/v1/chat/conversations/{id}/changes", get(changes))
         .route("/api/v1/chat/conversations/{id}/read", post(mark_read))
         .route("/api/v1/chat/conversations/{id}/uploads", post(upload_intent))
@@ -80,12 +84,12 @@ pub fn api_routes() -> Router<AppState> {
     paths(
         health, me, find_users, list_conversations, get_conversation, browse_channels, create_channel, join_channel,
         leave_channel, invite_member, list_members, remove_member, open_dm, history, send_message, edit_message, delete_message,
-        message_versions,
+        message_versions, add_reaction, remove_reaction,
         changes, mark_read, upload_intent, download, search, retention_settings, set_tenant_retention,
         set_conversation_retention, archive_files, archive_policy, set_archive_policy, audit_records, thread,
         follow_thread, unfollow_thread, read_thread, followed_threads
     ),
-    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage, ThreadPage, ThreadSummary, FollowedThread, FollowedThreads)),
+    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage, ThreadPage, ThreadSummary, FollowedThread, FollowedThreads, Reaction, ReactionChange)),
     modifiers(&BearerAuth, &Conventions)
 )]
 pub struct ApiDoc;
