@@ -11,6 +11,7 @@ use super::Chat;
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
 use crate::domain::ids::{ConversationId, MessageId, UserId};
+use crate::domain::markdown::plain_text;
 use crate::domain::search::{parse_query, snippet, SearchPlan, SnippetPart, SortOrder};
 use crate::domain::values::{ChannelName, Handle};
 use crate::domain::{ConversationKind, Message, UserProfile};
@@ -167,7 +168,7 @@ impl Chat {
                 Some(SearchResult {
                     conversation: SearchConversation { id: meta.id.clone(), kind: meta.kind, name: meta.name.clone() },
                     author: profiles.get(&message.author_id).cloned(),
-                    snippet: snippet(&message.body, &parsed.terms),
+                    snippet: snippet(&plain_text(&message.body), &parsed.terms),
                     message,
                 })
             })

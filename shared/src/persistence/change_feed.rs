@@ -2,6 +2,7 @@
 //! changes: the message version a record carries (the archive's input), and which index
 //! operation it makes.
 
+use crate::domain::markdown::plain_text;
 use crate::domain::search::{created_ms, IndexOp, SearchDoc};
 use crate::domain::Message;
 use crate::persistence::codec::from_attrs;
@@ -58,7 +59,8 @@ pub fn index_op(record: &ChangeRecord) -> Result<Option<IndexOp>, String> {
         conversation_id: message.conversation_id.to_string(),
         author_id: message.author_id.to_string(),
         created_ms: created_ms(&message),
-        body: message.body,
+        // The words a person reads, not the Markdown markers around them.
+        body: plain_text(&message.body),
         mentions: message.mentions.iter().map(|u| u.to_string()).collect(),
         has_file: !message.attachments.is_empty(),
         version: message.updated_seq,

@@ -145,6 +145,27 @@ async fn edits_and_deletes_reach_the_index() {
     assert!(search(&app, &alice, "quarterly").await.is_empty());
 }
 
+/// Bodies are Markdown: the index holds the words a person reads, and the snippet shows them
+/// without the markers.
+#[tokio::test]
+async fn markdown_is_searched_and_shown_as_plain_text() {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let channel = app.create_channel(&alice, "general", "public").await;
+    let body = "> the **quarterly** plan\n\n- see [the docs](https://example.com/roadmap)\n\n```\nlet budget = 3;\n```";
+    app.send(&alice, &channel, "m", body).await;
+    for q in ["quarterly", "\"the quarterly plan\"", "docs", "roadmap", "budget"] {
+        assert_eq!(search(&app, &alice, q).await, [body], "{q}");
+    }
+    app.stack.wait_indexed().await.unwrap();
+    let (_, page) = app.get(&alice, "/api/v1/chat/search?q=quarterly").await;
+    let hit = &page["items"][0];
+    assert_eq!(hit["message"]["body"], body, "the hit is the whole message, Markdown and all");
+    let snippet: String = hit["snippet"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect();
+    assert_eq!(snippet, "the quarterly plan\nsee the docs https://example.com/roadmap\nlet budget = 3;");
+    assert!(hit["snippet"].as_array().unwrap().iter().any(|p| p["match"] == true && p["text"] == "quarterly"));
+}
+
 #[tokio::test]
 async fn operators_cjk_and_prefixes() {
     let app = spawn_app().await;
