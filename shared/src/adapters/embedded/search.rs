@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::domain::search::{tokenize, IndexOp, SearchHit, SearchPage, SearchPlan, SortOrder};
+use crate::domain::search::{tokenize, IndexOp, SearchHit, SearchPage, SearchPlan, SortOrder, Term};
 use crate::ports::search::{SearchError, SearchIndex};
 
 const SCHEMA: &str = "
@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS docs (
     created_ms INTEGER NOT NULL,
     version INTEGER NOT NULL,
     has_file INTEGER NOT NULL,
+    has_link INTEGER NOT NULL DEFAULT 0,
     mentions TEXT NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0
 );
@@ -52,6 +53,9 @@ fn markers(doc: &crate::domain::search::SearchDoc) -> Vec<String> {
     if doc.has_file {
         out.push(marker("f", "1"));
     }
+    if doc.has_link {
+        out.push(marker("l", "1"));
+    }
     out
 }
 
@@ -74,22 +78,31 @@ fn quote(token: &str) -> String {
     format!("\"{}\"", token.replace('"', "\"\""))
 }
 
-/// The MATCH expression: every term must match; a term of several tokens is a phrase; a prefix
-/// term ends in `*`.
-fn match_expression(terms: &[(Vec<String>, bool)]) -> Option<String> {
-    let parts: Vec<String> = terms
+fn term_expression((tokens, prefix): &Term) -> String {
+    let phrase = tokens.iter().map(|t| fts_token(t)).collect::<Vec<_>>().join(" ");
+    if *prefix {
+        format!("{} *", quote(&phrase))
+    } else {
+        quote(&phrase)
+    }
+}
+
+/// The MATCH expression of the words: every clause must match, a clause of several terms
+/// (`a OR b`) when one does; a term of several tokens is a phrase; a prefix term ends in `*`.
+fn match_expression(clauses: &[Vec<Term>]) -> Option<String> {
+    let parts: Vec<String> = clauses
         .iter()
-        .filter(|(tokens, _)| !tokens.is_empty())
-        .map(|(tokens, prefix)| {
-            let phrase = tokens.iter().map(|t| fts_token(t)).collect::<Vec<_>>().join(" ");
-            if *prefix {
-                format!("{} *", quote(&phrase))
-            } else {
-                quote(&phrase)
-            }
-        })
+        .map(|clause| clause.iter().filter(|(tokens, _)| !tokens.is_empty()).map(term_expression).collect::<Vec<_>>())
+        .filter(|alternatives| !alternatives.is_empty())
+        .map(|alternatives| format!("({})", alternatives.join(" OR ")))
         .collect();
     (!parts.is_empty()).then(|| parts.join(" AND "))
+}
+
+/// What no match may hold (`-word`): FTS5's binary `NOT`, after the rest of the expression.
+fn exclusion(excluded: &[Term]) -> Option<String> {
+    let parts: Vec<String> = excluded.iter().filter(|(tokens, _)| !tokens.is_empty()).map(term_expression).collect();
+    (!parts.is_empty()).then(|| format!(" NOT ({})", parts.join(" OR ")))
 }
 
 impl SqliteSearch {
@@ -105,6 +118,18 @@ impl SqliteSearch {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(unavailable)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(unavailable)?;
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        // An index made before `has:link` lacks its column (its documents count as without a
+        // link until they are indexed again).
+        let has_link: bool = conn
+            .query_row("SELECT COUNT(*) FROM pragma_table_info('docs') WHERE name = 'has_link'", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(unavailable)?
+            > 0;
+        if !has_link {
+            conn.execute_batch("ALTER TABLE docs ADD COLUMN has_link INTEGER NOT NULL DEFAULT 0")
+                .map_err(unavailable)?;
+        }
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
 
@@ -180,11 +205,11 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, op: &IndexOp) -> Result<(), SearchE
         IndexOp::Upsert(doc) => {
             let mentions = serde_json::to_string(&doc.mentions).map_err(unavailable)?;
             tx.execute(
-                "INSERT INTO docs (id, tenant, conversation, author, created_ms, version, has_file, mentions, deleted)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)
+                "INSERT INTO docs (id, tenant, conversation, author, created_ms, version, has_file, has_link, mentions, deleted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)
                  ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, conversation = excluded.conversation,
                    author = excluded.author, created_ms = excluded.created_ms, version = excluded.version,
-                   has_file = excluded.has_file, mentions = excluded.mentions, deleted = 0",
+                   has_file = excluded.has_file, has_link = excluded.has_link, mentions = excluded.mentions, deleted = 0",
                 params![
                     doc.id,
                     doc.tenant_id,
@@ -193,6 +218,7 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, op: &IndexOp) -> Result<(), SearchE
                     doc.created_ms,
                     version,
                     doc.has_file,
+                    doc.has_link,
                     mentions
                 ],
             )
@@ -241,11 +267,16 @@ impl SearchIndex for SqliteSearch {
             if plan.conversation_ids.is_empty() {
                 return Ok(SearchPage::default());
             }
-            // The words, then the filters as marker tokens: the index intersects them.
-            let matching = match_expression(&plan.terms).map(|words| {
-                let mut expr = words;
+            // The words, then the filters as marker tokens: the index intersects them. Without
+            // words, exclusions subtract from the readable conversations' markers.
+            let words = match_expression(&plan.clauses);
+            let excluded = exclusion(&plan.excluded);
+            let matching = (words.is_some() || excluded.is_some()).then(|| {
                 let conversations: Vec<String> = plan.conversation_ids.iter().map(|c| quote(&marker("c", c))).collect();
-                expr.push_str(&format!(" AND ({})", conversations.join(" OR ")));
+                let mut expr = format!("({})", conversations.join(" OR "));
+                if let Some(words) = &words {
+                    expr.push_str(&format!(" AND {words}"));
+                }
                 if let Some(author) = &plan.author_id {
                     expr.push_str(&format!(" AND {}", quote(&marker("a", author))));
                 }
@@ -254,6 +285,12 @@ impl SearchIndex for SqliteSearch {
                 }
                 if plan.has_file {
                     expr.push_str(&format!(" AND {}", quote(&marker("f", "1"))));
+                }
+                if plan.has_link {
+                    expr.push_str(&format!(" AND {}", quote(&marker("l", "1"))));
+                }
+                if let Some(excluded) = &excluded {
+                    expr = format!("({expr}){excluded}");
                 }
                 expr
             });
@@ -292,6 +329,9 @@ impl SearchIndex for SqliteSearch {
             }
             if plan.has_file {
                 conditions.push("d.has_file = 1".to_owned());
+            }
+            if plan.has_link {
+                conditions.push("d.has_link = 1".to_owned());
             }
             if let Some(after) = plan.after_ms {
                 conditions.push(format!("d.created_ms >= {}", arg(after.into(), &mut args)));
