@@ -107,14 +107,16 @@ export class LocalStack {
   }
 }
 
-/** `viewport`: e.g. { width: 390, height: 844 } for a phone-sized window. */
-export async function browser(name, { viewport = { width: 1100, height: 700 } } = {}) {
+/** `viewport`: e.g. { width: 390, height: 844 } for a phone-sized window; `timezoneId`: the
+ * IANA zone the page runs in (the browser's own otherwise). */
+export async function browser(name, { viewport = { width: 1100, height: 700 }, timezoneId } = {}) {
   const profile = mkdtempSync(join(tmpdir(), `tenant-chat-${name}-`));
   return chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: CHROMIUM_ARGS,
     viewport,
     acceptDownloads: true,
+    ...(timezoneId ? { timezoneId } : {}),
   });
 }
 

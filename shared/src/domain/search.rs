@@ -288,7 +288,7 @@ pub fn parse_query(q: &str, tz: &jiff::tz::TimeZone) -> Result<ParsedQuery, Inva
         }
         pieces.push(Piece::Operator);
     }
-    let or_misplaced = || InvalidInput::new("q", "OR goes between two words or phrases, like deploy OR release");
+    let or_misplaced = || InvalidInput::new("q", "needs OR between two words or phrases, like deploy OR release");
     let mut joins_previous = false;
     let mut previous_is_term = false;
     let last = pieces.len().saturating_sub(1);
@@ -507,7 +507,7 @@ mod tests {
         {
             let err = parse_query(bad, &utc()).expect_err(bad);
             assert_eq!(err.field, "q", "{bad}");
-            assert!(err.message.contains("OR goes between two words"), "{bad}: {}", err.message);
+            assert!(err.message.contains("needs OR between two words"), "{bad}: {}", err.message);
         }
     }
 
