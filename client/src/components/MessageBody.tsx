@@ -36,7 +36,7 @@ export function MessageBody({ body, mentioned, me, user }: Props) {
   // Parsing is the costly part of a row: the list re-renders rows far more often than bodies or
   // the mentioned people change (the row builds `mentioned` and `user` anew each time).
   const people = mentioned.map((u) => `${u.id}:${u.handle}:${u.displayName}`).join("\n");
-  const formatted = formattable(body);
+  const formatted = useMemo(() => formattable(body), [body]);
   const content = useMemo((): ReactNode => {
     if (!formatted) {
       return segments(body, mentioned).map((segment, i) =>
