@@ -61,7 +61,7 @@ export function MessageBody({ body, mentioned, me, user }: Props) {
         {body}
       </Markdown>
     );
-  }, [body, formatted, people, me]); // eslint-disable-line react-hooks/exhaustive-deps -- see `people`
+  }, [body, formatted, people, me]); // `mentioned` and `user` by `people`: see above
   return (
     <div className={`body ${formatted ? "formatted" : "plain"}`} data-testid="message-body">
       {content}
