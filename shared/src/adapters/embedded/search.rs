@@ -387,3 +387,70 @@ impl SearchIndex for SqliteSearch {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::search::{parse_query, time_zone, SearchDoc};
+
+    /// A local index made before `has:link` (no `has_link` column) opens, gains the column, and
+    /// finds links in what is indexed from then on.
+    #[tokio::test]
+    async fn an_index_made_before_has_link_gains_it() {
+        let path = std::env::temp_dir().join(format!("search-before-links-{}.sqlite3", ulid::Ulid::new()));
+        Connection::open(&path)
+            .and_then(|old| {
+                old.execute_batch(
+                    "CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL,
+                       conversation TEXT NOT NULL, author TEXT NOT NULL, created_ms INTEGER NOT NULL,
+                       version INTEGER NOT NULL, has_file INTEGER NOT NULL, mentions TEXT NOT NULL,
+                       deleted INTEGER NOT NULL DEFAULT 0);
+                     INSERT INTO docs (id, tenant, conversation, author, created_ms, version, has_file, mentions)
+                       VALUES ('old', 'acme', 'C1', 'alice', 1, 1, 0, '[]');",
+                )
+            })
+            .expect("an old index");
+        let index = SqliteSearch::open(&path).expect("opens");
+        let doc = |id: &str, body: &str, has_link: bool| {
+            IndexOp::Upsert(SearchDoc {
+                id: id.into(),
+                tenant_id: "acme".into(),
+                conversation_id: "C1".into(),
+                author_id: "alice".into(),
+                body: body.into(),
+                mentions: vec![],
+                has_file: false,
+                has_link,
+                created_ms: 2,
+                version: 1,
+            })
+        };
+        index
+            .apply(&[doc("new", "see https://example.com", true), doc("plain", "see nothing", false)])
+            .await
+            .expect("applies");
+        let parsed = parse_query("see has:link", &time_zone(None).expect("utc")).expect("parses");
+        let plan = SearchPlan {
+            tenant_id: "acme".into(),
+            conversation_ids: vec!["C1".into()],
+            clauses: parsed.clauses,
+            excluded: parsed.excluded,
+            author_id: None,
+            mentions_user: None,
+            has_file: false,
+            has_link: parsed.has_link,
+            after_ms: None,
+            before_ms: None,
+            sort: SortOrder::Newest,
+            limit: 20,
+            cursor: None,
+        };
+        let hits: Vec<String> = index.search(&plan).await.expect("searches").hits.into_iter().map(|h| h.id).collect();
+        assert_eq!(hits, ["new"]);
+        let mut words_only = plan.clone();
+        words_only.has_link = false;
+        assert_eq!(index.search(&words_only).await.expect("searches").hits.len(), 2);
+        drop(index);
+        let _ = std::fs::remove_file(&path);
+    }
+}
