@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use shared::adapters::embedded::search::SqliteSearch;
-use shared::domain::search::{parse_query, IndexOp, SearchDoc, SearchPlan, SortOrder};
+use shared::domain::search::{parse_query, time_zone, IndexOp, SearchDoc, SearchPlan, SortOrder};
 use shared::ports::search::SearchIndex;
 
 const BATCH: usize = 1_000;
@@ -73,6 +73,7 @@ async fn main() {
             body: body.join(" "),
             mentions: vec![],
             has_file: rng.next().is_multiple_of(20),
+            has_link: false,
             created_ms: 1_700_000_000_000 + i as i64 * 1000,
             version: 1,
             thread_root_id: None,
@@ -105,14 +106,16 @@ async fn main() {
     let mut by_kind: Vec<Vec<f64>> = vec![Vec::new(); 5];
     let mut hits = 0usize;
     for (i, q) in queries.iter().enumerate() {
-        let parsed = parse_query(q).unwrap();
+        let parsed = parse_query(q, &time_zone(None).unwrap()).unwrap();
         let plan = SearchPlan {
             tenant_id: "acme".into(),
             conversation_ids: conversations.clone(),
-            terms: parsed.terms,
+            clauses: parsed.clauses,
+            excluded: parsed.excluded,
             author_id: None,
             mentions_user: None,
             has_file: parsed.has_file,
+            has_link: parsed.has_link,
             after_ms: None,
             before_ms: None,
             sort: SortOrder::Newest,

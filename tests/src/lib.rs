@@ -341,13 +341,16 @@ pub fn new_reply(
 
 /// A newest-first search in tenant `acme` over `conversations`.
 pub fn search_plan(q: &str, conversations: Vec<String>) -> shared::domain::search::SearchPlan {
+    let parsed = shared::domain::search::parse_query(q, &shared::domain::search::time_zone(None).unwrap()).unwrap();
     shared::domain::search::SearchPlan {
         tenant_id: "acme".into(),
         conversation_ids: conversations,
-        terms: shared::domain::search::parse_query(q).unwrap().terms,
+        clauses: parsed.clauses,
+        excluded: parsed.excluded,
         author_id: None,
         mentions_user: None,
         has_file: false,
+        has_link: false,
         after_ms: None,
         before_ms: None,
         sort: shared::domain::search::SortOrder::Newest,

@@ -1,3 +1,8 @@
+import { useMemo, type ReactNode } from "react";
+import Markdown, { type Components } from "react-markdown";
+import remarkBreaks from "remark-breaks";
+import remarkGfm from "remark-gfm";
+import { ALLOWED_ELEMENTS, formattable, opensInNewTab, remarkLiteralOutsideSubset, remarkMentionChips, safeUrl } from "../lib/markdown";
 import { segments } from "../lib/mentions";
 import type { UserProfile } from "../lib/types";
 
@@ -9,11 +14,32 @@ interface Props {
   user: (id: string) => UserProfile | undefined;
 }
 
-/** A message's text, with its mentions as chips. */
+// Only http(s) and mailto links are links; anything else shows as its text.
+const components: Components = {
+  a: ({ href, title, children }) => {
+    const url = safeUrl(href ?? "");
+    if (!url) return <span className="link-text">{children}</span>;
+    return opensInNewTab(url) ? (
+      <a href={url} title={title} target="_blank" rel="noopener noreferrer">
+        {children}
+      </a>
+    ) : (
+      <a href={url} title={title} rel="noopener noreferrer">
+        {children}
+      </a>
+    );
+  },
+};
+
+/** A message's text: the Markdown subset formatted, its mentions as chips, never raw HTML. */
 export function MessageBody({ body, mentioned, me, user }: Props) {
-  return (
-    <div className="body" data-testid="message-body">
-      {segments(body, mentioned).map((segment, i) =>
+  // Parsing is the costly part of a row: the list re-renders rows far more often than bodies or
+  // the mentioned people change (the row builds `mentioned` and `user` anew each time).
+  const people = mentioned.map((u) => `${u.id}:${u.handle}:${u.displayName}`).join("\n");
+  const formatted = useMemo(() => formattable(body), [body]);
+  const content = useMemo((): ReactNode => {
+    if (!formatted) {
+      return segments(body, mentioned).map((segment, i) =>
         segment.kind === "text" ? (
           <span key={i}>{segment.text}</span>
         ) : (
@@ -21,7 +47,24 @@ export function MessageBody({ body, mentioned, me, user }: Props) {
             {segment.text}
           </span>
         ),
-      )}
+      );
+    }
+    return (
+      <Markdown
+        remarkPlugins={[remarkGfm, remarkLiteralOutsideSubset(body), remarkMentionChips({ mentioned, me, user }), remarkBreaks]}
+        allowedElements={ALLOWED_ELEMENTS}
+        unwrapDisallowed
+        skipHtml
+        urlTransform={safeUrl}
+        components={components}
+      >
+        {body}
+      </Markdown>
+    );
+  }, [body, formatted, people, me]); // `mentioned` and `user` by `people`: see above
+  return (
+    <div className={`body ${formatted ? "formatted" : "plain"}`} data-testid="message-body">
+      {content}
     </div>
   );
 }

@@ -4,7 +4,30 @@ import type { Api } from "../lib/api";
 import type { SearchResult } from "../lib/types";
 import { usePanel } from "./Dialog";
 
-const HELP = 'Words, "phrases", from:@handle, in:#channel, has:file, is:mention, before:/after:/on:YYYY-MM-DD';
+const HELP = 'Words, "phrases", a OR b, -word, from:@handle, in:#channel, in:@handle, has:file, has:link, is:mention, before:/after:/on:YYYY-MM-DD';
+
+/** What the search box understands, shown in the results panel. */
+const OPERATORS: [string, string][] = [
+  ["deploy release", "both words"],
+  ['"release notes"', "the exact phrase"],
+  ["deploy OR release", "either word"],
+  ["-staging", 'without the word (or -"a phrase")'],
+  ["from:@alice", "written by alice"],
+  ["in:#general", "in that channel"],
+  ["in:@bob", "in your DM with bob"],
+  ["has:file", "with an attachment"],
+  ["has:link", "with a web link"],
+  ["is:mention", "mentioning you"],
+  ["on:2026-11-26", "that day, in your time zone"],
+  ["before: after:", "before or after a day"],
+];
+
+/** The server names the field first (`q needs …`): say it as a person would. */
+function readable(message: string): string {
+  if (message.startsWith("q ")) return `The search ${message.slice(2)}`;
+  if (message.startsWith("tz ")) return `Your time zone ${message.slice(3)}`;
+  return message;
+}
 
 export function SearchBox({ onSearch }: { onSearch: (q: string) => void }) {
   const [q, setQ] = useState("");
@@ -30,7 +53,7 @@ export function SearchPanel({ api, query, onOpen, onClose }: { api: Api; query: 
       const page = await api.search(q, cursor, order);
       setState((s) => ({ q, items: cursor ? [...s.items, ...page.items] : page.items, cursor: page.nextCursor, loading: false }));
     } catch (e) {
-      setState({ q, items: [], loading: false, error: e instanceof Error ? e.message : "search failed" });
+      setState({ q, items: [], loading: false, error: e instanceof Error ? readable(e.message) : "search failed" });
     }
   };
   if (state.q !== query && !state.loading) void load(query, undefined, sort);
@@ -55,8 +78,21 @@ export function SearchPanel({ api, query, onOpen, onClose }: { api: Api; query: 
         </button>
       </header>
       {state.error && <p className="error">{state.error}</p>}
+      <details className="search-help" data-testid="search-help">
+        <summary>Search operators</summary>
+        <dl>
+          {OPERATORS.map(([example, meaning]) => (
+            <div key={example}>
+              <dt>
+                <code>{example}</code>
+              </dt>
+              <dd>{meaning}</dd>
+            </div>
+          ))}
+        </dl>
+      </details>
       {!state.loading && !state.error && state.items.length === 0 && <p className="muted">No messages found.</p>}
-      <ul>
+      <ul aria-busy={state.loading} data-testid="search-results" data-query={state.q}>
         {state.items.map((r) => (
           <li key={r.message.id}>
             <button className="search-result" onClick={() => onOpen(r)} data-testid="search-result">

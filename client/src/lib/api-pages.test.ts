@@ -44,4 +44,15 @@ describe("paged listings", () => {
     expect(second.nextCursor).toBeUndefined();
     expect(urls).toEqual(["/api/v1/chat/channels/C1/members?limit=100", "/api/v1/chat/channels/C1/members?limit=100&cursor=1"]);
   });
+
+  it("search sends the browser's time zone for day operators", async () => {
+    const urls = pagedServer([{ items: [] }]);
+    const api = new Api("", new TokenSource("t", null));
+    await api.search("on:2026-12-01 deploy OR release");
+    const sent = new URL(urls[0] ?? "", "http://x").searchParams;
+    expect(sent.get("q")).toBe("on:2026-12-01 deploy OR release");
+    expect(sent.get("tz")).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    await api.search("x", undefined, "newest", "Asia/Tokyo");
+    expect(new URL(urls[1] ?? "", "http://x").searchParams.get("tz")).toBe("Asia/Tokyo");
+  });
 });

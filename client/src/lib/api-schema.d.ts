@@ -4016,10 +4016,17 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description Words, "phrases", `from:@handle`, `in:#channel`, `has:file`, `is:mention`,
-                 *     `before:`/`after:`/`on:YYYY-MM-DD`; a trailing `*` (and the last word) matches prefixes.
+                 * @description Words, "phrases", `a OR b`, `-word`/`-"phrase"` (exclude), `from:@handle`, `in:#channel`,
+                 *     `in:@handle` (your DM with them), `has:file`, `has:link`, `is:mention`,
+                 *     `before:`/`after:`/`on:YYYY-MM-DD` (days in `tz`); a trailing `*` (and the last word)
+                 *     matches prefixes.
                  */
                 q: string;
+                /**
+                 * @description The caller's IANA time zone (`Europe/Berlin`) for the day operators; default UTC. An
+                 *     unknown zone is a 400.
+                 */
+                tz?: string;
                 /** @description `newest` (default) or `relevance`. */
                 sort?: components["schemas"]["SortOrder"];
                 cursor?: string;

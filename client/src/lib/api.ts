@@ -187,8 +187,10 @@ export class Api {
   uploadIntent(id: string, filename: string, contentType: string, size: number): Promise<UploadIntent> {
     return this.request("POST", `/api/v1/chat/conversations/${id}/uploads`, { filename, contentType, size });
   }
-  search(q: string, cursor?: string, sort: "newest" | "relevance" = "newest"): Promise<SearchResults> {
+  /** `on:`/`before:`/`after:` days are the ones of `tz` (the browser's zone unless given). */
+  search(q: string, cursor?: string, sort: "newest" | "relevance" = "newest", tz: string | undefined = browserTimeZone()): Promise<SearchResults> {
     const params = new URLSearchParams({ q, sort });
+    if (tz) params.set("tz", tz);
     if (cursor) params.set("cursor", cursor);
     return this.request("GET", `/api/v1/chat/search?${params}`);
   }
@@ -262,4 +264,13 @@ export async function devToken(baseUrl: string, tenantId: string, userId: string
     throw new ApiError(response.status, "dev_token", body.error?.message ?? "sign-in failed");
   }
   return body.token;
+}
+
+/** The IANA time zone the browser runs in (`Europe/Berlin`), if it says. */
+export function browserTimeZone(): string | undefined {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -10,8 +10,9 @@ use utoipa::ToSchema;
 use super::Chat;
 use crate::domain::caller::Caller;
 use crate::domain::error::{ChatError, ChatResult, InvalidInput};
-use crate::domain::ids::{ConversationId, MessageId, UserId};
-use crate::domain::search::{parse_query, snippet, SearchPlan, SnippetPart, SortOrder};
+use crate::domain::ids::{ConversationId, MessageId, TenantId, UserId};
+use crate::domain::markdown::plain_text;
+use crate::domain::search::{parse_query, snippet, time_zone, SearchPlan, SnippetPart, SortOrder};
 use crate::domain::values::{ChannelName, Handle};
 use crate::domain::{ConversationKind, Message, UserProfile};
 use crate::ports::search::{SearchError, SearchIndex};
@@ -62,6 +63,12 @@ impl From<SearchError> for ChatError {
 }
 
 impl Chat {
+    /// The owner of a typed handle (`from:@x`, `in:@x`), if it can be a handle and is claimed.
+    async fn handle_owner(&self, t: &TenantId, raw: &str) -> ChatResult<Option<UserId>> {
+        let Ok(handle) = Handle::parse(raw) else { return Ok(None) };
+        self.tables.handle_owner(t, handle.as_str()).await
+    }
+
     pub fn with_search(mut self, index: Arc<dyn SearchIndex>) -> Self {
         self.search = Some(index);
         self
@@ -71,21 +78,22 @@ impl Chat {
         &self,
         caller: &Caller,
         q: &str,
+        tz: Option<&str>,
         sort: SortOrder,
         cursor: Option<String>,
         limit: Option<usize>,
     ) -> ChatResult<SearchResults> {
         let index =
             self.search.as_ref().ok_or_else(|| ChatError::forbidden("search_disabled", "search is not configured"))?;
-        let parsed = parse_query(q)?;
-        let has_filter = parsed.from_handle.is_some()
-            || parsed.in_channel.is_some()
-            || parsed.has_file
-            || parsed.is_mention
-            || parsed.after_ms.is_some()
-            || parsed.before_ms.is_some();
-        if parsed.terms.is_empty() && !has_filter {
-            return Err(InvalidInput::new("q", "must hold words or operators").into());
+        let parsed = parse_query(q, &time_zone(tz)?)?;
+        // Exclusions narrow something: alone they would list everything else.
+        if parsed.clauses.is_empty() && !parsed.has_filter() {
+            let why = if parsed.excluded.is_empty() {
+                "must hold words or operators"
+            } else {
+                "needs a word or operator besides -exclusions"
+            };
+            return Err(InvalidInput::new("q", why).into());
         }
         let limit = limit.unwrap_or(20);
         if limit == 0 || limit > MAX_SEARCH_PAGE {
@@ -115,25 +123,31 @@ impl Chat {
         // The handle's claim names its one owner in the tenant. Something that cannot be a
         // handle has no owner, and is never made into a key.
         let author_id = match &parsed.from_handle {
-            Some(raw) => {
-                let Ok(handle) = Handle::parse(raw) else { return empty() };
-                match self.tables.handle_owner(t, handle.as_str()).await? {
-                    Some(user) => Some(user.to_string()),
-                    None => return empty(),
-                }
-            }
+            Some(raw) => match self.handle_owner(t, raw).await? {
+                Some(user) => Some(user.to_string()),
+                None => return empty(),
+            },
             None => None,
         };
+        // `in:@handle` is the DM with that user, and only if the caller is in it (it is among
+        // the readable ones): it narrows what the caller reads, never widens it.
+        if let Some(raw) = &parsed.in_dm_with {
+            let Some(other) = self.handle_owner(t, raw).await? else { return empty() };
+            let dm = ConversationId::for_dm(t, &caller.user, &other);
+            readable.retain(|c| *c == dm);
+        }
         if readable.is_empty() {
             return empty();
         }
         let plan = SearchPlan {
             tenant_id: t.to_string(),
             conversation_ids: readable.iter().map(ToString::to_string).collect(),
-            terms: parsed.terms.clone(),
+            clauses: parsed.clauses.clone(),
+            excluded: parsed.excluded.clone(),
             author_id,
             mentions_user: parsed.is_mention.then(|| caller.user.to_string()),
             has_file: parsed.has_file,
+            has_link: parsed.has_link,
             after_ms: parsed.after_ms,
             before_ms: parsed.before_ms,
             sort,
@@ -141,6 +155,7 @@ impl Chat {
             cursor,
         };
         let page = index.search(&plan).await?;
+        let wanted = parsed.wanted();
 
         // The index may lag the table: show each message as it is now, and drop what is gone.
         // A reply is found under its thread (the hit names its root).
@@ -171,7 +186,7 @@ impl Chat {
                 Some(SearchResult {
                     conversation: SearchConversation { id: meta.id.clone(), kind: meta.kind, name: meta.name.clone() },
                     author: profiles.get(&message.author_id).cloned(),
-                    snippet: snippet(&message.body, &parsed.terms),
+                    snippet: snippet(&plain_text(&message.body), &wanted),
                     message,
                 })
             })

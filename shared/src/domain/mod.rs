@@ -8,6 +8,7 @@ pub mod event;
 pub mod files;
 pub mod ids;
 pub mod limits;
+pub mod markdown;
 pub mod message;
 pub mod profile;
 pub mod reaction;

@@ -103,6 +103,9 @@ pub struct SearchDoc {
     pub body: String,
     pub mentions: Vec<String>,
     pub has_file: bool,
+    /// An http(s) link a person can click (`domain::markdown::BodyText::has_link`).
+    #[serde(default)]
+    pub has_link: bool,
     pub created_ms: i64,
     /// The message's `updatedSeq`: an older version never overwrites a newer one.
     pub version: u64,
@@ -146,83 +149,185 @@ pub enum SortOrder {
     Relevance,
 }
 
+/// A word or a phrase: tokens that must appear together in order (one for a word, several for a
+/// phrase or a CJK run); `true` makes the last token a prefix.
+pub type Term = (Vec<String>, bool);
+
 /// A search as typed: words (a trailing `*` or the last word typed makes a prefix), "phrases",
-/// and operators.
+/// `OR` between them, `-exclusions`, and operators.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParsedQuery {
-    /// Each term is a list of tokens that must appear together in order (one token for a word,
-    /// several for a phrase or a CJK run); `prefix` makes the last token a prefix.
-    pub terms: Vec<(Vec<String>, bool)>,
+    /// Every clause must match; a clause matches when any of its terms does (`a OR b`: OR binds
+    /// tighter than the implicit AND between clauses, as in Slack and Google).
+    pub clauses: Vec<Vec<Term>>,
+    /// No message holding one of these matches (`-word`, `-"a phrase"`).
+    pub excluded: Vec<Term>,
     pub from_handle: Option<String>,
     pub in_channel: Option<String>,
+    /// `in:@handle`: the caller's DM with that user.
+    pub in_dm_with: Option<String>,
     pub has_file: bool,
+    /// An http(s) link in the message (decided at index time: `SearchDoc::has_link`).
+    pub has_link: bool,
     pub is_mention: bool,
-    /// Inclusive lower and exclusive upper bounds, epoch ms (UTC days).
+    /// Inclusive lower and exclusive upper bounds, epoch ms (days of the caller's time zone).
     pub after_ms: Option<i64>,
     pub before_ms: Option<i64>,
 }
 
-fn day_start_ms(raw: &str, field: &'static str) -> Result<i64, InvalidInput> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = time::Date::parse(raw, &format)
-        .map_err(|_| InvalidInput::new("q", format!("{field}: expects a date like 2026-11-26")))?;
-    Ok((date.midnight().assume_utc().unix_timestamp()) * 1000)
+impl ParsedQuery {
+    /// The terms a message is found by (for highlighting), in the order typed.
+    pub fn wanted(&self) -> Vec<Term> {
+        self.clauses.iter().flatten().cloned().collect()
+    }
+
+    /// Whether anything but words narrows the search.
+    pub fn has_filter(&self) -> bool {
+        self.from_handle.is_some()
+            || self.in_channel.is_some()
+            || self.in_dm_with.is_some()
+            || self.has_file
+            || self.has_link
+            || self.is_mention
+            || self.after_ms.is_some()
+            || self.before_ms.is_some()
+    }
 }
 
-const DAY_MS: i64 = 24 * 3600 * 1000;
+/// The caller's IANA time zone (`Europe/Berlin`) from the IANA database bundled into the
+/// binary; none means UTC.
+pub fn time_zone(name: Option<&str>) -> Result<jiff::tz::TimeZone, InvalidInput> {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        None => Ok(jiff::tz::TimeZone::UTC),
+        Some(name) if name.len() > 64 => Err(InvalidInput::new("tz", "is not an IANA time zone like Europe/Berlin")),
+        Some(name) => jiff::tz::TimeZone::get(name)
+            .map_err(|_| InvalidInput::new("tz", format!("{name} is not an IANA time zone like Europe/Berlin"))),
+    }
+}
 
-/// Parses `words "a phrase" from:@alice in:#general has:file is:mention before:2026-11-01
-/// after:2026-10-01 on:2026-10-15`. Unknown `x:` operators are searched as words.
-pub fn parse_query(q: &str) -> Result<ParsedQuery, InvalidInput> {
+/// The first instant of a day typed as `2026-11-26` and of the day after, in `tz` (a day can
+/// be 23 or 25 hours long, and may not start at midnight), in epoch ms.
+fn day_bounds_ms(raw: &str, field: &'static str, tz: &jiff::tz::TimeZone) -> Result<(i64, i64), InvalidInput> {
+    let bad = || InvalidInput::new("q", format!("{field}: expects a date like 2026-11-26"));
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(raw, &format).map_err(|_| bad())?;
+    let day = jiff::civil::Date::new(date.year() as i16, u8::from(date.month()) as i8, date.day() as i8)
+        .map_err(|_| bad())?;
+    let start = |day: jiff::civil::Date| -> Result<i64, InvalidInput> {
+        let zoned = day.to_zoned_datetime(tz.clone()).and_then(|z| z.start_of_day()).map_err(|_| bad())?;
+        Ok(zoned.timestamp().as_millisecond())
+    };
+    Ok((start(day)?, start(day.tomorrow().map_err(|_| bad())?)?))
+}
+
+/// One piece of a query as typed.
+enum Piece {
+    Term { term: Term, negated: bool, bare_word: bool },
+    Or,
+    Operator,
+}
+
+/// Parses `deploy OR release "release notes" -draft -"old plan" from:@alice in:#general
+/// in:@bob has:file has:link is:mention before:2026-11-01 after:2026-10-01 on:2026-10-15`, with
+/// days in `tz`. Unknown `x:` operators are searched as words; `OR` (upper case) goes between two
+/// words or phrases.
+pub fn parse_query(q: &str, tz: &jiff::tz::TimeZone) -> Result<ParsedQuery, InvalidInput> {
     if q.chars().count() > 500 {
         return Err(InvalidInput::new("q", "must be at most 500 characters"));
     }
     let mut parsed = ParsedQuery::default();
+    let mut pieces = Vec::new();
     let mut rest = q.trim();
     while !rest.is_empty() {
-        if let Some(after_quote) = rest.strip_prefix('"') {
+        let negated = rest.starts_with("-\"")
+            || (rest.starts_with('-') && rest.len() > 1 && !rest[1..].starts_with(char::is_whitespace));
+        let body = if negated { &rest[1..] } else { rest };
+        if let Some(after_quote) = body.strip_prefix('"') {
             let (phrase, tail) = match after_quote.find('"') {
                 Some(end) => (&after_quote[..end], &after_quote[end + 1..]),
                 None => (after_quote, ""),
             };
             let tokens = tokenize(phrase);
             if !tokens.is_empty() {
-                parsed.terms.push((tokens, false));
+                pieces.push(Piece::Term { term: (tokens, false), negated, bare_word: false });
             }
             rest = tail.trim_start();
             continue;
         }
-        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        let word = &rest[..end];
-        rest = rest[end..].trim_start();
+        let end = body.find(char::is_whitespace).unwrap_or(body.len());
+        let word = &body[..end];
+        rest = body[end..].trim_start();
+        if word == "OR" && !negated {
+            pieces.push(Piece::Or);
+            continue;
+        }
         let lower = word.to_lowercase();
-        match lower.split_once(':') {
+        let operator = if negated { None } else { lower.split_once(':') };
+        match operator {
             Some(("from", v)) if !v.is_empty() => parsed.from_handle = Some(v.trim_start_matches('@').to_owned()),
+            Some(("in", v)) if v.starts_with('@') && v.len() > 1 => parsed.in_dm_with = Some(v[1..].to_owned()),
             Some(("in", v)) if !v.is_empty() => parsed.in_channel = Some(v.trim_start_matches('#').to_owned()),
             Some(("has", "file" | "files" | "attachment")) => parsed.has_file = true,
+            Some(("has", "link" | "links")) => parsed.has_link = true,
             Some(("is", "mention" | "mentioned")) => parsed.is_mention = true,
-            Some(("before", v)) => parsed.before_ms = Some(day_start_ms(v, "before")?),
-            Some(("after", v)) => parsed.after_ms = Some(day_start_ms(v, "after")? + DAY_MS),
+            Some(("before", v)) => parsed.before_ms = Some(day_bounds_ms(v, "before", tz)?.0),
+            Some(("after", v)) => parsed.after_ms = Some(day_bounds_ms(v, "after", tz)?.1),
             Some(("on", v)) => {
-                let start = day_start_ms(v, "on")?;
+                let (start, end) = day_bounds_ms(v, "on", tz)?;
                 parsed.after_ms = Some(start);
-                parsed.before_ms = Some(start + DAY_MS);
+                parsed.before_ms = Some(end);
             }
             _ => {
                 let prefix = word.ends_with('*');
                 let tokens = tokenize(word.trim_end_matches('*'));
-                if !tokens.is_empty() {
-                    let cjk = tokens.iter().any(|t| t.chars().any(is_cjk));
-                    parsed.terms.push((tokens, prefix && !cjk));
+                if tokens.is_empty() {
+                    continue;
                 }
+                let cjk = tokens.iter().any(|t| t.chars().any(is_cjk));
+                let bare_word = tokens.len() == 1 && !cjk;
+                pieces.push(Piece::Term { term: (tokens, prefix && !cjk), negated, bare_word });
+                continue;
             }
         }
+        pieces.push(Piece::Operator);
     }
-    // Search as you type: the last bare word is also a prefix.
-    if !q.trim_end().ends_with('"') {
-        if let Some(last) = parsed.terms.last_mut() {
-            if last.0.len() == 1 && !last.0[0].chars().any(is_cjk) {
-                last.1 = true;
+    let or_misplaced = || InvalidInput::new("q", "needs OR between two words or phrases, like deploy OR release");
+    let mut joins_previous = false;
+    let mut previous_is_term = false;
+    let last = pieces.len().saturating_sub(1);
+    for (i, piece) in pieces.into_iter().enumerate() {
+        match piece {
+            Piece::Or => {
+                if !previous_is_term || joins_previous || i == last {
+                    return Err(or_misplaced());
+                }
+                joins_previous = true;
+                previous_is_term = false;
+            }
+            Piece::Term { term, negated: true, .. } => {
+                if joins_previous {
+                    return Err(or_misplaced());
+                }
+                parsed.excluded.push(term);
+                previous_is_term = false;
+            }
+            Piece::Term { mut term, negated: false, bare_word } => {
+                // Search as you type: the last bare word is also a prefix.
+                if i == last && bare_word && !q.trim_end().ends_with('"') {
+                    term.1 = true;
+                }
+                match parsed.clauses.last_mut() {
+                    Some(clause) if joins_previous => clause.push(term),
+                    _ => parsed.clauses.push(vec![term]),
+                }
+                joins_previous = false;
+                previous_is_term = true;
+            }
+            Piece::Operator => {
+                if joins_previous {
+                    return Err(or_misplaced());
+                }
+                previous_is_term = false;
             }
         }
     }
@@ -235,10 +340,13 @@ pub fn parse_query(q: &str) -> Result<ParsedQuery, InvalidInput> {
 pub struct SearchPlan {
     pub tenant_id: String,
     pub conversation_ids: Vec<String>,
-    pub terms: Vec<(Vec<String>, bool)>,
+    /// As in `ParsedQuery`: every clause must match, any term of a clause will do.
+    pub clauses: Vec<Vec<Term>>,
+    pub excluded: Vec<Term>,
     pub author_id: Option<String>,
     pub mentions_user: Option<String>,
     pub has_file: bool,
+    pub has_link: bool,
     pub after_ms: Option<i64>,
     pub before_ms: Option<i64>,
     pub sort: SortOrder,
@@ -272,7 +380,7 @@ pub struct SnippetPart {
 
 /// Up to ~200 characters of `body` around the first match, split into matched and plain parts.
 /// Matching is by the same tokens the index uses, so what is highlighted is what was found.
-pub fn snippet(body: &str, terms: &[(Vec<String>, bool)]) -> Vec<SnippetPart> {
+pub fn snippet(body: &str, terms: &[Term]) -> Vec<SnippetPart> {
     let wanted: Vec<(String, bool)> = terms
         .iter()
         .flat_map(|(tokens, prefix)| {
@@ -347,39 +455,117 @@ mod tests {
         assert_eq!(at, [("say", 0, 3), ("don't", 4, 9), ("東京", 11, 13)]);
     }
 
+    fn utc() -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::UTC
+    }
+
+    fn parse(q: &str) -> ParsedQuery {
+        parse_query(q, &utc()).unwrap()
+    }
+
+    fn word(w: &str, prefix: bool) -> Term {
+        (vec![w.to_owned()], prefix)
+    }
+
     #[test]
     fn queries() {
-        let q = parse_query(r#"deploy "release notes" from:@Alice in:#General has:file is:mention on:2026-11-02 depl"#)
-            .unwrap();
+        let q =
+            parse(r#"deploy "release notes" from:@Alice in:#General has:file has:link is:mention on:2026-11-02 depl"#);
         assert_eq!(
-            q.terms,
+            q.clauses,
             vec![
-                (vec!["deploy".into()], false),
-                (vec!["release".into(), "notes".into()], false),
-                (vec!["depl".into()], true)
+                vec![word("deploy", false)],
+                vec![(vec!["release".into(), "notes".into()], false)],
+                vec![word("depl", true)]
             ]
         );
         assert_eq!(q.from_handle.as_deref(), Some("alice"));
         assert_eq!(q.in_channel.as_deref(), Some("general"));
-        assert!(q.has_file && q.is_mention);
-        assert_eq!(q.before_ms.unwrap() - q.after_ms.unwrap(), DAY_MS);
-        assert!(parse_query("before:yesterday").is_err());
-        let q = parse_query("東京").unwrap();
-        assert_eq!(q.terms, vec![(vec!["東京".to_owned()], false)]);
-        let q = parse_query("rel* x").unwrap();
-        assert_eq!(q.terms, vec![(vec!["rel".into()], true), (vec!["x".into()], true)]);
+        assert!(q.has_file && q.has_link && q.is_mention);
+        assert_eq!(q.before_ms.unwrap() - q.after_ms.unwrap(), 24 * 3600 * 1000);
+        assert!(parse_query("before:yesterday", &utc()).is_err());
+        assert_eq!(parse("東京").clauses, vec![vec![(vec!["東京".to_owned()], false)]]);
+        assert_eq!(parse("rel* x").clauses, vec![vec![word("rel", true)], vec![word("x", true)]]);
+        let q = parse("in:@Bob in:#x");
+        assert_eq!((q.in_dm_with.as_deref(), q.in_channel.as_deref()), (Some("bob"), Some("x")));
+        assert!(parse("has:links").has_link);
+    }
+
+    #[test]
+    fn or_binds_tighter_than_and() {
+        let q = parse("deploy OR release tonight");
+        assert_eq!(q.clauses, vec![vec![word("deploy", false), word("release", false)], vec![word("tonight", true)]]);
+        let q = parse(r#"a OR "b c" OR d e"#);
+        assert_eq!(
+            q.clauses,
+            vec![
+                vec![word("a", false), (vec!["b".into(), "c".into()], false), word("d", false)],
+                vec![word("e", true)]
+            ]
+        );
+        // The last word typed is a prefix in an OR too; lower-case `or` is a word.
+        assert_eq!(parse("x OR rel").clauses, vec![vec![word("x", false), word("rel", true)]]);
+        assert_eq!(parse("this or that").clauses.len(), 3);
+        assert_eq!(parse(r#""OR""#).clauses, vec![vec![word("or", false)]]);
+        for bad in
+            ["OR deploy", "deploy OR", "deploy OR OR release", "deploy OR -release", "from:@a OR b", "a OR from:@b"]
+        {
+            let err = parse_query(bad, &utc()).expect_err(bad);
+            assert_eq!(err.field, "q", "{bad}");
+            assert!(err.message.contains("needs OR between two words"), "{bad}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn minus_excludes_words_and_phrases() {
+        let q = parse(r#"deploy -staging -"dry run" -rel*"#);
+        assert_eq!(q.clauses, vec![vec![word("deploy", false)]]);
+        assert_eq!(
+            q.excluded,
+            vec![word("staging", false), (vec!["dry".into(), "run".into()], false), word("rel", true)],
+            "an exclusion is never a prefix unless typed with *"
+        );
+        // A dash inside a word or alone is no exclusion.
+        assert_eq!(parse("e-mail - x").excluded, Vec::<Term>::new());
+        assert!(parse("-only").clauses.is_empty() && !parse("-only").has_filter());
+        assert_eq!(parse("-from:@x").from_handle, None, "an excluded operator is a word");
+    }
+
+    #[test]
+    fn days_are_the_callers() {
+        let berlin = time_zone(Some("Europe/Berlin")).unwrap();
+        let q = parse_query("on:2026-11-02", &berlin).unwrap();
+        // Midnight in Berlin in November is 23:00 UTC the day before.
+        assert_eq!(q.after_ms, Some(1_793_574_000_000));
+        assert_eq!(q.before_ms, Some(1_793_574_000_000 + 24 * 3600 * 1000));
+        // The day clocks go back is 25 hours long; `after:` starts at the next day's start.
+        let q = parse_query("on:2026-10-25", &berlin).unwrap();
+        assert_eq!(q.before_ms.unwrap() - q.after_ms.unwrap(), 25 * 3600 * 1000);
+        let after = parse_query("after:2026-10-24", &berlin).unwrap().after_ms;
+        assert_eq!(after, parse_query("on:2026-10-25", &berlin).unwrap().after_ms);
+        assert_eq!(parse("before:2026-11-02").before_ms, Some(1_793_577_600_000), "UTC by default");
+        let tokyo = time_zone(Some("Asia/Tokyo")).unwrap();
+        assert_eq!(
+            parse_query("before:2026-11-02", &tokyo).unwrap().before_ms,
+            Some(1_793_577_600_000 - 9 * 3600 * 1000)
+        );
+        assert_eq!(time_zone(None).unwrap(), jiff::tz::TimeZone::UTC);
+        assert_eq!(time_zone(Some("")).unwrap(), jiff::tz::TimeZone::UTC);
+        for bad in ["Mars/Olympus_Mons", "+02:00", "Europe/Berlin; DROP", &"x".repeat(100)] {
+            assert_eq!(time_zone(Some(bad)).expect_err(bad).field, "tz");
+        }
     }
 
     #[test]
     fn snippets_mark_what_matched() {
-        let parts = snippet("The release notes are out", &parse_query("release").unwrap().terms);
+        let parts = snippet("The release notes are out", &parse("release").wanted());
         assert_eq!(parts.iter().filter(|p| p.matched).map(|p| p.text.as_str()).collect::<Vec<_>>(), ["release"]);
-        let parts = snippet("Don't forget the e-mail", &parse_query("don't mail").unwrap().terms);
+        let parts = snippet("Don't forget the e-mail", &parse("don't mail").wanted());
         assert_eq!(parts.iter().filter(|p| p.matched).map(|p| p.text.as_str()).collect::<Vec<_>>(), ["Don't", "mail"]);
-        let parts = snippet("明日東京へ", &parse_query("東京").unwrap().terms);
+        let parts = snippet("明日東京へ", &parse("東京").wanted());
         assert_eq!(parts.iter().filter(|p| p.matched).map(|p| p.text.as_str()).collect::<Vec<_>>(), ["東京"]);
         let long = format!("{} needle {}", "x ".repeat(300), "y ".repeat(300));
-        let parts = snippet(&long, &parse_query("needle").unwrap().terms);
+        let parts = snippet(&long, &parse("needle").wanted());
         assert!(parts.first().unwrap().text == "…" && parts.last().unwrap().text == "…");
         assert!(parts.iter().any(|p| p.matched && p.text == "needle"));
     }

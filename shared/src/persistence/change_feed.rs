@@ -2,6 +2,7 @@
 //! changes: the message version a record carries (the archive's input), and which index
 //! operation it makes.
 
+use crate::domain::markdown::body_text;
 use crate::domain::search::{created_ms, IndexOp, SearchDoc};
 use crate::domain::Message;
 use crate::persistence::attrs;
@@ -69,15 +70,18 @@ pub fn index_op(record: &ChangeRecord) -> Result<Option<IndexOp>, String> {
     if message.deleted_at.is_some() {
         return Ok(Some(IndexOp::Delete { id: message.id.to_string(), tenant_id, version: message.updated_seq }));
     }
+    // The words a person reads, not the Markdown markers around them.
+    let text = body_text(&message.body);
     Ok(Some(IndexOp::Upsert(SearchDoc {
         id: message.id.to_string(),
         tenant_id,
         conversation_id: message.conversation_id.to_string(),
         author_id: message.author_id.to_string(),
         created_ms: created_ms(&message),
-        body: message.body,
+        body: text.plain,
         mentions: message.mentions.iter().map(|u| u.to_string()).collect(),
         has_file: !message.attachments.is_empty(),
+        has_link: text.has_link,
         version: message.updated_seq,
         thread_root_id: message.thread_root_id.map(|r| r.to_string()),
     })))

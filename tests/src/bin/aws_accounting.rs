@@ -244,8 +244,10 @@ async fn main() -> anyhow::Result<()> {
     row("history page", counter.take());
     chat.changes(&alice, &c, 0, None).await?;
     row("catch-up (all changes)", counter.take());
-    let _ = chat.search(&alice, "hello", Default::default(), None, None).await;
+    let _ = chat.search(&alice, "hello", None, Default::default(), None, None).await;
     row("search (store side; the index is OpenSearch)", counter.take());
+    let _ = chat.search(&alice, "hello in:@bob", None, Default::default(), None, None).await;
+    row("search in:@handle (store side)", counter.take());
     chat.upload_intent(&alice, &c, "a.txt", "text/plain", 10).await?;
     row("upload intent", counter.take());
 

@@ -369,7 +369,10 @@ async fn a_search_outage_never_blocks_sending_and_the_indexer_catches_up() {
     let channel =
         chat.create_channel(&alice, ChannelName::parse("general").unwrap(), Visibility::Public, None).await.unwrap();
     chat.send(&alice, &channel.id, new_message("s1", "written during the outage")).await.unwrap();
-    assert!(matches!(chat.search(&alice, "outage", Default::default(), None, None).await, Err(ChatError::Internal(_))));
+    assert!(matches!(
+        chat.search(&alice, "outage", None, Default::default(), None, None).await,
+        Err(ChatError::Internal(_))
+    ));
 
     // The stream batch: refused while down (Lambda retries it), indexed once the cluster is back.
     let raw = serde_json::json!({ "Records": [serde_json::from_str::<serde_json::Value>(include_str!("../../../events/stream-batch.json")).unwrap()["Records"][0].clone()] });

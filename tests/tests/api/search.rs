@@ -145,6 +145,27 @@ async fn edits_and_deletes_reach_the_index() {
     assert!(search(&app, &alice, "quarterly").await.is_empty());
 }
 
+/// Bodies are Markdown: the index holds the words a person reads, and the snippet shows them
+/// without the markers.
+#[tokio::test]
+async fn markdown_is_searched_and_shown_as_plain_text() {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let channel = app.create_channel(&alice, "general", "public").await;
+    let body = "> the **quarterly** plan\n\n- see [the docs](https://example.com/roadmap)\n\n```\nlet budget = 3;\n```";
+    app.send(&alice, &channel, "m", body).await;
+    for q in ["quarterly", "\"the quarterly plan\"", "docs", "roadmap", "budget"] {
+        assert_eq!(search(&app, &alice, q).await, [body], "{q}");
+    }
+    app.stack.wait_indexed().await.unwrap();
+    let (_, page) = app.get(&alice, "/api/v1/chat/search?q=quarterly").await;
+    let hit = &page["items"][0];
+    assert_eq!(hit["message"]["body"], body, "the hit is the whole message, Markdown and all");
+    let snippet: String = hit["snippet"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect();
+    assert_eq!(snippet, "the quarterly plan\nsee the docs https://example.com/roadmap\nlet budget = 3;");
+    assert!(hit["snippet"].as_array().unwrap().iter().any(|p| p["match"] == true && p["text"] == "quarterly"));
+}
+
 #[tokio::test]
 async fn operators_cjk_and_prefixes() {
     let app = spawn_app().await;
@@ -239,6 +260,114 @@ async fn operators_cjk_and_prefixes() {
     assert_eq!(relevant["items"].as_array().unwrap().len(), 4);
 }
 
+async fn search_status(app: &TestApp, user: &TestUser, q: &str, tz: Option<&str>) -> (StatusCode, serde_json::Value) {
+    app.stack.wait_indexed().await.unwrap();
+    let tz = tz.map(|tz| format!("&tz={}", urlencode(tz))).unwrap_or_default();
+    app.get(user, &format!("/api/v1/chat/search?q={}{tz}", urlencode(q))).await
+}
+
+async fn search_in(app: &TestApp, user: &TestUser, q: &str, tz: &str) -> Vec<String> {
+    let (status, body) = search_status(app, user, q, Some(tz)).await;
+    assert_eq!(status, StatusCode::OK, "{q} in {tz}: {body}");
+    sorted(
+        body["items"].as_array().unwrap().iter().map(|r| r["message"]["body"].as_str().unwrap().to_owned()).collect(),
+    )
+}
+
+/// Issue 21.5's operators on the embedded index (the OpenSearch query builder's twin test is
+/// `stream_indexer::operators_reach_opensearch_as_the_embedded_index_runs_them`).
+#[tokio::test]
+async fn or_exclusions_links_dms_and_days_in_the_callers_time_zone() {
+    let app = spawn_app().await;
+    let alice = app.user("acme", "alice").await;
+    let bob = app.user("acme", "bob").await;
+    let carol = app.user("acme", "carol").await;
+    let general = app.create_channel(&alice, "general", "public").await;
+    for u in [&bob, &carol] {
+        app.invite(&alice, &general, u).await;
+    }
+    app.send(&alice, &general, "1", "deploy the api").await;
+    app.send(&bob, &general, "2", "release the api").await;
+    app.send(&alice, &general, "3", "deploy to staging first").await;
+    app.send(&bob, &general, "4", "the release runbook is at https://example.com/runbook").await;
+    app.send(&carol, &general, "5", "a [runbook](https://example.com/r) for the api").await;
+    app.send(&carol, &general, "6", "`https://example.com` in code and mailto:x@example.com are no links").await;
+    let alice_bob = app.open_dm(&alice, &bob).await;
+    let alice_carol = app.open_dm(&alice, &carol).await;
+    let bob_carol = app.open_dm(&bob, &carol).await;
+    app.send(&alice, &alice_bob, "7", "the secret deploy plan").await;
+    app.send(&carol, &alice_carol, "8", "carol deploy chat").await;
+    app.send(&bob, &bob_carol, "9", "bob and carol deploy alone").await;
+
+    // OR binds tighter than the implicit AND.
+    assert_eq!(sorted(search(&app, &alice, "deploy OR release api").await), ["deploy the api", "release the api"]);
+    assert_eq!(
+        sorted(search(&app, &alice, "staging OR runbook OR secret").await),
+        [
+            "a [runbook](https://example.com/r) for the api",
+            "deploy to staging first",
+            "the release runbook is at https://example.com/runbook",
+            "the secret deploy plan"
+        ]
+    );
+    // Exclusions: words, phrases, and alone beside an operator.
+    assert_eq!(sorted(search(&app, &alice, "deploy -staging -secret -chat").await), ["deploy the api"]);
+    assert_eq!(sorted(search(&app, &alice, r#"deploy -"the api" -"to staging" -plan"#).await), ["carol deploy chat"]);
+    assert_eq!(
+        sorted(search(&app, &alice, "in:#general -api -links").await),
+        ["deploy to staging first", "the release runbook is at https://example.com/runbook"]
+    );
+    // has:link: an http(s) link a person can click, decided when indexed.
+    assert_eq!(
+        sorted(search(&app, &alice, "has:link").await),
+        ["a [runbook](https://example.com/r) for the api", "the release runbook is at https://example.com/runbook"]
+    );
+    assert_eq!(search(&app, &alice, "has:link -release").await, ["a [runbook](https://example.com/r) for the api"]);
+    // in:@handle: the caller's DM with that user, never someone else's.
+    assert_eq!(search(&app, &alice, "deploy in:@bob").await, ["the secret deploy plan"]);
+    assert_eq!(search(&app, &alice, "in:@carol").await, ["carol deploy chat"]);
+    assert_eq!(search(&app, &carol, "in:@bob").await, ["bob and carol deploy alone"]);
+    assert!(search(&app, &alice, "in:@nobody").await.is_empty());
+    assert!(search(&app, &alice, "deploy in:@bob in:#general").await.is_empty(), "both at once is nothing");
+
+    // Days are the caller's: Kiritimati (UTC+14) and Pago Pago (UTC-11) are never on the same date.
+    let now = time::OffsetDateTime::now_utc();
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let day_at =
+        |hours: i8| now.to_offset(time::UtcOffset::from_hms(hours, 0, 0).unwrap()).date().format(&fmt).unwrap();
+    let (kiritimati, pago) = (day_at(14), day_at(-11));
+    assert_ne!(kiritimati, pago);
+    assert_eq!(search_in(&app, &alice, &format!("api on:{kiritimati}"), "Pacific/Kiritimati").await.len(), 3);
+    assert!(search_in(&app, &alice, &format!("api on:{kiritimati}"), "Pacific/Pago_Pago").await.is_empty());
+    assert_eq!(search_in(&app, &alice, &format!("api on:{pago}"), "Pacific/Pago_Pago").await.len(), 3);
+    assert!(search_in(&app, &alice, &format!("api before:{pago}"), "Pacific/Pago_Pago").await.is_empty());
+    assert!(search_in(&app, &alice, &format!("api after:{kiritimati}"), "Pacific/Kiritimati").await.is_empty());
+    assert_eq!(search_in(&app, &alice, &format!("api after:{pago}"), "Pacific/Kiritimati").await.len(), 3);
+
+    // Typed 400s that say what is wrong.
+    for (q, tz, starts) in [
+        ("api", Some("Mars/Base"), "tz"),
+        ("deploy OR", None, "q"),
+        ("OR deploy", None, "q"),
+        ("-deploy", None, "q"),
+        ("api on:2026-13-01", Some("Europe/Berlin"), "q"),
+    ] {
+        let (status, body) = search_status(&app, &alice, q, tz).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_input");
+        assert!(body["error"]["message"].as_str().unwrap().starts_with(starts), "{q}: {body}");
+    }
+
+    // A hit is the whole message (nothing stripped): the client marks replies by its fields.
+    let (_, page) = search_status(&app, &alice, "secret", None).await;
+    let message = &page["items"][0]["message"];
+    for field in
+        ["id", "conversationId", "seq", "updatedSeq", "authorId", "body", "mentions", "attachments", "createdAt"]
+    {
+        assert!(!message[field].is_null(), "{field} in {message}");
+    }
+}
+
 fn doc(id: &str, body: &str, version: u64) -> SearchDoc {
     SearchDoc {
         id: id.into(),
@@ -248,6 +377,7 @@ fn doc(id: &str, body: &str, version: u64) -> SearchDoc {
         body: body.into(),
         mentions: vec![],
         has_file: false,
+        has_link: false,
         created_ms: 1_700_000_000_000,
         version,
         thread_root_id: None,

@@ -203,6 +203,7 @@ fn doc(id: &str, version: u64) -> SearchDoc {
         body: "東京 release".into(),
         mentions: vec!["bob".into()],
         has_file: true,
+        has_link: false,
         created_ms: 1_795_680_000_000,
         version,
         thread_root_id: None,
@@ -338,9 +339,15 @@ async fn requests_are_sigv4_signed_and_the_index_is_created_with_its_mapping() {
 #[tokio::test]
 async fn preparing_grants_the_reader_role_search_on_the_index_and_nothing_else() {
     let reader = "arn:aws:iam::123456789012:role/chat-HttpApiFunctionRole-X";
-    // The index exists already (a later cold start): the grant is still (re)applied.
-    let (url, fake) =
-        fake_opensearch(vec![(200, json!({})), (200, json!({})), (200, json!({})), (201, json!({}))]).await;
+    // The index exists already (a later cold start): fields added since it was made are added
+    // to its mapping, and the grant is still (re)applied.
+    let (url, fake) = fake_opensearch(vec![
+        (200, json!({})),
+        (200, json!({ "acknowledged": true })),
+        (200, json!({})),
+        (201, json!({})),
+    ])
+    .await;
     let index = OpenSearchIndex::new(&url, "messages", None).with_reader_role(Some(reader.into()));
     index.ensure_index().await.unwrap();
     let requests = fake.requests.lock().unwrap().clone();
@@ -354,9 +361,11 @@ async fn preparing_grants_the_reader_role_search_on_the_index_and_nothing_else()
             ("PUT", "/_plugins/_security/api/rolesmapping/tenant-chat-messages-search"),
         ]
     );
-    // An index made before a field was added to the mapping gains it (threads' threadRootId).
+    // An index made before a field was added to the mapping gains it (threadRootId, hasLink).
     let fields: Value = serde_json::from_str(&requests[1].3).unwrap();
+    assert_eq!(fields["dynamic"], "strict");
     assert_eq!(fields["properties"]["threadRootId"], json!({ "type": "keyword" }));
+    assert_eq!(fields["properties"]["hasLink"], json!({ "type": "boolean" }));
     assert_eq!(fields["properties"]["tenantId"], json!({ "type": "keyword" }));
     let role: Value = serde_json::from_str(&requests[2].3).unwrap();
     assert_eq!(
@@ -381,7 +390,11 @@ async fn preparing_grants_the_reader_role_search_on_the_index_and_nothing_else()
     // No reader role named (a serverless collection, or a test double): nothing beyond the index.
     let (url, fake) = fake_opensearch(vec![(200, json!({}))]).await;
     OpenSearchIndex::new(&url, "messages", None).with_reader_role(Some(String::new())).ensure_index().await.unwrap();
-    assert_eq!(fake.requests.lock().unwrap().len(), 2, "the index and its mapping, nothing more");
+    assert_eq!(fake.requests.lock().unwrap().len(), 2, "the index and its fields");
+
+    // A mapping the index refuses (a field of another type) fails the preparation.
+    let (url, _) = fake_opensearch(vec![(200, json!({})), (400, json!({ "error": "mapper conflict" }))]).await;
+    assert!(matches!(OpenSearchIndex::new(&url, "messages", None).ensure_index().await, Err(SearchError::Rejected(_))));
 }
 
 #[tokio::test]
@@ -395,6 +408,58 @@ async fn a_word_with_inner_punctuation_reaches_opensearch_whole() {
     let must = &body["query"]["bool"]["must"];
     assert_eq!(must[0]["match_phrase"]["body"]["query"], "don't");
     assert_eq!(must[1]["match_phrase_prefix"]["body"]["query"], "3.14", "the last word is typed-as-you-go");
+}
+
+/// The OpenSearch query for each of issue 21.5's operators, matching what the embedded index runs
+/// (`search::or_exclusions_links_dms_and_days_in_the_callers_time_zone`).
+#[test]
+fn operators_reach_opensearch_as_the_embedded_index_runs_them() {
+    let body = |q: &str| OpenSearchIndex::query_body(&search_plan(q, vec!["C1".into()])).unwrap();
+    let phrase = |q: &str| json!({ "match_phrase": { "body": { "query": q } } });
+    // OR binds tighter than AND: one `should` clause among the `must`s.
+    let or = body("deploy OR release api");
+    assert_eq!(
+        or["query"]["bool"]["must"],
+        json!([
+            { "bool": { "should": [phrase("deploy"), phrase("release")], "minimum_should_match": 1 } },
+            { "match_phrase_prefix": { "body": { "query": "api" } } }
+        ])
+    );
+    assert_eq!(or["query"]["bool"]["must_not"], json!([]));
+    // Exclusions are `must_not`; with no words, the access filters still hold.
+    let excluded = body(r#"deploy -staging -"to staging""#);
+    assert_eq!(excluded["query"]["bool"]["must"], json!([phrase("deploy")]));
+    assert_eq!(excluded["query"]["bool"]["must_not"], json!([phrase("staging"), phrase("to staging")]));
+    let mut only = search_plan("-api", vec!["C1".into()]);
+    only.author_id = Some("bob".into());
+    let only = OpenSearchIndex::query_body(&only).unwrap();
+    assert_eq!(only["query"]["bool"]["must"], json!([]));
+    assert_eq!(only["query"]["bool"]["must_not"], json!([phrase("api")]));
+    assert_eq!(only["query"]["bool"]["filter"][1], json!({ "terms": { "conversationId": ["C1"] } }));
+    // has:link is the document's field, decided when indexed.
+    let mut link = search_plan("x", vec!["C1".into()]);
+    link.has_link = true;
+    let link = OpenSearchIndex::query_body(&link).unwrap();
+    assert!(link["query"]["bool"]["filter"].as_array().unwrap().contains(&json!({ "term": { "hasLink": true } })));
+    assert!(!body("x")["query"]["bool"]["filter"].to_string().contains("hasLink"));
+    // Days come as instants of the caller's zone: the range is what the embedded index compares.
+    let berlin = shared::domain::search::time_zone(Some("Europe/Berlin")).unwrap();
+    let parsed = shared::domain::search::parse_query("on:2026-11-02", &berlin).unwrap();
+    let mut day = search_plan("x", vec!["C1".into()]);
+    (day.after_ms, day.before_ms) = (parsed.after_ms, parsed.before_ms);
+    let day = OpenSearchIndex::query_body(&day).unwrap();
+    assert!(day["query"]["bool"]["filter"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({ "range": { "createdMs": { "gte": 1_793_574_000_000_i64, "lt": 1_793_660_400_000_i64 } } })));
+    // The indexer writes the field the filter reads.
+    let mut doc = doc("m1", 1);
+    doc.has_link = true;
+    let bulk = OpenSearchIndex::new("http://127.0.0.1:9", "messages", None).bulk_body(&[IndexOp::Upsert(doc)]).unwrap();
+    let line: Value = serde_json::from_str(String::from_utf8(bulk).unwrap().lines().nth(1).unwrap()).unwrap();
+    assert_eq!(line["hasLink"], true);
+    let mapping: Value = serde_json::from_str(shared::adapters::aws::opensearch::INDEX_DEFINITION).unwrap();
+    assert_eq!(mapping["mappings"]["properties"]["hasLink"]["type"], "boolean");
 }
 
 /// An index that refuses to be prepared until told otherwise, and counts what reaches it.

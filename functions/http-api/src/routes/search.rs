@@ -15,9 +15,14 @@ use crate::AppState;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(super) struct SearchParams {
-    /// Words, "phrases", `from:@handle`, `in:#channel`, `has:file`, `is:mention`,
-    /// `before:`/`after:`/`on:YYYY-MM-DD`; a trailing `*` (and the last word) matches prefixes.
+    /// Words, "phrases", `a OR b`, `-word`/`-"phrase"` (exclude), `from:@handle`, `in:#channel`,
+    /// `in:@handle` (your DM with them), `has:file`, `has:link`, `is:mention`,
+    /// `before:`/`after:`/`on:YYYY-MM-DD` (days in `tz`); a trailing `*` (and the last word)
+    /// matches prefixes.
     q: String,
+    /// The caller's IANA time zone (`Europe/Berlin`) for the day operators; default UTC. An
+    /// unknown zone is a 400.
+    tz: Option<String>,
     /// `newest` (default) or `relevance`.
     #[serde(default)]
     sort: SortOrder,
@@ -33,5 +38,5 @@ pub(super) async fn search(
     Authed(caller): Authed,
     ApiQuery(q): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<SearchResults>> {
-    Ok(Json(state.chat.search(&caller, &q.q, q.sort, q.cursor, q.limit).await?))
+    Ok(Json(state.chat.search(&caller, &q.q, q.tz.as_deref(), q.sort, q.cursor, q.limit).await?))
 }

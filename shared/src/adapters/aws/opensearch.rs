@@ -141,19 +141,7 @@ impl OpenSearchIndex {
     pub async fn ensure_index(&self) -> Result<(), SearchError> {
         let (status, _) = self.send("HEAD", &format!("/{}", self.index), Vec::new(), "application/json").await?;
         if status == 200 {
-            let definition: Value = serde_json::from_str(INDEX_DEFINITION).map_err(unavailable)?;
-            let properties = json!({ "properties": definition.pointer("/mappings/properties").cloned() });
-            let (status, body) = self
-                .send(
-                    "PUT",
-                    &format!("/{}/_mapping", self.index),
-                    serde_json::to_vec(&properties).map_err(unavailable)?,
-                    "application/json",
-                )
-                .await?;
-            if !(200..300).contains(&status) {
-                return Err(SearchError::Rejected(format!("updating the index mapping: {status} {body}")));
-            }
+            self.ensure_fields().await?;
         } else {
             let (status, body) = self
                 .send("PUT", &format!("/{}", self.index), INDEX_DEFINITION.as_bytes().to_vec(), "application/json")
@@ -165,6 +153,20 @@ impl OpenSearchIndex {
             }
         }
         self.ensure_reader_access().await
+    }
+
+    /// An index created by an older release lacks the fields added since (`hasLink`), and its
+    /// mapping is strict: adding fields is allowed on a live index, so the mapping is put again
+    /// (the fields it has already are unchanged).
+    async fn ensure_fields(&self) -> Result<(), SearchError> {
+        let definition: Value = serde_json::from_str(INDEX_DEFINITION).map_err(unavailable)?;
+        let mappings = serde_json::to_vec(&definition["mappings"]).map_err(unavailable)?;
+        let (status, body) =
+            self.send("PUT", &format!("/{}/_mapping", self.index), mappings, "application/json").await?;
+        if !(200..300).contains(&status) {
+            return Err(SearchError::Rejected(format!("updating the mapping: {status} {body}")));
+        }
+        Ok(())
     }
 
     /// The security plugin's role (search on this index, nothing else) and its mapping to the
@@ -228,6 +230,9 @@ impl OpenSearchIndex {
         if plan.has_file {
             filter.push(json!({ "term": { "hasFile": true } }));
         }
+        if plan.has_link {
+            filter.push(json!({ "term": { "hasLink": true } }));
+        }
         if plan.after_ms.is_some() || plan.before_ms.is_some() {
             let mut range = serde_json::Map::new();
             if let Some(after) = plan.after_ms {
@@ -238,21 +243,27 @@ impl OpenSearchIndex {
             }
             filter.push(json!({ "range": { "createdMs": range } }));
         }
+        let phrase = |(tokens, prefix): &(Vec<String>, bool)| {
+            let text = tokens.join(" ");
+            if *prefix {
+                json!({ "match_phrase_prefix": { "body": { "query": text } } })
+            } else {
+                json!({ "match_phrase": { "body": { "query": text } } })
+            }
+        };
+        // Every clause must match; a clause of several terms (`a OR b`) matches when one does.
         let must: Vec<Value> = plan
-            .terms
+            .clauses
             .iter()
-            .map(|(tokens, prefix)| {
-                let text = tokens.join(" ");
-                if *prefix {
-                    json!({ "match_phrase_prefix": { "body": { "query": text } } })
-                } else {
-                    json!({ "match_phrase": { "body": { "query": text } } })
-                }
+            .map(|clause| match clause.as_slice() {
+                [one] => phrase(one),
+                any => json!({ "bool": { "should": any.iter().map(phrase).collect::<Vec<_>>(), "minimum_should_match": 1 } }),
             })
             .collect();
+        let must_not: Vec<Value> = plan.excluded.iter().map(phrase).collect();
         let mut body = json!({
             "size": plan.limit + 1,
-            "query": { "bool": { "filter": filter, "must": must } },
+            "query": { "bool": { "filter": filter, "must": must, "must_not": must_not } },
             "_source": ["id", "conversationId", "createdMs", "threadRootId"],
             "track_total_hits": false,
         });

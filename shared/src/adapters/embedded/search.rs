@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::domain::search::{tokenize, IndexOp, SearchHit, SearchPage, SearchPlan, SortOrder};
+use crate::domain::search::{tokenize, IndexOp, SearchHit, SearchPage, SearchPlan, SortOrder, Term};
 use crate::ports::search::{SearchError, SearchIndex};
 
 const SCHEMA: &str = "
@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS docs (
     created_ms INTEGER NOT NULL,
     version INTEGER NOT NULL,
     has_file INTEGER NOT NULL,
+    has_link INTEGER NOT NULL DEFAULT 0,
     mentions TEXT NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0,
     thread_root TEXT
@@ -53,6 +54,9 @@ fn markers(doc: &crate::domain::search::SearchDoc) -> Vec<String> {
     if doc.has_file {
         out.push(marker("f", "1"));
     }
+    if doc.has_link {
+        out.push(marker("l", "1"));
+    }
     out
 }
 
@@ -75,22 +79,31 @@ fn quote(token: &str) -> String {
     format!("\"{}\"", token.replace('"', "\"\""))
 }
 
-/// The MATCH expression: every term must match; a term of several tokens is a phrase; a prefix
-/// term ends in `*`.
-fn match_expression(terms: &[(Vec<String>, bool)]) -> Option<String> {
-    let parts: Vec<String> = terms
+fn term_expression((tokens, prefix): &Term) -> String {
+    let phrase = tokens.iter().map(|t| fts_token(t)).collect::<Vec<_>>().join(" ");
+    if *prefix {
+        format!("{} *", quote(&phrase))
+    } else {
+        quote(&phrase)
+    }
+}
+
+/// The MATCH expression of the words: every clause must match, a clause of several terms
+/// (`a OR b`) when one does; a term of several tokens is a phrase; a prefix term ends in `*`.
+fn match_expression(clauses: &[Vec<Term>]) -> Option<String> {
+    let parts: Vec<String> = clauses
         .iter()
-        .filter(|(tokens, _)| !tokens.is_empty())
-        .map(|(tokens, prefix)| {
-            let phrase = tokens.iter().map(|t| fts_token(t)).collect::<Vec<_>>().join(" ");
-            if *prefix {
-                format!("{} *", quote(&phrase))
-            } else {
-                quote(&phrase)
-            }
-        })
+        .map(|clause| clause.iter().filter(|(tokens, _)| !tokens.is_empty()).map(term_expression).collect::<Vec<_>>())
+        .filter(|alternatives| !alternatives.is_empty())
+        .map(|alternatives| format!("({})", alternatives.join(" OR ")))
         .collect();
     (!parts.is_empty()).then(|| parts.join(" AND "))
+}
+
+/// What no match may hold (`-word`): FTS5's binary `NOT`, after the rest of the expression.
+fn exclusion(excluded: &[Term]) -> Option<String> {
+    let parts: Vec<String> = excluded.iter().filter(|(tokens, _)| !tokens.is_empty()).map(term_expression).collect();
+    (!parts.is_empty()).then(|| format!(" NOT ({})", parts.join(" OR ")))
 }
 
 impl SqliteSearch {
@@ -106,12 +119,15 @@ impl SqliteSearch {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(unavailable)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(unavailable)?;
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
-        // An index made before threads lacks the column (its documents are no replies).
-        let has_thread_root: bool = conn
-            .query_row("SELECT COUNT(*) FROM pragma_table_info('docs') WHERE name = 'thread_root'", [], |r| r.get(0))
-            .map_err(unavailable)?;
-        if !has_thread_root {
-            conn.execute_batch("ALTER TABLE docs ADD COLUMN thread_root TEXT").map_err(unavailable)?;
+        // An index made before a column was added lacks it: its documents count as without a
+        // link and as no replies until they are indexed again.
+        for (column, definition) in [("has_link", "INTEGER NOT NULL DEFAULT 0"), ("thread_root", "TEXT")] {
+            let present: i64 = conn
+                .query_row("SELECT COUNT(*) FROM pragma_table_info('docs') WHERE name = ?1", [column], |r| r.get(0))
+                .map_err(unavailable)?;
+            if present == 0 {
+                conn.execute_batch(&format!("ALTER TABLE docs ADD COLUMN {column} {definition}")).map_err(unavailable)?;
+            }
         }
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
@@ -188,11 +204,11 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, op: &IndexOp) -> Result<(), SearchE
         IndexOp::Upsert(doc) => {
             let mentions = serde_json::to_string(&doc.mentions).map_err(unavailable)?;
             tx.execute(
-                "INSERT INTO docs (id, tenant, conversation, author, created_ms, version, has_file, mentions, deleted, thread_root)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9)
+                "INSERT INTO docs (id, tenant, conversation, author, created_ms, version, has_file, has_link, mentions, deleted, thread_root)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)
                  ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, conversation = excluded.conversation,
                    author = excluded.author, created_ms = excluded.created_ms, version = excluded.version,
-                   has_file = excluded.has_file, mentions = excluded.mentions, deleted = 0,
+                   has_file = excluded.has_file, has_link = excluded.has_link, mentions = excluded.mentions, deleted = 0,
                    thread_root = excluded.thread_root",
                 params![
                     doc.id,
@@ -202,6 +218,7 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, op: &IndexOp) -> Result<(), SearchE
                     doc.created_ms,
                     version,
                     doc.has_file,
+                    doc.has_link,
                     mentions,
                     doc.thread_root_id
                 ],
@@ -251,11 +268,16 @@ impl SearchIndex for SqliteSearch {
             if plan.conversation_ids.is_empty() {
                 return Ok(SearchPage::default());
             }
-            // The words, then the filters as marker tokens: the index intersects them.
-            let matching = match_expression(&plan.terms).map(|words| {
-                let mut expr = words;
+            // The words, then the filters as marker tokens: the index intersects them. Without
+            // words, exclusions subtract from the readable conversations' markers.
+            let words = match_expression(&plan.clauses);
+            let excluded = exclusion(&plan.excluded);
+            let matching = (words.is_some() || excluded.is_some()).then(|| {
                 let conversations: Vec<String> = plan.conversation_ids.iter().map(|c| quote(&marker("c", c))).collect();
-                expr.push_str(&format!(" AND ({})", conversations.join(" OR ")));
+                let mut expr = format!("({})", conversations.join(" OR "));
+                if let Some(words) = &words {
+                    expr.push_str(&format!(" AND {words}"));
+                }
                 if let Some(author) = &plan.author_id {
                     expr.push_str(&format!(" AND {}", quote(&marker("a", author))));
                 }
@@ -264,6 +286,12 @@ impl SearchIndex for SqliteSearch {
                 }
                 if plan.has_file {
                     expr.push_str(&format!(" AND {}", quote(&marker("f", "1"))));
+                }
+                if plan.has_link {
+                    expr.push_str(&format!(" AND {}", quote(&marker("l", "1"))));
+                }
+                if let Some(excluded) = &excluded {
+                    expr = format!("({expr}){excluded}");
                 }
                 expr
             });
@@ -302,6 +330,9 @@ impl SearchIndex for SqliteSearch {
             }
             if plan.has_file {
                 conditions.push("d.has_file = 1".to_owned());
+            }
+            if plan.has_link {
+                conditions.push("d.has_link = 1".to_owned());
             }
             if let Some(after) = plan.after_ms {
                 conditions.push(format!("d.created_ms >= {}", arg(after.into(), &mut args)));
@@ -361,5 +392,73 @@ impl SearchIndex for SqliteSearch {
             Ok(SearchPage { hits, next_cursor: None })
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::search::{parse_query, time_zone, SearchDoc};
+
+    /// A local index made before `has:link` and threads (no `has_link`, no `thread_root` column) opens, gains the columns, and
+    /// finds links in what is indexed from then on.
+    #[tokio::test]
+    async fn an_index_made_before_has_link_gains_it() {
+        let path = std::env::temp_dir().join(format!("search-before-links-{}.sqlite3", ulid::Ulid::new()));
+        Connection::open(&path)
+            .and_then(|old| {
+                old.execute_batch(
+                    "CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL,
+                       conversation TEXT NOT NULL, author TEXT NOT NULL, created_ms INTEGER NOT NULL,
+                       version INTEGER NOT NULL, has_file INTEGER NOT NULL, mentions TEXT NOT NULL,
+                       deleted INTEGER NOT NULL DEFAULT 0);
+                     INSERT INTO docs (id, tenant, conversation, author, created_ms, version, has_file, mentions)
+                       VALUES ('old', 'acme', 'C1', 'alice', 1, 1, 0, '[]');",
+                )
+            })
+            .expect("an old index");
+        let index = SqliteSearch::open(&path).expect("opens");
+        let doc = |id: &str, body: &str, has_link: bool| {
+            IndexOp::Upsert(SearchDoc {
+                id: id.into(),
+                tenant_id: "acme".into(),
+                conversation_id: "C1".into(),
+                author_id: "alice".into(),
+                body: body.into(),
+                mentions: vec![],
+                has_file: false,
+                has_link,
+                created_ms: 2,
+                version: 1,
+                thread_root_id: None,
+            })
+        };
+        index
+            .apply(&[doc("new", "see https://example.com", true), doc("plain", "see nothing", false)])
+            .await
+            .expect("applies");
+        let parsed = parse_query("see has:link", &time_zone(None).expect("utc")).expect("parses");
+        let plan = SearchPlan {
+            tenant_id: "acme".into(),
+            conversation_ids: vec!["C1".into()],
+            clauses: parsed.clauses,
+            excluded: parsed.excluded,
+            author_id: None,
+            mentions_user: None,
+            has_file: false,
+            has_link: parsed.has_link,
+            after_ms: None,
+            before_ms: None,
+            sort: SortOrder::Newest,
+            limit: 20,
+            cursor: None,
+        };
+        let hits: Vec<String> = index.search(&plan).await.expect("searches").hits.into_iter().map(|h| h.id).collect();
+        assert_eq!(hits, ["new"]);
+        let mut words_only = plan.clone();
+        words_only.has_link = false;
+        assert_eq!(index.search(&words_only).await.expect("searches").hits.len(), 2);
+        drop(index);
+        let _ = std::fs::remove_file(&path);
     }
 }
