@@ -7,6 +7,7 @@ import type { ThreadView, UiMessage } from "../lib/store/messages";
 import { replyCountLabel } from "../lib/threads";
 import type { UserProfile } from "../lib/types";
 import { Composer, type ReadyFile } from "./Composer";
+import { EditHistory } from "./EditHistory";
 import { usePanel } from "./Dialog";
 import { MessageRow } from "./MessageRow";
 
@@ -26,6 +27,8 @@ interface Props {
   onEdit: (id: string, body: string, mentions: string[]) => void;
   onDelete: (id: string) => void;
   onReact: (id: string, emoji: string, add: boolean) => void;
+  /** A channel or tenant admin: Delete on other people's replies too. */
+  moderator?: boolean;
   /** Whose recently used emoji the picker shows. */
   userKey: string;
   onFollow: (following: boolean) => void;
@@ -47,6 +50,7 @@ export function ThreadPanel(props: Props) {
   const placed = useRef(false);
   const [alsoInChannel, setAlsoInChannel] = useState(false);
   const [focusComposer, setFocusComposer] = useState(true);
+  const [historyOf, setHistoryOf] = useState<UiMessage | null>(null);
   const focusTaken = useCallback(() => setFocusComposer(false), []);
 
   const replies = view.replies;
@@ -91,6 +95,8 @@ export function ThreadPanel(props: Props) {
         usersVersion={usersVersion}
         api={api}
         highlighted={m.id === thread.highlightId}
+        moderator={props.moderator}
+        onShowHistory={setHistoryOf}
       />
     </div>
   );
@@ -148,6 +154,7 @@ export function ThreadPanel(props: Props) {
           </label>
         }
       />
+      {historyOf && <EditHistory message={historyOf} api={api} me={me} user={user} onClose={() => setHistoryOf(null)} />}
     </aside>
   );
 }

@@ -100,7 +100,12 @@ impl Chat {
     }
 
     /// `commit_change` for a caller that holds the conversation's turn (`commit_turn`).
-    pub(super) async fn commit_in_turn<F>(&self, t: &TenantId, c: &ConversationId, mut plan: F) -> ChatResult<CommitOutcome>
+    pub(super) async fn commit_in_turn<F>(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        mut plan: F,
+    ) -> ChatResult<CommitOutcome>
     where
         F: FnMut(&ConversationMeta, u64) -> ChatResult<ChangePlan>,
     {

@@ -659,3 +659,50 @@ async fn mentions_in_a_reply_stay_exact_through_edits_and_deletes() {
     );
     assert_eq!(mentions(&app, &alice, &channel).await, 0);
 }
+
+/// Reactions and edit history reach a reply wherever it is kept — only in its thread, or also in
+/// the main list (both copies change together) — and catch-up carries the reactions.
+#[tokio::test]
+async fn reactions_and_edit_history_work_on_replies() {
+    let (app, alice, bob, channel) = channel_with_two().await;
+    let root = app.send(&alice, &channel, "r", "the root").await;
+    let (_, only) = reply(&app, &bob, &channel, &root, "o1", json!({})).await;
+    let (_, both) = reply(&app, &bob, &channel, &root, "b1", json!({ "alsoInChannel": true })).await;
+    let message_path =
+        |m: &Value| format!("/api/v1/chat/conversations/{channel}/messages/{}", m["id"].as_str().unwrap());
+    for m in [&only, &both] {
+        // 👍, URL-encoded.
+        let (status, body) =
+            app.call(Method::PUT, &format!("{}/reactions/%F0%9F%91%8D", message_path(m)), Some(&alice), None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["reactions"][0]["userIds"], json!(["alice"]));
+    }
+    let (_, page) = thread(&app, &alice, &channel, &root, "").await;
+    let replies = page["items"].as_array().unwrap();
+    assert_eq!(replies.len(), 2);
+    for item in replies {
+        assert_eq!(item["reactions"], json!([{ "emoji": "👍", "count": 1, "userIds": ["alice"] }]), "{item}");
+    }
+    let (_, history) = app.get(&alice, &format!("/api/v1/chat/conversations/{channel}/messages")).await;
+    let copy = history["items"].as_array().unwrap().iter().find(|m| m["id"] == both["id"]).cloned().expect("copy");
+    assert_eq!(copy["reactions"][0]["count"], 1, "the main list's copy of the reply has the reaction too");
+    let (_, changes) = app.get(&alice, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq=0")).await;
+    let reacted: Vec<&Value> = changes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "chat:reactionAdded")
+        .map(|e| &e["data"]["messageId"])
+        .collect();
+    assert_eq!(reacted, [&only["id"], &both["id"]]);
+
+    let (status, edited) =
+        app.call(Method::PATCH, &message_path(&only), Some(&bob), Some(json!({ "body": "reply o1, edited" }))).await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    let (status, versions) = app.get(&alice, &format!("{}/versions", message_path(&only))).await;
+    assert_eq!(status, StatusCode::OK, "{versions}");
+    assert_eq!(versions["items"][0]["body"], "reply o1");
+    let (_, page) = thread(&app, &alice, &channel, &root, "").await;
+    let now = page["items"].as_array().unwrap().iter().find(|m| m["id"] == only["id"]).cloned().expect("reply");
+    assert_eq!((now["body"].as_str(), now["reactions"][0]["count"].as_u64()), (Some("reply o1, edited"), Some(1)));
+}

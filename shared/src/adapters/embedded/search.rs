@@ -126,7 +126,8 @@ impl SqliteSearch {
                 .query_row("SELECT COUNT(*) FROM pragma_table_info('docs') WHERE name = ?1", [column], |r| r.get(0))
                 .map_err(unavailable)?;
             if present == 0 {
-                conn.execute_batch(&format!("ALTER TABLE docs ADD COLUMN {column} {definition}")).map_err(unavailable)?;
+                conn.execute_batch(&format!("ALTER TABLE docs ADD COLUMN {column} {definition}"))
+                    .map_err(unavailable)?;
             }
         }
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
