@@ -92,9 +92,13 @@ test("date separators sit directly above the first message of each day, named in
     const [s, m] = [await separator.boundingBox(), await message.boundingBox()];
     assert.ok(s && m, `${label}: both on screen`);
     assert.ok(m.y >= s.y + s.height - 1 && m.y - (s.y + s.height) < 16, `${label}: directly above "${first.body}" (${JSON.stringify({ s, m })})`);
-    // Nothing between them: the separator's row is followed by that message's row.
-    const next = await separator.evaluate((el) => el.closest("[data-index]")?.nextElementSibling?.querySelector('[data-testid="message"]')?.getAttribute("data-message-id"));
-    assert.equal(next, first.id, `${label}: the next row is its first message`);
+    // Nothing between them: the first message after the separator in the page is that message.
+    const next = await separator.evaluate((el) =>
+      [...document.querySelectorAll('[data-testid="message"]')]
+        .find((m) => el.compareDocumentPosition(m) & Node.DOCUMENT_POSITION_FOLLOWING)
+        ?.getAttribute("data-message-id"),
+    );
+    assert.equal(next, first.id, `${label}: the next message is its first message`);
   }
   assert.equal(shown.at(-1), "Today");
   await bob.getByTestId("message-scroller").evaluate((el) => el.scrollTo(0, 0));

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Virtuoso, type VirtuosoHandle } from "react-virtuoso";
 
 import type { Api } from "../lib/api";
-import { buildRows, countAfter, rowKey, firstMessageAnchor, nextFirstItemIndex, unreadFrom, type Row } from "../lib/conversation-view";
+import { buildRows, countAfter, rowKey, firstRowAnchor, nextFirstItemIndex, unreadFrom, type Row } from "../lib/conversation-view";
 import { dayLabel, timeOfDay } from "../lib/days";
 import { EditHistory } from "./EditHistory";
 import { MessageRow } from "./MessageRow";
@@ -87,11 +87,11 @@ export function MessageList(props: Props) {
   const [historyOf, setHistoryOf] = useState<UiMessage | null>(null);
 
   // Days in the browser's time zone; the labels ("Today") are as of this render.
-  const rows = useMemo(() => buildRows(messages), [messages]);
-  const rowOf = (id: string | null | undefined) => (id ? rows.findIndex((r) => r.kind === "message" && r.message.id === id) : -1);
+  const rows = useMemo(() => buildRows(messages, !hasOlder), [messages, hasOlder]);
+  const rowOf = (id: string | null | undefined) => (id ? rows.findIndex((r) => r.message.id === id) : -1);
   const firstItemIndex = nextFirstItemIndex(firstRow.current, rows, START_INDEX);
   useEffect(() => {
-    firstRow.current = firstMessageAnchor(rows, firstItemIndex);
+    firstRow.current = firstRowAnchor(rows, firstItemIndex);
   }, [rows, firstItemIndex]);
 
   // Where the list opens; read once, when Virtuoso mounts (the page remounts it per open).
@@ -99,8 +99,7 @@ export function MessageList(props: Props) {
     const hit = rowOf(highlightId);
     if (hit >= 0) return { index: hit, align: "center" as const };
     const unread = rowOf(unreadFromId);
-    // The divider's row starts with that day's separator when it is the day's first message.
-    if (unread >= 0) return { index: rows[unread - 1]?.kind === "day" ? unread - 1 : unread, align: "start" as const };
+    if (unread >= 0) return { index: unread, align: "start" as const };
     return { index: Math.max(0, rows.length - 1), align: "end" as const };
   });
 
@@ -138,7 +137,7 @@ export function MessageList(props: Props) {
   }, [checkDivider]);
   const jumpToDivider = () => {
     moved.current = true;
-    virtuoso.current?.scrollToIndex({ index: rows[dividerRow - 1]?.kind === "day" ? dividerRow - 1 : dividerRow, align: "start" });
+    virtuoso.current?.scrollToIndex({ index: dividerRow, align: "start" });
     // Where the divider lands once its rows are measured.
     setTimeout(() => scroller.current?.querySelector<HTMLElement>("[data-testid=new-messages-divider]")?.scrollIntoView({ block: "start" }), 100);
   };
@@ -146,7 +145,7 @@ export function MessageList(props: Props) {
   // Up in the composer: bring my last message into view, and its row starts editing.
   useEffect(() => {
     if (!editRequest) return;
-    const at = rows.findIndex((r) => r.kind === "message" && r.message.id === editRequest.id);
+    const at = rows.findIndex((r) => r.message.id === editRequest.id);
     if (at >= 0) {
       moved.current = true;
       virtuoso.current?.scrollIntoView({ index: at, behavior: "auto" });
@@ -194,20 +193,13 @@ export function MessageList(props: Props) {
   };
   const unreadCount = unreadFromId ? unreadFrom(messages, unreadFromId, me) : 0;
   const dividerMessage = rows[dividerRow];
-  const since = dividerMessage?.kind === "message" ? timeOfDay(dividerMessage.message.createdAt) : "";
+  const since = dividerMessage ? timeOfDay(dividerMessage.message.createdAt) : "";
 
   const itemContent = (_: number, row: Row) => {
-    if (row.kind === "day") {
-      const label = dayLabel(row.day);
-      return (
-        <div className="day-separator" data-row-key={row.key} role="separator" aria-label={label} data-testid="day-separator" data-day={row.day}>
-          <span>{label}</span>
-        </div>
-      );
-    }
     const m = row.message;
     return (
       <div className="message-row" data-row-key={row.key}>
+        {row.dayBefore && <DaySeparator day={row.dayBefore} />}
         {m.id === unreadFromId && (
           <div className="new-divider" data-testid="new-messages-divider" role="separator" aria-label="New messages">
             <span>New messages</span>
@@ -232,6 +224,7 @@ export function MessageList(props: Props) {
           onOpenThread={props.onOpenThread}
           threadOpen={m.id === props.openThreadId}
         />
+        {row.dayAfter && <DaySeparator day={row.dayAfter} />}
       </div>
     );
   };
@@ -293,6 +286,16 @@ export function MessageList(props: Props) {
         </button>
       )}
       {historyOf && <EditHistory message={messages.find((m) => m.id === historyOf.id) ?? historyOf} api={props.api} me={me} user={props.user} onClose={() => setHistoryOf(null)} />}
+    </div>
+  );
+}
+
+/** The line naming a day ("Today", "Monday, December 7") between two days' messages. */
+function DaySeparator({ day }: { day: string }) {
+  const label = dayLabel(day);
+  return (
+    <div className="day-separator" role="separator" aria-label={label} data-testid="day-separator" data-day={day}>
+      <span>{label}</span>
     </div>
   );
 }

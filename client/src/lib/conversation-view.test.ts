@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { buildRows, countAfter, firstMessageAnchor, firstUnreadId, lastEditable, nextFirstItemIndex, rowKey, unreadFrom } from "./conversation-view";
+import { buildRows, countAfter, firstRowAnchor, firstUnreadId, lastEditable, layout, nextFirstItemIndex, rowKey, unreadFrom } from "./conversation-view";
 import type { UiMessage } from "./store/messages";
 
 function msg(id: string, authorId: string, state: UiMessage["state"] = "sent", createdAt = "2026-12-07T10:00:00.000Z"): UiMessage {
@@ -31,32 +31,34 @@ describe("countAfter", () => {
 });
 
 describe("nextFirstItemIndex", () => {
-  const rows = buildRows(list);
+  const rows = buildRows(list, false);
   it("drops by the rows prepended above the previous first message", () => {
-    // One day: its separator, then the six messages.
+    // Six rows, one per message.
     expect(nextFirstItemIndex(null, rows, 1000)).toBe(1000);
-    expect(nextFirstItemIndex({ key: "3", index: 1000 }, rows, 1000)).toBe(997);
-    expect(nextFirstItemIndex({ key: "1", index: 999 }, rows, 1000)).toBe(998);
+    expect(nextFirstItemIndex({ key: "3", index: 1000 }, rows, 1000)).toBe(998);
+    expect(nextFirstItemIndex({ key: "1", index: 999 }, rows, 1000)).toBe(999);
     expect(nextFirstItemIndex({ key: "gone", index: 990 }, rows, 1000)).toBe(990);
   });
-  it("keeps the view still when an older page of the same day loads above (the separator moves up)", () => {
+  it("keeps the view still when an older page loads above: the rows on screen do not change", () => {
     const page = [msg("3", "bob"), msg("4", "bob")];
-    const before = buildRows(page);
-    const anchor = firstMessageAnchor(before, 1000);
-    expect(anchor).toEqual({ key: "3", index: 1001 });
-    const after = buildRows([msg("0", "bob", "sent", "2026-12-06T10:00:00.000Z"), msg("1", "bob"), msg("2", "bob"), ...page]);
+    const before = buildRows(page, false);
+    const anchor = firstRowAnchor(before, 1000);
+    expect(anchor).toEqual({ key: "3", index: 1000 });
+    const after = buildRows([msg("0", "bob", "sent", "2026-12-06T10:00:00.000Z"), msg("1", "bob"), msg("2", "bob"), ...page], true);
     const first = nextFirstItemIndex(anchor, after, 1000);
     // Message 3 keeps its absolute index: Virtuoso sees rows added above, not a shift.
-    expect(first + after.findIndex((r) => r.key === "3")).toBe(1001);
-    expect(after.filter((r) => r.kind === "day").map((r) => r.key)).toEqual(["day-2026-12-06", "day-2026-12-07"]);
+    expect(first + after.findIndex((r) => r.key === "3")).toBe(1000);
+    // The separators ride on the rows added above; rows 3 and 4 are as they were.
+    expect(layout(after)).toEqual(["day-2026-12-06", "0", "day-2026-12-07", "1", "2", "3", "4"]);
+    expect(after.slice(3)).toEqual(before);
   });
 });
 
 describe("buildRows", () => {
   const at = (id: string, createdAt: string) => msg(id, "bob", "sent", createdAt);
-  it("puts a separator above the first message of each day in the reader's time zone", () => {
+  it("puts a separator between the days in the reader's time zone", () => {
     const messages = [at("a", "2026-12-06T22:30:00.000Z"), at("b", "2026-12-06T23:30:00.000Z"), at("c", "2026-12-07T08:00:00.000Z")];
-    const kinds = (tz: string) => buildRows(messages, tz).map((r) => r.key);
+    const kinds = (tz: string) => layout(buildRows(messages, true, tz));
     // In UTC, a and b are on the 6th; in Berlin (UTC+1) b is already the 7th.
     expect(kinds("UTC")).toEqual(["day-2026-12-06", "a", "b", "day-2026-12-07", "c"]);
     expect(kinds("Europe/Berlin")).toEqual(["day-2026-12-06", "a", "day-2026-12-07", "b", "c"]);
@@ -67,13 +69,18 @@ describe("buildRows", () => {
   it("groups by calendar day across a DST change (a 23-hour and a 25-hour day)", () => {
     // Berlin: clocks go forward 2026-03-29 02:00 -> 03:00 and back 2026-10-25 03:00 -> 02:00.
     const spring = [at("s1", "2026-03-28T22:59:00.000Z"), at("s2", "2026-03-28T23:00:00.000Z"), at("s3", "2026-03-29T21:59:00.000Z"), at("s4", "2026-03-29T22:00:00.000Z")];
-    expect(buildRows(spring, "Europe/Berlin").map((r) => r.key)).toEqual(["day-2026-03-28", "s1", "day-2026-03-29", "s2", "s3", "day-2026-03-30", "s4"]);
+    expect(layout(buildRows(spring, true, "Europe/Berlin"))).toEqual(["day-2026-03-28", "s1", "day-2026-03-29", "s2", "s3", "day-2026-03-30", "s4"]);
     const autumn = [at("f1", "2026-10-24T21:59:00.000Z"), at("f2", "2026-10-24T22:00:00.000Z"), at("f3", "2026-10-25T22:59:00.000Z"), at("f4", "2026-10-25T23:00:00.000Z")];
-    expect(buildRows(autumn, "Europe/Berlin").map((r) => r.key)).toEqual(["day-2026-10-24", "f1", "day-2026-10-25", "f2", "f3", "day-2026-10-26", "f4"]);
+    expect(layout(buildRows(autumn, true, "Europe/Berlin"))).toEqual(["day-2026-10-24", "f1", "day-2026-10-25", "f2", "f3", "day-2026-10-26", "f4"]);
   });
   it("skips a separator for a message without a valid time and never repeats a day", () => {
-    const rows = buildRows([at("a", "2026-12-07T08:00:00.000Z"), at("b", ""), at("c", "2026-12-07T09:00:00.000Z")], "UTC");
-    expect(rows.map((r) => r.key)).toEqual(["day-2026-12-07", "a", "b", "c"]);
+    const rows = buildRows([at("a", "2026-12-07T08:00:00.000Z"), at("b", ""), at("c", "2026-12-07T09:00:00.000Z")], true, "UTC");
+    expect(layout(rows)).toEqual(["day-2026-12-07", "a", "b", "c"]);
+  });
+  it("names the first day above the first message only at the beginning of the conversation", () => {
+    const messages = [at("a", "2026-12-06T08:00:00.000Z"), at("b", "2026-12-07T08:00:00.000Z")];
+    expect(layout(buildRows(messages, false, "UTC"))).toEqual(["a", "day-2026-12-07", "b"]);
+    expect(layout(buildRows(messages, true, "UTC"))).toEqual(["day-2026-12-06", "a", "day-2026-12-07", "b"]);
   });
 });
 

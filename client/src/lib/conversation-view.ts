@@ -1,5 +1,5 @@
-// Pure placement rules for the message list: its rows (messages, and a date separator above
-// the first message of each day), where the "New messages" divider goes, how many messages
+// Pure placement rules for the message list: its rows (messages, with the date separators
+// between days), where the "New messages" divider goes, how many messages
 // arrived below the view, and Virtuoso's firstItemIndex when older pages are prepended.
 
 import { dayKey } from "./days";
@@ -34,39 +34,56 @@ export function countAfter(messages: readonly UiMessage[], lastSeenKey: string |
   return at < 0 ? 0 : messages.length - 1 - at;
 }
 
-/** A row of the list: a message, or the separator above the first message of a day. */
-export type Row = { kind: "day"; key: string; day: string } | { kind: "message"; key: string; message: UiMessage };
+/** A row of the list: one message, with the separator of the day that starts after it
+ * (`dayAfter`), and — at the very beginning of the conversation — of its own day above it
+ * (`dayBefore`). A separator rides on the row *above* the day it names, never on that day's
+ * first message: rows already on screen keep their size when an older page of the same day
+ * loads above (Virtuoso keeps the view still only when rows are added above, not when a row in
+ * view shrinks — and separate separator rows of another height made it jump on upward scrolls). */
+export interface Row {
+  key: string;
+  message: UiMessage;
+  dayAfter?: string;
+  dayBefore?: string;
+}
 
-/** The list's rows in the reader's time zone. A separator's key is its day, so it keeps its
- * row when older messages of that day load above (it moves up with them). */
-export function buildRows(messages: readonly UiMessage[], timeZone?: string): Row[] {
+/** The list's rows in the reader's time zone; `atBeginning`: nothing older exists, so the
+ * first message's day is named above it. */
+export function buildRows(messages: readonly UiMessage[], atBeginning: boolean, timeZone?: string): Row[] {
   const rows: Row[] = [];
   let current: string | null = null;
   for (const m of messages) {
     const day = dayKey(m.createdAt, timeZone);
+    const row: Row = { key: rowKey(m), message: m };
     if (day && day !== current) {
-      rows.push({ kind: "day", key: `day-${day}`, day });
+      const previous = rows[rows.length - 1];
+      if (previous) previous.dayAfter = day;
+      else if (atBeginning) row.dayBefore = day;
       current = day;
     }
-    rows.push({ kind: "message", key: rowKey(m), message: m });
+    rows.push(row);
   }
   return rows;
 }
 
+/** The rows as a reader sees them top to bottom, each separator as `day-YYYY-MM-DD` between
+ * message keys (for tests and for finding what is above what). */
+export function layout(rows: readonly Row[]): string[] {
+  return rows.flatMap((r) => [...(r.dayBefore ? [`day-${r.dayBefore}`] : []), r.key, ...(r.dayAfter ? [`day-${r.dayAfter}`] : [])]);
+}
+
 /** Virtuoso keeps the view still on prepend when firstItemIndex drops by the number of rows
- * added above: find where the previous first message's row is now. Anchored on a message,
- * not on the first row: a day's separator moves up above older messages of its day. */
+ * added above: find where the previous first row is now. */
 export function nextFirstItemIndex(previous: { key: string; index: number } | null, rows: readonly Row[], start: number): number {
   if (!previous) return start;
   const at = rows.findIndex((r) => r.key === previous.key);
   return at < 0 ? previous.index : previous.index - at;
 }
 
-/** The anchor `nextFirstItemIndex` follows: the first message row and its index. */
-export function firstMessageAnchor(rows: readonly Row[], firstItemIndex: number): { key: string; index: number } | null {
-  const at = rows.findIndex((r) => r.kind === "message");
-  const row = rows[at];
-  return row ? { key: row.key, index: firstItemIndex + at } : null;
+/** The anchor `nextFirstItemIndex` follows: the first row and its index. */
+export function firstRowAnchor(rows: readonly Row[], firstItemIndex: number): { key: string; index: number } | null {
+  const row = rows[0];
+  return row ? { key: row.key, index: firstItemIndex } : null;
 }
 
 /** Unread messages from the divider's message on (other people's, not deleted): the jump
