@@ -159,11 +159,13 @@ test("keyboard alone: Up edits my last message, Enter saves, Shift+Enter is a ne
   await bob.keyboard.press("Escape");
   await dialog.waitFor({ state: "detached" });
   assert.equal(await mine.getByTestId("message-body").innerText(), "Bob's latest note\nsecond line", "Escape kept the message");
+  // Its id before it goes: once deleted, its text (what `mine` finds it by) is gone.
+  const mineId = await mine.getAttribute("data-message-id");
   await focusOn(bob, "delete");
   await bob.keyboard.press("Enter");
   await dialog.waitFor();
   await bob.keyboard.press("Enter");
-  const deleted = bob.locator(`[data-testid="message"][data-message-id="${await mine.getAttribute("data-message-id")}"]`);
+  const deleted = bob.locator(`[data-testid="message"][data-message-id="${mineId}"]`);
   await deleted.getByText("This message was deleted.").waitFor();
   await focusOn(bob, "composer");
   // My last message is now a deleted one: Up edits the one before it that is mine.

@@ -2,6 +2,7 @@ import { useCallback, useLayoutEffect, useRef, useState } from "react";
 
 import type { Api } from "../lib/api";
 import type { OpenThread } from "../lib/controller/state";
+import { rowKey } from "../lib/conversation-view";
 import { threadDraftKey } from "../lib/drafts";
 import type { ThreadView, UiMessage } from "../lib/store/messages";
 import { replyCountLabel } from "../lib/threads";
@@ -82,7 +83,7 @@ export function ThreadPanel(props: Props) {
   };
 
   const row = (m: UiMessage) => (
-    <div className="message-row" key={m.state === "sent" ? m.id : `pending-${m.clientMessageId}`}>
+    <div className="message-row" key={rowKey(m)}>
       <MessageRow
         m={m}
         me={me}
