@@ -64,9 +64,9 @@ export function ChannelBrowser({ api, controller, onClose }: { api: Api; control
         {cursor && <button onClick={() => void load(cursor)}>More</button>}
         <form onSubmit={create} className="create-channel">
           <h4>Create a channel</h4>
-          <input placeholder="name (lowercase, no spaces)" value={name} onChange={(e) => setName(e.target.value)} required data-testid="new-channel-name" />
-          <input placeholder="topic (optional)" value={topic} onChange={(e) => setTopic(e.target.value)} />
-          <select value={visibility} onChange={(e) => setVisibility(e.target.value === "private" ? "private" : "public")} data-testid="new-channel-visibility">
+          <input placeholder="name (lowercase, no spaces)" aria-label="Channel name" value={name} onChange={(e) => setName(e.target.value)} required data-testid="new-channel-name" />
+          <input placeholder="topic (optional)" aria-label="Topic (optional)" value={topic} onChange={(e) => setTopic(e.target.value)} />
+          <select aria-label="Visibility" value={visibility} onChange={(e) => setVisibility(e.target.value === "private" ? "private" : "public")} data-testid="new-channel-visibility">
             <option value="public">Public</option>
             <option value="private">Private</option>
           </select>

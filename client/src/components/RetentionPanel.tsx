@@ -155,7 +155,7 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
                     <input type="checkbox" checked={p.exempt} aria-label={`#${c.name ?? ""} exempt`} onChange={(e) => void saveChannel(c.id, { ...p, exempt: e.target.checked })} />
                   </td>
                   <td>
-                    <input type="checkbox" checked={p.legalHold} onChange={(e) => void saveChannel(c.id, { ...p, legalHold: e.target.checked })} />
+                    <input type="checkbox" checked={p.legalHold} aria-label={`#${c.name ?? ""} legal hold`} onChange={(e) => void saveChannel(c.id, { ...p, legalHold: e.target.checked })} />
                   </td>
                 </tr>
               );
@@ -165,7 +165,7 @@ export function RetentionPanel({ api, conversations, onClose, onError }: { api: 
         <h4>Archive</h4>
         <ArchivePolicyForm api={api} onError={onError} />
         <h4>Export the archive</h4>
-        <select value={exportFor} onChange={(e) => setExportFor(e.target.value)}>
+        <select aria-label="Channel to export" value={exportFor} onChange={(e) => setExportFor(e.target.value)}>
           <option value="">Choose a channel…</option>
           {channels.map((c) => (
             <option key={c.id} value={c.id}>
