@@ -229,3 +229,173 @@ for (const scheme of ["light", "dark"]) {
     done();
   });
 }
+
+/** What has the keyboard: its test id, and the message it is (or is in). */
+const focusedInfo = (page) =>
+  page.evaluate(() => {
+    const el = document.activeElement;
+    const row = el?.closest("[data-message-id]");
+    const style = el ? getComputedStyle(el) : null;
+    return {
+      testId: el?.getAttribute("data-testid") ?? null,
+      messageId: row?.getAttribute("data-message-id") ?? null,
+      text: row?.querySelector('[data-testid="message-body"]')?.textContent ?? null,
+      inThread: Boolean(el?.closest('[data-testid="thread-panel"]')),
+      ring: style ? style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2 : false,
+    };
+  });
+
+/** Waits until the focused element is the one described (focus moves after a render). */
+async function focusIs(page, expected, what) {
+  await page
+    .waitForFunction(
+      (exp) => {
+        const el = document.activeElement;
+        const row = el?.closest("[data-message-id]");
+        if (exp.testId && el?.getAttribute("data-testid") !== exp.testId) return false;
+        if (exp.text && !row?.querySelector('[data-testid="message-body"]')?.textContent?.includes(exp.text)) return false;
+        if (exp.inThread !== undefined && Boolean(el?.closest('[data-testid="thread-panel"]')) !== exp.inThread) return false;
+        return true;
+      },
+      expected,
+      { timeout: 10_000 },
+    )
+    .catch(() => {});
+  const info = await focusedInfo(page);
+  if (expected.testId) assert.equal(info.testId, expected.testId, `${what}: focus on ${JSON.stringify(info)}`);
+  if (expected.text) assert.ok(info.text?.includes(expected.text), `${what}: focus on ${JSON.stringify(info)}`);
+  if (expected.inThread !== undefined) assert.equal(info.inThread, expected.inThread, `${what}: focus on ${JSON.stringify(info)}`);
+  return info;
+}
+
+/** The focused element lies inside the window (a person can see where the keyboard is). */
+async function focusOnScreen(page, what) {
+  const box = await page.evaluate(() => {
+    const r = document.activeElement?.getBoundingClientRect();
+    return r ? { top: r.top, bottom: r.bottom, left: r.left, right: r.right, h: innerHeight, w: innerWidth } : null;
+  });
+  assert.ok(box && box.top >= 0 && box.bottom <= box.h + 0.5 && box.left >= 0 && box.right <= box.w + 0.5, `${what}: focused element off screen ${JSON.stringify(box)}`);
+}
+
+test("keyboard only: Tab to the composer, mention by combobox, send, move to a message, react, open its thread, Escape back", { timeout: 120_000 }, async () => {
+  const carol = await person("carol", "keyboard");
+  await openGeneral(carol);
+  // A fresh start: the page as it loads (signed in, #general open from its address).
+  await carol.reload();
+  await carol.getByTestId("conversation-title").filter({ hasText: "#general" }).waitFor();
+  await message(carol, MINE_TEXT).waitFor();
+
+  await carol.keyboard.press("Tab");
+  await focusIs(carol, { testId: "skip-to-composer" }, "first Tab");
+  await focusOnScreen(carol, "skip link");
+  await carol.keyboard.press("Enter");
+  const composerInfo = await focusIs(carol, { testId: "composer" }, "skip link → composer");
+  assert.ok(composerInfo.ring, "the composer shows a focus ring");
+
+  // The mention autocomplete is a combobox: the textarea keeps focus, the option is active.
+  const composer = carol.getByTestId("composer");
+  await carol.keyboard.type("Notes are up, thanks @al");
+  await carol.getByTestId("autocomplete").waitFor();
+  assert.equal(await composer.getAttribute("aria-expanded"), "true");
+  const listId = await composer.getAttribute("aria-controls");
+  assert.equal(await carol.getByTestId("autocomplete").getAttribute("id"), listId, "aria-controls names the listbox");
+  const active = await composer.getAttribute("aria-activedescendant");
+  assert.equal(await carol.locator(`[id="${active}"]`).getAttribute("aria-selected"), "true", "the active option is selected");
+  assert.match(await carol.locator(`[id="${active}"]`).innerText(), /Alice/);
+  await carol.keyboard.press("Escape");
+  await carol.getByTestId("autocomplete").waitFor({ state: "detached" });
+  assert.equal(await composer.getAttribute("aria-expanded"), "false");
+  assert.equal(await composer.inputValue(), "Notes are up, thanks @al", "Escape keeps the text");
+  await carol.keyboard.type("i");
+  await carol.getByTestId("autocomplete").waitFor();
+  await carol.keyboard.press("Tab");
+  await carol.getByTestId("autocomplete").waitFor({ state: "detached" });
+  assert.equal(await composer.inputValue(), "Notes are up, thanks @alice ");
+  await focusIs(carol, { testId: "composer" }, "after picking a mention");
+  await carol.keyboard.type("!");
+  await carol.keyboard.press("Enter");
+  const sent = message(carol, "Notes are up, thanks").and(carol.locator('[data-state="sent"]'));
+  await sent.waitFor();
+  await focusIs(carol, { testId: "composer" }, "after sending");
+
+  // Shift+Tab: to the newest message; Up walks the list a message at a time.
+  await carol.keyboard.press("Shift+Tab");
+  const newest = await focusIs(carol, { testId: "message", text: "Notes are up, thanks" }, "Shift+Tab from the composer");
+  assert.ok(newest.ring, "the focused message shows a focus ring");
+  await focusOnScreen(carol, "newest message");
+  for (const text of [MINE_TEXT, "fn main", EDITED_TEXT, "can you review the contrast fixes", "Great, I will share the agenda", ROOT_TEXT]) {
+    await carol.keyboard.press("ArrowUp");
+    await focusIs(carol, { testId: "message", text }, `ArrowUp to "${text}"`);
+    await focusOnScreen(carol, `message "${text}"`);
+  }
+  await carol.keyboard.press("ArrowDown");
+  await focusIs(carol, { testId: "message", text: "Great, I will share the agenda" }, "ArrowDown");
+  await carol.keyboard.press("ArrowUp");
+  await focusIs(carol, { testId: "message", text: ROOT_TEXT }, "ArrowUp back to the root");
+
+  // R reacts: the picker takes the keyboard, Enter picks, focus comes back to React.
+  const root = message(carol, ROOT_TEXT);
+  await carol.keyboard.press("r");
+  await carol.getByTestId("emoji-picker").getByRole("option").first().waitFor();
+  assert.equal(await carol.evaluate(() => document.activeElement?.getAttribute("aria-label")), "Search emoji by name");
+  // Tab stays inside the picker (it is a dialog).
+  for (let i = 0; i < 8; i++) await carol.keyboard.press("Tab");
+  assert.ok(await carol.evaluate(() => Boolean(document.activeElement?.closest('[data-testid="emoji-picker"]'))), "Tab stays in the emoji picker");
+  await carol.getByRole("combobox", { name: "Search emoji by name" }).focus();
+  await carol.keyboard.type("tada");
+  await carol.getByTestId("emoji-picker").getByRole("option", { name: /party popper/i }).first().waitFor();
+  await carol.keyboard.press("Enter");
+  await carol.getByTestId("emoji-picker").waitFor({ state: "detached" });
+  await root.locator('[data-testid="reaction"][data-emoji="🎉"]').waitFor();
+  await focusIs(carol, { testId: "add-reaction", text: ROOT_TEXT }, "after reacting");
+
+  // Tab to Reply in thread; Enter opens the panel with its composer focused.
+  await carol.keyboard.press("Tab");
+  await focusIs(carol, { testId: "reply-in-thread", text: ROOT_TEXT }, "Tab along the action bar");
+  await focusOnScreen(carol, "Reply in thread");
+  await carol.keyboard.press("Enter");
+  await carol.getByTestId("thread-panel").getByText("I can do it").waitFor();
+  await focusIs(carol, { testId: "composer", inThread: true }, "thread opened");
+  await carol.keyboard.press("Escape");
+  await carol.getByTestId("thread-panel").waitFor({ state: "detached" });
+  await focusIs(carol, { testId: "reply-in-thread", text: ROOT_TEXT }, "Escape closed the thread");
+  await screenshot(carol, "a11y-keyboard-walk");
+
+  // From the message itself, T opens its thread too, and Escape gives the message back.
+  await carol.keyboard.press("Shift+Tab");
+  await carol.keyboard.press("Shift+Tab");
+  await focusIs(carol, { testId: "message", text: ROOT_TEXT }, "back on the message");
+  await carol.keyboard.press("t");
+  await focusIs(carol, { testId: "composer", inThread: true }, "T opened the thread");
+  await carol.keyboard.press("Escape");
+  await carol.getByTestId("thread-panel").waitFor({ state: "detached" });
+});
+
+test("the message list is a named log; a live message is announced once, older pages are not", { timeout: 60_000 }, async () => {
+  const alice = await person("alice", "live");
+  await openGeneral(alice);
+  const log = alice.getByRole("log", { name: "Messages in #general" });
+  assert.equal(await log.count(), 1, "one log named for the conversation");
+  assert.equal(await log.getAttribute("aria-live"), "off", "the log itself does not re-read its rows");
+  const announcer = alice.getByTestId("live-announcer");
+  assert.equal(await announcer.getAttribute("aria-live"), "polite");
+  assert.equal((await announcer.innerText()).trim(), "", "nothing announced on opening");
+
+  const bobToken = await stack.token("acme", "bob", "Bob Brown");
+  const general = await conversationId(stack, bobToken, "general");
+  await seedMessages(stack, bobToken, general, ["Standup moved to 10:30"]);
+  await announcer.getByText("New message from Bob Brown: Standup moved to 10:30").waitFor();
+
+  // Scrolling up loads older pages and swaps rows: the announcer keeps its one sentence.
+  await alice.waitForFunction(
+    () => {
+      const log = document.querySelector('[role="log"]');
+      if (log) log.scrollTop = 0;
+      return document.body.innerText.includes("This is the beginning of the conversation.");
+    },
+    null,
+    { polling: 250, timeout: 60_000 },
+  );
+  await alice.getByText("bob update").first().waitFor();
+  assert.deepEqual(await announcer.locator("p").allInnerTexts(), ["New message from Bob Brown: Standup moved to 10:30"]);
+});

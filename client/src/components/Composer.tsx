@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent, type ReactNode } from "react";
+import { useCallback, useEffect, useId, useRef, useState, type ClipboardEvent, type KeyboardEvent, type ReactNode } from "react";
 
 import type { Api } from "../lib/api";
 import { loadDraft, saveDraft } from "../lib/drafts";
 import { insertMention, mentionedIds, mentionQueryAt } from "../lib/mentions";
+import { focusCurrentMessage } from "../lib/roving";
 import { formatSize, startUpload, UploadCancelled } from "../lib/uploads";
 import type { Attachment, UserProfile } from "../lib/types";
 
@@ -63,6 +64,8 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
   const [mention, setMention] = useState<{ start: number; query: string } | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
   const lookup = useRef(0);
+  const listId = useId();
+  const optionId = (i: number) => `${listId}-option-${i}`;
   useEffect(() => {
     if (!takeFocus) return;
     area.current?.focus();
@@ -193,6 +196,12 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
         return;
       }
     }
+    // Shift+Tab from the conversation's composer goes to the newest message (as in Slack), not
+    // to the last control of the last row.
+    if (e.key === "Tab" && e.shiftKey && !draftKey && focusCurrentMessage()) {
+      e.preventDefault();
+      return;
+    }
     if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       send();
@@ -201,6 +210,7 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
     }
   };
   const over = [...text].length > MAX_CHARS;
+  const suggesting = mention !== null && suggestions.length > 0;
   return (
     <div className="composer">
       {files.length > 0 && (
@@ -225,13 +235,23 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
           ))}
         </ul>
       )}
-      {mention && suggestions.length > 0 && (
-        <ul className="autocomplete" role="listbox" data-testid="autocomplete">
+      {suggesting && (
+        // The textarea is the combobox (ARIA 1.2): focus stays in it, the highlighted option is
+        // its aria-activedescendant, so options are not buttons (no control inside a control).
+        <ul className="autocomplete" role="listbox" id={listId} aria-label="People to mention" data-testid="autocomplete">
           {suggestions.map((u, i) => (
-            <li key={u.id} role="option" aria-selected={i === highlight} className={i === highlight ? "selected" : ""}>
-              <button onMouseDown={(e) => e.preventDefault()} onClick={() => pick(u)} data-testid={`suggest-${u.id}`}>
-                <strong>{u.displayName}</strong> <span className="muted">@{u.handle}</span>
-              </button>
+            <li
+              key={u.id}
+              id={optionId(i)}
+              role="option"
+              aria-selected={i === highlight}
+              className={i === highlight ? "selected" : ""}
+              onMouseDown={(e) => e.preventDefault()}
+              onMouseEnter={() => setHighlight(i)}
+              onClick={() => pick(u)}
+              data-testid={`suggest-${u.id}`}
+            >
+              <strong>{u.displayName}</strong> <span className="muted">@{u.handle}</span>
             </li>
           ))}
         </ul>
@@ -247,6 +267,12 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
         rows={2}
         data-testid="composer"
         aria-label={label ?? "Message"}
+        role="combobox"
+        aria-autocomplete="list"
+        aria-haspopup="listbox"
+        aria-expanded={suggesting}
+        aria-controls={suggesting ? listId : undefined}
+        aria-activedescendant={suggesting ? optionId(highlight) : undefined}
       />
       <input
         ref={fileInput}

@@ -96,3 +96,27 @@ export function usePanel(onClose: () => void): void {
     return () => document.removeEventListener("keydown", key);
   }, []);
 }
+
+const TABBABLE = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+
+/** Tab and Shift+Tab wrap around inside `container` (a popover dialog that is not a native
+ * modal <dialog>, such as the emoji picker). True when it handled the key. */
+export function trapTab(e: { key: string; shiftKey: boolean; preventDefault: () => void }, container: HTMLElement | null): boolean {
+  if (e.key !== "Tab" || !container) return false;
+  const stops = [...container.querySelectorAll<HTMLElement>(TABBABLE)].filter((el) => el.offsetParent !== null || el === document.activeElement);
+  const first = stops[0];
+  const last = stops[stops.length - 1];
+  if (!first || !last) return false;
+  const at = document.activeElement;
+  if (e.shiftKey && (at === first || !container.contains(at))) {
+    e.preventDefault();
+    last.focus();
+    return true;
+  }
+  if (!e.shiftKey && (at === last || !container.contains(at))) {
+    e.preventDefault();
+    first.focus();
+    return true;
+  }
+  return false;
+}

@@ -6,6 +6,7 @@
 
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 
+import { trapTab } from "./Dialog";
 import { inTone, loadEmojiCatalogue, searchEmoji, SKIN_TONES, type EmojiCatalogue, type EmojiEntry } from "../lib/emoji-data";
 import { emojiKey, loadRecent, loadSkinTone, saveSkinTone } from "../lib/reactions";
 
@@ -57,7 +58,10 @@ export default function EmojiPicker({ userKey, onPick, onClose }: EmojiPickerPro
   }, [active, id]);
 
   const move = (by: number) => setActive((a) => Math.max(0, Math.min(flat.length - 1, a + by)));
+  const root = useRef<HTMLDivElement>(null);
   const onKeyDown = (e: React.KeyboardEvent) => {
+    // A popover dialog: Tab stays inside it until a pick or Escape closes it.
+    if (trapTab(e, root.current)) return;
     const keys: Record<string, () => void> = {
       ArrowRight: () => move(1),
       ArrowLeft: () => move(-1),
@@ -77,7 +81,7 @@ export default function EmojiPicker({ userKey, onPick, onClose }: EmojiPickerPro
 
   let index = 0;
   return (
-    <div className="emoji-picker" role="dialog" aria-label="Choose an emoji" onKeyDown={onKeyDown} data-testid="emoji-picker">
+    <div ref={root} className="emoji-picker" role="dialog" aria-label="Choose an emoji" onKeyDown={onKeyDown} data-testid="emoji-picker">
       <input
         ref={input}
         type="search"

@@ -1,9 +1,11 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { Virtuoso, type VirtuosoHandle } from "react-virtuoso";
 
 import type { Api } from "../lib/api";
 import { buildRows, countAfter, rowKey, firstRowAnchor, nextFirstItemIndex, unreadFrom, type Row } from "../lib/conversation-view";
 import { dayLabel, timeOfDay } from "../lib/days";
+import { announcement, lastMessageId, liveArrivals } from "../lib/live-log";
+import { rowKeyAction, type RowAction } from "../lib/roving";
 import { EditHistory } from "./EditHistory";
 import { MessageRow } from "./MessageRow";
 import type { UiMessage } from "../lib/store/messages";
@@ -174,6 +176,67 @@ export function MessageList(props: Props) {
   }, [atBottom, lastKey]);
   const unseen = atBottom ? 0 : countAfter(messages, lastSeenKey);
 
+  // New messages from others, said once by a polite live region of their own: the log itself is
+  // aria-live="off", because Virtuoso replaces its rows as the reader scrolls and older pages load
+  // above, and a live log would read all of that out again.
+  const [said, setSaid] = useState<{ text: string; n: number }>({ text: "", n: 0 });
+  const previousLast = useRef<string | null>(lastMessageId(messages));
+  const pagedAtBottom = useRef(hasNewer || loadingNewer);
+  useEffect(() => {
+    const arrivals = liveArrivals(messages, previousLast.current, me, pagedAtBottom.current);
+    previousLast.current = lastMessageId(messages);
+    pagedAtBottom.current = hasNewer || loadingNewer;
+    const text = announcement(arrivals, (id) => props.user(id)?.displayName ?? id, title);
+    if (text) setSaid((s) => ({ text, n: s.n + 1 }));
+    // Only when the messages change (names may still be loading: the id is said then).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [messages]);
+
+  // A roving tabindex over the rows (as in Slack): one message is in the Tab order (the last one
+  // focused, else the newest), Up/Down/Home/End move between messages, and the controls of the
+  // other rows leave the Tab order, so Tab goes from the list to the composer in one step.
+  const [currentKey, setCurrentKey] = useState<string | null>(null);
+  const current = currentKey !== null && rows.some((r) => r.key === currentKey) ? currentKey : (rows[rows.length - 1]?.key ?? null);
+  const focusWanted = useRef<string | null>(null);
+  const focusRow = useCallback((key: string) => {
+    focusWanted.current = key;
+    setCurrentKey(key);
+  }, []);
+  // The row may not be rendered yet (virtualised): focus it once Virtuoso has put it on screen.
+  useEffect(() => {
+    const key = focusWanted.current;
+    if (!key) return;
+    let frame = 0;
+    let tries = 0;
+    const attempt = () => {
+      const el = scroller.current?.querySelector<HTMLElement>(`[data-row-key="${CSS.escape(key)}"] [data-roving-row]`);
+      if (el) {
+        focusWanted.current = null;
+        el.focus({ preventScroll: false });
+      } else if (++tries < 60) frame = requestAnimationFrame(attempt);
+    };
+    attempt();
+    return () => cancelAnimationFrame(frame);
+  }, [currentKey, rows]);
+  const onRowKeyDown = (e: KeyboardEvent<HTMLElement>, index: number) => {
+    if (e.target !== e.currentTarget) return;
+    const action: RowAction | null = rowKeyAction(e.key, { shift: e.shiftKey, alt: e.altKey, ctrl: e.ctrlKey || e.metaKey });
+    if (!action) return;
+    e.preventDefault();
+    moved.current = true;
+    if (action.kind === "move") {
+      const to = action.to === "first" ? 0 : action.to === "last" ? rows.length - 1 : Math.max(0, Math.min(rows.length - 1, index + action.by));
+      if (to === index && action.to === undefined && action.by < 0 && hasOlder && !loadingOlder) onLoadOlder();
+      const row = rows[to];
+      if (!row) return;
+      virtuoso.current?.scrollIntoView({ index: to, behavior: "auto" });
+      focusRow(row.key);
+      return;
+    }
+    // The row's own controls do the work (they hold the picker, the edit form, the confirmation).
+    e.currentTarget.querySelector<HTMLElement>(`[data-testid="${action.testId}"]`)?.click();
+  };
+
   const context = useMemo<ListContext>(() => ({ hasOlder, loadingOlder, hasNewer, loadingNewer }), [hasOlder, loadingOlder, hasNewer, loadingNewer]);
 
   if (messages.length === 0 && !hasOlder) {
@@ -195,10 +258,11 @@ export function MessageList(props: Props) {
   const dividerMessage = rows[dividerRow];
   const since = dividerMessage ? timeOfDay(dividerMessage.message.createdAt) : "";
 
-  const itemContent = (_: number, row: Row) => {
+  const itemContent = (index: number, row: Row) => {
     const m = row.message;
+    const at = index - firstItemIndex;
     return (
-      <div className="message-row" data-row-key={row.key}>
+      <RovingRow className="message-row" rowKey={row.key} current={row.key === current} onFocusWithin={setCurrentKey}>
         {row.dayBefore && <DaySeparator day={row.dayBefore} />}
         {m.id === unreadFromId && (
           <div className="new-divider" data-testid="new-messages-divider" role="separator" aria-label="New messages">
@@ -223,9 +287,10 @@ export function MessageList(props: Props) {
           onShowHistory={setHistoryOf}
           onOpenThread={props.onOpenThread}
           threadOpen={m.id === props.openThreadId}
+          rowFocus={{ tabIndex: row.key === current ? 0 : -1, onKeyDown: (e) => onRowKeyDown(e, at) }}
         />
         {row.dayAfter && <DaySeparator day={row.dayAfter} />}
-      </div>
+      </RovingRow>
     );
   };
 
@@ -257,6 +322,9 @@ export function MessageList(props: Props) {
         scrollerRef={setScroller}
         className="messages"
         data-testid="message-scroller"
+        role="log"
+        aria-live="off"
+        aria-label={`Messages in ${title}`}
         data={rows}
         context={context}
         firstItemIndex={firstItemIndex}
@@ -285,6 +353,9 @@ export function MessageList(props: Props) {
           {unseen} new message{unseen === 1 ? "" : "s"} ↓
         </button>
       )}
+      <div className="visually-hidden" role="status" aria-live="polite" data-testid="live-announcer">
+        {said.text && <p key={said.n}>{said.text}</p>}
+      </div>
       {historyOf && <EditHistory message={messages.find((m) => m.id === historyOf.id) ?? historyOf} api={props.api} me={me} user={props.user} onClose={() => setHistoryOf(null)} />}
     </div>
   );
@@ -296,6 +367,33 @@ function DaySeparator({ day }: { day: string }) {
   return (
     <div className="day-separator" role="separator" aria-label={label} data-testid="day-separator" data-day={day}>
       <span>{label}</span>
+    </div>
+  );
+}
+
+const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+
+/** A row of the roving tabindex: when it is not the current one, the controls inside it leave the
+ * Tab order (they stay clickable), and focus landing anywhere in it makes it the current one. */
+function RovingRow({ className, rowKey, current, onFocusWithin, children }: { className: string; rowKey: string; current: boolean; onFocusWithin: (key: string) => void; children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  // Each render (its message may have grown a control): React never sets tabindex on these
+  // controls itself, so marking them here sticks until the row is current again.
+  useLayoutEffect(() => {
+    for (const el of ref.current?.querySelectorAll<HTMLElement>(FOCUSABLE) ?? []) {
+      if (el.hasAttribute("data-roving-row")) continue;
+      if (!current && !el.hasAttribute("tabindex")) {
+        el.setAttribute("tabindex", "-1");
+        el.setAttribute("data-roving-off", "");
+      } else if (current && el.hasAttribute("data-roving-off")) {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("data-roving-off");
+      }
+    }
+  });
+  return (
+    <div ref={ref} className={className} data-row-key={rowKey} onFocus={() => onFocusWithin(rowKey)}>
+      {children}
     </div>
   );
 }

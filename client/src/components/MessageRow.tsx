@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 
 import type { Api } from "../lib/api";
 import { timeOfDay } from "../lib/days";
+import { excerpt } from "../lib/live-log";
 import { mentionedIds } from "../lib/mentions";
 import type { UiMessage } from "../lib/store/messages";
 import { replyCountLabel } from "../lib/threads";
@@ -35,9 +36,11 @@ export interface RowProps {
   /** An edit started by `editRequest` ended: the composer takes the keyboard back. */
   onEditRequestEnd?: () => void;
   onShowHistory?: (m: UiMessage) => void;
+  /** In the main list: the row is a stop of its roving tabindex (see MessageList). */
+  rowFocus?: { tabIndex: number; onKeyDown: (e: KeyboardEvent<HTMLElement>) => void };
 }
 
-export function MessageRow({ m, me, onRetry, onEdit, onDelete, onReact, userKey, user, api, highlighted, onOpenThread, threadOpen, moderator, editRequest, onEditRequestEnd, onShowHistory }: RowProps) {
+export function MessageRow({ m, me, onRetry, onEdit, onDelete, onReact, userKey, user, api, highlighted, onOpenThread, threadOpen, moderator, editRequest, onEditRequestEnd, onShowHistory, rowFocus }: RowProps) {
   const [editing, setEditing] = useState(false);
   const requested = useRef(false);
   useEffect(() => {
@@ -74,6 +77,16 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, onReact, userKey,
       data-message-id={m.id}
       data-state={m.state}
       data-client-id={m.clientMessageId}
+      {...(rowFocus
+        ? {
+            tabIndex: rowFocus.tabIndex,
+            onKeyDown: rowFocus.onKeyDown,
+            "data-roving-row": "",
+            role: "article",
+            "aria-label": `${author?.displayName ?? m.authorId}, ${timeOfDay(m.createdAt)}: ${deleted ? "This message was deleted." : excerpt(m.body)}`,
+            "aria-keyshortcuts": "ArrowUp ArrowDown R T E Delete",
+          }
+        : {})}
     >
       <div className="meta">
         <strong title={author ? `@${author.handle}` : m.authorId}>{author?.displayName ?? m.authorId}</strong>

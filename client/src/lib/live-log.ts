@@ -27,7 +27,8 @@ export function lastMessageId(messages: readonly UiMessage[]): string | null {
   return last.state === "sent" ? last.id : last.clientMessageId;
 }
 
-function excerpt(body: string): string {
+/** A body on one line, cut to a sentence or two (what a screen reader is given to read). */
+export function excerpt(body: string): string {
   const flat = body.replace(/\s+/g, " ").trim();
   return flat.length > MAX_BODY ? `${flat.slice(0, MAX_BODY - 1)}…` : flat;
 }

@@ -9,6 +9,7 @@ import { OperationsPanel } from "../components/OperationsPanel";
 import { RetentionPanel } from "../components/RetentionPanel";
 import { SearchBox, SearchPanel } from "../components/SearchPanel";
 import { Sidebar } from "../components/Sidebar";
+import { SkipLinks } from "../components/SkipLinks";
 import { StatusIndicator } from "../components/StatusIndicator";
 import { ThreadPanel } from "../components/ThreadPanel";
 import { ThreadsView } from "../components/ThreadsView";
@@ -118,6 +119,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
 
   return (
     <div className={`chat ${navOpen ? "nav-open" : ""} ${openThread ? "thread-open" : ""}`} data-testid="chat">
+      <SkipLinks />
       <Sidebar
         me={me}
         conversations={snapshot.conversations}
