@@ -258,7 +258,7 @@ async function focusIs(page, expected, what) {
         return true;
       },
       expected,
-      { timeout: 10_000 },
+      { timeout: 20_000 },
     )
     .catch(() => {});
   const info = await focusedInfo(page);
@@ -332,6 +332,7 @@ test("keyboard only: Tab to the composer, mention by combobox, send, move to a m
   await focusIs(carol, { testId: "message", text: "Great, I will share the agenda" }, "ArrowDown");
   await carol.keyboard.press("ArrowUp");
   await focusIs(carol, { testId: "message", text: ROOT_TEXT }, "ArrowUp back to the root");
+  await screenshot(carol, "a11y-keyboard-message-focused");
 
   // R reacts: the picker takes the keyboard, Enter picks, focus comes back to React.
   const root = message(carol, ROOT_TEXT);
