@@ -136,9 +136,20 @@ async function walkScreens(page, scheme, check) {
   await check(page, "Threads view");
   await openGeneral(page);
 
+  await page.getByTestId("dm-search").fill("ca");
+  await page.getByTestId("pick-carol").waitFor();
+  await check(page, "new DM picker open");
+  await page.getByTestId("dm-search").press("Escape");
+  await page.getByTestId("pick-carol").waitFor({ state: "detached" });
+
   await page.getByTestId("members-button").click();
   await page.getByTestId("member").first().waitFor();
   await check(page, "members panel");
+  await page.getByTestId("invite-search").fill("ca");
+  await page.getByTestId("pick-carol").waitFor();
+  await check(page, "members panel with the invite picker open");
+  await page.getByTestId("invite-search").press("Escape");
+  await page.getByTestId("pick-carol").waitFor({ state: "detached" });
   await page.keyboard.press("Escape");
   await page.getByTestId("members-panel").waitFor({ state: "detached" });
 

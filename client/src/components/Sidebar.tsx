@@ -147,7 +147,8 @@ export function UserPicker({ api, me, label, onPick, testId }: { api: Api; me: s
         onChange={(e) => void search(e.target.value)}
         role="combobox"
         aria-expanded={results.length > 0}
-        aria-controls={listId}
+        aria-autocomplete="list"
+        aria-controls={results.length > 0 ? listId : undefined}
         aria-activedescendant={results[selected] ? `${listId}-${results[selected].id}` : undefined}
         onKeyDown={(e) => {
           if (e.key === "ArrowDown" && results.length > 0) {
@@ -174,12 +175,20 @@ export function UserPicker({ api, me, label, onPick, testId }: { api: Api; me: s
         data-testid={testId}
       />
       {results.length > 0 && (
-        <ul className="picker-results" role="listbox" id={listId}>
+        // Options, not buttons inside options: the input keeps focus (aria-activedescendant).
+        <ul className="picker-results" role="listbox" id={listId} aria-label={label}>
           {results.map((u, i) => (
-            <li key={u.id} role="option" id={`${listId}-${u.id}`} aria-selected={i === selected} className={i === selected ? "selected" : ""}>
-              <button tabIndex={-1} onMouseDown={(e) => e.preventDefault()} onClick={() => pick(u)} data-testid={`pick-${u.id}`}>
-                {u.displayName} <span className="muted">@{u.handle}</span>
-              </button>
+            <li
+              key={u.id}
+              role="option"
+              id={`${listId}-${u.id}`}
+              aria-selected={i === selected}
+              className={i === selected ? "selected" : ""}
+              onMouseDown={(e) => e.preventDefault()}
+              onClick={() => pick(u)}
+              data-testid={`pick-${u.id}`}
+            >
+              {u.displayName} <span className="muted">@{u.handle}</span>
             </li>
           ))}
         </ul>
