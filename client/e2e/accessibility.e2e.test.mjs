@@ -167,6 +167,11 @@ async function walkScreens(page, scheme, check) {
   await mine.getByTestId("delete").click();
   await page.getByTestId("confirm-dialog").waitFor();
   await check(page, "delete confirmation");
+  // Focus is trapped: Tab and Shift+Tab go round the dialog's two buttons.
+  for (const key of ["Tab", "Tab", "Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab"]) {
+    await page.keyboard.press(key);
+    assert.ok(await page.evaluate(() => Boolean(document.activeElement?.closest('[data-testid="confirm-dialog"]'))), `focus left the dialog after ${key}`);
+  }
   if (scheme === "dark") await screenshot(page, "a11y-dark-confirm");
   await closeModal(page, "confirm-dialog");
 

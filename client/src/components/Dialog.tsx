@@ -30,6 +30,9 @@ export function Modal({ label, onClose, children, wide, testId }: { label: strin
       className={`modal-body ${wide ? "wide" : ""}`}
       aria-label={label}
       data-testid={testId}
+      // showModal makes the page inert, but Tab past the last control leaves the document for
+      // the browser's own UI: wrap it inside the dialog instead.
+      onKeyDown={(e) => trapTab(e, ref.current)}
       onCancel={(e) => {
         e.preventDefault();
         onClose();
