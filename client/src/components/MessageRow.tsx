@@ -84,7 +84,7 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, onReact, userKey,
             "data-roving-row": "",
             role: "article",
             "aria-label": `${author?.displayName ?? m.authorId}, ${timeOfDay(m.createdAt)}: ${deleted ? "This message was deleted." : excerpt(m.body)}`,
-            "aria-keyshortcuts": "ArrowUp ArrowDown R T E Delete",
+            "aria-keyshortcuts": "ArrowUp ArrowDown Home End R T E H Delete",
           }
         : {})}
     >
