@@ -15,13 +15,16 @@ use crate::error::ErrorBody;
 use crate::extract::{ApiJson, Authed};
 use crate::AppState;
 
-// Who the DM is with: `userId` for one person, or `userIds` for one to seven (a group DM of up to
-// eight with the caller, who may be named or not; duplicates count once). One of the two.
+/// Who the DM is with: one of `userId` or `userIds`.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct OpenDm {
+    /// One other person: the ordinary DM.
     #[serde(default)]
     user_id: Option<String>,
+    /// The other people, 1 to 7 (a group DM holds 3 to 8 with the caller, who may be listed or
+    /// not; a name given twice counts once; one person is the ordinary DM). All must be users of
+    /// the caller's tenant.
     #[serde(default)]
     user_ids: Option<Vec<String>>,
 }
