@@ -64,7 +64,7 @@ export function MembersPanel({
   return (
     <aside className="members" data-testid="members-panel">
       <header>
-        <h3>{dm ? `People in this conversation` : `Members of #${conversation.name ?? ""}`}</h3>
+        <h3>{dm ? "People here" : `Members of #${conversation.name ?? ""}`}</h3>
         <button className="link" onClick={onClose}>
           Close
         </button>

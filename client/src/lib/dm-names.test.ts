@@ -29,11 +29,13 @@ describe("DM names", () => {
     expect(isGroupDm(group)).toBe(true);
   });
 
-  it("shortens a long group to three names and how many more, keeping the full list for the title", () => {
+  it("shortens a group in the sidebar to first names, three of them and how many more, the title keeping all", () => {
     const eight = dm([alice, bob, carol, ...more]);
-    expect(dmShortTitle(eight, "alice")).toBe("Bob Brown, Carol Chen, Dan +4");
+    expect(dmShortTitle(eight, "alice")).toBe("Bob, Carol, Dan +4");
     expect(dmTitle(eight, "alice")).toBe("Bob Brown, Carol Chen, Dan, Erin, Frank, Grace, Heidi");
-    expect(dmShortTitle(dm([alice, bob, carol]), "alice")).toBe("Bob Brown, Carol Chen");
+    expect(dmShortTitle(dm([alice, bob, carol]), "alice")).toBe("Bob, Carol");
+    // Two Bobs stay told apart.
+    expect(dmShortTitle(dm([alice, bob, person("bob2", "Bob Baker"), carol]), "alice")).toBe("Bob Baker, Bob Brown, Carol");
   });
 
   it("has a name before the profiles arrive", () => {

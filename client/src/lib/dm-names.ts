@@ -25,9 +25,13 @@ export function dmTitle(c: Pick<ConversationSummary, "members">, me: string | un
   return names.length > 0 ? names.join(", ") : "Direct message";
 }
 
-/** The sidebar's: the first names up to `SHOWN_NAMES`, then how many more ("+2"). */
+/** The sidebar's, short enough for its width: first names ("Bob, Carol, Dan +4"; a first name
+ * two of them share stays whole), up to `SHOWN_NAMES`, then how many more. */
 export function dmShortTitle(c: Pick<ConversationSummary, "members">, me: string | undefined): string {
-  const names = otherPeople(c, me).map((m) => m.displayName);
-  if (names.length <= SHOWN_NAMES) return dmTitle(c, me);
-  return `${names.slice(0, SHOWN_NAMES).join(", ")} +${names.length - SHOWN_NAMES}`;
+  const people = otherPeople(c, me);
+  if (people.length === 0) return dmTitle(c, me);
+  const first = (p: UserProfile) => p.displayName.split(/\s+/)[0] || p.displayName;
+  const names = people.map((p) => (people.filter((q) => first(q) === first(p)).length > 1 ? p.displayName : first(p)));
+  const more = names.length > SHOWN_NAMES ? ` +${names.length - SHOWN_NAMES}` : "";
+  return names.slice(0, SHOWN_NAMES).join(", ") + more;
 }

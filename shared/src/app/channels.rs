@@ -149,9 +149,7 @@ impl Chat {
         let member = self.require_member(caller, conversation).await?;
         let meta = self.tables.meta(t, conversation, false).await?.ok_or(ChatError::NotFound("conversation"))?;
         match meta.kind {
-            ConversationKind::Dm => {
-                return Err(dm_membership())
-            }
+            ConversationKind::Dm => return Err(dm_membership()),
             ConversationKind::Private if !can_manage_members(caller, &member) => {
                 return Err(ChatError::forbidden(
                     "not_channel_admin",

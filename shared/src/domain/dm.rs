@@ -15,7 +15,11 @@ pub struct DmPeople(Vec<UserId>);
 impl DmPeople {
     /// The caller and the people they named (`field` is the request's name for the list, for
     /// the error). Naming the caller too, or someone twice, changes nothing.
-    pub fn new(caller: &UserId, named: impl IntoIterator<Item = UserId>, field: &'static str) -> Result<Self, InvalidInput> {
+    pub fn new(
+        caller: &UserId,
+        named: impl IntoIterator<Item = UserId>,
+        field: &'static str,
+    ) -> Result<Self, InvalidInput> {
         let mut people: Vec<UserId> = named.into_iter().chain(std::iter::once(caller.clone())).collect();
         people.sort();
         people.dedup();

@@ -242,11 +242,17 @@ mod tests {
         assert_eq!(id, ConversationId::for_dm_of(&acme, people.iter().chain(&people[..2])));
         assert_ne!(id, ConversationId::for_dm_of(&globex, &people));
         assert_ne!(id, ConversationId::for_dm_of(&acme, &people[..3]));
-        assert_ne!(ConversationId::for_dm_of(&acme, &people[..3]), ConversationId::for_dm(&acme, &people[0], &people[1]));
+        assert_ne!(
+            ConversationId::for_dm_of(&acme, &people[..3]),
+            ConversationId::for_dm(&acme, &people[0], &people[1])
+        );
         assert_eq!(ConversationId::parse(id.as_str()).unwrap(), id);
         // No joining of ids can make two sets hash alike ("a", "bc" against "ab", "c").
         let split = |xs: &[&str]| xs.iter().map(|u| UserId::parse(u).unwrap()).collect::<Vec<_>>();
-        assert_ne!(ConversationId::for_dm_of(&acme, &split(&["a", "bc"])), ConversationId::for_dm_of(&acme, &split(&["ab", "c"])));
+        assert_ne!(
+            ConversationId::for_dm_of(&acme, &split(&["a", "bc"])),
+            ConversationId::for_dm_of(&acme, &split(&["ab", "c"]))
+        );
     }
 
     #[test]

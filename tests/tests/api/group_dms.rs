@@ -35,8 +35,10 @@ async fn list(app: &TestApp, user: &TestUser) -> Vec<Value> {
 
 async fn search(app: &TestApp, user: &TestUser, q: &str) -> Vec<String> {
     app.stack.wait_indexed().await.unwrap();
-    let q: String =
-        q.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    let q: String = q
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
     let (status, body) = app.get(user, &format!("/api/v1/chat/search?q={q}")).await;
     assert_eq!(status, StatusCode::OK, "{q}: {body}");
     body["items"].as_array().unwrap().iter().map(|r| r["message"]["body"].as_str().unwrap().to_owned()).collect()
@@ -249,7 +251,10 @@ async fn every_person_is_told_live_and_hears_the_first_message() {
     let mut told = Vec::new();
     for (who, socket) in &mut tabs {
         for frame in ws_drain(socket, QUIET).await {
-            assert_eq!((frame["type"].as_str(), frame["conversationId"].as_str()), (Some("chat:memberAdded"), Some(dm.as_str())));
+            assert_eq!(
+                (frame["type"].as_str(), frame["conversationId"].as_str()),
+                (Some("chat:memberAdded"), Some(dm.as_str()))
+            );
             told.push((who.clone(), frame["data"]["userId"].as_str().unwrap().to_owned()));
         }
     }
@@ -308,7 +313,8 @@ pub(crate) async fn group_dms_on(store: std::sync::Arc<dyn shared::ports::store:
         chat.ensure_profile(c).await.unwrap();
     }
     let ids: Vec<UserId> = people.iter().map(|c| c.user.clone()).collect();
-    let set = |who: &shared::Caller, n: usize| DmPeople::new(&who.user, ids[..n].iter().rev().cloned(), "userIds").unwrap();
+    let set =
+        |who: &shared::Caller, n: usize| DmPeople::new(&who.user, ids[..n].iter().rev().cloned(), "userIds").unwrap();
 
     // Everyone of a group of eight opens it at once, from either instance: one DM, eight joins.
     let opens = people.iter().enumerate().map(|(i, who)| {
@@ -339,7 +345,10 @@ pub(crate) async fn group_dms_on(store: std::sync::Arc<dyn shared::ports::store:
     let into_acme = DmPeople::new(&dave.user, ids[..2].iter().cloned(), "userIds").unwrap();
     assert!(matches!(chat.open_dm_with(&dave, &into_acme).await, Err(ChatError::NotFound("user"))));
     assert!(chat.list_conversations(&dave).await.unwrap().is_empty());
-    assert!(matches!(chat.summary(&people[0], &with_dave.conversation_id(&people[0].tenant)).await, Err(ChatError::NotFound(_))));
+    assert!(matches!(
+        chat.summary(&people[0], &with_dave.conversation_id(&people[0].tenant)).await,
+        Err(ChatError::NotFound(_))
+    ));
 }
 
 #[tokio::test]
