@@ -172,6 +172,14 @@ test("opening the same people again lands on the same conversation", async () =>
   await bob.getByTestId("conversation-title").filter({ hasText: "Alice Anderson, Carol Chen" }).waitFor();
   await newestInView(bob, "friday works for me");
   assert.equal(await row(bob, "Alice Anderson, Carol Chen").count(), 1, "one conversation, not two");
+
+  // Search finds its messages for a member, under the group's names.
+  await bob.getByTestId("search-input").fill("friday");
+  await bob.getByTestId("search-input").press("Enter");
+  const hits = bob.getByTestId("search-result");
+  await bob.waitForFunction(() => document.querySelectorAll('[data-testid="search-result"]').length === 2);
+  for (const hit of await hits.all()) assert.match(await hit.innerText(), /^Alice Anderson, Carol Chen ·/);
+  await screenshot(bob, "group-dm-search");
 });
 
 test("a phone-sized window: the group DM in the drawer, its header and composer in view, the dialog fits", async () => {

@@ -362,6 +362,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
             void controller.openSearchHit(r);
           }}
           onClose={() => setSearching(null)}
+          dmTitle={titleOf}
         />
       )}
       {showMembers && active && (active.kind !== "dm" || isGroupDm(active)) && (
