@@ -205,3 +205,18 @@ export function suite(before, after, prepare = async () => {}) {
   });
   return { stack, contexts };
 }
+
+/** The data-testid of the focused element. */
+export async function focusedTestId(page) {
+  return page.evaluate(() => document.activeElement?.getAttribute("data-testid") ?? null);
+}
+
+/** Presses Tab (as a keyboard-only person does) until the control `testId` has focus; fails if
+ * `limit` presses never reach it. */
+export async function tabTo(page, testId, limit = 80) {
+  for (let i = 0; i < limit; i++) {
+    if ((await focusedTestId(page)) === testId) return;
+    await page.keyboard.press("Tab");
+  }
+  throw new Error(`${limit} presses of Tab never reached ${testId}`);
+}

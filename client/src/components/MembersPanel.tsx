@@ -2,12 +2,13 @@ import { useCallback, useEffect, useState } from "react";
 
 import type { Api } from "../lib/api";
 import type { ChatController } from "../lib/chat-controller";
-import type { ConversationSummary, Me, MemberView } from "../lib/types";
+import { dmTitle } from "../lib/dm-names";
+import type { ConversationSummary, Me, MemberView, UserProfile } from "../lib/types";
 import { usePanel, type Confirmation } from "./Dialog";
 import { UserPicker } from "./Sidebar";
 
 /** Who is in a channel; invite and remove. In private channels only channel admins may; the
- * server enforces it. */
+ * server enforces it. A group DM's people are fixed: "Add people" starts a new DM with them all. */
 export function MembersPanel({
   api,
   conversation,
@@ -15,6 +16,7 @@ export function MembersPanel({
   controller,
   onClose,
   onConfirm,
+  onAddPeople,
 }: {
   api: Api;
   conversation: ConversationSummary;
@@ -22,12 +24,15 @@ export function MembersPanel({
   controller: ChatController;
   onClose: () => void;
   onConfirm: (c: Confirmation) => void;
+  /** DMs: open "New message" with these people chosen. */
+  onAddPeople: (people: UserProfile[]) => void;
 }) {
   usePanel(onClose);
   const [members, setMembers] = useState<MemberView[]>([]);
   // The server pages members (a channel may have thousands); more load on request.
   const [nextCursor, setNextCursor] = useState<string | undefined>();
-  const isAdmin = conversation.role === "admin" || me.roles.includes("tenant-admin");
+  const dm = conversation.kind === "dm";
+  const isAdmin = !dm && (conversation.role === "admin" || me.roles.includes("tenant-admin"));
   const canInvite = conversation.kind === "public" || isAdmin;
   const load = useCallback(() => {
     api
@@ -59,7 +64,7 @@ export function MembersPanel({
   return (
     <aside className="members" data-testid="members-panel">
       <header>
-        <h3>Members of #{conversation.name}</h3>
+        <h3>{dm ? "People here" : `Members of #${conversation.name ?? ""}`}</h3>
         <button className="link" onClick={onClose}>
           Close
         </button>
@@ -94,7 +99,18 @@ export function MembersPanel({
           Show more members
         </button>
       )}
-      {canInvite ? (
+      {dm ? (
+        <>
+          <p className="muted">Everyone here sees the whole conversation. To add someone, start a new one with them too.</p>
+          <button
+            onClick={() => onAddPeople(conversation.members?.filter((m) => m.id !== me.userId) ?? [])}
+            aria-label={`Add people: a new conversation with ${dmTitle(conversation, me.userId)} and more`}
+            data-testid="add-people"
+          >
+            Add people…
+          </button>
+        </>
+      ) : canInvite ? (
         <UserPicker api={api} me={me.userId} label="Invite someone…" onPick={(u) => void controller.invite(conversation.id, u.id).then(load)} testId="invite-search" />
       ) : (
         <p className="muted">Only channel admins can invite to a private channel.</p>

@@ -43,7 +43,20 @@ export function SearchBox({ onSearch }: { onSearch: (q: string) => void }) {
 }
 
 /** Results with highlights; a click opens the conversation at that message (a reply: its thread, at it). */
-export function SearchPanel({ api, query, onOpen, onClose }: { api: Api; query: string; onOpen: (r: SearchResult) => void; onClose: () => void }) {
+export function SearchPanel({
+  api,
+  query,
+  onOpen,
+  onClose,
+  dmTitle,
+}: {
+  api: Api;
+  query: string;
+  onOpen: (r: SearchResult) => void;
+  onClose: () => void;
+  /** A DM's name as the sidebar gives it (its people), if listed. */
+  dmTitle?: (conversationId: string) => string | null;
+}) {
   const [state, setState] = useState<{ q: string; items: SearchResult[]; cursor?: string; error?: string; loading: boolean }>({ q: "", items: [], loading: false });
   const [sort, setSort] = useState<"newest" | "relevance">("newest");
   usePanel(onClose);
@@ -97,7 +110,7 @@ export function SearchPanel({ api, query, onOpen, onClose }: { api: Api; query: 
           <li key={r.message.id}>
             <button className="search-result" onClick={() => onOpen(r)} data-testid="search-result">
               <span className="meta">
-                <strong>{r.conversation.kind === "dm" ? "Direct message" : `#${r.conversation.name ?? ""}`}</strong>
+                <strong>{r.conversation.kind === "dm" ? (dmTitle?.(r.conversation.id) ?? "Direct message") : `#${r.conversation.name ?? ""}`}</strong>
                 <span className="muted"> · {r.author?.displayName ?? r.message.authorId} · {new Date(r.message.createdAt).toLocaleString()}</span>
                 {r.message.threadRootId && (
                   <span className="in-thread" data-testid="search-in-thread">

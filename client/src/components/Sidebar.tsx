@@ -2,6 +2,7 @@ import { useRef, useState, type ReactNode } from "react";
 
 import type { Api } from "../lib/api";
 import { conversationTitle } from "../lib/chat-controller";
+import { dmShortTitle, isGroupDm } from "../lib/dm-names";
 import type { ConversationSummary, Me, UserProfile } from "../lib/types";
 
 interface Props {
@@ -12,6 +13,8 @@ interface Props {
   onOpen: (id: string) => void;
   onBrowse: () => void;
   onOpenDm: (userId: string) => void;
+  /** The "New message" dialog: a DM with one person or a group DM. */
+  onNewMessage: () => void;
   onSignOut: () => void;
   search: ReactNode;
   /** Tenant admins only. */
@@ -24,7 +27,7 @@ interface Props {
   onThreads: () => void;
 }
 
-export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut, search, onRetention, onOperations, threadsActive, threadsUnread, onThreads }: Props) {
+export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onNewMessage, onSignOut, search, onRetention, onOperations, threadsActive, threadsUnread, onThreads }: Props) {
   const channels = conversations.filter((c) => c.kind !== "dm");
   const dms = conversations.filter((c) => c.kind === "dm");
   return (
@@ -78,7 +81,12 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
           <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} onOpen={onOpen} />
         ))}
       </ul>
-      <div className="section-title">Direct messages</div>
+      <div className="section-title">
+        Direct messages
+        <button className="link" onClick={onNewMessage} aria-haspopup="dialog" data-testid="new-message">
+          New message
+        </button>
+      </div>
       <ul>
         {dms.map((c) => (
           <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} onOpen={onOpen} />
@@ -90,12 +98,22 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
 }
 
 function Item({ c, me, active, onOpen }: { c: ConversationSummary; me: string; active: boolean; onOpen: (id: string) => void }) {
+  const title = conversationTitle(c, me);
+  const group = isGroupDm(c);
   return (
     <li>
-      <button className={`conv ${active ? "active" : ""} ${c.unreadCount > 0 ? "unread" : ""}`} onClick={() => onOpen(c.id)} data-testid={`conv-${c.name ?? c.id}`}>
+      <button
+        className={`conv ${active ? "active" : ""} ${c.unreadCount > 0 ? "unread" : ""}`}
+        onClick={() => onOpen(c.id)}
+        data-testid={`conv-${c.name ?? c.id}`}
+        // A group DM's row may show only some names: the full list is its name and its tooltip.
+        title={group ? title : undefined}
+        aria-label={group ? `Group message with ${title}${c.unreadCount > 0 ? `, ${c.unreadCount} unread` : ""}` : undefined}
+      >
         <span className="conv-name">
           {c.kind === "private" && <LockIcon />}
-          {conversationTitle(c, me)}
+          {group && <span className="people-count" aria-hidden="true">{(c.members?.length ?? 1) - 1}</span>}
+          {group ? dmShortTitle(c, me) : title}
         </span>
         {c.mentionCount > 0 && <span className="badge mention">@{c.mentionCount}</span>}
         {c.unreadCount > 0 && (

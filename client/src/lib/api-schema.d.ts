@@ -612,7 +612,7 @@ export interface components {
             lastMessageAt?: string | null;
             /** Format: int64 */
             lastSeq: number;
-            /** @description For DMs: both people. */
+            /** @description For DMs: everyone in it, the caller included (two people, or 3-8 in a group DM). */
             members?: components["schemas"]["UserProfile"][] | null;
             /** Format: int64 */
             mentionCount: number;
@@ -695,7 +695,7 @@ export interface components {
                 lastMessageAt?: string | null;
                 /** Format: int64 */
                 lastSeq: number;
-                /** @description For DMs: both people. */
+                /** @description For DMs: everyone in it, the caller included (two people, or 3-8 in a group DM). */
                 members?: components["schemas"]["UserProfile"][] | null;
                 /** Format: int64 */
                 mentionCount: number;
@@ -834,6 +834,17 @@ export interface components {
             filename: string;
             /** Format: int64 */
             size: number;
+        };
+        /** @description Who the DM is with: one of `userId` or `userIds`. */
+        OpenDm: {
+            /** @description One other person: the ordinary DM. */
+            userId?: string | null;
+            /**
+             * @description The other people, 1 to 7 (a group DM holds 3 to 8 with the caller, who may be listed or
+             *     not; a name given twice counts once; one person is the ordinary DM). All must be users of
+             *     the caller's tenant.
+             */
+            userIds?: string[] | null;
         };
         PublicChannel: {
             id: string;
@@ -3368,7 +3379,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UserRef"];
+                "application/json": components["schemas"]["OpenDm"];
             };
         };
         responses: {

@@ -137,6 +137,10 @@ export class Api {
   openDm(userId: string): Promise<ConversationSummary> {
     return this.request("POST", "/api/v1/chat/dms", { userId });
   }
+  /** The DM of me and `userIds` (one person: the ordinary DM; 2-7: a group DM). */
+  openGroupDm(userIds: string[]): Promise<ConversationSummary> {
+    return this.request("POST", "/api/v1/chat/dms", { userIds });
+  }
   users(prefix: string): Promise<{ items: UserProfile[] }> {
     return this.request("GET", `/api/v1/chat/users?prefix=${encodeURIComponent(prefix)}`);
   }

@@ -362,4 +362,8 @@ export class ChatController {
   openDm(userId: string): Promise<void> {
     return this.membership.openDm(userId);
   }
+
+  openGroupDm(userIds: string[]): Promise<boolean> {
+    return this.membership.openGroupDm(userIds);
+  }
 }

@@ -5,6 +5,7 @@ import { ChannelBrowser } from "../components/ChannelBrowser";
 import { ConfirmDialog, usePanel, type Confirmation } from "../components/Dialog";
 import { MembersPanel } from "../components/MembersPanel";
 import { MessageList } from "../components/MessageList";
+import { NewMessageDialog } from "../components/NewMessageDialog";
 import { OperationsPanel } from "../components/OperationsPanel";
 import { RetentionPanel } from "../components/RetentionPanel";
 import { SearchBox, SearchPanel } from "../components/SearchPanel";
@@ -18,10 +19,11 @@ import type { TokenSource } from "../lib/auth-token";
 import { ChatController, conversationTitle } from "../lib/chat-controller";
 import type { ClientConfig } from "../lib/config";
 import { unreadReplies } from "../lib/controller/threads";
+import { isGroupDm } from "../lib/dm-names";
 import { routeInUrl, showRouteInUrl } from "../lib/route";
 import { lastEditable } from "../lib/conversation-view";
 import { pageTitle, PRODUCT_TITLE } from "../lib/title";
-import type { Me } from "../lib/types";
+import type { Me, UserProfile } from "../lib/types";
 
 export function ChatPage({ config, tokens, onSignOut }: { config: ClientConfig; tokens: TokenSource; onSignOut: () => void }) {
   const api = useMemo(() => new Api(config.apiUrl, tokens), [config.apiUrl, tokens]);
@@ -91,6 +93,8 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   const [retention, setRetention] = useState(false);
   const [operations, setOperations] = useState(false);
   const [confirming, setConfirming] = useState<Confirmation | null>(null);
+  // The "New message" dialog, with the people it starts with (adding people to a DM).
+  const [composing, setComposing] = useState<UserProfile[] | null>(null);
   // Phone-sized windows: the conversation list is a drawer over the page.
   const [navOpen, setNavOpen] = useState(false);
   // The conversation whose composer takes the keyboard next (a DM just picked, after a delete).
@@ -138,6 +142,10 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           controller.showThreads();
         }}
         onBrowse={() => setBrowsing(true)}
+        onNewMessage={() => {
+          setNavOpen(false);
+          setComposing([]);
+        }}
         onOpenDm={(userId) => {
           setNavOpen(false);
           void controller.openDm(userId).then(() => setFocusComposerOf(controller.getSnapshot().activeId));
@@ -182,11 +190,25 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
             ☰
           </button>
           <div className="conversation-heading">
-            <h2 data-testid="conversation-title">{snapshot.showThreads ? "Threads" : activeTitle}</h2>
+            <h2 data-testid="conversation-title" title={snapshot.showThreads ? undefined : activeTitle}>
+              {snapshot.showThreads ? "Threads" : activeTitle}
+            </h2>
             {!snapshot.showThreads && active?.topic && <p className="topic">{active.topic}</p>}
           </div>
           <div className="header-actions">
             <StatusIndicator status={snapshot.status} />
+            {!snapshot.showThreads && active && isGroupDm(active) && (
+              <button
+                onClick={() => {
+                  controller.closeThread();
+                  setShowMembers((v) => !v);
+                }}
+                aria-label={`Members, ${active.members?.length ?? 0} people`}
+                data-testid="members-button"
+              >
+                Members {active.members?.length}
+              </button>
+            )}
             {!snapshot.showThreads && active && active.kind !== "dm" && (
               <>
                 <button
@@ -342,10 +364,35 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
             void controller.openSearchHit(r);
           }}
           onClose={() => setSearching(null)}
+          dmTitle={titleOf}
         />
       )}
-      {showMembers && active && active.kind !== "dm" && (
-        <MembersPanel api={api} conversation={active} me={me} controller={controller} onClose={() => setShowMembers(false)} onConfirm={setConfirming} />
+      {showMembers && active && (active.kind !== "dm" || isGroupDm(active)) && (
+        <MembersPanel
+          api={api}
+          conversation={active}
+          me={me}
+          controller={controller}
+          onClose={() => setShowMembers(false)}
+          onConfirm={setConfirming}
+          onAddPeople={(people) => {
+            setShowMembers(false);
+            setComposing(people);
+          }}
+        />
+      )}
+      {composing && (
+        <NewMessageDialog
+          api={api}
+          me={me.userId}
+          initial={composing}
+          onOpen={async (userIds) => {
+            const opened = await controller.openGroupDm(userIds);
+            if (opened) setFocusComposerOf(controller.getSnapshot().activeId);
+            return opened;
+          }}
+          onClose={() => setComposing(null)}
+        />
       )}
       {operations && <OperationsPanel api={api} onClose={() => setOperations(false)} />}
       {retention && (

@@ -149,9 +149,7 @@ impl Chat {
         let member = self.require_member(caller, conversation).await?;
         let meta = self.tables.meta(t, conversation, false).await?.ok_or(ChatError::NotFound("conversation"))?;
         match meta.kind {
-            ConversationKind::Dm => {
-                return Err(ChatError::forbidden("dm_membership", "a direct message always has the same two people"))
-            }
+            ConversationKind::Dm => return Err(dm_membership()),
             ConversationKind::Private if !can_manage_members(caller, &member) => {
                 return Err(ChatError::forbidden(
                     "not_channel_admin",
@@ -177,6 +175,10 @@ impl Chat {
     /// admin or a tenant admin.
     pub async fn remove(&self, caller: &Caller, conversation: &ConversationId, target: &UserId) -> ChatResult<()> {
         let member = self.require_member(caller, conversation).await?;
+        // Said before the admin rule: no one, admin or not, changes who a DM is between.
+        if conversation.is_dm() {
+            return Err(dm_membership());
+        }
         if target != &caller.user && !can_manage_members(caller, &member) {
             return Err(ChatError::forbidden("not_channel_admin", "only channel admins can remove members"));
         }
@@ -202,7 +204,7 @@ impl Chat {
     async fn remove_member(&self, caller: &Caller, conversation: &ConversationId, target: &UserId) -> ChatResult<()> {
         let t = &caller.tenant;
         if conversation.is_dm() {
-            return Err(ChatError::forbidden("dm_membership", "a direct message always has the same two people"));
+            return Err(dm_membership());
         }
         self.spend(caller, "member", "all", self.limits.membership, Some(conversation)).await?;
         let outcome = self
@@ -222,6 +224,11 @@ impl Chat {
             CommitOutcome::Refused(_) => Err(ChatError::NotFound("member")),
         }
     }
+}
+
+/// A DM's people are the DM (its id is derived from them): to add someone, open a new one.
+fn dm_membership() -> ChatError {
+    ChatError::forbidden("dm_membership", "a direct message always has the same people; start a new one to add someone")
 }
 
 /// A channel admin or a tenant admin manages a channel's members.

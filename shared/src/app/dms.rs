@@ -1,10 +1,11 @@
-//! Direct messages between two people of one tenant.
+//! Direct messages between people of one tenant: two, or a group DM of three to eight.
 
 use super::channels::join_ops;
 use super::Chat;
 use crate::domain::caller::Caller;
-use crate::domain::error::{ChatError, ChatResult, InvalidInput};
-use crate::domain::ids::{ConversationId, UserId};
+use crate::domain::dm::DmPeople;
+use crate::domain::error::{ChatError, ChatResult};
+use crate::domain::ids::UserId;
 use crate::domain::{Change, ConversationKind, ConversationMeta, ConversationSummary, EventType, MemberRole};
 use crate::persistence::change_log::LoggedChange;
 use crate::persistence::conversations as stored;
@@ -14,25 +15,30 @@ impl Chat {
     /// Opens the DM between the caller and `other`, creating it the first time; idempotent, and
     /// only ever between two users of the caller's tenant.
     pub async fn open_dm(&self, caller: &Caller, other: &UserId) -> ChatResult<ConversationSummary> {
+        self.open_dm_with(caller, &DmPeople::new(&caller.user, [other.clone()], "userId")?).await
+    }
+
+    /// Opens the DM of `people` (the caller among them), creating it the first time. The set is
+    /// the DM: the same people in any order, whoever of them opens it, land on one conversation,
+    /// also when several open it at once. Everyone must be a user of the caller's tenant.
+    pub async fn open_dm_with(&self, caller: &Caller, people: &DmPeople) -> ChatResult<ConversationSummary> {
         let t = &caller.tenant;
-        if other == &caller.user {
-            return Err(InvalidInput::new("userId", "must be someone else").into());
-        }
-        let id = ConversationId::for_dm(t, &caller.user, other);
+        let id = people.conversation_id(t);
         if self.tables.member(t, &id, &caller.user).await?.is_some() {
             return self.summary(caller, &id).await;
         }
-        if self.profile(t, other).await?.is_none() {
+        let others: Vec<UserId> = people.all().iter().filter(|u| **u != caller.user).cloned().collect();
+        // Profiles are per tenant: another tenant's user id is no one here, and nothing is made.
+        let profiles = self.tables.profiles(t, &others).await?;
+        if others.iter().any(|u| !profiles.contains_key(u)) {
             return Err(ChatError::NotFound("user"));
         }
         self.spend(caller, "dm", "all", self.limits.dms, None).await?;
         let now = self.now();
-        let mut users = vec![caller.user.clone(), other.clone()];
-        users.sort();
-        // Each person joining is one of the DM's first changes (the opener at seq 1, the other
-        // at seq 2), so both are told live like any member added: the other person's client
-        // shows and subscribes to the DM before its first message, and catch-up replays it.
-        let joined = [caller.user.clone(), other.clone()];
+        // Each person joining is one of the DM's first changes (the opener at seq 1, the others
+        // after, in user-id order), so everyone is told live like any member added: the others'
+        // clients show and subscribe to the DM before its first message, and catch-up replays it.
+        let joined: Vec<&UserId> = std::iter::once(&caller.user).chain(&others).collect();
         let meta = ConversationMeta {
             id: id.clone(),
             kind: ConversationKind::Dm,
@@ -43,14 +49,14 @@ impl Chat {
             last_seq: joined.len() as u64,
             message_count: 0,
             last_message_at: None,
-            dm_users: users.clone(),
+            dm_users: people.all().to_vec(),
             deleted_ordinals: Vec::new(),
         };
         let mut tx = Transaction::default();
         // The conversation's own item is the DM's claim: created once, by whoever opens it first.
         tx.push(OpRole::Record, stored::create_meta(t, &meta)?);
         tx.push(OpRole::Record, stored::list_dm(t, &id)?);
-        for user in &users {
+        for user in people.all() {
             tx.extend(OpRole::Member, join_ops(t, &id, ConversationKind::Dm, user, MemberRole::Member, &now, None)?);
         }
         for (seq, user) in (1u64..).zip(&joined) {
@@ -65,7 +71,7 @@ impl Chat {
                     self.publish_member(t, &id, Change::MemberAdded, seq, user).await;
                 }
             }
-            // Opened concurrently by the other person: it exists now, and they told everyone.
+            // Opened concurrently by another of its people: it exists now, and they told everyone.
             Err(TransactionError::Refused(_)) => {}
             Err(e) => return Err(e.into()),
         }

@@ -55,7 +55,7 @@ pub struct ConversationMeta {
     pub message_count: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message_at: Option<String>,
-    /// The two people of a DM.
+    /// The people of a DM (two, or three to eight in a group DM), in user-id order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dm_users: Vec<UserId>,
     /// Ordinals of the most recently deleted messages: a deleted message a member had not read
@@ -118,7 +118,7 @@ pub struct ConversationSummary {
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
-    /// For DMs: both people.
+    /// For DMs: everyone in it, the caller included (two people, or 3-8 in a group DM).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<UserProfile>>,
     pub role: MemberRole,

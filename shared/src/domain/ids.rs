@@ -81,8 +81,8 @@ external_id!(
     ConnectionId, "connectionId", 128
 );
 
-/// A conversation: `C` + ULID for channels, `D` + a hash of the pair for direct messages, so
-/// opening a DM twice lands on the same id without a lookup.
+/// A conversation: `C` + ULID for channels, `D` + a hash of its people for direct messages
+/// (a pair or a group DM), so opening a DM twice lands on the same id without a lookup.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ConversationId(String);
@@ -94,10 +94,19 @@ impl ConversationId {
 
     /// The DM id of a pair is the same whichever of the two opens it.
     pub fn for_dm(tenant: &TenantId, a: &UserId, b: &UserId) -> Self {
-        let (low, high) = if a <= b { (a, b) } else { (b, a) };
+        Self::for_dm_of(tenant, [a, b])
+    }
+
+    /// The DM id of a set of people (a pair or a group DM): the same in whatever order they
+    /// are named and whoever opens it. A pair hashes as `for_dm` always has, so a two-person
+    /// set is the ordinary DM.
+    pub fn for_dm_of<'a>(tenant: &TenantId, people: impl IntoIterator<Item = &'a UserId>) -> Self {
+        let mut people: Vec<&UserId> = people.into_iter().collect();
+        people.sort();
+        people.dedup();
         let mut hasher = Sha256::new();
         // The tenant is part of the hash so equal user ids in two tenants never share an id.
-        for part in [tenant.as_str(), low.as_str(), high.as_str()] {
+        for part in std::iter::once(tenant.as_str()).chain(people.iter().map(|u| u.as_str())) {
             hasher.update(part.as_bytes());
             hasher.update([0u8]);
         }
@@ -204,6 +213,46 @@ mod tests {
         assert_eq!(ab, ConversationId::for_dm(&acme, &b, &a));
         assert_ne!(ab, ConversationId::for_dm(&globex, &a, &b));
         assert_eq!(ConversationId::parse(ab.as_str()).unwrap(), ab);
+    }
+
+    #[test]
+    fn a_pair_keeps_the_id_it_always_had() {
+        let acme = TenantId::parse("acme").unwrap();
+        let (a, b) = (UserId::parse("alice").unwrap(), UserId::parse("bob").unwrap());
+        // The id DMs opened before group DMs existed were stored under.
+        let mut hasher = Sha256::new();
+        for part in ["acme", "alice", "bob"] {
+            hasher.update(part.as_bytes());
+            hasher.update([0u8]);
+        }
+        let hex: String = hasher.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+        assert_eq!(ConversationId::for_dm(&acme, &b, &a).as_str(), format!("D{hex}"));
+        assert_eq!(ConversationId::for_dm_of(&acme, [&b, &a, &b]), ConversationId::for_dm(&acme, &a, &b));
+    }
+
+    #[test]
+    fn a_group_dm_id_is_order_independent_and_tenant_scoped() {
+        let acme = TenantId::parse("acme").unwrap();
+        let globex = TenantId::parse("globex").unwrap();
+        let people: Vec<UserId> = ["dave", "bob", "carol", "alice"].iter().map(|u| UserId::parse(u).unwrap()).collect();
+        let id = ConversationId::for_dm_of(&acme, &people);
+        let mut reversed = people.clone();
+        reversed.reverse();
+        assert_eq!(id, ConversationId::for_dm_of(&acme, &reversed));
+        assert_eq!(id, ConversationId::for_dm_of(&acme, people.iter().chain(&people[..2])));
+        assert_ne!(id, ConversationId::for_dm_of(&globex, &people));
+        assert_ne!(id, ConversationId::for_dm_of(&acme, &people[..3]));
+        assert_ne!(
+            ConversationId::for_dm_of(&acme, &people[..3]),
+            ConversationId::for_dm(&acme, &people[0], &people[1])
+        );
+        assert_eq!(ConversationId::parse(id.as_str()).unwrap(), id);
+        // No joining of ids can make two sets hash alike ("a", "bc" against "ab", "c").
+        let split = |xs: &[&str]| xs.iter().map(|u| UserId::parse(u).unwrap()).collect::<Vec<_>>();
+        assert_ne!(
+            ConversationId::for_dm_of(&acme, &split(&["a", "bc"])),
+            ConversationId::for_dm_of(&acme, &split(&["ab", "c"]))
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod caller;
 pub mod conversation;
+pub mod dm;
 pub mod error;
 pub mod event;
 pub mod files;

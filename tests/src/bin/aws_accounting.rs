@@ -175,6 +175,24 @@ async fn main() -> anyhow::Result<()> {
 
     println!("| operation | DynamoDB calls | capacity units | other AWS calls | calls by operation |");
     println!("|---|---|---|---|---|");
+    // DMs: a pair and a group of eight (issue 22.4), each person with one connection online.
+    // First, on a fresh table: they do not depend on what the rows below set up.
+    // Opening is one transaction of the claim, the listing, each person's two membership items
+    // and their joining; then one memberAdded push per person.
+    let people: Vec<shared::Caller> = (1..8).map(|i| caller("acme", &format!("g{i}"), &[])).collect();
+    for (i, person) in people.iter().enumerate() {
+        chat.ensure_profile(person).await?;
+        realtime.connect(person, &ConnectionId::parse(&format!("conn-g{i}"))?, None).await?;
+    }
+    realtime.connect(&alice, &ConnectionId::parse("conn-alice")?, None).await?;
+    counter.take();
+    chat.open_dm(&alice, &people[0].user).await?;
+    row("open a DM (2 people, both online)", counter.take());
+    let everyone = shared::domain::dm::DmPeople::new(&alice.user, people.iter().map(|p| p.user.clone()), "userIds")?;
+    chat.open_dm_with(&alice, &everyone).await?;
+    row("open a group DM (8 people, all online)", counter.take());
+    chat.open_dm_with(&people[3], &everyone).await?;
+    row("open an existing group DM (another member)", counter.take());
     let mut conversations = Vec::new();
     for size in [10usize, 100, 1000] {
         let channel =
@@ -279,5 +297,6 @@ async fn main() -> anyhow::Result<()> {
     row("threads view (10 followed threads)", counter.take());
     chat.read_thread(&alice, &c, &root.id).await?;
     row("thread read mark", counter.take());
+
     Ok(())
 }

@@ -202,6 +202,13 @@ async fn threads_run_on_dynamodb() {
     crate::threads::threads_on(Arc::new(moto_store().await)).await;
 }
 
+/// Group DMs on the DynamoDB adapter: eight people opening one at once from two instances race
+/// on the conversation's claim in one transaction of 26 items (`group_dms::group_dms_on`).
+#[tokio::test]
+async fn group_dms_run_on_dynamodb() {
+    crate::group_dms::group_dms_on(Arc::new(moto_store().await)).await;
+}
+
 /// Reactions on DynamoDB from two "instances" at once: their commits race on the summary's
 /// version condition (not only on the seq), and every reaction still counts exactly once.
 #[tokio::test]

@@ -17,6 +17,7 @@ mod debug_logs;
 mod domain_on_dynamodb;
 mod events;
 mod faults;
+mod group_dms;
 mod message_versions;
 mod operations;
 mod rate_limits;

@@ -171,4 +171,16 @@ export class Membership {
       this.deps.toasts.report(e, "Could not open the conversation");
     }
   }
+
+  /** Opens (or creates) the DM of me and `userIds`; false if it could not. */
+  async openGroupDm(userIds: string[]): Promise<boolean> {
+    try {
+      const dm = await this.deps.api.openGroupDm(userIds);
+      await this.enter(dm.id);
+      return true;
+    } catch (e) {
+      this.deps.toasts.report(e, "Could not open the conversation");
+      return false;
+    }
+  }
 }

@@ -1,5 +1,6 @@
 // The chat page's snapshot (what React renders) and who is told when it changes.
 
+import { dmTitle } from "../dm-names";
 import type { ConnectionStatus } from "../realtime/socket";
 import type { ConversationSummary, FollowedThread, Me } from "../types";
 
@@ -49,10 +50,7 @@ export interface ChatSnapshot {
 }
 
 export function conversationTitle(c: ConversationSummary, me: string | undefined): string {
-  if (c.kind === "dm") {
-    const other = c.members?.find((m) => m.id !== me);
-    return other ? other.displayName : "Direct message";
-  }
+  if (c.kind === "dm") return dmTitle(c, me);
   return `#${c.name ?? c.id}`;
 }
 

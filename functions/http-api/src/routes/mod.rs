@@ -109,7 +109,7 @@ struct Items<T: ToSchema> {
     next_cursor: Option<String>,
 }
 
-// A user named in a body: the member to invite, the other side of a DM.
+// A user named in a body: the member to invite.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UserRef {
