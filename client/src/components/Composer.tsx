@@ -63,6 +63,11 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
   const [mention, setMention] = useState<{ start: number; query: string } | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
   const lookup = useRef(0);
+  // A restored draft is continued, not overwritten: the caret goes after its last character.
+  useEffect(() => {
+    const a = area.current;
+    if (a && a.value) a.setSelectionRange(a.value.length, a.value.length);
+  }, []);
   useEffect(() => {
     if (!takeFocus) return;
     area.current?.focus();

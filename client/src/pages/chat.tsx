@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 
 import { Composer } from "../components/Composer";
 import { ChannelBrowser } from "../components/ChannelBrowser";
@@ -17,7 +17,9 @@ import type { TokenSource } from "../lib/auth-token";
 import { ChatController, conversationTitle } from "../lib/chat-controller";
 import type { ClientConfig } from "../lib/config";
 import { unreadReplies } from "../lib/controller/threads";
-import { routeInUrl, showRouteInUrl } from "../lib/route";
+import { backIsHistory, routeInUrl, showRouteInUrl, type Route } from "../lib/route";
+import { QuickSwitcher, useQuickSwitcherKey } from "../components/QuickSwitcher";
+import { usePhone } from "../lib/layout";
 import { lastEditable } from "../lib/conversation-view";
 import { pageTitle, PRODUCT_TITLE } from "../lib/title";
 import type { Me } from "../lib/types";
@@ -55,32 +57,73 @@ export function ChatPage({ config, tokens, onSignOut }: { config: ClientConfig; 
 function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; onSignOut: () => void }) {
   const controller = useMemo(() => {
     const route = routeInUrl();
-    return new ChatController(api, wsUrl, api.tokens, me, route?.conversationId ?? null, route?.threadRootId ?? null);
+    return new ChatController(api, wsUrl, api.tokens, me, route?.conversationId ?? null, route?.threadRootId ?? null, route?.messageId ?? null);
   }, [api, wsUrl, me]);
   useEffect(() => {
     void controller.start();
     return () => controller.stop();
   }, [controller]);
   const snapshot = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
-  // The address names the conversation and its open thread (reload and sign-in come back to
-  // them); back and forward move between conversations.
+  // The address names the conversation, its open thread and a linked message (reload and
+  // sign-in come back to them); back and forward move between conversations, and on a phone
+  // between its panes (lib/route.ts).
   const openThread = snapshot.thread && snapshot.thread.conversationId === snapshot.activeId && !snapshot.showThreads ? snapshot.thread : null;
   const openRootId = openThread?.rootId ?? null;
+  const phone = usePhone();
+  // A phone shows one pane at a time; the conversation list is the first (the page starts there
+  // unless its address names a conversation).
+  const [listPane, setListPane] = useState(() => routeInUrl() === null);
+  // The message a link named: it stays in the address (a reload shows it again) until the
+  // reader moves to another conversation or thread.
+  const [linked, setLinked] = useState<Route | null>(() => {
+    const route = routeInUrl();
+    return route?.messageId ? route : null;
+  });
+  const linkHolds = linked !== null && linked.conversationId === snapshot.activeId && linked.threadRootId === openRootId;
+  const linkSeen = useRef(false);
   useEffect(() => {
-    if (snapshot.activeId) showRouteInUrl(snapshot.activeId, openRootId);
-  }, [snapshot.activeId, openRootId]);
+    if (linkHolds) linkSeen.current = true;
+    else if (linked && linkSeen.current) {
+      linkSeen.current = false;
+      setLinked(null);
+    }
+  }, [linked, linkHolds]);
+  useEffect(() => {
+    // A link I cannot follow keeps its address (a reload says the same).
+    if (snapshot.missingId) return;
+    if (phone && listPane) showRouteInUrl(null, true);
+    else if (snapshot.activeId && !snapshot.showThreads) showRouteInUrl({ conversationId: snapshot.activeId, threadRootId: openRootId, messageId: linkHolds ? (linked?.messageId ?? null) : null }, phone);
+  }, [snapshot.activeId, snapshot.showThreads, snapshot.missingId, openRootId, linkHolds, linked, phone, listPane]);
   useEffect(() => {
     const moved = () => {
       const route = routeInUrl();
-      const { activeId, conversations, thread } = controller.getSnapshot();
-      if (!route || !conversations.some((c) => c.id === route.conversationId)) return;
-      if (route.threadRootId && (thread?.rootId !== route.threadRootId || route.conversationId !== activeId)) void controller.openThread(route.conversationId, route.threadRootId);
+      if (!route) {
+        // Back to the list (a phone's first pane; a wide window shows it all along).
+        setListPane(true);
+        return;
+      }
+      setListPane(false);
+      const { activeId, conversations, thread, missingId } = controller.getSnapshot();
+      if (route.messageId || missingId || !conversations.some((c) => c.id === route.conversationId)) {
+        linkSeen.current = false;
+        setLinked(route.messageId ? route : null);
+        void controller.openLink(route.conversationId, route.threadRootId, route.messageId);
+      } else if (route.threadRootId && (thread?.rootId !== route.threadRootId || route.conversationId !== activeId)) void controller.openThread(route.conversationId, route.threadRootId);
       else if (route.conversationId !== activeId) void controller.open(route.conversationId);
       else if (!route.threadRootId && thread) controller.closeThread();
     };
     window.addEventListener("popstate", moved);
     return () => window.removeEventListener("popstate", moved);
   }, [controller]);
+  const [switching, setSwitching] = useState(false);
+  useQuickSwitcherKey(() => setSwitching(true));
+  /** A phone's Back control: through history when the pane behind came before this one in it
+   * (as the browser's Back), else straight to it. */
+  const back = (toPane: () => void) => {
+    if (phone && backIsHistory()) window.history.back();
+    else toPane();
+  };
+  const closeThread = () => back(() => controller.closeThread());
   useSyncExternalStore(controller.store.subscribe, controller.store.getVersion);
   const [browsing, setBrowsing] = useState(false);
   const [dropped, setDropped] = useState<File[]>([]);
@@ -117,13 +160,14 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   useEffect(() => () => void (document.title = PRODUCT_TITLE), []);
 
   return (
-    <div className={`chat ${navOpen ? "nav-open" : ""} ${openThread ? "thread-open" : ""}`} data-testid="chat">
+    <div className={`chat ${navOpen ? "nav-open" : ""} ${openThread ? "thread-open" : ""} ${phone ? `phone pane-${listPane ? "list" : openThread ? "thread" : "conversation"}` : ""}`} data-testid="chat">
       <Sidebar
         me={me}
         conversations={snapshot.conversations}
         activeId={snapshot.activeId}
         onOpen={(id) => {
           setNavOpen(false);
+          setListPane(false);
           // The open conversation stays where it is (its divider, the place read to), unless it
           // shows a run far back from a search hit: then it goes to the newest.
           if (id === snapshot.activeId && !snapshot.showThreads && !controller.hasNewer(id)) return;
@@ -133,11 +177,13 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         threadsUnread={unreadReplies(snapshot.followed)}
         onThreads={() => {
           setNavOpen(false);
+          setListPane(false);
           controller.showThreads();
         }}
         onBrowse={() => setBrowsing(true)}
         onOpenDm={(userId) => {
           setNavOpen(false);
+          setListPane(false);
           void controller.openDm(userId).then(() => setFocusComposerOf(controller.getSnapshot().activeId));
         }}
         api={api}
@@ -176,11 +222,17 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         }}
       >
         <header className="conversation-header">
-          <button className="nav-toggle" onClick={() => setNavOpen((v) => !v)} aria-expanded={navOpen} aria-label="Conversations" data-testid="nav-toggle">
-            ☰
-          </button>
+          {phone ? (
+            <button className="pane-back" onClick={() => back(() => setListPane(true))} aria-label="Back to conversations" data-testid="pane-back">
+              ‹ Back
+            </button>
+          ) : (
+            <button className="nav-toggle" onClick={() => setNavOpen((v) => !v)} aria-expanded={navOpen} aria-label="Conversations" data-testid="nav-toggle">
+              ☰
+            </button>
+          )}
           <div className="conversation-heading">
-            <h2 data-testid="conversation-title">{snapshot.showThreads ? "Threads" : activeTitle}</h2>
+            <h2 data-testid="conversation-title">{snapshot.showThreads ? "Threads" : snapshot.missingId ? "Not available" : activeTitle}</h2>
             {!snapshot.showThreads && active?.topic && <p className="topic">{active.topic}</p>}
           </div>
           <div className="header-actions">
@@ -213,7 +265,16 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
             )}
           </div>
         </header>
-        {snapshot.showThreads ? (
+        {snapshot.missingId ? (
+          <Unavailable
+            first={snapshot.conversations[0] ? { id: snapshot.conversations[0].id, title: conversationTitle(snapshot.conversations[0], me.userId) } : null}
+            onOpen={(id) => {
+              setListPane(false);
+              setLinked(null);
+              void controller.open(id);
+            }}
+          />
+        ) : snapshot.showThreads ? (
           <ThreadsView
             followed={snapshot.followed}
             conversationTitle={titleOf}
@@ -306,7 +367,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           title={activeTitle}
           user={(id) => controller.user(id)}
           usersVersion={snapshot.usersVersion}
-          onClose={() => controller.closeThread()}
+          onClose={closeThread}
           onSend={(body, mentions, files, alsoInChannel) => controller.sendReply(body, mentions, files, alsoInChannel)}
           onPicked={(users) => controller.rememberUsers(users)}
           onRetry={(cmid) => controller.retry(openThread.conversationId, cmid)}
@@ -351,6 +412,27 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
       )}
       {browsing && <ChannelBrowser api={api} controller={controller} onClose={() => setBrowsing(false)} />}
       {confirming && <ConfirmDialog confirmation={confirming} onClose={() => setConfirming(null)} />}
+      {switching && (
+        <QuickSwitcher
+          api={api}
+          me={me.userId}
+          conversations={snapshot.conversations}
+          activeId={snapshot.activeId}
+          onClose={() => setSwitching(false)}
+          onOpen={(id) => {
+            setSwitching(false);
+            setNavOpen(false);
+            setListPane(false);
+            void controller.open(id).then(() => setFocusComposerOf(id));
+          }}
+          onOpenDm={(userId) => {
+            setSwitching(false);
+            setNavOpen(false);
+            setListPane(false);
+            void controller.openDm(userId).then(() => setFocusComposerOf(controller.getSnapshot().activeId));
+          }}
+        />
+      )}
       {navOpen && <NavBackdrop onClose={() => setNavOpen(false)} />}
       <div className="toasts" aria-live="polite">
         {snapshot.toasts.map((t) => (
@@ -359,6 +441,22 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           </div>
         ))}
       </div>
+    </div>
+  );
+}
+
+/** A link to a conversation I am not in, or that does not exist (the server says the same of
+ * both, so a private channel's existence is not given away). */
+function Unavailable({ first, onOpen }: { first: { id: string; title: string } | null; onOpen: (id: string) => void }) {
+  return (
+    <div className="unavailable" role="status" data-testid="unavailable">
+      <h3>You can't see this conversation</h3>
+      <p>It may be private, you may have left it, or the link may be wrong. Ask someone in it to add you.</p>
+      {first && (
+        <button onClick={() => onOpen(first.id)} data-testid="unavailable-open">
+          Go to {first.title}
+        </button>
+      )}
     </div>
   );
 }

@@ -46,6 +46,9 @@ export interface ChatSnapshot {
   followedCursor: string | null;
   /** The Threads view replaces the conversation in the main column. */
   showThreads: boolean;
+  /** A link named this conversation, which I am not in (or which is gone): the main column
+   * says so instead of showing another conversation. */
+  missingId: string | null;
 }
 
 export function conversationTitle(c: ConversationSummary, me: string | undefined): string {
@@ -78,6 +81,7 @@ export class ChatState {
       followed: [],
       followedCursor: null,
       showThreads: false,
+      missingId: null,
     };
   }
 

@@ -115,6 +115,19 @@ export class ConversationView {
     return this.window?.conversationId === id;
   }
 
+  /** A top-level message of the conversation by id (a link's): held already, or asked of the
+   * server (its thread's first page is one reply long: the root comes with it). Null when it is
+   * not there (a wrong id, a reply, purged by retention). */
+  async findMessage(conversationId: string, messageId: string): Promise<Message | null> {
+    const held = this.deps.store.list(conversationId).find((m) => m.id === messageId && m.state === "sent");
+    if (held) return held;
+    try {
+      return (await this.deps.api.thread(conversationId, messageId, undefined, 1)).root;
+    } catch {
+      return null;
+    }
+  }
+
   /** Opens a conversation at a message: the pages just before and after it load (not every
    * page back from the newest), the list centres and flashes it, and scrolls on both ways. */
   async openAt(conversationId: string, message: Message): Promise<void> {
