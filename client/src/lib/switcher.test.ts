@@ -17,8 +17,8 @@ const CONVERSATIONS = [
   conversation("general"),
   conversation("random", { unreadCount: 3 }),
   conversation("design-reviews", { kind: "private" }),
-  conversation("dm-bob", { kind: "dm", name: null, members: [ME, BOB] }),
-  conversation("dm-group", { kind: "dm", name: null, members: [ME, CAROL, DAVE], unreadCount: 1, mentionCount: 1 }),
+  conversation("dm-bob", { kind: "dm", members: [ME, BOB] }),
+  conversation("dm-group", { kind: "dm", members: [ME, CAROL, DAVE], unreadCount: 1, mentionCount: 1 }),
   conversation("budget"),
 ];
 

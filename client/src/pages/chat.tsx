@@ -88,9 +88,18 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
       setLinked(null);
     }
   }, [linked, linkHolds]);
+  // The conversation just picked: the address waits for it (not the one it replaces, which
+  // would leave a history entry of its own).
+  const opening = useRef<string | null>(null);
+  const pick = (id: string | null) => {
+    opening.current = id;
+    setListPane(false);
+  };
   useEffect(() => {
     // A link I cannot follow keeps its address (a reload says the same).
     if (snapshot.missingId) return;
+    if (opening.current && opening.current !== snapshot.activeId) return;
+    opening.current = null;
     if (phone && listPane) showRouteInUrl(null, true);
     else if (snapshot.activeId && !snapshot.showThreads) showRouteInUrl({ conversationId: snapshot.activeId, threadRootId: openRootId, messageId: linkHolds ? (linked?.messageId ?? null) : null }, phone);
   }, [snapshot.activeId, snapshot.showThreads, snapshot.missingId, openRootId, linkHolds, linked, phone, listPane]);
@@ -167,7 +176,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         activeId={snapshot.activeId}
         onOpen={(id) => {
           setNavOpen(false);
-          setListPane(false);
+          pick(id);
           // The open conversation stays where it is (its divider, the place read to), unless it
           // shows a run far back from a search hit: then it goes to the newest.
           if (id === snapshot.activeId && !snapshot.showThreads && !controller.hasNewer(id)) return;
@@ -197,6 +206,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
             onSearch={(q) => {
               // One panel at the right at a time: the list keeps its width.
               controller.closeThread();
+              setListPane(false);
               setSearching(q);
             }}
           />
@@ -269,7 +279,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           <Unavailable
             first={snapshot.conversations[0] ? { id: snapshot.conversations[0].id, title: conversationTitle(snapshot.conversations[0], me.userId) } : null}
             onOpen={(id) => {
-              setListPane(false);
+              pick(id);
               setLinked(null);
               void controller.open(id);
             }}
@@ -422,7 +432,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           onOpen={(id) => {
             setSwitching(false);
             setNavOpen(false);
-            setListPane(false);
+            pick(id);
             void controller.open(id).then(() => setFocusComposerOf(id));
           }}
           onOpenDm={(userId) => {
