@@ -234,7 +234,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         <header className="conversation-header">
           {phone ? (
             <button className="pane-back" onClick={() => back(() => setListPane(true))} aria-label="Back to conversations" data-testid="pane-back">
-              ‹ Back
+              <span aria-hidden="true">‹</span>
             </button>
           ) : (
             <button className="nav-toggle" onClick={() => setNavOpen((v) => !v)} aria-expanded={navOpen} aria-label="Conversations" data-testid="nav-toggle">
