@@ -291,10 +291,12 @@ test("the quick switcher, by keyboard alone, from the composer", async () => {
   await title(alice, "Carol Chen").waitFor();
   await focusOn(alice, "composer");
 
-  // Escape closes it and gives the keyboard back where it was.
+  // Nothing matching says so; Escape closes it and gives the keyboard back where it was.
   await alice.keyboard.press("Control+k");
   await focusOn(alice, "switcher-input");
-  await alice.keyboard.type("ran");
+  await alice.keyboard.type("zzzq");
+  await dialog.getByTestId("switcher-none").filter({ hasText: "Nothing matches “zzzq”." }).waitFor();
+  assert.equal(await input.getAttribute("aria-expanded"), "false");
   await alice.keyboard.press("Escape");
   await dialog.waitFor({ state: "detached" });
   await focusOn(alice, "composer");

@@ -101,7 +101,7 @@ export function QuickSwitcher({ api, me, conversations, activeId, onOpen, onOpen
           }}
           data-testid="switcher-input"
         />
-        <ul className="switcher-choices" role="listbox" id={LIST_ID} aria-label="Conversations and people">
+        <ul className="switcher-choices" role="listbox" id={LIST_ID} aria-label="Conversations and people" hidden={choices.length === 0}>
           {choices.map((c) => (
             <li
               key={`${c.kind}-${c.id}`}
@@ -123,12 +123,12 @@ export function QuickSwitcher({ api, me, conversations, activeId, onOpen, onOpen
               {c.mentions > 0 ? <span className="badge mention">@{c.mentions}</span> : c.unread > 0 && <span className="badge">{c.unread}</span>}
             </li>
           ))}
-          {choices.length === 0 && (
-            <li className="muted switcher-none" role="presentation">
-              Nothing matches “{query.trim()}”.
-            </li>
-          )}
         </ul>
+        {choices.length === 0 && (
+          <p className="muted switcher-none" role="status" data-testid="switcher-none">
+            {query.trim() ? `Nothing matches “${query.trim()}”.` : "No conversations yet."}
+          </p>
+        )}
         <p className="muted switcher-hint" aria-hidden="true">
           ↑ ↓ to move · Enter to open · Esc to close
         </p>
