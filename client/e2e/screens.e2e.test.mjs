@@ -391,6 +391,9 @@ test("desktop and a mid-size window: the sidebar is there, or a drawer", async (
   await alice.waitForFunction(() => document.querySelector("nav.sidebar")?.getBoundingClientRect().left === 0);
   await sidebarRow(alice, "random").click();
   await title(alice, "#random").waitFor();
+  // Picking closes the drawer: it slides out of the window.
+  await alice.waitForFunction(() => (document.querySelector("nav.sidebar")?.getBoundingClientRect().right ?? 1) <= 0);
+  await alice.getByTestId("messages").waitFor();
   await assertFits(alice, "800 px");
   await screenshot(alice, "screens-800");
 });
