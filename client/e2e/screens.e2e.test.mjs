@@ -227,9 +227,41 @@ test("Back and Forward move between conversations; a reload keeps the conversati
   await title(alice, "#random").waitFor();
   assert.ok((await onScreen(alice.getByTestId("composer"))).inside);
 
+  // Scrolled up in #long, away and Back: the same message is at the top of the list again.
+  await sidebarRow(alice, "long").click();
+  await title(alice, "#long").waitFor();
+  const scroller = alice.locator('[data-testid="messages"] [data-virtuoso-scroller]');
+  await alice.locator('[data-testid="messages"] [data-testid="message"]').first().waitFor();
+  await scroller.hover();
+  for (let i = 0; i < 6; i++) await alice.mouse.wheel(0, -500);
+  await alice.waitForFunction(() => {
+    const s = document.querySelector('[data-testid="messages"] [data-virtuoso-scroller]');
+    return s && s.scrollHeight - s.scrollTop - s.clientHeight > 1500;
+  });
+  const topMessage = () =>
+    scroller.evaluate((s) => {
+      const top = s.getBoundingClientRect().top;
+      const row = [...s.querySelectorAll('[data-testid="message"]')].find((el) => el.getBoundingClientRect().top >= top - 1);
+      return row ? { id: row.getAttribute("data-message-id"), offset: row.getBoundingClientRect().top - top } : null;
+    });
+  const before = await topMessage();
+  assert.ok(before?.id, "a message at the top of the list");
+  await sidebarRow(alice, "general").click();
+  await title(alice, "#general").waitFor();
+  await alice.goBack();
+  await title(alice, "#long").waitFor();
+  const place = messageRow(alice, before.id);
+  await waitInList(alice, place, "the message that was at the top");
+  const after = await place.evaluate((el) => el.getBoundingClientRect().top - el.closest("[data-virtuoso-scroller]").getBoundingClientRect().top);
+  assert.ok(after >= -1 && after < 80, `it is at the top again (${after}px from it)`);
+  assert.equal(await place.evaluate((el) => el.classList.contains("highlighted")), false, "no flash: this is no link");
+  await screenshot(alice, "screens-back-to-place");
+
   // A thread opened beside #random: a reload comes back to both.
   const root = (await stack.api(bobToken, "POST", `/api/v1/chat/conversations/${await conversationId(stack, aliceToken, "random")}/messages`, { clientMessageId: crypto.randomUUID(), body: "a root for the reload", mentions: [] })).body;
   const rootRow = alice.locator(`[data-testid="message"][data-message-id="${root.id}"]`);
+  await sidebarRow(alice, "random").click();
+  await title(alice, "#random").waitFor();
   await rootRow.getByTestId("reply-in-thread").click();
   await alice.getByTestId("thread-panel").waitFor();
   await alice.reload();
@@ -237,7 +269,7 @@ test("Back and Forward move between conversations; a reload keeps the conversati
   await alice.locator(`[data-testid="thread-panel"][data-root-id="${root.id}"]`).waitFor();
   // Back from here goes to the conversation before, not to a panel state.
   await alice.goBack();
-  await title(alice, "#general").waitFor();
+  await title(alice, "#long").waitFor();
   assert.equal(await alice.getByTestId("thread-panel").count(), 0);
 });
 

@@ -85,6 +85,16 @@ describe("ChatController links", () => {
     expect(controller.getSnapshot().highlightId).toBe(ALL[289]?.id);
   });
 
+  it("back to where I was: the list opens at that message, without a flash", async () => {
+    const { controller } = await setup();
+    await controller.returnTo(C, LINKED?.id ?? "");
+    expect(controller.getSnapshot()).toMatchObject({ activeId: C, shownId: C, anchorId: LINKED?.id, highlightId: null });
+    expect(controller.visibleMessages(C).map((m) => m.seq)).toContain(60);
+    // Opening it again otherwise forgets the place.
+    await controller.open(C);
+    expect(controller.getSnapshot().anchorId).toBeNull();
+  });
+
   it("a conversation not mine is said to be unavailable, and nothing of it is asked", async () => {
     const { api, controller } = await setup();
     await controller.openLink("C01OTHERCONVERSATION000000", null, LINKED?.id ?? "");

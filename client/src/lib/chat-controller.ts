@@ -192,6 +192,14 @@ export class ChatController {
     return this.view.open(id);
   }
 
+  /** Back to a conversation I left scrolled up: at the message that was at the top of the
+   * view (no flash); at its usual place when that message is gone. */
+  async returnTo(conversationId: string, messageId: string): Promise<void> {
+    if (this.getSnapshot().missingId) this.state.set({ missingId: null });
+    const message = await this.view.findMessage(conversationId, messageId);
+    return message ? this.view.openAt(conversationId, message, false) : this.view.open(conversationId);
+  }
+
   /** Where a link (the page's address) points: a conversation I am in, its thread, a message
    * of either (brought into view and flashed); or, not one of mine, the "you can't see this"
    * state. */

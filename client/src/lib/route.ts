@@ -94,3 +94,36 @@ export function backIsHistory(): boolean {
   const state: unknown = window.history.state;
   return typeof state === "object" && state !== null && (state as { deeper?: unknown }).deeper === true;
 }
+
+/** Where the reader was in a conversation: the message at the top of its list. */
+export interface Place {
+  conversationId: string;
+  messageId: string;
+}
+
+/** The current history entry remembers the message at the top of the conversation's list, when
+ * it is scrolled up from the newest (at the bottom there is nothing to remember: it reopens at
+ * the newest). Read from the page as it is, just before leaving it. */
+export function rememberPlace(conversationId: string): void {
+  const scroller = document.querySelector<HTMLElement>('[data-testid="messages"] [data-virtuoso-scroller]');
+  if (!scroller) return;
+  const top = scroller.getBoundingClientRect().top;
+  const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  const first = atBottom
+    ? undefined
+    : [...scroller.querySelectorAll<HTMLElement>('[data-testid="message"][data-message-id]')].find((el) => el.getBoundingClientRect().top >= top - 1);
+  const state: unknown = window.history.state;
+  const base = typeof state === "object" && state !== null ? state : {};
+  const place: Place | null = first?.dataset.messageId ? { conversationId, messageId: first.dataset.messageId } : null;
+  window.history.replaceState({ ...base, place }, "");
+}
+
+/** The place the current history entry remembers (see rememberPlace). */
+export function placeInHistory(): Place | null {
+  const state: unknown = window.history.state;
+  if (typeof state !== "object" || state === null) return null;
+  const place = (state as { place?: unknown }).place;
+  if (typeof place !== "object" || place === null) return null;
+  const { conversationId, messageId } = place as Record<string, unknown>;
+  return typeof conversationId === "string" && typeof messageId === "string" ? { conversationId, messageId } : null;
+}

@@ -17,7 +17,7 @@ import type { TokenSource } from "../lib/auth-token";
 import { ChatController, conversationTitle } from "../lib/chat-controller";
 import type { ClientConfig } from "../lib/config";
 import { unreadReplies } from "../lib/controller/threads";
-import { backIsHistory, routeInUrl, showRouteInUrl, type Route } from "../lib/route";
+import { backIsHistory, placeInHistory, rememberPlace, routeInUrl, showRouteInUrl, type Route } from "../lib/route";
 import { QuickSwitcher, useQuickSwitcherKey } from "../components/QuickSwitcher";
 import { usePhone } from "../lib/layout";
 import { lastEditable } from "../lib/conversation-view";
@@ -92,6 +92,8 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   // would leave a history entry of its own).
   const opening = useRef<string | null>(null);
   const pick = (id: string | null) => {
+    // Leaving a conversation scrolled up: its history entry remembers where (Back returns there).
+    if (snapshot.activeId && id !== snapshot.activeId) rememberPlace(snapshot.activeId);
     opening.current = id;
     setListPane(false);
   };
@@ -113,7 +115,10 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
       }
       setListPane(false);
       const { activeId, conversations, thread, missingId } = controller.getSnapshot();
-      if (route.messageId || missingId || !conversations.some((c) => c.id === route.conversationId)) {
+      const place = placeInHistory();
+      if (!route.messageId && !route.threadRootId && route.conversationId !== activeId && place?.conversationId === route.conversationId && conversations.some((c) => c.id === route.conversationId)) {
+        void controller.returnTo(route.conversationId, place.messageId);
+      } else if (route.messageId || missingId || !conversations.some((c) => c.id === route.conversationId)) {
         linkSeen.current = false;
         setLinked(route.messageId ? route : null);
         void controller.openLink(route.conversationId, route.threadRootId, route.messageId);
@@ -328,6 +333,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
               user={(id) => controller.user(id)}
               api={api}
               highlightId={snapshot.highlightId}
+              anchorId={snapshot.anchorId}
               usersVersion={snapshot.usersVersion}
               onDelete={(id) =>
                 setConfirming({

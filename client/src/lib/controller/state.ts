@@ -31,6 +31,8 @@ export interface ChatSnapshot {
   usersVersion: number;
   /** A message to scroll to and flash (from a search result). */
   highlightId: string | null;
+  /** A message to open the list at, at its top, without a flash (Back to where I was). */
+  anchorId: string | null;
   /** Where the "New messages" divider goes: the first message unread when it was opened. */
   unreadFrom: { conversationId: string; messageId: string } | null;
   /** The conversation whose messages are loaded and positioned (the list mounts then). */
@@ -73,6 +75,7 @@ export class ChatState {
       loadingOlder: false,
       usersVersion: 0,
       highlightId: null,
+      anchorId: null,
       unreadFrom: null,
       shownId: null,
       viewKey: 0,
