@@ -418,6 +418,8 @@ test("desktop and a mid-size window: the sidebar is there, or a drawer", async (
   await alice.setViewportSize({ width: 800, height: 700 });
   const toggle = alice.getByTestId("nav-toggle");
   await toggle.waitFor();
+  // The list folds away into the drawer (it slides out of the window).
+  await alice.waitForFunction(() => (document.querySelector("nav.sidebar")?.getBoundingClientRect().right ?? 1) <= 0);
   assert.ok(!(await onScreen(sidebarRow(alice, "random"))).inside, "the drawer is closed");
   await toggle.click();
   await alice.waitForFunction(() => document.querySelector("nav.sidebar")?.getBoundingClientRect().left === 0);
