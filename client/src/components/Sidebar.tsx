@@ -28,7 +28,7 @@ interface Props {
 export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut, search, onRetention, onOperations, threadsActive, threadsUnread, onThreads }: Props) {
   const channels = conversations.filter((c) => c.kind !== "dm");
   const dms = conversations.filter((c) => c.kind === "dm");
-  const drafts = useDrafts(me.userId);
+  const drafts = useDrafts(`${me.tenantId}/${me.userId}`);
   return (
     <nav className="sidebar">
       <div className="me">
@@ -91,11 +91,12 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
   );
 }
 
-/** The conversations holding a draft of mine (lib/drafts), current as I type in any tab. */
-function useDrafts(userId: string): Set<string> {
+/** The conversations holding a draft of mine (lib/drafts; `owner` is `tenant/user`), current as
+ * I type in any tab. */
+function useDrafts(owner: string): Set<string> {
   const version = useSyncExternalStore(subscribeDrafts, draftsVersion);
   // The version says when to read storage again.
-  return useMemo(() => draftConversations(userId), [userId, version]);
+  return useMemo(() => draftConversations(owner), [owner, version]);
 }
 
 function Item({ c, me, active, draft, onOpen }: { c: ConversationSummary; me: string; active: boolean; draft: boolean; onOpen: (id: string) => void }) {

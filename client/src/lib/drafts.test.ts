@@ -58,6 +58,10 @@ describe("drafts", () => {
     saveDraft("alice", threadDraftKey("C2", "R"), "y");
     saveDraft("bob", "C3", "z");
     expect([...draftConversations("alice")].sort()).toEqual(["C1", "C2"]);
+    // An owner is `tenant/user`: the same user id in another tenant holds none of them.
+    saveDraft("acme/alice", "C4", "w");
+    expect([...draftConversations("acme/alice")]).toEqual(["C4"]);
+    expect(draftConversations("globex/alice").size).toBe(0);
     expect([...draftConversations("bob")]).toEqual(["C3"]);
   });
 

@@ -1,5 +1,5 @@
 // What someone was typing, per conversation (and per thread: `<conversationId>/t/<rootId>`, see
-// threadDraftKey), per user, in localStorage: like Slack's, a draft survives switching
+// threadDraftKey), per user (`owner`: `tenant/user`), in localStorage: like Slack's, a draft survives switching
 // conversations, a reload, the sign-in redirect when a session ends mid-sentence, and closing
 // the tab; it goes with an explicit sign-out (a shared computer keeps nobody's words). The
 // sidebar marks the conversations that hold one (draftConversations), in every tab of the page.

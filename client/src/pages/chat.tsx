@@ -354,6 +354,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
               key={`composer-${active.id}`}
               api={api}
               me={me.userId}
+              draftOwner={`${me.tenantId}/${me.userId}`}
               conversationId={active.id}
               placeholder={`Message ${conversationTitle(active, me.userId)}`}
               onSend={(body, mentions, files) => void controller.send(body, mentions, files)}
