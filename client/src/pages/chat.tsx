@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 
 import { Composer } from "../components/Composer";
 import { ChannelBrowser } from "../components/ChannelBrowser";
@@ -17,11 +17,11 @@ import type { TokenSource } from "../lib/auth-token";
 import { ChatController, conversationTitle } from "../lib/chat-controller";
 import type { ClientConfig } from "../lib/config";
 import { unreadReplies } from "../lib/controller/threads";
-import { backIsHistory, placeInHistory, rememberPlace, routeInUrl, showRouteInUrl, type Route } from "../lib/route";
+import { routeInUrl } from "../lib/route";
 import { QuickSwitcher, useQuickSwitcherKey } from "../components/QuickSwitcher";
-import { usePhone } from "../lib/layout";
 import { lastEditable } from "../lib/conversation-view";
 import { pageTitle, PRODUCT_TITLE } from "../lib/title";
+import { useAddress } from "./use-address";
 import type { Me } from "../lib/types";
 
 export function ChatPage({ config, tokens, onSignOut }: { config: ClientConfig; tokens: TokenSource; onSignOut: () => void }) {
@@ -64,80 +64,13 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
     return () => controller.stop();
   }, [controller]);
   const snapshot = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
-  // The address names the conversation, its open thread and a linked message (reload and
-  // sign-in come back to them); back and forward move between conversations, and on a phone
-  // between its panes (lib/route.ts).
   const openThread = snapshot.thread && snapshot.thread.conversationId === snapshot.activeId && !snapshot.showThreads ? snapshot.thread : null;
   const openRootId = openThread?.rootId ?? null;
-  const phone = usePhone();
-  // A phone shows one pane at a time; the conversation list is the first (the page starts there
-  // unless its address names a conversation).
-  const [listPane, setListPane] = useState(() => routeInUrl() === null);
-  // The message a link named: it stays in the address (a reload shows it again) until the
-  // reader moves to another conversation or thread.
-  const [linked, setLinked] = useState<Route | null>(() => {
-    const route = routeInUrl();
-    return route?.messageId ? route : null;
-  });
-  const linkHolds = linked !== null && linked.conversationId === snapshot.activeId && linked.threadRootId === openRootId;
-  const linkSeen = useRef(false);
-  useEffect(() => {
-    if (linkHolds) linkSeen.current = true;
-    else if (linked && linkSeen.current) {
-      linkSeen.current = false;
-      setLinked(null);
-    }
-  }, [linked, linkHolds]);
-  // The conversation just picked: the address waits for it (not the one it replaces, which
-  // would leave a history entry of its own).
-  const opening = useRef<string | null>(null);
-  const pick = (id: string | null) => {
-    // Leaving a conversation scrolled up: its history entry remembers where (Back returns there).
-    if (snapshot.activeId && id !== snapshot.activeId) rememberPlace(snapshot.activeId);
-    opening.current = id;
-    setListPane(false);
-  };
-  useEffect(() => {
-    // A link I cannot follow keeps its address (a reload says the same).
-    if (snapshot.missingId) return;
-    if (opening.current && opening.current !== snapshot.activeId) return;
-    opening.current = null;
-    if (phone && listPane) showRouteInUrl(null, true);
-    else if (snapshot.activeId && !snapshot.showThreads) showRouteInUrl({ conversationId: snapshot.activeId, threadRootId: openRootId, messageId: linkHolds ? (linked?.messageId ?? null) : null }, phone);
-  }, [snapshot.activeId, snapshot.showThreads, snapshot.missingId, openRootId, linkHolds, linked, phone, listPane]);
-  useEffect(() => {
-    const moved = () => {
-      const route = routeInUrl();
-      if (!route) {
-        // Back to the list (a phone's first pane; a wide window shows it all along).
-        setListPane(true);
-        return;
-      }
-      setListPane(false);
-      const { activeId, conversations, thread, missingId } = controller.getSnapshot();
-      const place = placeInHistory();
-      if (!route.messageId && !route.threadRootId && route.conversationId !== activeId && place?.conversationId === route.conversationId && conversations.some((c) => c.id === route.conversationId)) {
-        void controller.returnTo(route.conversationId, place.messageId);
-      } else if (route.messageId || missingId || !conversations.some((c) => c.id === route.conversationId)) {
-        linkSeen.current = false;
-        setLinked(route.messageId ? route : null);
-        void controller.openLink(route.conversationId, route.threadRootId, route.messageId);
-      } else if (route.threadRootId && (thread?.rootId !== route.threadRootId || route.conversationId !== activeId)) void controller.openThread(route.conversationId, route.threadRootId);
-      else if (route.conversationId !== activeId) void controller.open(route.conversationId);
-      else if (!route.threadRootId && thread) controller.closeThread();
-    };
-    window.addEventListener("popstate", moved);
-    return () => window.removeEventListener("popstate", moved);
-  }, [controller]);
+  // The address, Back and Forward, and a phone's panes (pages/use-address.ts).
+  const { phone, listPane, setListPane, pick, forgetLink, back } = useAddress(controller, snapshot, openRootId);
+  const closeThread = () => back(() => controller.closeThread());
   const [switching, setSwitching] = useState(false);
   useQuickSwitcherKey(() => setSwitching(true));
-  /** A phone's Back control: through history when the pane behind came before this one in it
-   * (as the browser's Back), else straight to it. */
-  const back = (toPane: () => void) => {
-    if (phone && backIsHistory()) window.history.back();
-    else toPane();
-  };
-  const closeThread = () => back(() => controller.closeThread());
   useSyncExternalStore(controller.store.subscribe, controller.store.getVersion);
   const [browsing, setBrowsing] = useState(false);
   const [dropped, setDropped] = useState<File[]>([]);
@@ -197,7 +130,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         onBrowse={() => setBrowsing(true)}
         onOpenDm={(userId) => {
           setNavOpen(false);
-          setListPane(false);
+          pick(null);
           void controller.openDm(userId).then(() => setFocusComposerOf(controller.getSnapshot().activeId));
         }}
         api={api}
@@ -285,7 +218,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
             first={snapshot.conversations[0] ? { id: snapshot.conversations[0].id, title: conversationTitle(snapshot.conversations[0], me.userId) } : null}
             onOpen={(id) => {
               pick(id);
-              setLinked(null);
+              forgetLink();
               void controller.open(id);
             }}
           />
@@ -445,7 +378,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           onOpenDm={(userId) => {
             setSwitching(false);
             setNavOpen(false);
-            setListPane(false);
+            pick(null);
             void controller.openDm(userId).then(() => setFocusComposerOf(controller.getSnapshot().activeId));
           }}
         />
