@@ -176,7 +176,18 @@ export async function signIn(context, stack, userId) {
 }
 
 export async function waitForStatus(page, status, timeout = 20_000) {
-  await page.locator(`[data-testid="connection-status"][data-status="${status}"]`).waitFor({ timeout });
+  // Attached, not visible: a phone's first pane is the conversation list, without the header.
+  await page.locator(`[data-testid="connection-status"][data-status="${status}"]`).waitFor({ state: "attached", timeout });
+}
+
+/** Shows the conversation list: a phone's first pane (its Back control goes there from a
+ * conversation), a drawer in a mid-size window (☰), there all along on a wide screen. */
+export async function showConversationList(page) {
+  const back = page.getByTestId("pane-back");
+  const toggle = page.getByTestId("nav-toggle");
+  if (await back.isVisible()) await back.click();
+  else if (await toggle.isVisible()) await toggle.click();
+  await page.locator("nav.sidebar .conv").first().waitFor();
 }
 
 export async function screenshot(page, name) {

@@ -269,18 +269,17 @@ test("10,000 messages: a short DOM, and scrolling up reaches the first", async (
   await screenshot(alice, "huge-at-the-beginning");
 });
 
-test("a phone-sized window: no sideways scroll, the composer in view, the list behind a drawer", async () => {
+test("a phone-sized window: no sideways scroll, the composer in view, one pane at a time", async () => {
   const context = await browser("bob-phone", { viewport: { width: 390, height: 844 } });
   contexts.push(context);
   const bob = await signIn(context, stack, "bob");
   await screenshot(bob, "phone-open");
-  assert.ok(!(await onScreen(bob.getByTestId("conv-long"))).inside, "the conversation list is folded away");
-  await bob.getByTestId("nav-toggle").click();
+  assert.ok((await onScreen(bob.getByTestId("conv-long"))).inside, "the conversation list is the first pane");
   await bob.getByTestId("conv-long").click();
   await bob.getByTestId("conversation-title").filter({ hasText: "#long" }).waitFor();
   await bob.getByTestId("message").first().waitFor();
   await assertPageFixed(bob, "phone");
-  assert.ok(!(await onScreen(bob.getByTestId("conv-long"))).inside, "the drawer closed after picking");
+  assert.ok(!(await bob.getByTestId("conv-long").isVisible()), "the list gave way to the conversation");
   await bob.getByTestId("composer").fill("from a phone");
   await bob.getByTestId("composer").press("Enter");
   await waitInList(bob, row(bob, "from a phone"), "the phone's own message");

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { browser, conversationId, onScreen, screenshot, seedMessages, signIn, suite } from "./harness.mjs";
+import { browser, conversationId, onScreen, screenshot, seedMessages, showConversationList, signIn, suite } from "./harness.mjs";
 
 const DAY_S = 24 * 3600;
 // Far east (UTC+14): its calendar day differs from UTC's for half of every day.
@@ -111,7 +111,7 @@ test("date separators sit directly above the first message of each day, named in
   await bob.getByTestId("message-scroller").evaluate((el) => el.scrollTo(0, 0));
   await screenshot(bob, "message-list-separators");
   const phone = await person("bob", { viewport: { width: 390, height: 760 } });
-  await phone.getByTestId("nav-toggle").click();
+  await showConversationList(phone);
   await phone.getByTestId("conv-random").click();
   await row(phone, "Bob's latest note").waitFor();
   await phone.getByRole("separator", { name: "Yesterday" }).scrollIntoViewIfNeeded();

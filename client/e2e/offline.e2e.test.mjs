@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { bodies, browser, freePort, screenshot, signIn, suite, waitForStatus } from "./harness.mjs";
+import { bodies, browser, freePort, screenshot, showConversationList, signIn, suite, waitForStatus } from "./harness.mjs";
 
 // A low send limit (3 per 10 s per person and conversation), so a burst meets a 429. The page is
 // also allowed from the stack's other name (localhost), to prove a page on another origin can
@@ -246,8 +246,8 @@ test("on a phone-sized window a pending message shows at the bottom above the co
   contexts.push(phone);
   const page = await signIn(phone, stack, "alice");
   await openChannel(bob, "offline-phone");
-  // The phone layout keeps the conversation list in a drawer.
-  await page.getByTestId("nav-toggle").click();
+  // A phone shows the conversation list as its own pane.
+  await showConversationList(page);
   await openChannel(page, "offline-phone");
   await phone.setOffline(true);
   const text = "Pending on a phone";

@@ -257,8 +257,9 @@ test("Download saves an image without leaving the app", async () => {
   await screenshot(alice, "papercuts-after-download");
 });
 
-test("on a phone, Escape closes the conversation drawer and focus goes back to its button", async () => {
-  const context = await browser("carol-phone-papercuts", { viewport: { width: 390, height: 800 } });
+test("in a narrow window, Escape closes the conversation drawer and focus goes back to its button", async () => {
+  // Between 600 and 900 px the list is a drawer (a phone shows it as a pane of its own).
+  const context = await browser("carol-phone-papercuts", { viewport: { width: 700, height: 800 } });
   contexts.push(context);
   const carol = await signIn(context, stack, "carol");
   const toggle = carol.getByTestId("nav-toggle");

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { browser, conversationId, onScreen, screenshot, signIn, suite, waitForStatus } from "./harness.mjs";
+import { browser, conversationId, onScreen, screenshot, showConversationList, signIn, suite, waitForStatus } from "./harness.mjs";
 
 const { stack, contexts } = suite(before, after);
 
@@ -194,8 +194,7 @@ test("on a phone-sized window the picker is a sheet inside the screen, and the b
   const general = await conversationId(stack, token, "general");
   const r = await stack.api(token, "POST", `/api/v1/chat/conversations/${general}/messages`, { clientMessageId: crypto.randomUUID(), body: "From my phone", mentions: [] });
   assert.equal(r.status, 201);
-  const nav = carol.getByTestId("nav-toggle");
-  if (await nav.isVisible()) await nav.click();
+  await showConversationList(carol);
   await carol.getByTestId("conv-general").click();
   const row = messageRow(carol, r.body.id);
   await row.waitFor();

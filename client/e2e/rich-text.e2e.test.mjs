@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { browser, conversationId, onScreen, pageScroll, screenshot, seedMessages, signIn, suite } from "./harness.mjs";
+import { browser, conversationId, onScreen, pageScroll, screenshot, seedMessages, showConversationList, signIn, suite } from "./harness.mjs";
 
 const { stack, contexts } = suite(before, after, async (s) => {
   s.env = { ...s.env, RATE_LIMIT_SENDS: "off", RATE_LIMIT_CONVERSATION_WRITES: "off" };
@@ -242,7 +242,7 @@ test("search finds a word that was bold and shows it as plain text", async () =>
 test("on a phone, formatted messages fit the screen", async () => {
   const phone = await person("bob", { width: 390, height: 844 });
   const page = phone.page;
-  await page.getByTestId("nav-toggle").click();
+  await showConversationList(page);
   await page.getByTestId("conv-random").click();
   const token = await stack.token("acme", "alice", "Alice");
   const text = `**From a phone**: _small screens_\n\n> a quote that is long enough to wrap on a phone-sized screen\n\n- one\n- two\n\n\`\`\`\n${"wide ".repeat(60)}\n\`\`\``;

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { browser, onScreen, screenshot, signIn, suite, waitForStatus } from "./harness.mjs";
+import { browser, onScreen, screenshot, showConversationList, signIn, suite, waitForStatus } from "./harness.mjs";
 
 const { stack, contexts } = suite(before, after, async (s) => {
   s.env = { ...s.env, RATE_LIMIT_SENDS: "off", RATE_LIMIT_CONVERSATION_WRITES: "off" };
@@ -175,7 +175,7 @@ test("keyboard alone: open a thread, type, send, Escape closes and focus returns
 
 test("a phone-sized window: the panel covers the list, Back returns to it", async () => {
   const phone = await person("bob", { viewport: { width: 390, height: 844 } });
-  await phone.getByTestId("nav-toggle").click();
+  await showConversationList(phone);
   await openGeneral(phone);
   await inList(phone, ROOT_TEXT).getByTestId("thread-summary").click();
   await panel(phone).waitFor();

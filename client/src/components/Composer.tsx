@@ -39,6 +39,8 @@ interface Props {
   onFocusTaken?: () => void;
   /** Where the draft is kept when not the conversation's own (a thread's composer). */
   draftKey?: string;
+  /** Whose drafts: `tenant/user` (a user id alone may exist in two tenants on one browser). */
+  draftOwner: string;
   /** Under the text (the thread's "Also send to #channel"). */
   footer?: ReactNode;
   /** The text field's accessible name. */
@@ -50,11 +52,11 @@ interface Props {
 /** Enter sends, Shift+Enter starts a new line; `@` opens people autocomplete (arrows, Enter or
  * Tab picks, Esc closes); Up in an empty composer edits my last message. Mentions go to the
  * server as user ids beside the text. */
-export function Composer({ api, me, conversationId, placeholder, onSend, onPicked, incomingFiles, onIncomingTaken, takeFocus, onFocusTaken, draftKey, footer, label, onEditLast }: Props) {
+export function Composer({ api, me, conversationId, placeholder, onSend, onPicked, incomingFiles, onIncomingTaken, takeFocus, onFocusTaken, draftKey, draftOwner, footer, label, onEditLast }: Props) {
   // The draft outlives the page (reload, a sign-in redirect): lib/drafts.
   const draft = draftKey ?? conversationId;
-  const [text, setText] = useState(() => loadDraft(me, draft));
-  useEffect(() => saveDraft(me, draft, text), [me, draft, text]);
+  const [text, setText] = useState(() => loadDraft(draftOwner, draft));
+  useEffect(() => saveDraft(draftOwner, draft, text), [draftOwner, draft, text]);
   const [files, setFiles] = useState<PendingFile[]>([]);
   const [queued, setQueued] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -66,6 +68,11 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
   const lookup = useRef(0);
   const listId = useId();
   const optionId = (i: number) => `${listId}-option-${i}`;
+  // A restored draft is continued, not overwritten: the caret goes after its last character.
+  useEffect(() => {
+    const a = area.current;
+    if (a && a.value) a.setSelectionRange(a.value.length, a.value.length);
+  }, []);
   useEffect(() => {
     if (!takeFocus) return;
     area.current?.focus();

@@ -34,6 +34,8 @@ interface Props {
   usersVersion: number;
   api: Api;
   highlightId?: string | null;
+  /** Open with this message at the top (Back to where the reader was). */
+  anchorId?: string | null;
   /** The first message unread at open: the "New messages" divider goes above it. */
   unreadFromId?: string | null;
   /** Whether the newest message is in view (what arrives then is read). */
@@ -100,6 +102,8 @@ export function MessageList(props: Props) {
   const [initial] = useState(() => {
     const hit = rowOf(highlightId);
     if (hit >= 0) return { index: hit, align: "center" as const };
+    const anchor = rowOf(props.anchorId);
+    if (anchor >= 0) return { index: anchor, align: "start" as const };
     const unread = rowOf(unreadFromId);
     if (unread >= 0) return { index: unread, align: "start" as const };
     return { index: Math.max(0, rows.length - 1), align: "end" as const };

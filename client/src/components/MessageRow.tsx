@@ -3,7 +3,9 @@ import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { Api } from "../lib/api";
 import { timeOfDay } from "../lib/days";
 import { excerpt } from "../lib/live-log";
+import { copyText } from "../lib/clipboard";
 import { mentionedIds } from "../lib/mentions";
+import { messageLink } from "../lib/route";
 import type { UiMessage } from "../lib/store/messages";
 import { replyCountLabel } from "../lib/threads";
 import type { ThreadSummary, UserProfile } from "../lib/types";
@@ -119,6 +121,7 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, onReact, userKey,
                 Reply in thread
               </button>
             )}
+            <CopyLink conversationId={m.conversationId} messageId={m.id} threadRootId={m.threadRootId ?? null} />
             {mine && (
               <button ref={editButton} className="link" onClick={() => setEditing(true)} data-testid="edit">
                 Edit
@@ -197,6 +200,22 @@ export function ThreadSummaryLine({ thread, user, onOpen }: { thread: ThreadSumm
         {names.map((n) => n.split(/\s+/)[0] ?? n).join(", ")}
       </span>
       <span className="muted last-reply">Last reply {replyTime(thread.lastReplyAt)}</span>
+    </button>
+  );
+}
+
+/** "Copy link": the message's address (a reply's opens its thread at it) on the clipboard, and
+ * the button says so for a moment (read out: its name changes while it has focus). */
+function CopyLink({ conversationId, messageId, threadRootId }: { conversationId: string; messageId: string; threadRootId: string | null }) {
+  const [copied, setCopied] = useState<boolean | null>(null);
+  useEffect(() => {
+    if (copied === null) return;
+    const timer = setTimeout(() => setCopied(null), 2000);
+    return () => clearTimeout(timer);
+  }, [copied]);
+  return (
+    <button className="link" onClick={() => void copyText(messageLink(conversationId, messageId, threadRootId)).then(setCopied)} data-testid="copy-link">
+      {copied === null ? "Copy link" : copied ? "Link copied" : "Could not copy"}
     </button>
   );
 }

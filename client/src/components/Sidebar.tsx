@@ -1,8 +1,9 @@
-import { useRef, useState, type ReactNode } from "react";
+import { useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 
 import type { Api } from "../lib/api";
 import { conversationTitle } from "../lib/chat-controller";
 import { dmShortTitle, isGroupDm } from "../lib/dm-names";
+import { draftConversations, draftsVersion, subscribeDrafts } from "../lib/drafts";
 import type { ConversationSummary, Me, UserProfile } from "../lib/types";
 
 interface Props {
@@ -30,6 +31,7 @@ interface Props {
 export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onNewMessage, onSignOut, search, onRetention, onOperations, threadsActive, threadsUnread, onThreads }: Props) {
   const channels = conversations.filter((c) => c.kind !== "dm");
   const dms = conversations.filter((c) => c.kind === "dm");
+  const drafts = useDrafts(`${me.tenantId}/${me.userId}`);
   return (
     <nav className="sidebar">
       <div className="me">
@@ -78,7 +80,7 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
       </div>
       <ul>
         {channels.map((c) => (
-          <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} onOpen={onOpen} />
+          <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} draft={drafts.has(c.id)} onOpen={onOpen} />
         ))}
       </ul>
       <div className="section-title">
@@ -89,7 +91,7 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
       </div>
       <ul>
         {dms.map((c) => (
-          <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} onOpen={onOpen} />
+          <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} draft={drafts.has(c.id)} onOpen={onOpen} />
         ))}
       </ul>
       <UserPicker api={api} me={me.userId} label="New message to…" onPick={(u) => onOpenDm(u.id)} testId="dm-search" />
@@ -97,7 +99,15 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
   );
 }
 
-function Item({ c, me, active, onOpen }: { c: ConversationSummary; me: string; active: boolean; onOpen: (id: string) => void }) {
+/** The conversations holding a draft of mine (lib/drafts; `owner` is `tenant/user`), current as
+ * I type in any tab. */
+function useDrafts(owner: string): Set<string> {
+  const version = useSyncExternalStore(subscribeDrafts, draftsVersion);
+  // The version says when to read storage again.
+  return useMemo(() => draftConversations(owner), [owner, version]);
+}
+
+function Item({ c, me, active, draft, onOpen }: { c: ConversationSummary; me: string; active: boolean; draft: boolean; onOpen: (id: string) => void }) {
   const title = conversationTitle(c, me);
   const group = isGroupDm(c);
   return (
@@ -115,6 +125,8 @@ function Item({ c, me, active, onOpen }: { c: ConversationSummary; me: string; a
           {group && <span className="people-count" aria-hidden="true">{(c.members?.length ?? 1) - 1}</span>}
           {group ? dmShortTitle(c, me) : title}
         </span>
+        {/* Slack's cue: left mid-sentence (the open conversation shows its composer instead). */}
+        {draft && !active && <PencilIcon />}
         {c.mentionCount > 0 && <span className="badge mention">@{c.mentionCount}</span>}
         {c.unreadCount > 0 && (
           <span className="badge" data-testid="unread-badge">
@@ -212,6 +224,16 @@ export function UserPicker({ api, me, label, onPick, testId }: { api: Api; me: s
         </ul>
       )}
     </div>
+  );
+}
+
+function PencilIcon() {
+  return (
+    <svg className="draft-mark" width="13" height="13" viewBox="0 0 13 13" aria-label="draft" role="img" data-testid="draft-mark">
+      <title>Draft</title>
+      <path d="M2 9.5 8.8 2.7l1.5 1.5L3.5 11H2z" fill="currentColor" />
+      <path d="M9.6 1.9l.8-.8a.8.8 0 0 1 1.1 0l.4.4a.8.8 0 0 1 0 1.1l-.8.8z" fill="currentColor" />
+    </svg>
   );
 }
 

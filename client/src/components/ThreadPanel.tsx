@@ -135,6 +135,7 @@ export function ThreadPanel(props: Props) {
         key={`thread-composer-${thread.conversationId}-${thread.rootId}`}
         api={api}
         me={me}
+        draftOwner={props.userKey}
         conversationId={thread.conversationId}
         draftKey={threadDraftKey(thread.conversationId, thread.rootId)}
         placeholder="Reply…"

@@ -57,6 +57,8 @@ export class ChatController {
     private readonly initialId: string | null = null,
     /** The thread of that conversation the URL names, to open beside it. */
     private readonly initialThreadId: string | null = null,
+    /** The message the URL links to (in that conversation, or that thread), shown and flashed. */
+    private readonly initialMessageId: string | null = null,
   ) {
     this.store = new MessageStore(me.userId, (clientMessageId) => this.outbox.confirmed(clientMessageId));
     this.outbox = new Outbox({
@@ -128,10 +130,17 @@ export class ChatController {
     this.outbox.start();
     await this.refreshConversations();
     void this.threads.refreshFollowed();
-    const first = this.getSnapshot().conversations.find((c) => c.id === this.initialId) ?? this.getSnapshot().conversations[0];
-    if (first && !this.getSnapshot().activeId) await this.open(first.id);
-    // The address names an open thread of it: the panel opens again (a reload keeps it).
-    if (first && this.initialThreadId && first.id === this.initialId) void this.threads.open(first.id, this.initialThreadId);
+    const { conversations } = this.getSnapshot();
+    const linked = conversations.find((c) => c.id === this.initialId);
+    if (this.initialId && !linked && conversations.length > 0) {
+      // A link to a conversation I am not in (or that is gone): said so, nothing else opened.
+      this.state.set({ missingId: this.initialId });
+    } else if (linked && !this.getSnapshot().activeId) {
+      // The address names a thread or a message of it: they open again (a reload keeps them).
+      await this.openLink(linked.id, this.initialThreadId, this.initialMessageId);
+    } else if (conversations[0] && !this.getSnapshot().activeId) {
+      await this.open(conversations[0].id);
+    }
     this.connection.start();
     this.cleanups.push(this.tokens.onRenewed(() => this.connection.replaceSocket()));
     this.sweepTimer = setInterval(() => this.outbox.sweepStale(Date.now()), SWEEP_INTERVAL_MS);
@@ -179,7 +188,36 @@ export class ChatController {
   }
 
   open(id: string): Promise<void> {
+    if (this.getSnapshot().missingId) this.state.set({ missingId: null });
     return this.view.open(id);
+  }
+
+  /** Back to a conversation I left scrolled up: at the message that was at the top of the
+   * view (no flash); at its usual place when that message is gone. */
+  async returnTo(conversationId: string, messageId: string): Promise<void> {
+    if (this.getSnapshot().missingId) this.state.set({ missingId: null });
+    const message = await this.view.findMessage(conversationId, messageId);
+    return message ? this.view.openAt(conversationId, message, false) : this.view.open(conversationId);
+  }
+
+  /** Where a link (the page's address) points: a conversation I am in, its thread, a message
+   * of either (brought into view and flashed); or, not one of mine, the "you can't see this"
+   * state. */
+  async openLink(conversationId: string, threadRootId: string | null, messageId: string | null): Promise<void> {
+    if (!this.getSnapshot().conversations.some((c) => c.id === conversationId)) {
+      this.state.set({ missingId: conversationId, activeId: null, shownId: null, thread: null, showThreads: false });
+      return;
+    }
+    if (this.getSnapshot().missingId) this.state.set({ missingId: null });
+    if (threadRootId) {
+      if (this.getSnapshot().activeId !== conversationId || this.getSnapshot().showThreads) await this.view.open(conversationId);
+      return this.threads.open(conversationId, threadRootId, messageId);
+    }
+    if (!messageId) return this.view.open(conversationId);
+    const message = await this.view.findMessage(conversationId, messageId);
+    if (message) return this.view.openAt(conversationId, message);
+    this.toasts.toast("That message is not available: it may have been deleted.", "error");
+    return this.view.open(conversationId);
   }
 
   openAt(conversationId: string, message: Message): Promise<void> {

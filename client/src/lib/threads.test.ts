@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 
 import { followedAfterReply, unreadReplies } from "./controller/threads";
-import { routeHash, routeInUrl } from "./route";
 import { MessageStore } from "./store/messages";
 import { TEST_CONVERSATION as C, testMessage as message } from "./test-messages";
 import { inMainList, newerSummary, replyCountLabel } from "./threads";
@@ -123,15 +122,5 @@ describe("followed threads", () => {
     expect(followedAfterReply([entry], reply(3, 2, { authorId: "alice" }), "alice", false)?.[0]?.unreadReplies).toBe(0);
     expect(followedAfterReply([{ ...entry, unreadReplies: 3 }], reply(3, 2), "alice", true)?.[0]?.unreadReplies).toBe(0);
     expect(followedAfterReply([other], reply(3, 2), "alice", false)).toBeNull();
-  });
-});
-
-describe("thread route", () => {
-  it("reads the conversation and the open thread from the address, and writes them back", () => {
-    expect(routeInUrl("#/c/C1")).toEqual({ conversationId: "C1", threadRootId: null });
-    expect(routeInUrl("#/c/C1/t/M9")).toEqual({ conversationId: "C1", threadRootId: "M9" });
-    expect(routeInUrl(routeHash("C 1", "M/9"))).toEqual({ conversationId: "C 1", threadRootId: "M/9" });
-    expect(routeHash("C1")).toBe("#/c/C1");
-    for (const bad of ["", "#/x/C1", "#/c/", "#/c/C1/t/", "#/c/C1/x/M9", "#/c/C1/t/M9/more", "#/c/%E0"]) expect(routeInUrl(bad)).toBeNull();
   });
 });

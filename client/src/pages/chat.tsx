@@ -20,9 +20,11 @@ import { ChatController, conversationTitle } from "../lib/chat-controller";
 import type { ClientConfig } from "../lib/config";
 import { unreadReplies } from "../lib/controller/threads";
 import { isGroupDm } from "../lib/dm-names";
-import { routeInUrl, showRouteInUrl } from "../lib/route";
+import { routeInUrl } from "../lib/route";
+import { QuickSwitcher, useQuickSwitcherKey } from "../components/QuickSwitcher";
 import { lastEditable } from "../lib/conversation-view";
 import { pageTitle, PRODUCT_TITLE } from "../lib/title";
+import { useAddress } from "./use-address";
 import type { Me, UserProfile } from "../lib/types";
 
 export function ChatPage({ config, tokens, onSignOut }: { config: ClientConfig; tokens: TokenSource; onSignOut: () => void }) {
@@ -58,32 +60,20 @@ export function ChatPage({ config, tokens, onSignOut }: { config: ClientConfig; 
 function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; onSignOut: () => void }) {
   const controller = useMemo(() => {
     const route = routeInUrl();
-    return new ChatController(api, wsUrl, api.tokens, me, route?.conversationId ?? null, route?.threadRootId ?? null);
+    return new ChatController(api, wsUrl, api.tokens, me, route?.conversationId ?? null, route?.threadRootId ?? null, route?.messageId ?? null);
   }, [api, wsUrl, me]);
   useEffect(() => {
     void controller.start();
     return () => controller.stop();
   }, [controller]);
   const snapshot = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
-  // The address names the conversation and its open thread (reload and sign-in come back to
-  // them); back and forward move between conversations.
   const openThread = snapshot.thread && snapshot.thread.conversationId === snapshot.activeId && !snapshot.showThreads ? snapshot.thread : null;
   const openRootId = openThread?.rootId ?? null;
-  useEffect(() => {
-    if (snapshot.activeId) showRouteInUrl(snapshot.activeId, openRootId);
-  }, [snapshot.activeId, openRootId]);
-  useEffect(() => {
-    const moved = () => {
-      const route = routeInUrl();
-      const { activeId, conversations, thread } = controller.getSnapshot();
-      if (!route || !conversations.some((c) => c.id === route.conversationId)) return;
-      if (route.threadRootId && (thread?.rootId !== route.threadRootId || route.conversationId !== activeId)) void controller.openThread(route.conversationId, route.threadRootId);
-      else if (route.conversationId !== activeId) void controller.open(route.conversationId);
-      else if (!route.threadRootId && thread) controller.closeThread();
-    };
-    window.addEventListener("popstate", moved);
-    return () => window.removeEventListener("popstate", moved);
-  }, [controller]);
+  // The address, Back and Forward, and a phone's panes (pages/use-address.ts).
+  const { phone, listPane, setListPane, pick, forgetLink, back } = useAddress(controller, snapshot, openRootId);
+  const closeThread = () => back(() => controller.closeThread());
+  const [switching, setSwitching] = useState(false);
+  useQuickSwitcherKey(() => setSwitching(true));
   useSyncExternalStore(controller.store.subscribe, controller.store.getVersion);
   const [browsing, setBrowsing] = useState(false);
   const [dropped, setDropped] = useState<File[]>([]);
@@ -122,7 +112,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   useEffect(() => () => void (document.title = PRODUCT_TITLE), []);
 
   return (
-    <div className={`chat ${navOpen ? "nav-open" : ""} ${openThread ? "thread-open" : ""}`} data-testid="chat">
+    <div className={`chat ${navOpen ? "nav-open" : ""} ${openThread ? "thread-open" : ""} ${phone ? `phone pane-${listPane ? "list" : openThread ? "thread" : "conversation"}` : ""}`} data-testid="chat">
       <SkipLinks />
       <Sidebar
         me={me}
@@ -130,6 +120,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         activeId={snapshot.activeId}
         onOpen={(id) => {
           setNavOpen(false);
+          pick(id);
           // The open conversation stays where it is (its divider, the place read to), unless it
           // shows a run far back from a search hit: then it goes to the newest.
           if (id === snapshot.activeId && !snapshot.showThreads && !controller.hasNewer(id)) return;
@@ -139,6 +130,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         threadsUnread={unreadReplies(snapshot.followed)}
         onThreads={() => {
           setNavOpen(false);
+          setListPane(false);
           controller.showThreads();
         }}
         onBrowse={() => setBrowsing(true)}
@@ -148,6 +140,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         }}
         onOpenDm={(userId) => {
           setNavOpen(false);
+          pick(null);
           void controller.openDm(userId).then(() => setFocusComposerOf(controller.getSnapshot().activeId));
         }}
         api={api}
@@ -161,6 +154,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
             onSearch={(q) => {
               // One panel at the right at a time: the list keeps its width.
               controller.closeThread();
+              setListPane(false);
               setSearching(q);
             }}
           />
@@ -186,12 +180,18 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         }}
       >
         <header className="conversation-header">
-          <button className="nav-toggle" onClick={() => setNavOpen((v) => !v)} aria-expanded={navOpen} aria-label="Conversations" data-testid="nav-toggle">
-            ☰
-          </button>
+          {phone ? (
+            <button className="pane-back" onClick={() => back(() => setListPane(true))} aria-label="Back to conversations" data-testid="pane-back">
+              <span aria-hidden="true">‹</span>
+            </button>
+          ) : (
+            <button className="nav-toggle" onClick={() => setNavOpen((v) => !v)} aria-expanded={navOpen} aria-label="Conversations" data-testid="nav-toggle">
+              ☰
+            </button>
+          )}
           <div className="conversation-heading">
-            <h2 data-testid="conversation-title" title={snapshot.showThreads ? undefined : activeTitle}>
-              {snapshot.showThreads ? "Threads" : activeTitle}
+            <h2 data-testid="conversation-title" title={snapshot.showThreads || snapshot.missingId ? undefined : activeTitle}>
+              {snapshot.showThreads ? "Threads" : snapshot.missingId ? "Not available" : activeTitle}
             </h2>
             {!snapshot.showThreads && active?.topic && <p className="topic">{active.topic}</p>}
           </div>
@@ -237,7 +237,16 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
             )}
           </div>
         </header>
-        {snapshot.showThreads ? (
+        {snapshot.missingId ? (
+          <Unavailable
+            first={snapshot.conversations[0] ? { id: snapshot.conversations[0].id, title: conversationTitle(snapshot.conversations[0], me.userId) } : null}
+            onOpen={(id) => {
+              pick(id);
+              forgetLink();
+              void controller.open(id);
+            }}
+          />
+        ) : snapshot.showThreads ? (
           <ThreadsView
             followed={snapshot.followed}
             conversationTitle={titleOf}
@@ -281,6 +290,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
               user={(id) => controller.user(id)}
               api={api}
               highlightId={snapshot.highlightId}
+              anchorId={snapshot.anchorId}
               usersVersion={snapshot.usersVersion}
               onDelete={(id) =>
                 setConfirming({
@@ -301,6 +311,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
               key={`composer-${active.id}`}
               api={api}
               me={me.userId}
+              draftOwner={`${me.tenantId}/${me.userId}`}
               conversationId={active.id}
               placeholder={`Message ${conversationTitle(active, me.userId)}`}
               onSend={(body, mentions, files) => void controller.send(body, mentions, files)}
@@ -330,7 +341,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           title={activeTitle}
           user={(id) => controller.user(id)}
           usersVersion={snapshot.usersVersion}
-          onClose={() => controller.closeThread()}
+          onClose={closeThread}
           onSend={(body, mentions, files, alsoInChannel) => controller.sendReply(body, mentions, files, alsoInChannel)}
           onPicked={(users) => controller.rememberUsers(users)}
           onRetry={(cmid) => controller.retry(openThread.conversationId, cmid)}
@@ -400,6 +411,27 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
       )}
       {browsing && <ChannelBrowser api={api} controller={controller} onClose={() => setBrowsing(false)} />}
       {confirming && <ConfirmDialog confirmation={confirming} onClose={() => setConfirming(null)} />}
+      {switching && (
+        <QuickSwitcher
+          api={api}
+          me={me.userId}
+          conversations={snapshot.conversations}
+          activeId={snapshot.activeId}
+          onClose={() => setSwitching(false)}
+          onOpen={(id) => {
+            setSwitching(false);
+            setNavOpen(false);
+            pick(id);
+            void controller.open(id).then(() => setFocusComposerOf(id));
+          }}
+          onOpenDm={(userId) => {
+            setSwitching(false);
+            setNavOpen(false);
+            pick(null);
+            void controller.openDm(userId).then(() => setFocusComposerOf(controller.getSnapshot().activeId));
+          }}
+        />
+      )}
       {navOpen && <NavBackdrop onClose={() => setNavOpen(false)} />}
       <div className="toasts" aria-live="polite">
         {snapshot.toasts.map((t) => (
@@ -408,6 +440,22 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           </div>
         ))}
       </div>
+    </div>
+  );
+}
+
+/** A link to a conversation I am not in, or that does not exist (the server says the same of
+ * both, so a private channel's existence is not given away). */
+function Unavailable({ first, onOpen }: { first: { id: string; title: string } | null; onOpen: (id: string) => void }) {
+  return (
+    <div className="unavailable" role="status" data-testid="unavailable">
+      <h3>You can't see this conversation</h3>
+      <p>It may be private, you may have left it, or the link may be wrong. Ask someone in it to add you.</p>
+      {first && (
+        <button onClick={() => onOpen(first.id)} data-testid="unavailable-open">
+          Go to {first.title}
+        </button>
+      )}
     </div>
   );
 }

@@ -32,6 +32,8 @@ export interface ChatSnapshot {
   usersVersion: number;
   /** A message to scroll to and flash (from a search result). */
   highlightId: string | null;
+  /** A message to open the list at, at its top, without a flash (Back to where I was). */
+  anchorId: string | null;
   /** Where the "New messages" divider goes: the first message unread when it was opened. */
   unreadFrom: { conversationId: string; messageId: string } | null;
   /** The conversation whose messages are loaded and positioned (the list mounts then). */
@@ -47,6 +49,9 @@ export interface ChatSnapshot {
   followedCursor: string | null;
   /** The Threads view replaces the conversation in the main column. */
   showThreads: boolean;
+  /** A link named this conversation, which I am not in (or which is gone): the main column
+   * says so instead of showing another conversation. */
+  missingId: string | null;
 }
 
 export function conversationTitle(c: ConversationSummary, me: string | undefined): string {
@@ -68,6 +73,7 @@ export class ChatState {
       loadingOlder: false,
       usersVersion: 0,
       highlightId: null,
+      anchorId: null,
       unreadFrom: null,
       shownId: null,
       viewKey: 0,
@@ -76,6 +82,7 @@ export class ChatState {
       followed: [],
       followedCursor: null,
       showThreads: false,
+      missingId: null,
     };
   }
 

@@ -41,7 +41,7 @@ export class ConversationView {
     const { state } = this.deps;
     await this.dropWindow();
     const unread = state.get().conversations.find((c) => c.id === id)?.unreadCount ?? 0;
-    state.set({ activeId: id, shownId: null, highlightId: null, unreadFrom: null, showThreads: false, thread: threadOf(state, id) });
+    state.set({ activeId: id, shownId: null, highlightId: null, anchorId: null, unreadFrom: null, showThreads: false, thread: threadOf(state, id) });
     this.deps.opened();
     await this.load(id);
     if (state.get().activeId !== id) return;
@@ -115,12 +115,25 @@ export class ConversationView {
     return this.window?.conversationId === id;
   }
 
+  /** A top-level message of the conversation by id (a link's): held already, or asked of the
+   * server (its thread's first page is one reply long: the root comes with it). Null when it is
+   * not there (a wrong id, a reply, purged by retention). */
+  async findMessage(conversationId: string, messageId: string): Promise<Message | null> {
+    const held = this.deps.store.list(conversationId).find((m) => m.id === messageId && m.state === "sent");
+    if (held) return held;
+    try {
+      return (await this.deps.api.thread(conversationId, messageId, undefined, 1)).root;
+    } catch {
+      return null;
+    }
+  }
+
   /** Opens a conversation at a message: the pages just before and after it load (not every
    * page back from the newest), the list centres and flashes it, and scrolls on both ways. */
-  async openAt(conversationId: string, message: Message): Promise<void> {
+  async openAt(conversationId: string, message: Message, flash = true): Promise<void> {
     const { api, state, store } = this.deps;
     await this.dropWindow();
-    state.set({ activeId: conversationId, shownId: null, highlightId: null, unreadFrom: null, showThreads: false, thread: threadOf(state, conversationId) });
+    state.set({ activeId: conversationId, shownId: null, highlightId: null, anchorId: null, unreadFrom: null, showThreads: false, thread: threadOf(state, conversationId) });
     this.deps.opened();
     await this.load(conversationId);
     if (!store.list(conversationId).some((m) => m.id === message.id)) {
@@ -134,6 +147,11 @@ export class ConversationView {
       }
     }
     if (state.get().activeId !== conversationId) return;
+    if (!flash) {
+      // Back where I was: the list opens with this message at its top.
+      state.set({ shownId: conversationId, viewKey: state.get().viewKey + 1, anchorId: message.id });
+      return this.deps.markActiveRead(true);
+    }
     state.set({ shownId: conversationId, viewKey: state.get().viewKey + 1, highlightId: message.id });
     setTimeout(() => {
       if (state.get().highlightId === message.id) state.set({ highlightId: null });
