@@ -45,6 +45,7 @@ impl Chat {
             last_message_at: None,
             dm_users: users.clone(),
             deleted_ordinals: Vec::new(),
+            archived: false,
         };
         let mut tx = Transaction::default();
         // The conversation's own item is the DM's claim: created once, by whoever opens it first.
