@@ -1,6 +1,7 @@
 import { useRef, useState, type ReactNode } from "react";
 
 import type { Api } from "../lib/api";
+import { splitArchived } from "../lib/channel-settings";
 import { conversationTitle } from "../lib/chat-controller";
 import type { ConversationSummary, Me, UserProfile } from "../lib/types";
 
@@ -25,7 +26,7 @@ interface Props {
 }
 
 export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut, search, onRetention, onOperations, threadsActive, threadsUnread, onThreads }: Props) {
-  const channels = conversations.filter((c) => c.kind !== "dm");
+  const { current: channels, archived } = splitArchived(conversations.filter((c) => c.kind !== "dm"));
   const dms = conversations.filter((c) => c.kind === "dm");
   return (
     <nav className="sidebar">
@@ -78,6 +79,18 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
           <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} onOpen={onOpen} />
         ))}
       </ul>
+      {archived.length > 0 && (
+        <>
+          <div className="section-title" id="archived-channels">
+            Archived
+          </div>
+          <ul aria-labelledby="archived-channels" data-testid="archived-channels">
+            {archived.map((c) => (
+              <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} onOpen={onOpen} />
+            ))}
+          </ul>
+        </>
+      )}
       <div className="section-title">Direct messages</div>
       <ul>
         {dms.map((c) => (
@@ -92,7 +105,12 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
 function Item({ c, me, active, onOpen }: { c: ConversationSummary; me: string; active: boolean; onOpen: (id: string) => void }) {
   return (
     <li>
-      <button className={`conv ${active ? "active" : ""} ${c.unreadCount > 0 ? "unread" : ""}`} onClick={() => onOpen(c.id)} data-testid={`conv-${c.name ?? c.id}`}>
+      <button
+        className={`conv ${active ? "active" : ""} ${c.unreadCount > 0 ? "unread" : ""} ${c.archived ? "archived" : ""}`}
+        onClick={() => onOpen(c.id)}
+        aria-label={c.archived ? `${conversationTitle(c, me)} (archived)` : undefined}
+        data-testid={`conv-${c.name ?? c.id}`}
+      >
         <span className="conv-name">
           {c.kind === "private" && <LockIcon />}
           {conversationTitle(c, me)}

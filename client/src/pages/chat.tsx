@@ -2,6 +2,8 @@ import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 
 
 import { Composer } from "../components/Composer";
 import { ChannelBrowser } from "../components/ChannelBrowser";
+import { ArchivedNotice, ChannelTopic } from "../components/ChannelHeader";
+import { ChannelSettings, type SettingsField } from "../components/ChannelSettings";
 import { ConfirmDialog, usePanel, type Confirmation } from "../components/Dialog";
 import { MembersPanel } from "../components/MembersPanel";
 import { MessageList } from "../components/MessageList";
@@ -16,6 +18,7 @@ import { Api } from "../lib/api";
 import type { TokenSource } from "../lib/auth-token";
 import { ChatController, conversationTitle } from "../lib/chat-controller";
 import type { ClientConfig } from "../lib/config";
+import { canManageChannel } from "../lib/channel-settings";
 import { unreadReplies } from "../lib/controller/threads";
 import { routeInUrl, showRouteInUrl } from "../lib/route";
 import { lastEditable } from "../lib/conversation-view";
@@ -90,6 +93,8 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   const [retention, setRetention] = useState(false);
   const [operations, setOperations] = useState(false);
   const [confirming, setConfirming] = useState<Confirmation | null>(null);
+  // The channel settings dialog, and the field it opens on.
+  const [settings, setSettings] = useState<SettingsField | null>(null);
   // Phone-sized windows: the conversation list is a drawer over the page.
   const [navOpen, setNavOpen] = useState(false);
   // The conversation whose composer takes the keyboard next (a DM just picked, after a delete).
@@ -106,6 +111,14 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   // server's rule, shared/src/app/messages.rs `may_delete`).
   const moderator = Boolean(active && ((active.role === "admin" && active.kind !== "dm") || me.roles.includes("tenant-admin")));
   const activeTitle = openTitle ?? "No conversation";
+  const manager = Boolean(active && canManageChannel(active, me));
+  const confirmArchive = (id: string, title: string) =>
+    setConfirming({
+      title: `Archive ${title}?`,
+      body: "Nobody will be able to post, reply or react in it, and it leaves Browse channels. Its members can still read and search it, and an admin can unarchive it.",
+      confirmLabel: "Archive",
+      action: () => void controller.updateChannel(id, { archived: true }),
+    });
   const tabTitle = pageTitle(snapshot.conversations, snapshot.showThreads ? "Threads" : openTitle);
   const titleOf = (id: string) => {
     const c = snapshot.conversations.find((x) => x.id === id);
@@ -181,7 +194,9 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           </button>
           <div className="conversation-heading">
             <h2 data-testid="conversation-title">{snapshot.showThreads ? "Threads" : activeTitle}</h2>
-            {!snapshot.showThreads && active?.topic && <p className="topic">{active.topic}</p>}
+            {!snapshot.showThreads && active && active.kind !== "dm" && (
+              <ChannelTopic topic={active.topic} archived={Boolean(active.archived)} editable={manager} onEdit={() => setSettings("topic")} />
+            )}
           </div>
           <div className="header-actions">
             <StatusIndicator status={snapshot.status} />
@@ -196,6 +211,11 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 >
                   Members
                 </button>
+                {manager && (
+                  <button onClick={() => setSettings("name")} aria-haspopup="dialog" data-testid="channel-settings-button">
+                    Settings
+                  </button>
+                )}
                 <button
                   onClick={() =>
                     setConfirming({
@@ -273,6 +293,9 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 <p className="older">Loading messages…</p>
               </div>
             )}
+            {active.archived ? (
+              <ArchivedNotice canUnarchive={manager} onUnarchive={() => void controller.updateChannel(active.id, { archived: false })} />
+            ) : (
             <Composer
               key={`composer-${active.id}`}
               api={api}
@@ -291,6 +314,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 return Boolean(last);
               }}
             />
+            )}
           </>
         ) : (
           <p className="empty">Join or create a channel to start.</p>
@@ -350,6 +374,18 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         <RetentionPanel api={api} conversations={snapshot.conversations} onClose={() => setRetention(false)} onError={(m) => controller.toast(m, "error")} />
       )}
       {browsing && <ChannelBrowser api={api} controller={controller} onClose={() => setBrowsing(false)} />}
+      {settings && active && manager && (
+        <ChannelSettings
+          key={active.id}
+          channel={active}
+          focus={settings}
+          onRename={(name) => controller.updateChannel(active.id, { name })}
+          onTopic={(topic) => controller.updateChannel(active.id, { topic })}
+          onArchive={() => confirmArchive(active.id, activeTitle)}
+          onUnarchive={() => controller.updateChannel(active.id, { archived: false })}
+          onClose={() => setSettings(null)}
+        />
+      )}
       {confirming && <ConfirmDialog confirmation={confirming} onClose={() => setConfirming(null)} />}
       {navOpen && <NavBackdrop onClose={() => setNavOpen(false)} />}
       <div className="toasts" aria-live="polite">
