@@ -205,3 +205,13 @@ export function suite(before, after, prepare = async () => {}) {
   });
   return { stack, contexts };
 }
+
+/** Moves focus with Tab alone (Shift+Tab with `backward`) until `locator` has it, as a keyboard
+ * user would; fails if it is not reached within `max` presses. */
+export async function tabTo(page, locator, { max = 80, backward = false } = {}) {
+  for (let i = 0; i < max; i++) {
+    if (await locator.evaluate((el) => el === document.activeElement).catch(() => false)) return;
+    await page.keyboard.press(backward ? "Shift+Tab" : "Tab");
+  }
+  throw new Error(`Tab never reached ${locator}`);
+}
