@@ -13,7 +13,7 @@ use crate::domain::error::{ChatError, ChatResult};
 use crate::domain::ids::{ConversationId, UserId};
 use crate::domain::values::{ChannelName, Topic};
 use crate::domain::{
-    ChannelDetails, Change, ConversationKind, ConversationMeta, ConversationUpdate, Event, MemberRole,
+    Change, ChannelDetails, ConversationKind, ConversationMeta, ConversationUpdate, Event, MemberRole,
 };
 use crate::persistence::change_log::LoggedChange;
 use crate::persistence::conversations as stored;
@@ -45,7 +45,8 @@ impl Chat {
             .commit_change(t, conversation, |meta, _| {
                 // Planned on the channel as it is at this attempt: a concurrent rename moved the
                 // name this one moves from.
-                let next = next_state(meta, &change, &caller.user)?.unwrap_or_else(|| current_state(meta, &caller.user));
+                let next =
+                    next_state(meta, &change, &caller.user)?.unwrap_or_else(|| current_state(meta, &caller.user));
                 let (ops, update) = stored::update_channel(t, meta, &next)?;
                 let plan = ChangePlan::new(ops, LoggedChange::conversation(&next)).updating_meta(update);
                 committed = Some(next);
@@ -63,9 +64,9 @@ impl Chat {
                 self.publish(t, Event::new(conversation.clone(), seq, Change::ConversationUpdated(next))).await;
                 Ok(channel)
             }
-            (CommitOutcome::Refused(roles), Some(next)) if roles.contains(&OpRole::NameClaim) => Err(
-                ChatError::conflict("name_taken", format!("a public channel named #{} exists", next.name)),
-            ),
+            (CommitOutcome::Refused(roles), Some(next)) if roles.contains(&OpRole::NameClaim) => {
+                Err(ChatError::conflict("name_taken", format!("a public channel named #{} exists", next.name)))
+            }
             (CommitOutcome::Refused(roles), _) => {
                 Err(ChatError::Internal(format!("channel {conversation}'s directory items disagree: {roles:?}")))
             }
@@ -87,14 +88,14 @@ impl Chat {
         match (member, meta.kind) {
             (None, ConversationKind::Public) if caller.is_tenant_admin() => Ok(meta),
             (None, _) => Err(self.not_a_member(caller, conversation).await),
-            (Some(_), ConversationKind::Dm) => Err(ChatError::forbidden(
-                "not_a_channel",
-                "a direct message has no name or topic and is not archived",
-            )),
-            (Some(m), _) if m.role == MemberRole::Admin || caller.is_tenant_admin() => Ok(meta),
-            (Some(_), _) => {
-                Err(ChatError::forbidden("not_channel_admin", "only channel admins can rename, edit or archive a channel"))
+            (Some(_), ConversationKind::Dm) => {
+                Err(ChatError::forbidden("not_a_channel", "a direct message has no name or topic and is not archived"))
             }
+            (Some(m), _) if m.role == MemberRole::Admin || caller.is_tenant_admin() => Ok(meta),
+            (Some(_), _) => Err(ChatError::forbidden(
+                "not_channel_admin",
+                "only channel admins can rename, edit or archive a channel",
+            )),
         }
     }
 }

@@ -246,8 +246,7 @@ mod tests {
     #[test]
     fn a_conversation_update_carries_the_whole_state_and_who_changed_it() {
         let c = ConversationId::new_channel();
-        let update =
-            ConversationUpdate { name: "plans".into(), topic: None, archived: true, updated_by: user("ann") };
+        let update = ConversationUpdate { name: "plans".into(), topic: None, archived: true, updated_by: user("ann") };
         let event = Event::new(c.clone(), 9, Change::ConversationUpdated(update));
         let frame = serde_json::to_value(&event).expect("serialize");
         assert_eq!(

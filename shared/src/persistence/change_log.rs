@@ -180,6 +180,9 @@ mod tests {
         assert_eq!(item.attrs["type"], "chat:conversationUpdated");
         let logged: Logged = from_attrs(&item.attrs).expect("read back");
         assert_eq!(logged.change.conversation_update(), Some(update));
-        assert_eq!(LoggedChange::member(EventType::MemberAdded, &UserId::parse("bob").expect("user")).conversation_update(), None);
+        assert_eq!(
+            LoggedChange::member(EventType::MemberAdded, &UserId::parse("bob").expect("user")).conversation_update(),
+            None
+        );
     }
 }

@@ -11,9 +11,9 @@ use super::codec::{from_attrs, to_attrs};
 use super::keys;
 use super::paging::continuation;
 use super::tables::{put, put_new, Tables};
+use super::transaction::{OpRole, Transaction};
 use crate::domain::error::ChatResult;
 use crate::domain::ids::{ConversationId, TenantId, UserId};
-use super::transaction::{OpRole, Transaction};
 use crate::domain::{ConversationKind, ConversationMeta, ConversationUpdate, Member, Membership};
 use crate::ports::store::{Cond, Item, Key, Query, StoreError, Update, WriteOp};
 

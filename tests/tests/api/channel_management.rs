@@ -31,8 +31,7 @@ async fn browse_names(app: &TestApp, user: &TestUser) -> Vec<String> {
 }
 
 async fn changes_after(app: &TestApp, user: &TestUser, channel: &str, seq: u64) -> Vec<Value> {
-    let (status, body) =
-        app.get(user, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq={seq}")).await;
+    let (status, body) = app.get(user, &format!("/api/v1/chat/conversations/{channel}/changes?afterSeq={seq}")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["items"].as_array().unwrap().clone()
 }
@@ -72,13 +71,11 @@ async fn a_channel_admin_renames_and_edits_the_topic_and_members_see_it_in_catch
         ]
     );
     // The old name is free again; the new one is taken among public channels.
-    let (status, _) = app
-        .post(&bob, "/api/v1/chat/channels", json!({ "name": "general", "visibility": "public" }))
-        .await;
+    let (status, _) =
+        app.post(&bob, "/api/v1/chat/channels", json!({ "name": "general", "visibility": "public" })).await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, err) = app
-        .post(&bob, "/api/v1/chat/channels", json!({ "name": "town-square", "visibility": "public" }))
-        .await;
+    let (status, err) =
+        app.post(&bob, "/api/v1/chat/channels", json!({ "name": "town-square", "visibility": "public" })).await;
     assert_eq!((status, error_code(&err).as_str()), (StatusCode::CONFLICT, "name_taken"));
     // Clearing the topic, and a request that changes nothing takes no seq.
     let (status, cleared) = patch(&app, &alice, &channel, json!({ "topic": "" })).await;
@@ -96,13 +93,31 @@ async fn renaming_validates_like_creation_and_a_public_name_stays_unique() {
     let random = app.create_channel(&alice, "random", "public").await;
     let secret = app.create_channel(&alice, "secret", "private").await;
 
-    assert_eq!(code(&patch(&app, &alice, &random, json!({ "name": "general" })).await), (StatusCode::CONFLICT, "name_taken".into()));
-    assert_eq!(code(&patch(&app, &alice, &random, json!({ "name": "two words" })).await), (StatusCode::BAD_REQUEST, "invalid_input".into()));
-    assert_eq!(code(&patch(&app, &alice, &random, json!({ "name": "" })).await), (StatusCode::BAD_REQUEST, "invalid_input".into()));
+    assert_eq!(
+        code(&patch(&app, &alice, &random, json!({ "name": "general" })).await),
+        (StatusCode::CONFLICT, "name_taken".into())
+    );
+    assert_eq!(
+        code(&patch(&app, &alice, &random, json!({ "name": "two words" })).await),
+        (StatusCode::BAD_REQUEST, "invalid_input".into())
+    );
+    assert_eq!(
+        code(&patch(&app, &alice, &random, json!({ "name": "" })).await),
+        (StatusCode::BAD_REQUEST, "invalid_input".into())
+    );
     let long_topic = "t".repeat(251);
-    assert_eq!(code(&patch(&app, &alice, &random, json!({ "topic": long_topic })).await), (StatusCode::BAD_REQUEST, "invalid_input".into()));
-    assert_eq!(code(&patch(&app, &alice, &random, json!({ "topic": "two\nlines" })).await), (StatusCode::BAD_REQUEST, "invalid_input".into()));
-    assert_eq!(code(&patch(&app, &alice, &random, json!({ "archived": true })).await), (StatusCode::BAD_REQUEST, "invalid_input".into()));
+    assert_eq!(
+        code(&patch(&app, &alice, &random, json!({ "topic": long_topic })).await),
+        (StatusCode::BAD_REQUEST, "invalid_input".into())
+    );
+    assert_eq!(
+        code(&patch(&app, &alice, &random, json!({ "topic": "two\nlines" })).await),
+        (StatusCode::BAD_REQUEST, "invalid_input".into())
+    );
+    assert_eq!(
+        code(&patch(&app, &alice, &random, json!({ "archived": true })).await),
+        (StatusCode::BAD_REQUEST, "invalid_input".into())
+    );
     // The refused rename lost nothing: both names still browse, each to its own channel.
     let (_, channels) = app.get(&alice, "/api/v1/chat/channels").await;
     let listed: Vec<(&str, &str)> = channels["items"]
@@ -138,7 +153,10 @@ async fn only_channel_admins_and_tenant_admins_manage_a_channel() {
         assert_eq!(code(&archive(&app, &bob, channel, true).await), refused);
     }
     // A DM is no channel.
-    assert_eq!(code(&patch(&app, &alice, &dm, json!({ "topic": "x" })).await), (StatusCode::FORBIDDEN, "not_a_channel".into()));
+    assert_eq!(
+        code(&patch(&app, &alice, &dm, json!({ "topic": "x" })).await),
+        (StatusCode::FORBIDDEN, "not_a_channel".into())
+    );
     assert_eq!(code(&archive(&app, &alice, &dm, true).await), (StatusCode::FORBIDDEN, "not_a_channel".into()));
     // A tenant admin manages a public channel they are not in...
     let (status, body) = patch(&app, &root, &public, json!({ "topic": "set by an admin" })).await;
@@ -148,7 +166,10 @@ async fn only_channel_admins_and_tenant_admins_manage_a_channel() {
     let replayed = changes_after(&app, &bob, &public, 0).await;
     assert_eq!(replayed.last().unwrap()["data"]["updatedBy"], "root");
     // ...but a private channel they are not in does not exist for them; they still read nothing.
-    assert_eq!(code(&patch(&app, &root, &private, json!({ "topic": "x" })).await), (StatusCode::NOT_FOUND, "not_found".into()));
+    assert_eq!(
+        code(&patch(&app, &root, &private, json!({ "topic": "x" })).await),
+        (StatusCode::NOT_FOUND, "not_found".into())
+    );
     assert_eq!(code(&archive(&app, &root, &private, true).await), (StatusCode::NOT_FOUND, "not_found".into()));
     let (status, _) = app.get(&root, &format!("/api/v1/chat/conversations/{private}/messages")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -187,7 +208,9 @@ async fn an_archived_channel_is_read_only_hidden_from_browse_and_still_readable_
     // Nobody joins or is invited; renaming waits for unarchiving.
     assert_eq!(code(&app.post(&carol, &format!("/api/v1/chat/channels/{channel}/join"), json!({})).await), refused);
     assert_eq!(
-        code(&app.post(&alice, &format!("/api/v1/chat/channels/{channel}/members"), json!({ "userId": "carol" })).await),
+        code(
+            &app.post(&alice, &format!("/api/v1/chat/channels/{channel}/members"), json!({ "userId": "carol" })).await
+        ),
         refused
     );
     assert_eq!(code(&patch(&app, &alice, &channel, json!({ "name": "later" })).await), refused);

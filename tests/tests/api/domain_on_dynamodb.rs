@@ -291,21 +291,29 @@ async fn channel_management_runs_on_dynamodb() {
         chat.update_channel(&bob, &general.id, ChannelChange { archived: Some(true), ..Default::default() }).await,
         Err(ChatError::Forbidden { code: "not_channel_admin", .. })
     ));
-    let rename = ChannelChange { name: Some(name("town")), topic: Some(Topic::parse("hello").unwrap()), archived: None };
+    let rename =
+        ChannelChange { name: Some(name("town")), topic: Some(Topic::parse("hello").unwrap()), archived: None };
     let renamed = chat.update_channel(&alice, &general.id, rename).await.unwrap();
     assert_eq!((renamed.name.as_str(), renamed.topic.as_deref()), ("town", Some("hello")));
-    assert_eq!(browsed(&chat, &bob).await, [("random".to_owned(), None), ("town".to_owned(), Some("hello".to_owned()))]);
+    assert_eq!(
+        browsed(&chat, &bob).await,
+        [("random".to_owned(), None), ("town".to_owned(), Some("hello".to_owned()))]
+    );
     // The freed name can be claimed again.
     chat.create_channel(&bob, name("general"), Visibility::Public, None).await.unwrap();
 
-    chat.update_channel(&alice, &general.id, ChannelChange { archived: Some(true), ..Default::default() }).await.unwrap();
+    chat.update_channel(&alice, &general.id, ChannelChange { archived: Some(true), ..Default::default() })
+        .await
+        .unwrap();
     assert!(matches!(
         chat.send(&bob, &general.id, new_message("late", "too late")).await,
         Err(ChatError::Conflict { code: "conversation_archived", .. })
     ));
     assert_eq!(browsed(&chat, &bob).await.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["general", "random"]);
     assert!(chat.summary(&bob, &general.id).await.unwrap().archived);
-    chat.update_channel(&alice, &general.id, ChannelChange { archived: Some(false), ..Default::default() }).await.unwrap();
+    chat.update_channel(&alice, &general.id, ChannelChange { archived: Some(false), ..Default::default() })
+        .await
+        .unwrap();
     chat.send(&bob, &general.id, new_message("back", "back again")).await.unwrap();
 
     let replayed = chat.changes(&bob, &general.id, before, None).await.unwrap();
@@ -318,8 +326,7 @@ async fn channel_management_runs_on_dynamodb() {
         })
         .collect();
     assert_eq!(states, [("town".to_owned(), false), ("town".to_owned(), true), ("town".to_owned(), false)]);
-    let published =
-        events.0.lock().unwrap().iter().filter(|e| e.kind() == EventType::ConversationUpdated).count();
+    let published = events.0.lock().unwrap().iter().filter(|e| e.kind() == EventType::ConversationUpdated).count();
     assert_eq!(published, 3);
 }
 

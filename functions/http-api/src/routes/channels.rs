@@ -4,9 +4,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
+use shared::app::ChannelChange;
 use shared::domain::ids::{ConversationId, UserId};
 use shared::domain::values::{ChannelName, Topic};
-use shared::app::ChannelChange;
 use shared::domain::{ChannelDetails, ConversationSummary, MemberView, PublicChannel, Visibility};
 use utoipa::{IntoParams, ToSchema};
 

@@ -23,8 +23,9 @@ use shared::app::{
 };
 use shared::domain::search::SortOrder;
 use shared::domain::{
-    ChannelDetails, Changes, ConversationSummary, ConversationUpdate, Event, EventType, FollowedThread, FollowedThreads, Message, MessagePage,
-    PublicChannel, Reaction, ReactionChange, ThreadPage, ThreadSummary, UserProfile,
+    Changes, ChannelDetails, ConversationSummary, ConversationUpdate, Event, EventType, FollowedThread,
+    FollowedThreads, Message, MessagePage, PublicChannel, Reaction, ReactionChange, ThreadPage, ThreadSummary,
+    UserProfile,
 };
 use utoipa::{OpenApi, ToSchema};
 
