@@ -106,6 +106,10 @@ test("a channel admin renames, edits the topic, archives and unarchives; a membe
   assert.match(await notice.innerText(), /This channel is archived/);
   assert.equal(await bob.getByTestId("composer").count(), 0);
   assert.equal(await bob.getByTestId("unarchive-button").count(), 0);
+  // Its messages are there to read, without reply, react, edit or delete.
+  const kiwi = bob.locator(".message-row").filter({ hasText: "the kiwi launch checklist" });
+  await kiwi.waitFor(TIMEOUT);
+  assert.equal(await kiwi.getByTestId("reply-in-thread").count(), 0);
   assert.ok((await onScreen(notice)).inside, "the notice is on screen");
   const archivedRow = bob.getByTestId("archived-channels").getByTestId("conv-launch-2026");
   await archivedRow.waitFor(TIMEOUT);
@@ -162,6 +166,7 @@ test("a channel admin renames, edits the topic, archives and unarchives; a membe
   await bob.getByTestId("composer").waitFor(TIMEOUT);
   assert.equal(await bob.getByTestId("archived-notice").count(), 0);
   await bob.getByTestId("archived-channels").waitFor({ state: "detached", ...TIMEOUT });
+  await kiwi.getByTestId("reply-in-thread").waitFor({ state: "attached", ...TIMEOUT });
   await bob.getByTestId("composer").fill("back in business");
   await bob.getByTestId("composer").press("Enter");
   await alice.getByTestId("message-body").filter({ hasText: "back in business" }).waitFor(TIMEOUT);

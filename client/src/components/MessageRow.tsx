@@ -30,6 +30,8 @@ export interface RowProps {
   threadOpen?: boolean;
   /** A channel or tenant admin: Delete (never Edit) on other people's messages too. */
   moderator?: boolean;
+  /** An archived channel: no reacting, replying, editing or deleting (the server refuses them). */
+  readOnly?: boolean;
   /** Set (a new number each time) to start editing from outside (Up in the composer). */
   editRequest?: number;
   /** An edit started by `editRequest` ended: the composer takes the keyboard back. */
@@ -37,7 +39,7 @@ export interface RowProps {
   onShowHistory?: (m: UiMessage) => void;
 }
 
-export function MessageRow({ m, me, onRetry, onEdit, onDelete, onReact, userKey, user, api, highlighted, onOpenThread, threadOpen, moderator, editRequest, onEditRequestEnd, onShowHistory }: RowProps) {
+export function MessageRow({ m, me, onRetry, onEdit, onDelete, onReact, userKey, user, api, highlighted, onOpenThread, threadOpen, moderator, readOnly, editRequest, onEditRequestEnd, onShowHistory }: RowProps) {
   const [editing, setEditing] = useState(false);
   const requested = useRef(false);
   useEffect(() => {
@@ -98,7 +100,7 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, onReact, userKey,
             </button>
           </span>
         )}
-        {m.state === "sent" && !deleted && !editing && (
+        {m.state === "sent" && !deleted && !editing && !readOnly && (
           <span className="actions">
             <AddReaction messageId={m.id} userKey={userKey} onReact={onReact} />
             {onOpenThread && !m.threadRootId && (

@@ -265,6 +265,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 }}
                 onDismissUnread={() => void controller.dismissUnread()}
                 moderator={moderator}
+                readOnly={Boolean(active.archived)}
                 editRequest={editRequest}
                 onEditRequestEnd={() => {
                   setEditRequest(null);
