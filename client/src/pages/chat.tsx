@@ -347,6 +347,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           onReact={(id, emoji, add) => void controller.react(id, emoji, add)}
           userKey={`${me.tenantId}/${me.userId}`}
           moderator={moderator}
+          readOnly={Boolean(active.archived)}
           onFollow={(following) => void controller.setFollowing(following)}
           onLoadMore={() => void controller.loadMoreReplies()}
         />
