@@ -277,3 +277,46 @@ async fn members_receive_each_change_live() {
     assert_eq!(states, [("town", "hello", false), ("town", "hello", true)]);
     assert_eq!(frames[1]["seq"].as_u64(), frames[0]["seq"].as_u64().map(|s| s + 1));
 }
+
+#[tokio::test]
+async fn channel_settings_are_rate_limited_per_user_and_a_change_of_nothing_is_free() {
+    use shared::domain::limits::{Rate, RateLimits};
+    let mut opts = local::StackOptions::ephemeral();
+    opts.rate_limits = RateLimits { channel_settings: Some(Rate { count: 2, window_secs: 60 }), ..Default::default() };
+    let app = spawn_app_with(opts).await;
+    let alice = app.user("acme", "alice").await;
+    let root = app.user_with_roles("acme", "root", &["admin"]).await;
+    let channel = app.create_channel(&alice, "general", "public").await;
+
+    assert_eq!(patch(&app, &alice, &channel, json!({ "topic": "one" })).await.0, StatusCode::OK);
+    // The same values again change nothing and spend nothing.
+    assert_eq!(patch(&app, &alice, &channel, json!({ "topic": "one" })).await.0, StatusCode::OK);
+    assert_eq!(patch(&app, &alice, &channel, json!({ "topic": "two" })).await.0, StatusCode::OK);
+    let refused = patch(&app, &alice, &channel, json!({ "topic": "three" })).await;
+    assert_eq!(code(&refused), (StatusCode::TOO_MANY_REQUESTS, "rate_limited".into()));
+    assert_eq!(summary(&app, &alice, &channel).await["topic"], "two", "the refused change lost nothing");
+    // Another user's budget is their own.
+    assert_eq!(archive(&app, &root, &channel, true).await.0, StatusCode::OK);
+}
+
+/// Retention keeps working in an archived channel: its deletes may take the sequence there.
+#[tokio::test]
+async fn retention_still_removes_expired_messages_of_an_archived_channel() {
+    const DAY_MS: i64 = 24 * 3600 * 1000;
+    let clock = shared::ports::clock::ManualClock::new(1_795_680_000_000);
+    let app = spawn_app_at(&clock).await;
+    let alice = app.user_with_roles("acme", "alice", &["admin"]).await;
+    let channel = app.create_channel(&alice, "old-project", "public").await;
+    app.send(&alice, &channel, "o1", "an old pelican").await;
+    assert_eq!(archive(&app, &alice, &channel, true).await.0, StatusCode::OK);
+    let (status, _) =
+        app.call(Method::PUT, "/api/v1/chat/retention", Some(&alice), Some(json!({ "retentionDays": 30 }))).await;
+    assert_eq!(status, StatusCode::OK);
+    clock.advance_ms(40 * DAY_MS);
+    app.stack.wait_archived().await.unwrap();
+    let (status, report) = app.post(&alice, "/api/v1/dev/retention/run", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let (_, history) = app.get(&alice, &format!("/api/v1/chat/conversations/{channel}/messages")).await;
+    assert_eq!(history["items"], json!([]), "{report}");
+    assert_eq!(summary(&app, &alice, &channel).await["archived"], true);
+}
