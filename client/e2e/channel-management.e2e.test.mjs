@@ -180,4 +180,25 @@ test("a channel admin renames, edits the topic, archives and unarchives; a membe
   await alice.getByTestId("composer").waitFor(TIMEOUT);
   await alice.getByTestId("message-body").filter({ hasText: "back in business" }).waitFor(TIMEOUT);
   await screenshot(alice, "chanmgmt-alice-after-reload");
+
+  // On a phone, the admin reaches the settings from the header, and the dialog fits the window.
+  const alicePhoneContext = await browser("alice-chanmgmt-phone", { viewport: { width: 390, height: 844 } });
+  contexts.push(alicePhoneContext);
+  const alicePhone = await signIn(alicePhoneContext, stack, "alice");
+  await alicePhone.getByTestId("nav-toggle").click();
+  await alicePhone.getByTestId("conv-launch-2026").click();
+  await waitForTitle(alicePhone, "#launch-2026");
+  const phoneSettings = alicePhone.getByTestId("channel-settings-button");
+  assert.ok((await onScreen(phoneSettings)).inside, "Settings is on screen");
+  assert.ok((await onScreen(alicePhone.getByTestId("leave-button"))).inside, "Leave still fits beside it");
+  assert.ok((await alicePhone.getByTestId("conversation-title").boundingBox()).width >= 80, "the title keeps room");
+  await phoneSettings.click();
+  const dialog = alicePhone.getByTestId("channel-settings");
+  await dialog.waitFor(TIMEOUT);
+  const fits = await onScreen(dialog);
+  assert.ok(fits.inside, `the settings dialog fits the phone's window: ${JSON.stringify(fits.box)}`);
+  assert.equal(await alicePhone.getByTestId("channel-topic-input").inputValue(), "Ship it by Friday");
+  await screenshot(alicePhone, "chanmgmt-phone-settings");
+  await alicePhone.keyboard.press("Escape");
+  await dialog.waitFor({ state: "detached", ...TIMEOUT });
 });

@@ -24,6 +24,17 @@ export function ChannelTopic({ topic, archived, editable, onEdit }: { topic: str
   );
 }
 
+/** The settings button's mark where its word does not fit (drawn: emoji fonts are not everywhere). */
+export function MoreIcon() {
+  return (
+    <svg className="more-icon" width="16" height="4" viewBox="0 0 16 4" aria-hidden="true">
+      <circle cx="2" cy="2" r="1.75" fill="currentColor" />
+      <circle cx="8" cy="2" r="1.75" fill="currentColor" />
+      <circle cx="14" cy="2" r="1.75" fill="currentColor" />
+    </svg>
+  );
+}
+
 /** In place of the composer in an archived channel. */
 export function ArchivedNotice({ canUnarchive, onUnarchive }: { canUnarchive: boolean; onUnarchive: () => void }) {
   return (

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 
 
 import { Composer } from "../components/Composer";
 import { ChannelBrowser } from "../components/ChannelBrowser";
-import { ArchivedNotice, ChannelTopic } from "../components/ChannelHeader";
+import { ArchivedNotice, ChannelTopic, MoreIcon } from "../components/ChannelHeader";
 import { ChannelSettings, type SettingsField } from "../components/ChannelSettings";
 import { ConfirmDialog, usePanel, type Confirmation } from "../components/Dialog";
 import { MembersPanel } from "../components/MembersPanel";
@@ -212,8 +212,9 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                   Members
                 </button>
                 {manager && (
-                  <button onClick={() => setSettings("name")} aria-haspopup="dialog" data-testid="channel-settings-button">
-                    Settings
+                  <button className="settings-button" onClick={() => setSettings("name")} aria-haspopup="dialog" aria-label="Channel settings" data-testid="channel-settings-button">
+                    <MoreIcon />
+                    <span className="label">Settings</span>
                   </button>
                 )}
                 <button
