@@ -38,7 +38,9 @@ impl Chat {
     ) -> ChatResult<ChannelDetails> {
         let t = &caller.tenant;
         let meta = self.require_channel_manager(caller, conversation).await?;
-        let Some(_) = next_state(&meta, &change, &caller.user)? else { return Ok(details(&meta)) };
+        if next_state(&meta, &change, &caller.user)?.is_none() {
+            return Ok(details(&meta));
+        }
         self.spend(caller, "channel_settings", "all", self.limits.channel_settings, Some(conversation)).await?;
         let mut committed: Option<ConversationUpdate> = None;
         let outcome = self
