@@ -222,12 +222,13 @@ export async function focusedTestId(page) {
   return page.evaluate(() => document.activeElement?.getAttribute("data-testid") ?? null);
 }
 
-/** Presses Tab (as a keyboard-only person does) until the control `testId` has focus; fails if
- * `limit` presses never reach it. */
-export async function tabTo(page, testId, limit = 80) {
-  for (let i = 0; i < limit; i++) {
-    if ((await focusedTestId(page)) === testId) return;
-    await page.keyboard.press("Tab");
+/** Moves focus with Tab alone (Shift+Tab with `backward`) until `target` (a locator, or a
+ * data-testid) has it, as a keyboard-only person does; fails if `max` presses never reach it. */
+export async function tabTo(page, target, { max = 80, backward = false } = {}) {
+  const locator = typeof target === "string" ? page.getByTestId(target) : target;
+  for (let i = 0; i < max; i++) {
+    if (await locator.evaluate((el) => el === document.activeElement).catch(() => false)) return;
+    await page.keyboard.press(backward ? "Shift+Tab" : "Tab");
   }
-  throw new Error(`${limit} presses of Tab never reached ${testId}`);
+  throw new Error(`${max} presses of Tab never reached ${target}`);
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useState, useSyncExternalStore, type FormEvent } from "react";
 
 import type { Api } from "../lib/api";
 import type { ChatController } from "../lib/chat-controller";
@@ -11,6 +11,13 @@ export function ChannelBrowser({ api, controller, onClose }: { api: Api; control
   const [name, setName] = useState("");
   const [topic, setTopic] = useState("");
   const [visibility, setVisibility] = useState<"public" | "private">("public");
+  // Channels I am in change live while the browser is open (renamed, archived): shown as they are now.
+  const { conversations } = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
+  const shown = channels.flatMap((c) => {
+    const mine = conversations.find((x) => x.id === c.id);
+    if (!mine) return [c];
+    return mine.archived ? [] : [{ ...c, name: mine.name ?? c.name, topic: mine.topic }];
+  });
 
   const load = async (after?: string) => {
     try {
@@ -40,7 +47,7 @@ export function ChannelBrowser({ api, controller, onClose }: { api: Api; control
           </button>
         </header>
         <ul className="channel-list">
-          {channels.map((c) => (
+          {shown.map((c) => (
             <li key={c.id}>
               <span>
                 <strong>#{c.name}</strong> {c.topic && <span className="muted">— {c.topic}</span>}

@@ -48,6 +48,8 @@ interface Props {
   onDismissUnread?: () => void;
   /** A channel or tenant admin here: Delete on other people's messages. */
   moderator?: boolean;
+  /** An archived channel: messages without their actions. */
+  readOnly?: boolean;
   /** Up in the composer: edit this message (a new `nonce` each time). */
   editRequest?: { id: string; nonce: number } | null;
   onEditRequestEnd?: () => void;
@@ -286,6 +288,7 @@ export function MessageList(props: Props) {
           api={props.api}
           highlighted={m.id === highlightId}
           moderator={props.moderator}
+          readOnly={props.readOnly}
           editRequest={editRequest?.id === m.id ? editRequest.nonce : undefined}
           onEditRequestEnd={props.onEditRequestEnd}
           onShowHistory={setHistoryOf}

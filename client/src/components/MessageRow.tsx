@@ -33,6 +33,8 @@ export interface RowProps {
   threadOpen?: boolean;
   /** A channel or tenant admin: Delete (never Edit) on other people's messages too. */
   moderator?: boolean;
+  /** An archived channel: no reacting, replying, editing or deleting (the server refuses them). */
+  readOnly?: boolean;
   /** Set (a new number each time) to start editing from outside (Up in the composer). */
   editRequest?: number;
   /** An edit started by `editRequest` ended: the composer takes the keyboard back. */
@@ -42,7 +44,7 @@ export interface RowProps {
   rowFocus?: { tabIndex: number; onKeyDown: (e: KeyboardEvent<HTMLElement>) => void };
 }
 
-export function MessageRow({ m, me, onRetry, onEdit, onDelete, onReact, userKey, user, api, highlighted, onOpenThread, threadOpen, moderator, editRequest, onEditRequestEnd, onShowHistory, rowFocus }: RowProps) {
+export function MessageRow({ m, me, onRetry, onEdit, onDelete, onReact, userKey, user, api, highlighted, onOpenThread, threadOpen, moderator, readOnly, editRequest, onEditRequestEnd, onShowHistory, rowFocus }: RowProps) {
   const [editing, setEditing] = useState(false);
   const requested = useRef(false);
   useEffect(() => {
@@ -113,7 +115,7 @@ export function MessageRow({ m, me, onRetry, onEdit, onDelete, onReact, userKey,
             </button>
           </span>
         )}
-        {m.state === "sent" && !deleted && !editing && (
+        {m.state === "sent" && !deleted && !editing && !readOnly && (
           <span className="actions">
             <AddReaction messageId={m.id} userKey={userKey} onReact={onReact} />
             {onOpenThread && !m.threadRootId && (

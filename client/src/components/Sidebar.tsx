@@ -1,6 +1,7 @@
 import { useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 
 import type { Api } from "../lib/api";
+import { splitArchived } from "../lib/channel-settings";
 import { conversationTitle } from "../lib/chat-controller";
 import { dmShortTitle, isGroupDm } from "../lib/dm-names";
 import { draftConversations, draftsVersion, subscribeDrafts } from "../lib/drafts";
@@ -29,7 +30,7 @@ interface Props {
 }
 
 export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onNewMessage, onSignOut, search, onRetention, onOperations, threadsActive, threadsUnread, onThreads }: Props) {
-  const channels = conversations.filter((c) => c.kind !== "dm");
+  const { current: channels, archived } = splitArchived(conversations.filter((c) => c.kind !== "dm"));
   const dms = conversations.filter((c) => c.kind === "dm");
   const drafts = useDrafts(`${me.tenantId}/${me.userId}`);
   return (
@@ -83,6 +84,18 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
           <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} draft={drafts.has(c.id)} onOpen={onOpen} />
         ))}
       </ul>
+      {archived.length > 0 && (
+        <>
+          <div className="section-title" id="archived-channels">
+            Archived
+          </div>
+          <ul aria-labelledby="archived-channels" data-testid="archived-channels">
+            {archived.map((c) => (
+              <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} draft={drafts.has(c.id)} onOpen={onOpen} />
+            ))}
+          </ul>
+        </>
+      )}
       <div className="section-title">
         Direct messages
         <button className="link" onClick={onNewMessage} aria-haspopup="dialog" data-testid="new-message">
@@ -113,12 +126,14 @@ function Item({ c, me, active, draft, onOpen }: { c: ConversationSummary; me: st
   return (
     <li>
       <button
-        className={`conv ${active ? "active" : ""} ${c.unreadCount > 0 ? "unread" : ""}`}
+        className={`conv ${active ? "active" : ""} ${c.unreadCount > 0 ? "unread" : ""} ${c.archived ? "archived" : ""}`}
         onClick={() => onOpen(c.id)}
         data-testid={`conv-${c.name ?? c.id}`}
         // A group DM's row may show only some names: the full list is its name and its tooltip.
         title={group ? title : undefined}
-        aria-label={group ? `Group message with ${title}${c.unreadCount > 0 ? `, ${c.unreadCount} unread` : ""}` : undefined}
+        aria-label={
+          group ? `Group message with ${title}${c.unreadCount > 0 ? `, ${c.unreadCount} unread` : ""}` : c.archived ? `${title} (archived)` : undefined
+        }
       >
         <span className="conv-name">
           {c.kind === "private" && <LockIcon />}

@@ -30,6 +30,8 @@ interface Props {
   onReact: (id: string, emoji: string, add: boolean) => void;
   /** A channel or tenant admin: Delete on other people's replies too. */
   moderator?: boolean;
+  /** The channel is archived: the thread is read-only. */
+  readOnly?: boolean;
   /** Whose recently used emoji the picker shows. */
   userKey: string;
   onFollow: (following: boolean) => void;
@@ -97,6 +99,7 @@ export function ThreadPanel(props: Props) {
         api={api}
         highlighted={m.id === thread.highlightId}
         moderator={props.moderator}
+        readOnly={props.readOnly}
         onShowHistory={setHistoryOf}
       />
     </div>
@@ -131,6 +134,11 @@ export function ThreadPanel(props: Props) {
         {replies.map(row)}
         {view.afterCursor && <p className="older">Loading more replies…</p>}
       </div>
+      {props.readOnly ? (
+        <p className="archived-notice" role="status" data-testid="thread-archived-notice">
+          This channel is archived: its threads take no replies.
+        </p>
+      ) : (
       <Composer
         key={`thread-composer-${thread.conversationId}-${thread.rootId}`}
         api={api}
@@ -156,6 +164,7 @@ export function ThreadPanel(props: Props) {
           </label>
         }
       />
+      )}
       {historyOf && <EditHistory message={historyOf} api={api} me={me} user={user} onClose={() => setHistoryOf(null)} />}
     </aside>
   );

@@ -40,6 +40,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chat/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Renames the channel or edits its topic (channel admins and tenant admins; not a DM, not
+         *     while archived). Members receive `chat:conversationUpdated`.
+         */
+        patch: operations["update_channel"];
+        trace?: never;
+    };
+    "/api/v1/chat/channels/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archives the channel: read-only, hidden from browsing, still listed and searchable for its
+         *     members. Members receive `chat:conversationUpdated`.
+         */
+        post: operations["archive_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chat/channels/{id}/join": {
         parameters: {
             query?: never;
@@ -100,6 +140,23 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["remove_member"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/channels/{id}/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unarchives the channel. Members receive `chat:conversationUpdated`. */
+        post: operations["unarchive_channel"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -576,6 +633,11 @@ export interface components {
             data: components["schemas"]["ReactionChange"];
             /** @enum {string} */
             type: "chat:reactionRemoved";
+        } | {
+            /** @description A channel was renamed, its topic edited, or it was archived or unarchived. */
+            data: components["schemas"]["ConversationUpdate"];
+            /** @enum {string} */
+            type: "chat:conversationUpdated";
         };
         Changes: {
             hasMore: boolean;
@@ -590,6 +652,13 @@ export interface components {
              *     held for this conversation and load it again from history; `lastSeq` is where to resume.
              */
             resync?: boolean;
+        };
+        /** @description A channel's name, topic and archived state, as a change to them left it. */
+        ChannelDetails: {
+            archived: boolean;
+            id: string;
+            name: string;
+            topic?: string | null;
         };
         /** @enum {string} */
         ConversationKind: "public" | "private" | "dm";
@@ -607,6 +676,8 @@ export interface components {
             conversationId: string;
         };
         ConversationSummary: {
+            /** @description Read-only until unarchived (channels only). */
+            archived?: boolean;
             id: string;
             kind: components["schemas"]["ConversationKind"];
             lastMessageAt?: string | null;
@@ -627,6 +698,17 @@ export interface components {
             topic?: string | null;
             /** Format: int64 */
             unreadCount: number;
+        };
+        /**
+         * @description `data` of `chat:conversationUpdated`: the channel's name, topic and archived state after the
+         *     change (all of them, whichever changed), and who made it.
+         */
+        ConversationUpdate: {
+            archived: boolean;
+            name: string;
+            /** @description Absent when the channel has no topic. */
+            topic?: string | null;
+            updatedBy: string;
         };
         CreateChannel: {
             name: string;
@@ -666,7 +748,7 @@ export interface components {
             seq: number;
         };
         /** @enum {string} */
-        EventType: "chat:newMessage" | "chat:messageUpdated" | "chat:messageDeleted" | "chat:memberAdded" | "chat:memberRemoved" | "chat:conversationRead" | "chat:reactionAdded" | "chat:reactionRemoved";
+        EventType: "chat:newMessage" | "chat:messageUpdated" | "chat:messageDeleted" | "chat:memberAdded" | "chat:memberRemoved" | "chat:conversationRead" | "chat:reactionAdded" | "chat:reactionRemoved" | "chat:conversationUpdated";
         /** @description A thread the caller follows, as the Threads view shows it. */
         FollowedThread: {
             conversationId: string;
@@ -690,6 +772,8 @@ export interface components {
         };
         Items_ConversationSummary: {
             items: {
+                /** @description Read-only until unarchived (channels only). */
+                archived?: boolean;
                 id: string;
                 kind: components["schemas"]["ConversationKind"];
                 lastMessageAt?: string | null;
@@ -733,6 +817,8 @@ export interface components {
         };
         Items_PublicChannel: {
             items: {
+                /** @description Browsing lists no archived channel: always false there. */
+                archived?: boolean;
                 id: string;
                 /** @description Whether the caller is a member. */
                 joined: boolean;
@@ -847,6 +933,8 @@ export interface components {
             userIds?: string[] | null;
         };
         PublicChannel: {
+            /** @description Browsing lists no archived channel: always false there. */
+            archived?: boolean;
             id: string;
             /** @description Whether the caller is a member. */
             joined: boolean;
@@ -954,6 +1042,12 @@ export interface components {
              * @description Replies ever sent (a deleted reply stays counted: its tombstone stays in the thread).
              */
             replyCount: number;
+        };
+        UpdateChannel: {
+            /** @description A new name, validated as at creation (a public channel's is unique in the tenant). */
+            name?: string | null;
+            /** @description A new topic, at most 250 characters on one line; empty clears it. */
+            topic?: string | null;
         };
         /**
          * @description What the client needs to upload: send `method` to `url` with exactly these `headers` and the
@@ -1238,6 +1332,199 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateChannel"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelDetails"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    archive_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelDetails"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1700,6 +1987,105 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unarchive_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelDetails"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

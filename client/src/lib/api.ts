@@ -3,6 +3,7 @@
 import type {
   ArchiveFile,
   ArchivePolicy,
+  ChannelDetails,
   MemberView,
   ConversationPolicy,
   RetentionSettings,
@@ -115,6 +116,14 @@ export class Api {
   }
   createChannel(name: string, visibility: "public" | "private", topic?: string): Promise<ConversationSummary> {
     return this.request("POST", "/api/v1/chat/channels", { name, visibility, topic });
+  }
+  /** Renames a channel or edits its topic (an empty topic clears it): channel and tenant admins. */
+  updateChannel(id: string, change: { name?: string; topic?: string }): Promise<ChannelDetails> {
+    return this.request("PATCH", `/api/v1/chat/channels/${id}`, change);
+  }
+  /** Archives (read-only, out of browsing) or unarchives a channel. */
+  setArchived(id: string, archived: boolean): Promise<ChannelDetails> {
+    return this.request("POST", `/api/v1/chat/channels/${id}/${archived ? "archive" : "unarchive"}`);
   }
   join(id: string): Promise<ConversationSummary> {
     return this.request("POST", `/api/v1/chat/channels/${id}/join`);

@@ -389,6 +389,11 @@ export class ChatController {
     return this.membership.leave(id);
   }
 
+  /** Rename (`name`), edit the topic (`topic`, empty clears it), or archive / unarchive. */
+  updateChannel(id: string, change: { name?: string; topic?: string; archived?: boolean }): Promise<boolean> {
+    return this.membership.updateChannel(id, change);
+  }
+
   invite(id: string, userId: string): Promise<void> {
     return this.membership.invite(id, userId);
   }

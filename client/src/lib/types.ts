@@ -79,6 +79,8 @@ export interface ConversationSummary {
   unreadCount: number;
   mentionCount: number;
   lastMessageAt?: string;
+  /** Read-only until unarchived (channels only). */
+  archived?: boolean;
 }
 
 export interface PublicChannel {
@@ -86,7 +88,11 @@ export interface PublicChannel {
   name: string;
   topic?: string;
   joined: boolean;
+  archived?: boolean;
 }
+
+/** A channel as renaming, editing its topic or (un)archiving it left it. */
+export type ChannelDetails = Schemas["ChannelDetails"];
 
 export interface Me {
   tenantId: string;
@@ -108,6 +114,7 @@ export type MessageEvent = Extract<ChatEvent, { type: "chat:newMessage" | "chat:
 export type MemberEvent = Extract<ChatEvent, { type: "chat:memberAdded" | "chat:memberRemoved" }>;
 export type ReadEvent = Extract<ChatEvent, { type: "chat:conversationRead" }>;
 export type ReactionEvent = Extract<ChatEvent, { type: "chat:reactionAdded" | "chat:reactionRemoved" }>;
+export type ConversationUpdatedEvent = Extract<ChatEvent, { type: "chat:conversationUpdated" }>;
 export type Reaction = Schemas["Reaction"];
 /** A message event's data: the message as it is now, or one retention has removed since. */
 export type MessageState = Schemas["MessageState"];

@@ -51,7 +51,8 @@ export function countedChange(event: ChatEvent, me: string, mentionedBefore: boo
     event.type === "chat:memberAdded" ||
     event.type === "chat:memberRemoved" ||
     event.type === "chat:reactionAdded" ||
-    event.type === "chat:reactionRemoved"
+    event.type === "chat:reactionRemoved" ||
+    event.type === "chat:conversationUpdated"
   ) {
     // Member changes, reactions (never unread), and a read (its seq is a message seq, not a
     // change: applied as a read).

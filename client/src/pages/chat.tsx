@@ -2,6 +2,8 @@ import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 
 
 import { Composer } from "../components/Composer";
 import { ChannelBrowser } from "../components/ChannelBrowser";
+import { ArchivedNotice, ChannelTopic, MoreIcon } from "../components/ChannelHeader";
+import { ChannelSettings, type SettingsField } from "../components/ChannelSettings";
 import { ConfirmDialog, usePanel, type Confirmation } from "../components/Dialog";
 import { MembersPanel } from "../components/MembersPanel";
 import { MessageList } from "../components/MessageList";
@@ -18,6 +20,7 @@ import { Api } from "../lib/api";
 import type { TokenSource } from "../lib/auth-token";
 import { ChatController, conversationTitle } from "../lib/chat-controller";
 import type { ClientConfig } from "../lib/config";
+import { canManageChannel } from "../lib/channel-settings";
 import { unreadReplies } from "../lib/controller/threads";
 import { isGroupDm } from "../lib/dm-names";
 import { routeInUrl } from "../lib/route";
@@ -85,6 +88,8 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   const [confirming, setConfirming] = useState<Confirmation | null>(null);
   // The "New message" dialog, with the people it starts with (adding people to a DM).
   const [composing, setComposing] = useState<UserProfile[] | null>(null);
+  // The channel settings dialog, and the field it opens on.
+  const [settings, setSettings] = useState<SettingsField | null>(null);
   // Phone-sized windows: the conversation list is a drawer over the page.
   const [navOpen, setNavOpen] = useState(false);
   // The conversation whose composer takes the keyboard next (a DM just picked, after a delete).
@@ -101,6 +106,14 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   // server's rule, shared/src/app/messages.rs `may_delete`).
   const moderator = Boolean(active && ((active.role === "admin" && active.kind !== "dm") || me.roles.includes("tenant-admin")));
   const activeTitle = openTitle ?? "No conversation";
+  const manager = Boolean(active && canManageChannel(active, me));
+  const confirmArchive = (id: string, title: string) =>
+    setConfirming({
+      title: `Archive ${title}?`,
+      body: "Nobody will be able to post, reply or react in it, and it leaves Browse channels. Its members can still read and search it, and an admin can unarchive it.",
+      confirmLabel: "Archive",
+      action: () => void controller.updateChannel(id, { archived: true }),
+    });
   const tabTitle = pageTitle(snapshot.conversations, snapshot.showThreads ? "Threads" : openTitle);
   const titleOf = (id: string) => {
     const c = snapshot.conversations.find((x) => x.id === id);
@@ -193,7 +206,9 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
             <h2 data-testid="conversation-title" title={snapshot.showThreads || snapshot.missingId ? undefined : activeTitle}>
               {snapshot.showThreads ? "Threads" : snapshot.missingId ? "Not available" : activeTitle}
             </h2>
-            {!snapshot.showThreads && active?.topic && <p className="topic">{active.topic}</p>}
+            {!snapshot.showThreads && !snapshot.missingId && active && active.kind !== "dm" && (
+              <ChannelTopic topic={active.topic} archived={Boolean(active.archived)} editable={manager} onEdit={() => setSettings("topic")} />
+            )}
           </div>
           <div className="header-actions">
             <StatusIndicator status={snapshot.status} />
@@ -220,6 +235,12 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 >
                   Members
                 </button>
+                {manager && (
+                  <button className="settings-button" onClick={() => setSettings("name")} aria-haspopup="dialog" aria-label="Channel settings" data-testid="channel-settings-button">
+                    <MoreIcon />
+                    <span className="label">Settings</span>
+                  </button>
+                )}
                 <button
                   onClick={() =>
                     setConfirming({
@@ -278,6 +299,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 }}
                 onDismissUnread={() => void controller.dismissUnread()}
                 moderator={moderator}
+                readOnly={Boolean(active.archived)}
                 editRequest={editRequest}
                 onEditRequestEnd={() => {
                   setEditRequest(null);
@@ -307,6 +329,9 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 <p className="older">Loading messages…</p>
               </div>
             )}
+            {active.archived ? (
+              <ArchivedNotice canUnarchive={manager} onUnarchive={() => void controller.updateChannel(active.id, { archived: false })} />
+            ) : (
             <Composer
               key={`composer-${active.id}`}
               api={api}
@@ -326,6 +351,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 return Boolean(last);
               }}
             />
+            )}
           </>
         ) : (
           <p className="empty">Join or create a channel to start.</p>
@@ -357,6 +383,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           onReact={(id, emoji, add) => void controller.react(id, emoji, add)}
           userKey={`${me.tenantId}/${me.userId}`}
           moderator={moderator}
+          readOnly={Boolean(active.archived)}
           onFollow={(following) => void controller.setFollowing(following)}
           onLoadMore={() => void controller.loadMoreReplies()}
         />
@@ -410,6 +437,18 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         <RetentionPanel api={api} conversations={snapshot.conversations} onClose={() => setRetention(false)} onError={(m) => controller.toast(m, "error")} />
       )}
       {browsing && <ChannelBrowser api={api} controller={controller} onClose={() => setBrowsing(false)} />}
+      {settings && active && manager && (
+        <ChannelSettings
+          key={active.id}
+          channel={active}
+          focus={settings}
+          onRename={(name) => controller.updateChannel(active.id, { name })}
+          onTopic={(topic) => controller.updateChannel(active.id, { topic })}
+          onArchive={() => confirmArchive(active.id, activeTitle)}
+          onUnarchive={() => controller.updateChannel(active.id, { archived: false })}
+          onClose={() => setSettings(null)}
+        />
+      )}
       {confirming && <ConfirmDialog confirmation={confirming} onClose={() => setConfirming(null)} />}
       {switching && (
         <QuickSwitcher

@@ -41,6 +41,7 @@ impl Chat {
             last_message_at: None,
             dm_users: Vec::new(),
             deleted_ordinals: Vec::new(),
+            archived: false,
         };
         let t = &caller.tenant;
         let mut tx = Transaction::default();
@@ -58,6 +59,7 @@ impl Chat {
                 conversation_id: id.clone(),
                 name: name.as_str().to_owned(),
                 topic: topic.clone(),
+                archived: false,
             };
             tx.push(OpRole::NameClaim, stored::claim_public_name(t, &entry)?);
         }
@@ -84,10 +86,12 @@ impl Chat {
             unread_count: 0,
             mention_count: 0,
             last_message_at: None,
+            archived: false,
         })
     }
 
-    /// Public channels of the caller's tenant, by name; `after` is the last name of the previous page.
+    /// Public channels of the caller's tenant that are not archived, by name; `after` is the last
+    /// name of the previous page (a page may hold fewer than `limit`, archived ones left out).
     pub async fn browse_channels(
         &self,
         caller: &Caller,
@@ -100,6 +104,8 @@ impl Chat {
             .transpose()?;
         let (entries, more) =
             self.tables.public_channels_page(&caller.tenant, after.as_ref().map(ChannelName::as_str), limit).await?;
+        let next = if more { entries.last().map(|e| e.name.clone()) } else { None };
+        let entries: Vec<PublicChannelEntry> = entries.into_iter().filter(|e| !e.archived).collect();
         let ids: Vec<ConversationId> = entries.iter().map(|e| e.conversation_id.clone()).collect();
         let joined = self.tables.joined(&caller.tenant, &caller.user, &ids, false).await?;
         let channels: Vec<PublicChannel> = entries
@@ -109,9 +115,9 @@ impl Chat {
                 id: e.conversation_id,
                 name: e.name,
                 topic: e.topic,
+                archived: false,
             })
             .collect();
-        let next = if more { channels.last().map(|c| c.name.clone()) } else { None };
         Ok((channels, next))
     }
 
@@ -125,6 +131,9 @@ impl Chat {
             ConversationKind::Public => {}
             // A private channel the caller is not in does not exist for them.
             ConversationKind::Private | ConversationKind::Dm => return Err(ChatError::NotFound("conversation")),
+        }
+        if meta.archived {
+            return Err(ChatError::archived());
         }
         self.spend(caller, "member", "all", self.limits.membership, Some(conversation)).await?;
         match self.add_member(t, conversation, &caller.user).await? {
@@ -209,10 +218,12 @@ impl Chat {
         self.spend(caller, "member", "all", self.limits.membership, Some(conversation)).await?;
         let outcome = self
             .commit_change(t, conversation, |_, _| {
+                // Leaving an archived channel is how a member tidies their sidebar.
                 Ok(ChangePlan::new(
                     Transaction::default().with(OpRole::Member, stored::remove_member(t, conversation, target)),
                     LoggedChange::member(EventType::MemberRemoved, target),
-                ))
+                )
+                .even_when_archived())
             })
             .await?;
         match outcome {

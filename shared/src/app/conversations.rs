@@ -141,6 +141,7 @@ pub(super) fn summarize(
         unread_count: meta.unread_after(membership.read_count),
         mention_count: membership.mention_count,
         last_message_at: meta.last_message_at.clone(),
+        archived: meta.archived,
     }
 }
 
@@ -162,6 +163,7 @@ mod tests {
             last_message_at: None,
             dm_users: Vec::new(),
             deleted_ordinals: vec![4, 9],
+            archived: false,
         }
     }
 

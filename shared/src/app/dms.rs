@@ -51,6 +51,7 @@ impl Chat {
             last_message_at: None,
             dm_users: people.all().to_vec(),
             deleted_ordinals: Vec::new(),
+            archived: false,
         };
         let mut tx = Transaction::default();
         // The conversation's own item is the DM's claim: created once, by whoever opens it first.

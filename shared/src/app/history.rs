@@ -149,6 +149,9 @@ fn replay(
         // A reaction on a message removed since still replays; the client holds no such message.
         EventType::ReactionAdded => Change::ReactionAdded(reaction(change)?),
         EventType::ReactionRemoved => Change::ReactionRemoved(reaction(change)?),
+        EventType::ConversationUpdated => Change::ConversationUpdated(
+            change.conversation_update().ok_or_else(|| ChatError::corrupt("conversation change without its state"))?,
+        ),
         // Read positions are not changes of the conversation: never logged.
         EventType::ConversationRead => return Err(ChatError::corrupt("a read position in the change log")),
     };

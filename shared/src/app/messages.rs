@@ -313,7 +313,7 @@ impl Chat {
             return Err(ChatError::forbidden("not_author", "only the author or a channel admin can delete a message"));
         }
         self.spend(caller, "change", "all", self.limits.message_changes, Some(conversation)).await?;
-        self.tombstone(t, conversation, current, ordinal).await
+        self.tombstone(t, conversation, current, ordinal, false).await
     }
 
     /// Turns a message into its tombstone as a change of the conversation (the delete, or
@@ -325,6 +325,7 @@ impl Chat {
         conversation: &ConversationId,
         current: Message,
         ordinal: u64,
+        by_retention: bool,
     ) -> ChatResult<Message> {
         for _ in 0..MENTION_RACE_ATTEMPTS {
             let at = MentionAt::of(&current, ordinal);
@@ -336,8 +337,10 @@ impl Chat {
                     let mut ops = Transaction::default();
                     ops.extend(OpRole::Message, stored::tombstone(t, &current, &now, seq));
                     ops.extend(OpRole::Mention, unmention(t, conversation, &forget, at));
-                    Ok(ChangePlan::new(ops, LoggedChange::of(EventType::MessageDeleted, &current))
-                        .updating_meta(set_deleted_ordinals(&deleted)))
+                    let plan = ChangePlan::new(ops, LoggedChange::of(EventType::MessageDeleted, &current))
+                        .updating_meta(set_deleted_ordinals(&deleted));
+                    // Retention runs in archived channels too; a person's delete does not.
+                    Ok(if by_retention { plan.even_when_archived() } else { plan })
                 })
                 .await?;
             match outcome {

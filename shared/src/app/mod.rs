@@ -22,6 +22,7 @@ use crate::ports::store::Store;
 
 pub mod archive;
 mod attachments;
+mod channel_settings;
 mod channels;
 mod compliance;
 mod conversations;
@@ -38,6 +39,7 @@ mod sequence;
 mod threads;
 
 pub use attachments::{UploadIntent, MAX_ATTACHMENTS};
+pub use channel_settings::ChannelChange;
 pub use compliance::{ArchivePolicy, AuditAction, AuditPage, AuditRecord, MAX_AUDIT_PAGE};
 pub use history::{HistoryQuery, MAX_CHANGES_PAGE};
 pub use mentions::MAX_MENTIONS;

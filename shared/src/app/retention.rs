@@ -298,7 +298,7 @@ impl Chat {
                     .is_some_and(|at| at >= cutoff_ms);
                 if live_thread {
                     if message.deleted_at.is_none() {
-                        self.tombstone(t, c, message, ordinal).await?;
+                        self.tombstone(t, c, message, ordinal, true).await?;
                         deleted += 1;
                     }
                     continue;
@@ -363,7 +363,7 @@ impl Chat {
                 ops.extend(OpRole::Mention, unmention(t, c, &forget, at));
                 let removed =
                     LoggedChange { thread_root_id: message.thread_root_id, ..LoggedChange::removed(&message.id) };
-                Ok(ChangePlan::new(ops, removed).updating_meta(set_deleted_ordinals(&deleted)))
+                Ok(ChangePlan::new(ops, removed).updating_meta(set_deleted_ordinals(&deleted)).even_when_archived())
             })
             .await?;
         match outcome {

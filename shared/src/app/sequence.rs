@@ -42,11 +42,20 @@ pub(super) struct ChangePlan {
     /// Other changes to the conversation item (counters), made with the sequence.
     pub meta_update: Update,
     pub change: LoggedChange,
+    /// The change may commit to an archived conversation (unarchiving it, a member leaving,
+    /// retention); any other is refused there, checked against the sequence it takes, so a
+    /// message racing the archive either lands before it or is refused.
+    pub even_when_archived: bool,
 }
 
 impl ChangePlan {
     pub fn new(ops: Transaction, change: LoggedChange) -> Self {
-        Self { ops, meta_update: Update::default(), change }
+        Self { ops, meta_update: Update::default(), change, even_when_archived: false }
+    }
+
+    pub fn even_when_archived(mut self) -> Self {
+        self.even_when_archived = true;
+        self
     }
 
     pub fn updating_meta(mut self, update: Update) -> Self {
@@ -128,7 +137,10 @@ impl Chat {
             let meta = self.tables.meta(t, c, true).await?.ok_or(ChatError::NotFound("conversation"))?;
             let seq = meta.last_seq + 1;
             let other = read().await?;
-            let ChangePlan { mut ops, meta_update, change } = plan(&meta, seq, &other)?;
+            let ChangePlan { mut ops, meta_update, change, even_when_archived } = plan(&meta, seq, &other)?;
+            if meta.archived && !even_when_archived {
+                return Err(ChatError::archived());
+            }
             ops.push(OpRole::Sequence, change_log::record(t, c, seq, &change, self.clock.now_ms())?);
             ops.push(OpRole::Sequence, take_sequence(t, c, meta.last_seq, seq, meta_update));
             match self.tables.commit(ops).await {

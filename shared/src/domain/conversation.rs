@@ -62,6 +62,10 @@ pub struct ConversationMeta {
     /// stops counting as unread. Bounded: deletions older than this are below everyone's reading.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deleted_ordinals: Vec<u64>,
+    /// An archived channel is read-only: it takes no message, reaction or member until it is
+    /// unarchived.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub archived: bool,
 }
 
 impl ConversationMeta {
@@ -130,6 +134,9 @@ pub struct ConversationSummary {
     pub mention_count: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_message_at: Option<String>,
+    /// Read-only until unarchived (channels only).
+    #[serde(default)]
+    pub archived: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -142,4 +149,19 @@ pub struct PublicChannel {
     pub topic: Option<String>,
     /// Whether the caller is a member.
     pub joined: bool,
+    /// Browsing lists no archived channel: always false there.
+    #[serde(default)]
+    pub archived: bool,
+}
+
+/// A channel's name, topic and archived state, as a change to them left it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelDetails {
+    #[schema(value_type = String)]
+    pub id: ConversationId,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    pub archived: bool,
 }

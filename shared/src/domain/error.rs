@@ -51,6 +51,10 @@ impl ChatError {
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::Conflict { code, message: message.into() }
     }
+    /// A write to an archived channel: it is read-only until unarchived.
+    pub fn archived() -> Self {
+        Self::conflict("conversation_archived", "this channel is archived: it is read-only until unarchived")
+    }
     /// Corrupt or unexpected stored data: an internal error, never the caller's fault.
     pub fn corrupt(what: impl std::fmt::Display) -> Self {
         Self::Internal(format!("stored item could not be read: {what}"))

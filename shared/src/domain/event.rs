@@ -25,6 +25,8 @@ pub enum EventType {
     ReactionAdded,
     #[serde(rename = "chat:reactionRemoved")]
     ReactionRemoved,
+    #[serde(rename = "chat:conversationUpdated")]
+    ConversationUpdated,
 }
 
 impl EventType {
@@ -38,6 +40,7 @@ impl EventType {
             EventType::ConversationRead => "chat:conversationRead",
             EventType::ReactionAdded => "chat:reactionAdded",
             EventType::ReactionRemoved => "chat:reactionRemoved",
+            EventType::ConversationUpdated => "chat:conversationUpdated",
         }
     }
 }
@@ -88,6 +91,9 @@ pub enum Change {
     /// A member took their reaction back.
     #[serde(rename = "chat:reactionRemoved")]
     ReactionRemoved(ReactionChange),
+    /// A channel was renamed, its topic edited, or it was archived or unarchived.
+    #[serde(rename = "chat:conversationUpdated")]
+    ConversationUpdated(ConversationUpdate),
 }
 
 impl Change {
@@ -101,6 +107,7 @@ impl Change {
             Change::ConversationRead(_) => EventType::ConversationRead,
             Change::ReactionAdded(_) => EventType::ReactionAdded,
             Change::ReactionRemoved(_) => EventType::ReactionRemoved,
+            Change::ConversationUpdated(_) => EventType::ConversationUpdated,
         }
     }
 
@@ -155,6 +162,20 @@ impl RemovedMessage {
 pub struct MemberChange {
     #[schema(value_type = String)]
     pub user_id: UserId,
+}
+
+/// `data` of `chat:conversationUpdated`: the channel's name, topic and archived state after the
+/// change (all of them, whichever changed), and who made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationUpdate {
+    pub name: String,
+    /// Absent when the channel has no topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    pub archived: bool,
+    #[schema(value_type = String)]
+    pub updated_by: UserId,
 }
 
 /// `data` of `chat:conversationRead`: the reader's new read position.
@@ -220,6 +241,21 @@ mod tests {
         let frame = serde_json::to_value(Event::new(ConversationId::new_channel(), 4, read)).expect("serialize");
         assert_eq!(frame["type"], EventType::ConversationRead.as_str());
         assert_eq!(frame["data"], json!({ "userId": "ann", "seq": 4 }));
+    }
+
+    #[test]
+    fn a_conversation_update_carries_the_whole_state_and_who_changed_it() {
+        let c = ConversationId::new_channel();
+        let update = ConversationUpdate { name: "plans".into(), topic: None, archived: true, updated_by: user("ann") };
+        let event = Event::new(c.clone(), 9, Change::ConversationUpdated(update));
+        let frame = serde_json::to_value(&event).expect("serialize");
+        assert_eq!(
+            frame,
+            json!({ "type": "chat:conversationUpdated", "conversationId": c, "seq": 9,
+                "data": { "name": "plans", "archived": true, "updatedBy": "ann" } })
+        );
+        assert_eq!(serde_json::from_value::<Event>(frame).expect("deserialize"), event);
+        assert_eq!(event.kind().as_str(), "chat:conversationUpdated");
     }
 
     #[test]

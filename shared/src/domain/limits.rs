@@ -51,6 +51,8 @@ pub struct RateLimits {
     pub reads: Option<Rate>,
     /// Reactions added or removed, per user (each takes the conversation's sequence).
     pub reactions: Option<Rate>,
+    /// Renames, topic edits, archives and unarchives of channels, per user.
+    pub channel_settings: Option<Rate>,
     /// Every change that takes a conversation's sequence (sends, edits, deletes, membership),
     /// all members together, per conversation.
     pub conversation_writes: Option<Rate>,
@@ -71,13 +73,15 @@ impl RateLimits {
             reads: Some(Rate { count: 300, window_secs: 60 }),
             // Clicking through a few emoji and back is fine; a script toggling is not.
             reactions: Some(Rate { count: 30, window_secs: 30 }),
+            // A few corrections in a row are fine; a script renaming in a loop is not.
+            channel_settings: Some(Rate { count: 20, window_secs: 60 }),
             // Five members sending at their limit fill it.
             conversation_writes: Some(Rate { count: 50, window_secs: 10 }),
         }
     }
 
     /// Each limit, by the environment variable that overrides it (`COUNT/SECONDS` or `off`).
-    pub fn by_variable(&mut self) -> [(&'static str, &mut Option<Rate>); 10] {
+    pub fn by_variable(&mut self) -> [(&'static str, &mut Option<Rate>); 11] {
         [
             ("RATE_LIMIT_SENDS", &mut self.sends),
             ("RATE_LIMIT_UPLOADS", &mut self.uploads),
@@ -88,6 +92,7 @@ impl RateLimits {
             ("RATE_LIMIT_DMS", &mut self.dms),
             ("RATE_LIMIT_READS", &mut self.reads),
             ("RATE_LIMIT_REACTIONS", &mut self.reactions),
+            ("RATE_LIMIT_CHANNEL_SETTINGS", &mut self.channel_settings),
             ("RATE_LIMIT_CONVERSATION_WRITES", &mut self.conversation_writes),
         ]
     }

@@ -6,6 +6,10 @@ pub const LAST_SEQ: &str = "lastSeq";
 pub const MESSAGE_COUNT: &str = "messageCount";
 pub const LAST_MESSAGE_AT: &str = "lastMessageAt";
 pub const DELETED_ORDINALS: &str = "deletedOrdinals";
+/// A channel's name, topic and archived state (on `META`, and on a public channel's name claim).
+pub const NAME: &str = "name";
+pub const TOPIC: &str = "topic";
+pub const ARCHIVED: &str = "archived";
 
 /// Membership (`CONV#` in the user's partition); a followed thread's `readCount` too.
 pub const READ_SEQ: &str = "readSeq";

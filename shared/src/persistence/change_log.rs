@@ -8,7 +8,7 @@ use super::keys;
 use super::tables::{put_new, Tables};
 use crate::domain::error::ChatResult;
 use crate::domain::ids::{ConversationId, MessageId, TenantId, UserId};
-use crate::domain::{Emoji, EventType};
+use crate::domain::{ConversationUpdate, Emoji, EventType};
 use crate::ports::store::{Query, WriteOp};
 
 /// How long a change stays in the catch-up log. A client further behind than this reloads the
@@ -34,15 +34,58 @@ pub struct LoggedChange {
     /// The message was removed by retention (its item is gone).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub removed: bool,
+    /// A channel's state after a `chat:conversationUpdated` (with `userId`, who changed it):
+    /// replayed as it was then, so catch-up passes through each state in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
 }
 
 impl LoggedChange {
+    fn bare(kind: EventType) -> Self {
+        Self {
+            kind,
+            message_id: None,
+            thread_root_id: None,
+            user_id: None,
+            emoji: None,
+            removed: false,
+            name: None,
+            topic: None,
+            archived: None,
+        }
+    }
+
     pub fn member(kind: EventType, user: &UserId) -> Self {
-        Self { kind, message_id: None, thread_root_id: None, user_id: Some(user.clone()), emoji: None, removed: false }
+        Self { user_id: Some(user.clone()), ..Self::bare(kind) }
     }
 
     pub fn message(kind: EventType, id: &MessageId) -> Self {
-        Self { kind, message_id: Some(*id), thread_root_id: None, user_id: None, emoji: None, removed: false }
+        Self { message_id: Some(*id), ..Self::bare(kind) }
+    }
+
+    /// A channel renamed, its topic edited, archived or unarchived.
+    pub fn conversation(update: &ConversationUpdate) -> Self {
+        Self {
+            user_id: Some(update.updated_by.clone()),
+            name: Some(update.name.clone()),
+            topic: update.topic.clone(),
+            archived: Some(update.archived),
+            ..Self::bare(EventType::ConversationUpdated)
+        }
+    }
+
+    /// The update a `conversation` record holds, if it holds one whole.
+    pub fn conversation_update(&self) -> Option<ConversationUpdate> {
+        Some(ConversationUpdate {
+            name: self.name.clone()?,
+            topic: self.topic.clone(),
+            archived: self.archived?,
+            updated_by: self.user_id.clone()?,
+        })
     }
 
     /// A change of `message`, a reply's with its thread root.
@@ -120,5 +163,26 @@ mod tests {
         let member = LoggedChange::member(EventType::MemberAdded, &UserId::parse("bob").expect("user"));
         let WriteOp::Put { item, .. } = record(&t, &c, 1, &member, 0).expect("record") else { panic!("a put") };
         assert!(!item.attrs.contains_key("removed") && !item.attrs.contains_key("messageId"));
+    }
+
+    #[test]
+    fn a_conversation_update_reads_back_whole() {
+        let t = TenantId::parse("acme").expect("tenant");
+        let c = ConversationId::new_channel();
+        let update = ConversationUpdate {
+            name: "plans".into(),
+            topic: Some("Q3".into()),
+            archived: false,
+            updated_by: UserId::parse("ann").expect("user"),
+        };
+        let change = LoggedChange::conversation(&update);
+        let WriteOp::Put { item, .. } = record(&t, &c, 4, &change, 0).expect("record") else { panic!("a put") };
+        assert_eq!(item.attrs["type"], "chat:conversationUpdated");
+        let logged: Logged = from_attrs(&item.attrs).expect("read back");
+        assert_eq!(logged.change.conversation_update(), Some(update));
+        assert_eq!(
+            LoggedChange::member(EventType::MemberAdded, &UserId::parse("bob").expect("user")).conversation_update(),
+            None
+        );
     }
 }

@@ -11,10 +11,11 @@ use super::codec::{from_attrs, to_attrs};
 use super::keys;
 use super::paging::continuation;
 use super::tables::{put, put_new, Tables};
+use super::transaction::{OpRole, Transaction};
 use crate::domain::error::ChatResult;
 use crate::domain::ids::{ConversationId, TenantId, UserId};
-use crate::domain::{ConversationMeta, Member, Membership};
-use crate::ports::store::{Cond, Key, Query, StoreError, Update, WriteOp};
+use crate::domain::{ConversationKind, ConversationMeta, ConversationUpdate, Member, Membership};
+use crate::ports::store::{Cond, Item, Key, Query, StoreError, Update, WriteOp};
 
 /// A public channel's unique name claim (`PUBCHAN#{name}` in the tenant's partition), which
 /// browsing lists.
@@ -24,6 +25,9 @@ pub struct PublicChannelEntry {
     pub conversation_id: ConversationId,
     pub name: String,
     pub topic: Option<String>,
+    /// Archived: browsing skips it, but the name stays claimed (unarchiving needs it back).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub archived: bool,
 }
 
 /// A member item's user: all fan-out needs of it.
@@ -279,4 +283,46 @@ pub fn claim_public_name(t: &TenantId, entry: &PublicChannelEntry) -> ChatResult
 /// Lists a DM in the tenant's DM directory (retention and export find DMs there).
 pub fn list_dm(t: &TenantId, c: &ConversationId) -> ChatResult<WriteOp> {
     Ok(put(keys::dm_directory(t, c), to_attrs(&ConversationRef { conversation_id: c.clone() })?))
+}
+
+/// What a change of a channel's name, topic or archived state writes besides its sequence:
+/// the conversation item's fields (returned as its update), the directory entry moved to the new
+/// name, and, for a public channel, its name claim moved (the new one only if the name is free:
+/// `NameClaim`; the old one only if it is this channel's) or rewritten in place.
+pub fn update_channel(
+    t: &TenantId,
+    meta: &ConversationMeta,
+    next: &ConversationUpdate,
+) -> ChatResult<(Transaction, Update)> {
+    let c = &meta.id;
+    let old_name = meta.name.as_deref().unwrap_or_default();
+    let renamed = old_name != next.name;
+    let mut tx = Transaction::default();
+    if renamed {
+        tx.push(OpRole::Record, WriteOp::Delete { key: keys::channel_directory(t, old_name, c), cond: Cond::Always });
+        tx.push(OpRole::Record, list_channel(t, &next.name, c)?);
+    }
+    if meta.kind == ConversationKind::Public {
+        let entry = PublicChannelEntry {
+            conversation_id: c.clone(),
+            name: next.name.clone(),
+            topic: next.topic.clone(),
+            archived: next.archived,
+        };
+        let ours = Cond::Equals(attrs::CONVERSATION_ID.into(), c.as_str().into());
+        if renamed {
+            tx.push(OpRole::Record, WriteOp::Delete { key: keys::public_channel(t, old_name), cond: ours });
+            tx.push(OpRole::NameClaim, claim_public_name(t, &entry)?);
+        } else {
+            let item = Item::new(keys::public_channel(t, &next.name), to_attrs(&entry)?);
+            tx.push(OpRole::Record, WriteOp::Put { item, cond: ours });
+        }
+    }
+    let update = Update::default().set(attrs::NAME, next.name.as_str());
+    let update = match &next.topic {
+        Some(topic) => update.set(attrs::TOPIC, topic.as_str()),
+        None => update.remove(attrs::TOPIC),
+    };
+    let update = if next.archived { update.set(attrs::ARCHIVED, true) } else { update.remove(attrs::ARCHIVED) };
+    Ok((tx, update))
 }

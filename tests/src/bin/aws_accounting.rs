@@ -20,8 +20,9 @@ use shared::adapters::aws::apigw::ApiGatewayPush;
 use shared::adapters::aws::dynamo::DynamoStore;
 use shared::adapters::aws::s3::S3Blobs;
 use shared::adapters::aws::sdk::sdk_config;
+use shared::app::ChannelChange;
 use shared::domain::ids::{ConnectionId, ConversationId, UserId};
-use shared::domain::values::{ChannelName, MessageBody};
+use shared::domain::values::{ChannelName, MessageBody, Topic};
 use shared::domain::{ConversationMeta, Emoji, Visibility};
 use shared::ops::Metrics;
 use shared::persistence::keys;
@@ -298,5 +299,19 @@ async fn main() -> anyhow::Result<()> {
     chat.read_thread(&alice, &c, &root.id).await?;
     row("thread read mark", counter.take());
 
+    // Channel management, in the channel of 10 (1 online): the same whatever the channel's size.
+    let rename = ChannelChange { name: Some(ChannelName::parse("renamed")?), ..Default::default() };
+    chat.update_channel(&alice, &c, rename).await?;
+    row("rename a public channel (the name claim moves)", counter.take());
+    let topic = ChannelChange { topic: Some(Topic::parse("a topic")?), ..Default::default() };
+    chat.update_channel(&alice, &c, topic).await?;
+    row("edit a channel's topic", counter.take());
+    chat.update_channel(&alice, &c, ChannelChange { archived: Some(true), ..Default::default() }).await?;
+    row("archive a channel", counter.take());
+    let refused = chat.send(&alice, &c, new_message("late", "too late")).await;
+    anyhow::ensure!(refused.is_err(), "an archived channel took a message");
+    row("send to an archived channel (refused)", counter.take());
+    chat.update_channel(&alice, &c, ChannelChange { archived: Some(false), ..Default::default() }).await?;
+    row("unarchive a channel", counter.take());
     Ok(())
 }

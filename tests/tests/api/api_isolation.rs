@@ -69,6 +69,9 @@ fn conversation_routes(c: &str, m: &str, user: &str) -> Vec<(Method, String, Opt
         (Method::GET, format!("/api/v1/chat/channels/{c}/members"), None),
         (Method::POST, format!("/api/v1/chat/channels/{c}/members"), Some(json!({ "userId": user }))),
         (Method::DELETE, format!("/api/v1/chat/channels/{c}/members/{user}"), None),
+        (Method::PATCH, format!("/api/v1/chat/channels/{c}"), Some(json!({ "name": "taken-over", "topic": "x" }))),
+        (Method::POST, format!("/api/v1/chat/channels/{c}/archive"), None),
+        (Method::POST, format!("/api/v1/chat/channels/{c}/unarchive"), None),
     ]
 }
 

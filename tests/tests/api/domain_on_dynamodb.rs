@@ -265,3 +265,79 @@ async fn reactions_race_across_instances_on_dynamodb() {
         Err(ChatError::Conflict { code: "message_deleted", .. })
     ));
 }
+
+/// Renaming, editing the topic and archiving on the AWS protocol: the name claim moves in the
+/// change's transaction (a taken name refused, nothing half-moved), archiving refuses writes by
+/// the sequence condition, and catch-up replays each change.
+#[tokio::test]
+async fn channel_management_runs_on_dynamodb() {
+    use shared::app::ChannelChange;
+    use shared::domain::values::Topic;
+    use shared::domain::Change;
+
+    let events = Arc::new(Recorded::default());
+    let store = Arc::new(moto_store().await);
+    let chat = Chat::new(store, Arc::new(SystemClock), events.clone());
+    let alice = caller("acme", "alice", &[]);
+    let bob = caller("acme", "bob", &[]);
+    for c in [&alice, &bob] {
+        chat.ensure_profile(c).await.unwrap();
+    }
+    let name = |raw: &str| ChannelName::parse(raw).unwrap();
+    let general = chat.create_channel(&alice, name("general"), Visibility::Public, None).await.unwrap();
+    chat.create_channel(&alice, name("random"), Visibility::Public, None).await.unwrap();
+    chat.join(&bob, &general.id).await.unwrap();
+    let before = chat.summary(&bob, &general.id).await.unwrap().last_seq;
+
+    let taken = ChannelChange { name: Some(name("random")), ..Default::default() };
+    assert!(matches!(
+        chat.update_channel(&alice, &general.id, taken).await,
+        Err(ChatError::Conflict { code: "name_taken", .. })
+    ));
+    assert!(matches!(
+        chat.update_channel(&bob, &general.id, ChannelChange { archived: Some(true), ..Default::default() }).await,
+        Err(ChatError::Forbidden { code: "not_channel_admin", .. })
+    ));
+    let rename =
+        ChannelChange { name: Some(name("town")), topic: Some(Topic::parse("hello").unwrap()), archived: None };
+    let renamed = chat.update_channel(&alice, &general.id, rename).await.unwrap();
+    assert_eq!((renamed.name.as_str(), renamed.topic.as_deref()), ("town", Some("hello")));
+    assert_eq!(
+        browsed(&chat, &bob).await,
+        [("random".to_owned(), None), ("town".to_owned(), Some("hello".to_owned()))]
+    );
+    // The freed name can be claimed again.
+    chat.create_channel(&bob, name("general"), Visibility::Public, None).await.unwrap();
+
+    chat.update_channel(&alice, &general.id, ChannelChange { archived: Some(true), ..Default::default() })
+        .await
+        .unwrap();
+    assert!(matches!(
+        chat.send(&bob, &general.id, new_message("late", "too late")).await,
+        Err(ChatError::Conflict { code: "conversation_archived", .. })
+    ));
+    assert_eq!(browsed(&chat, &bob).await.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["general", "random"]);
+    assert!(chat.summary(&bob, &general.id).await.unwrap().archived);
+    chat.update_channel(&alice, &general.id, ChannelChange { archived: Some(false), ..Default::default() })
+        .await
+        .unwrap();
+    chat.send(&bob, &general.id, new_message("back", "back again")).await.unwrap();
+
+    let replayed = chat.changes(&bob, &general.id, before, None).await.unwrap();
+    let states: Vec<(String, bool)> = replayed
+        .items
+        .iter()
+        .filter_map(|e| match &e.change {
+            Change::ConversationUpdated(u) => Some((u.name.clone(), u.archived)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(states, [("town".to_owned(), false), ("town".to_owned(), true), ("town".to_owned(), false)]);
+    let published = events.0.lock().unwrap().iter().filter(|e| e.kind() == EventType::ConversationUpdated).count();
+    assert_eq!(published, 3);
+}
+
+async fn browsed(chat: &Chat, who: &shared::Caller) -> Vec<(String, Option<String>)> {
+    let (channels, _) = chat.browse_channels(who, None, None).await.unwrap();
+    channels.into_iter().map(|c| (c.name, c.topic)).collect()
+}

@@ -13,6 +13,7 @@ mod attachments;
 mod auth;
 mod aws_retries;
 mod bounded_reads;
+mod channel_management;
 mod debug_logs;
 mod domain_on_dynamodb;
 mod events;

@@ -6,6 +6,7 @@ import type { MessageStore } from "../store/messages";
 import { inMainList } from "../threads";
 import { isRemoved, type ChatEvent, type Message } from "../types";
 import { countedChange } from "../unread";
+import { withChannelState } from "../channel-settings";
 import type { Connection } from "./connection";
 import type { Reading } from "./reading";
 import { conversationTitle, type ChatState } from "./state";
@@ -72,6 +73,12 @@ export class Membership {
       await sync.refreshConversations();
       if (store.has(id)) void sync.catchUp(id);
       return;
+    }
+    if (event.type === "chat:conversationUpdated") {
+      // Renamed, its topic edited, archived or unarchived: the header, the list and the composer
+      // follow. (Its seq goes to the store below, like any change.)
+      const data = event.data;
+      state.patchConversation(id, (c) => withChannelState(c, data));
     }
     // Counted before the store applies it (a deleted message's earlier copy tells its mentions);
     // the ledger drops a frame it has counted before (a duplicate, or one the last answer has).
@@ -142,6 +149,22 @@ export class Membership {
     } finally {
       // The event may come after the answer: keep the mark a little while.
       setTimeout(() => this.leaving.delete(id), 10_000);
+    }
+  }
+
+  /** Renames a channel, edits its topic, or (un)archives it; the list shows the answer at once
+   * (the live event that follows changes nothing more). False when refused (a toast says why). */
+  async updateChannel(id: string, change: { name?: string; topic?: string; archived?: boolean }): Promise<boolean> {
+    const { api, state, toasts } = this.deps;
+    try {
+      const { archived, ...fields } = change;
+      const details = archived === undefined ? await api.updateChannel(id, fields) : await api.setArchived(id, archived);
+      state.patchConversation(id, (c) => withChannelState(c, details));
+      return true;
+    } catch (e) {
+      const what = change.archived === true ? "archive" : change.archived === false ? "unarchive" : change.name !== undefined ? "rename" : "change";
+      toasts.report(e, `Could not ${what} the channel`);
+      return false;
     }
   }
 

@@ -5,6 +5,7 @@ import { ApiError, type Api } from "../api";
 import type { MessageStore } from "../store/messages";
 import type { SubscribedConversation } from "../types";
 import type { Counts } from "../unread";
+import { withChannelState } from "../channel-settings";
 import type { Reading } from "./reading";
 import type { ChatState } from "./state";
 import type { Toasts } from "./toasts";
@@ -71,7 +72,10 @@ export class Sync {
           }
           // Counted before the store applies them: a delete's earlier copy tells its mentions.
           let counts: Counts | null = null;
-          for (const item of changes.items) counts = reading.count(item) ?? counts;
+          for (const item of changes.items) {
+            counts = reading.count(item) ?? counts;
+            if (item.type === "chat:conversationUpdated") this.deps.state.patchConversation(id, (c) => withChannelState(c, item.data));
+          }
           store.applyChanges(id, changes);
           reading.showCounts(id, counts ?? reading.unread.counts(id));
           if (!changes.hasMore) break;

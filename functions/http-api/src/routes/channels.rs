@@ -4,9 +4,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
+use shared::app::ChannelChange;
 use shared::domain::ids::{ConversationId, UserId};
 use shared::domain::values::{ChannelName, Topic};
-use shared::domain::{ConversationSummary, MemberView, PublicChannel, Visibility};
+use shared::domain::{ChannelDetails, ConversationSummary, MemberView, PublicChannel, Visibility};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiResult, Items, UserRef};
@@ -112,4 +113,60 @@ pub(super) async fn remove_member(
 ) -> ApiResult<StatusCode> {
     state.chat.remove(&caller, &conversation, &target).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct UpdateChannel {
+    /// A new name, validated as at creation (a public channel's is unique in the tenant).
+    #[serde(default)]
+    name: Option<String>,
+    /// A new topic, at most 250 characters on one line; empty clears it.
+    #[serde(default)]
+    topic: Option<String>,
+}
+
+/// Renames the channel or edits its topic (channel admins and tenant admins; not a DM, not
+/// while archived). Members receive `chat:conversationUpdated`.
+#[utoipa::path(patch, path = "/api/v1/chat/channels/{id}", request_body = UpdateChannel, security(("bearer" = [])),
+    responses((status = 200, body = ChannelDetails), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(super) async fn update_channel(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(conversation): ApiPath<ConversationId>,
+    ApiJson(body): ApiJson<UpdateChannel>,
+) -> ApiResult<Json<ChannelDetails>> {
+    let change = ChannelChange {
+        name: body.name.as_deref().map(ChannelName::parse).transpose()?,
+        topic: body.topic.as_deref().map(Topic::parse).transpose()?,
+        archived: None,
+    };
+    Ok(Json(state.chat.update_channel(&caller, &conversation, change).await?))
+}
+
+/// Archives the channel: read-only, hidden from browsing, still listed and searchable for its
+/// members. Members receive `chat:conversationUpdated`.
+#[utoipa::path(post, path = "/api/v1/chat/channels/{id}/archive", security(("bearer" = [])),
+    responses((status = 200, body = ChannelDetails), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn archive_channel(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(conversation): ApiPath<ConversationId>,
+) -> ApiResult<Json<ChannelDetails>> {
+    let change = ChannelChange { archived: Some(true), ..Default::default() };
+    Ok(Json(state.chat.update_channel(&caller, &conversation, change).await?))
+}
+
+/// Unarchives the channel. Members receive `chat:conversationUpdated`.
+#[utoipa::path(post, path = "/api/v1/chat/channels/{id}/unarchive", security(("bearer" = [])),
+    responses((status = 200, body = ChannelDetails), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub(super) async fn unarchive_channel(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(conversation): ApiPath<ConversationId>,
+) -> ApiResult<Json<ChannelDetails>> {
+    let change = ChannelChange { archived: Some(false), ..Default::default() };
+    Ok(Json(state.chat.update_channel(&caller, &conversation, change).await?))
 }

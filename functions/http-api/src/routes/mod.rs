@@ -23,8 +23,9 @@ use shared::app::{
 };
 use shared::domain::search::SortOrder;
 use shared::domain::{
-    Changes, ConversationSummary, Event, EventType, FollowedThread, FollowedThreads, Message, MessagePage,
-    PublicChannel, Reaction, ReactionChange, ThreadPage, ThreadSummary, UserProfile,
+    Changes, ChannelDetails, ConversationSummary, ConversationUpdate, Event, EventType, FollowedThread,
+    FollowedThreads, Message, MessagePage, PublicChannel, Reaction, ReactionChange, ThreadPage, ThreadSummary,
+    UserProfile,
 };
 use utoipa::{OpenApi, ToSchema};
 
@@ -50,6 +51,9 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/chat/conversations", get(list_conversations))
         .route("/api/v1/chat/conversations/{id}", get(get_conversation))
         .route("/api/v1/chat/channels", get(browse_channels).post(create_channel))
+        .route("/api/v1/chat/channels/{id}", patch(update_channel))
+        .route("/api/v1/chat/channels/{id}/archive", post(archive_channel))
+        .route("/api/v1/chat/channels/{id}/unarchive", post(unarchive_channel))
         .route("/api/v1/chat/channels/{id}/join", post(join_channel))
         .route("/api/v1/chat/channels/{id}/leave", post(leave_channel))
         .route("/api/v1/chat/channels/{id}/members", post(invite_member).get(list_members))
@@ -87,9 +91,10 @@ pub fn api_routes() -> Router<AppState> {
         message_versions, add_reaction, remove_reaction,
         changes, mark_read, upload_intent, download, search, retention_settings, set_tenant_retention,
         set_conversation_retention, archive_files, archive_policy, set_archive_policy, audit_records, thread,
-        follow_thread, unfollow_thread, read_thread, followed_threads
+        follow_thread, unfollow_thread, read_thread, followed_threads, update_channel, archive_channel,
+        unarchive_channel
     ),
-    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage, ThreadPage, ThreadSummary, FollowedThread, FollowedThreads, Reaction, ReactionChange)),
+    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage, ThreadPage, ThreadSummary, FollowedThread, FollowedThreads, Reaction, ReactionChange, ConversationUpdate, ChannelDetails)),
     modifiers(&BearerAuth, &Conventions)
 )]
 pub struct ApiDoc;
