@@ -19,6 +19,7 @@ mod events;
 mod faults;
 mod message_versions;
 mod operations;
+mod presence;
 mod rate_limits;
 mod reactions;
 mod realtime;
