@@ -5,6 +5,8 @@ import { loadDraft, saveDraft } from "../lib/drafts";
 import { insertMention, mentionedIds, mentionQueryAt } from "../lib/mentions";
 import { formatSize, startUpload, UploadCancelled } from "../lib/uploads";
 import type { Attachment, UserProfile } from "../lib/types";
+import type { PresenceStatus } from "../lib/signals";
+import { PresenceDot } from "./Presence";
 
 interface PendingFile {
   key: string;
@@ -44,12 +46,17 @@ interface Props {
   label?: string;
   /** Up in the empty composer: edit my last message. True when there was one to edit. */
   onEditLast?: () => boolean;
+  /** The text was edited and is not empty (the page throttles the typing signal). */
+  onTyping?: () => void;
+  /** Presence of the people the autocomplete offers, and where to say whom it shows. */
+  presence?: Record<string, PresenceStatus>;
+  onShowUsers?: (userIds: string[]) => void;
 }
 
 /** Enter sends, Shift+Enter starts a new line; `@` opens people autocomplete (arrows, Enter or
  * Tab picks, Esc closes); Up in an empty composer edits my last message. Mentions go to the
  * server as user ids beside the text. */
-export function Composer({ api, me, conversationId, placeholder, onSend, onPicked, incomingFiles, onIncomingTaken, takeFocus, onFocusTaken, draftKey, footer, label, onEditLast }: Props) {
+export function Composer({ api, me, conversationId, placeholder, onSend, onPicked, incomingFiles, onIncomingTaken, takeFocus, onFocusTaken, draftKey, footer, label, onEditLast, onTyping, presence, onShowUsers }: Props) {
   // The draft outlives the page (reload, a sign-in redirect): lib/drafts.
   const draft = draftKey ?? conversationId;
   const [text, setText] = useState(() => loadDraft(me, draft));
@@ -59,6 +66,8 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
   const fileInput = useRef<HTMLInputElement>(null);
   const [picked, setPicked] = useState<UserProfile[]>([]);
   const [suggestions, setSuggestions] = useState<UserProfile[]>([]);
+  const suggestionKey = suggestions.map((u) => u.id).join(",");
+  useEffect(() => onShowUsers?.(suggestionKey ? suggestionKey.split(",") : []), [suggestionKey, onShowUsers]);
   const [highlight, setHighlight] = useState(0);
   const [mention, setMention] = useState<{ start: number; query: string } | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
@@ -142,6 +151,7 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
 
   const update = (value: string, caret: number) => {
     setText(value);
+    if (value.trim()) onTyping?.();
     const at = mentionQueryAt(value, caret);
     setMention(at);
     if (!at) {
@@ -230,6 +240,7 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
           {suggestions.map((u, i) => (
             <li key={u.id} role="option" aria-selected={i === highlight} className={i === highlight ? "selected" : ""}>
               <button onMouseDown={(e) => e.preventDefault()} onClick={() => pick(u)} data-testid={`suggest-${u.id}`}>
+                {presence && <PresenceDot name={u.displayName} status={presence[u.id]} />}
                 <strong>{u.displayName}</strong> <span className="muted">@{u.handle}</span>
               </button>
             </li>

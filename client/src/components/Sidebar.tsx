@@ -1,8 +1,10 @@
-import { useRef, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 
 import type { Api } from "../lib/api";
 import { conversationTitle } from "../lib/chat-controller";
 import type { ConversationSummary, Me, UserProfile } from "../lib/types";
+import type { PresenceStatus } from "../lib/signals";
+import { PresenceDot } from "./Presence";
 
 interface Props {
   me: Me;
@@ -22,11 +24,19 @@ interface Props {
   threadsActive: boolean;
   threadsUnread: number;
   onThreads: () => void;
+  /** Presence of the people in DMs, and where to say whose the list shows. */
+  presence?: Record<string, PresenceStatus>;
+  onShowUsers?: (userIds: string[]) => void;
+  /** My status and the away switch. */
+  status?: ReactNode;
 }
 
-export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut, search, onRetention, onOperations, threadsActive, threadsUnread, onThreads }: Props) {
+export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut, search, onRetention, onOperations, threadsActive, threadsUnread, onThreads, presence, onShowUsers, status }: Props) {
   const channels = conversations.filter((c) => c.kind !== "dm");
   const dms = conversations.filter((c) => c.kind === "dm");
+  const dmPeople = dms.flatMap((c) => (c.members ?? []).filter((m) => m.id !== me.userId).map((m) => m.id));
+  const dmKey = [...new Set(dmPeople)].sort().join(",");
+  useEffect(() => onShowUsers?.(dmKey ? dmKey.split(",") : []), [dmKey, onShowUsers]);
   return (
     <nav className="sidebar">
       <div className="me">
@@ -34,6 +44,7 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
         <span className="muted">
           @{me.handle} · {me.tenantId}
         </span>
+        {status}
         <button className="link" onClick={onSignOut}>
           Sign out
         </button>
@@ -81,7 +92,7 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
       <div className="section-title">Direct messages</div>
       <ul>
         {dms.map((c) => (
-          <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} onOpen={onOpen} />
+          <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} onOpen={onOpen} presence={presence} />
         ))}
       </ul>
       <UserPicker api={api} me={me.userId} label="New message to…" onPick={(u) => onOpenDm(u.id)} testId="dm-search" />
@@ -89,11 +100,15 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
   );
 }
 
-function Item({ c, me, active, onOpen }: { c: ConversationSummary; me: string; active: boolean; onOpen: (id: string) => void }) {
+function Item({ c, me, active, onOpen, presence }: { c: ConversationSummary; me: string; active: boolean; onOpen: (id: string) => void; presence?: Record<string, PresenceStatus> }) {
+  // A one-to-one DM shows the other person's presence.
+  const others = c.kind === "dm" ? (c.members ?? []).filter((m) => m.id !== me) : [];
+  const other = others.length === 1 ? others[0] : undefined;
   return (
     <li>
       <button className={`conv ${active ? "active" : ""} ${c.unreadCount > 0 ? "unread" : ""}`} onClick={() => onOpen(c.id)} data-testid={`conv-${c.name ?? c.id}`}>
         <span className="conv-name">
+          {other && presence && <PresenceDot name={other.displayName} status={presence[other.id]} />}
           {c.kind === "private" && <LockIcon />}
           {conversationTitle(c, me)}
         </span>

@@ -9,6 +9,7 @@ import { OperationsPanel } from "../components/OperationsPanel";
 import { RetentionPanel } from "../components/RetentionPanel";
 import { SearchBox, SearchPanel } from "../components/SearchPanel";
 import { Sidebar } from "../components/Sidebar";
+import { StatusControl, TypingLine, useSignals } from "../components/Presence";
 import { StatusIndicator } from "../components/StatusIndicator";
 import { ThreadPanel } from "../components/ThreadPanel";
 import { ThreadsView } from "../components/ThreadsView";
@@ -82,6 +83,9 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
     return () => window.removeEventListener("popstate", moved);
   }, [controller]);
   useSyncExternalStore(controller.store.subscribe, controller.store.getVersion);
+  const signals = useSignals(controller.signals);
+  const showDmPeople = useCallback((ids: string[]) => controller.signals.show("dms", ids), [controller]);
+  const showSuggested = useCallback((ids: string[]) => controller.signals.show("mentions", ids), [controller]);
   const [browsing, setBrowsing] = useState(false);
   const [dropped, setDropped] = useState<File[]>([]);
   const [dragging, setDragging] = useState(false);
@@ -131,6 +135,9 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         }}
         threadsActive={snapshot.showThreads}
         threadsUnread={unreadReplies(snapshot.followed)}
+        presence={signals.presence}
+        onShowUsers={showDmPeople}
+        status={<StatusControl status={signals.myStatus} away={signals.away} onAway={(away) => controller.signals.setAway(away)} />}
         onThreads={() => {
           setNavOpen(false);
           controller.showThreads();
@@ -290,7 +297,11 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 if (last) setEditRequest({ id: last.id, nonce: Date.now() });
                 return Boolean(last);
               }}
+              onTyping={() => controller.signals.composing(active.id)}
+              presence={signals.presence}
+              onShowUsers={showSuggested}
             />
+            <TypingLine names={(signals.typing[active.id] ?? []).map((id) => controller.user(id)?.displayName ?? id)} />
           </>
         ) : (
           <p className="empty">Join or create a channel to start.</p>
