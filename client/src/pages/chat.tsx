@@ -301,7 +301,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
               presence={signals.presence}
               onShowUsers={showSuggested}
             />
-            <TypingLine names={(signals.typing[active.id] ?? []).map((id) => controller.user(id)?.displayName ?? id)} />
+            <TypingLine names={(signals.typing[active.id] ?? []).map((id) => controller.user(id)?.displayName ?? "Someone")} />
           </>
         ) : (
           <p className="empty">Join or create a channel to start.</p>
