@@ -65,11 +65,10 @@ impl Realtime {
             if record.is_none() && status == PresenceStatus::Offline {
                 return Ok(published);
             }
-            if self.tables.save_presence_status(t, u, record.as_ref(), status).await? {
-                if current != status {
-                    self.publish_presence(t, u, status, away).await?;
-                    published = Some(status);
-                }
+            // A lost race is settled by the next round, on what the winner wrote.
+            if self.tables.save_presence_status(t, u, record.as_ref(), status).await? && current != status {
+                self.publish_presence(t, u, status, away).await?;
+                published = Some(status);
             }
         }
         Ok(published)
