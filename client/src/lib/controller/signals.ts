@@ -128,7 +128,7 @@ export class Signals {
   }
 
   /** Follows this tab's activity: idle after 10 minutes without input, active at the next. */
-  trackActivity(target: Window): void {
+  trackActivity(target: EventTarget): void {
     const active = () => {
       if (this.idle) {
         this.idle = false;
