@@ -9,11 +9,14 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Largest WebSocket frame a client may send (API Gateway's own limit is 128 KiB).
     pub max_frame_bytes: usize,
+    /// How long `$disconnect` waits before deciding a user whose last connection closed is
+    /// offline (`PRESENCE_GRACE_MS`): a quick reconnect changes nothing.
+    pub presence_grace_ms: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_body_bytes: 256 * 1024, max_frame_bytes: 32 * 1024 }
+        Self { max_body_bytes: 256 * 1024, max_frame_bytes: 32 * 1024, presence_grace_ms: 5_000 }
     }
 }
 
@@ -102,6 +105,7 @@ impl Config {
             limits: Limits {
                 max_body_bytes: number("MAX_BODY_BYTES", defaults.max_body_bytes)?,
                 max_frame_bytes: number("MAX_FRAME_BYTES", defaults.max_frame_bytes)?,
+                presence_grace_ms: number("PRESENCE_GRACE_MS", defaults.presence_grace_ms as usize)? as u64,
             },
         })
     }

@@ -6,6 +6,8 @@ import { insertMention, mentionedIds, mentionQueryAt } from "../lib/mentions";
 import { focusCurrentMessage } from "../lib/roving";
 import { formatSize, startUpload, UploadCancelled } from "../lib/uploads";
 import type { Attachment, UserProfile } from "../lib/types";
+import type { PresenceStatus } from "../lib/signals";
+import { PresenceDot } from "./Presence";
 
 interface PendingFile {
   key: string;
@@ -47,12 +49,17 @@ interface Props {
   label?: string;
   /** Up in the empty composer: edit my last message. True when there was one to edit. */
   onEditLast?: () => boolean;
+  /** The text was edited and is not empty (the page throttles the typing signal). */
+  onTyping?: () => void;
+  /** Presence of the people the autocomplete offers, and where to say whom it shows. */
+  presence?: Record<string, PresenceStatus>;
+  onShowUsers?: (userIds: string[]) => void;
 }
 
 /** Enter sends, Shift+Enter starts a new line; `@` opens people autocomplete (arrows, Enter or
  * Tab picks, Esc closes); Up in an empty composer edits my last message. Mentions go to the
  * server as user ids beside the text. */
-export function Composer({ api, me, conversationId, placeholder, onSend, onPicked, incomingFiles, onIncomingTaken, takeFocus, onFocusTaken, draftKey, draftOwner, footer, label, onEditLast }: Props) {
+export function Composer({ api, me, conversationId, placeholder, onSend, onPicked, incomingFiles, onIncomingTaken, takeFocus, onFocusTaken, draftKey, draftOwner, footer, label, onEditLast, onTyping, presence, onShowUsers }: Props) {
   // The draft outlives the page (reload, a sign-in redirect): lib/drafts.
   const draft = draftKey ?? conversationId;
   const [text, setText] = useState(() => loadDraft(draftOwner, draft));
@@ -62,6 +69,8 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
   const fileInput = useRef<HTMLInputElement>(null);
   const [picked, setPicked] = useState<UserProfile[]>([]);
   const [suggestions, setSuggestions] = useState<UserProfile[]>([]);
+  const suggestionKey = suggestions.map((u) => u.id).join(",");
+  useEffect(() => onShowUsers?.(suggestionKey ? suggestionKey.split(",") : []), [suggestionKey, onShowUsers]);
   const [highlight, setHighlight] = useState(0);
   const [mention, setMention] = useState<{ start: number; query: string } | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
@@ -152,6 +161,7 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
 
   const update = (value: string, caret: number) => {
     setText(value);
+    if (value.trim()) onTyping?.();
     const at = mentionQueryAt(value, caret);
     setMention(at);
     if (!at) {
@@ -258,6 +268,7 @@ export function Composer({ api, me, conversationId, placeholder, onSend, onPicke
               onClick={() => pick(u)}
               data-testid={`suggest-${u.id}`}
             >
+              {presence && <PresenceDot name={u.displayName} status={presence[u.id]} />}
               <strong>{u.displayName}</strong> <span className="muted">@{u.handle}</span>
             </li>
           ))}

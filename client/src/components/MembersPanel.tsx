@@ -6,6 +6,7 @@ import { dmTitle } from "../lib/dm-names";
 import type { ConversationSummary, Me, MemberView, UserProfile } from "../lib/types";
 import { usePanel, type Confirmation } from "./Dialog";
 import { UserPicker } from "./Sidebar";
+import { PresenceDot, useSignals } from "./Presence";
 
 /** Who is in a channel; invite and remove. In private channels only channel admins may; the
  * server enforces it. A group DM's people are fixed: "Add people" starts a new DM with them all. */
@@ -28,6 +29,7 @@ export function MembersPanel({
   onAddPeople: (people: UserProfile[]) => void;
 }) {
   usePanel(onClose);
+  const signals = useSignals(controller.signals);
   const [members, setMembers] = useState<MemberView[]>([]);
   // The server pages members (a channel may have thousands); more load on request.
   const [nextCursor, setNextCursor] = useState<string | undefined>();
@@ -57,6 +59,12 @@ export function MembersPanel({
       .catch(() => undefined);
   };
   useEffect(load, [load, conversation.lastSeq]);
+  // The members on screen are the presence this panel asks for (none once it closes).
+  const memberKey = members.map((m) => m.id).join(",");
+  useEffect(() => {
+    controller.signals.show("members", memberKey ? memberKey.split(",") : []);
+    return () => controller.signals.show("members", []);
+  }, [controller, memberKey]);
   // Pages come in user-id order; people read admins first, then names.
   const shown = [...members].sort(
     (a, b) => Number(b.role === "admin") - Number(a.role === "admin") || a.displayName.localeCompare(b.displayName),
@@ -73,6 +81,7 @@ export function MembersPanel({
         {shown.map((m) => (
           <li key={m.id} data-testid="member">
             <span>
+              <PresenceDot name={m.displayName} status={m.id === me.userId ? signals.myStatus : signals.presence[m.id]} />
               {m.displayName} <span className="muted">@{m.handle}</span> {m.role === "admin" && <span className="badge-role">admin</span>}
             </span>
             {isAdmin && m.id !== me.userId && (

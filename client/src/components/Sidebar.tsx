@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 
 import type { Api } from "../lib/api";
 import { splitArchived } from "../lib/channel-settings";
@@ -6,6 +6,8 @@ import { conversationTitle } from "../lib/chat-controller";
 import { dmShortTitle, isGroupDm } from "../lib/dm-names";
 import { draftConversations, draftsVersion, subscribeDrafts } from "../lib/drafts";
 import type { ConversationSummary, Me, UserProfile } from "../lib/types";
+import type { PresenceStatus } from "../lib/signals";
+import { PresenceDot } from "./Presence";
 
 interface Props {
   me: Me;
@@ -27,11 +29,19 @@ interface Props {
   threadsActive: boolean;
   threadsUnread: number;
   onThreads: () => void;
+  /** Presence of the people in DMs, and where to say whose the list shows. */
+  presence?: Record<string, PresenceStatus>;
+  onShowUsers?: (userIds: string[]) => void;
+  /** My status and the away switch. */
+  status?: ReactNode;
 }
 
-export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onNewMessage, onSignOut, search, onRetention, onOperations, threadsActive, threadsUnread, onThreads }: Props) {
+export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onNewMessage, onSignOut, search, onRetention, onOperations, threadsActive, threadsUnread, onThreads, presence, onShowUsers, status }: Props) {
   const { current: channels, archived } = splitArchived(conversations.filter((c) => c.kind !== "dm"));
   const dms = conversations.filter((c) => c.kind === "dm");
+  const dmPeople = dms.flatMap((c) => (c.members ?? []).filter((m) => m.id !== me.userId).map((m) => m.id));
+  const dmKey = [...new Set(dmPeople)].sort().join(",");
+  useEffect(() => onShowUsers?.(dmKey ? dmKey.split(",") : []), [dmKey, onShowUsers]);
   const drafts = useDrafts(`${me.tenantId}/${me.userId}`);
   return (
     <nav className="sidebar">
@@ -40,6 +50,7 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
         <span className="muted">
           @{me.handle} · {me.tenantId}
         </span>
+        {status}
         <button className="link" onClick={onSignOut}>
           Sign out
         </button>
@@ -104,7 +115,7 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
       </div>
       <ul>
         {dms.map((c) => (
-          <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} draft={drafts.has(c.id)} onOpen={onOpen} />
+          <Item key={c.id} c={c} me={me.userId} active={!threadsActive && c.id === activeId} draft={drafts.has(c.id)} onOpen={onOpen} presence={presence} />
         ))}
       </ul>
       <UserPicker api={api} me={me.userId} label="New message to…" onPick={(u) => onOpenDm(u.id)} testId="dm-search" />
@@ -120,9 +131,12 @@ function useDrafts(owner: string): Set<string> {
   return useMemo(() => draftConversations(owner), [owner, version]);
 }
 
-function Item({ c, me, active, draft, onOpen }: { c: ConversationSummary; me: string; active: boolean; draft: boolean; onOpen: (id: string) => void }) {
+function Item({ c, me, active, draft, onOpen, presence }: { c: ConversationSummary; me: string; active: boolean; draft: boolean; onOpen: (id: string) => void; presence?: Record<string, PresenceStatus> }) {
   const title = conversationTitle(c, me);
   const group = isGroupDm(c);
+  // A one-to-one DM shows the other person's presence.
+  const others = c.kind === "dm" ? (c.members ?? []).filter((m) => m.id !== me) : [];
+  const other = others.length === 1 ? others[0] : undefined;
   return (
     <li>
       <button
@@ -136,6 +150,7 @@ function Item({ c, me, active, draft, onOpen }: { c: ConversationSummary; me: st
         }
       >
         <span className="conv-name">
+          {other && presence && <PresenceDot name={other.displayName} status={presence[other.id]} />}
           {c.kind === "private" && <LockIcon />}
           {group && <span className="people-count" aria-hidden="true">{(c.members?.length ?? 1) - 1}</span>}
           {group ? dmShortTitle(c, me) : title}

@@ -7,7 +7,7 @@ import type { Api } from "./api";
 import type { TokenSource } from "./auth-token";
 import { MessageStore, type UiMessage } from "./store/messages";
 import { Outbox, outboxKey, type OutboxItem } from "./outbox";
-import type { Attachment, Me, Message, SearchResult, UserProfile } from "./types";
+import { isRemoved, type Attachment, type Me, type Message, type SearchResult, type UserProfile } from "./types";
 import type { ThreadView } from "./store/messages";
 import { Connection } from "./controller/connection";
 import { Membership } from "./controller/membership";
@@ -18,6 +18,8 @@ import { Threads } from "./controller/threads";
 import { Toasts } from "./controller/toasts";
 import { Users } from "./controller/users";
 import { ConversationView } from "./controller/view";
+import { Signals } from "./controller/signals";
+import { isSignalFrame } from "./signals";
 
 export { conversationTitle, type ChatSnapshot, type Toast } from "./controller/state";
 
@@ -45,6 +47,8 @@ export class ChatController {
   private readonly view: ConversationView;
   private readonly membership: Membership;
   private readonly threads: Threads;
+  /** Typing and presence (ephemeral socket signals), with a snapshot of their own. */
+  readonly signals: Signals;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private readonly cleanups: (() => void)[] = [];
 
@@ -97,9 +101,15 @@ export class ChatController {
       wsUrl,
       tokens,
       state,
-      onEvent: (e) => void this.membership.onEvent(e),
+      onEvent: (e) => {
+        if (isSignalFrame(e)) return this.signals.onFrame(e);
+        if (e.type === "chat:newMessage" && !isRemoved(e.data)) this.signals.messageArrived(e.conversationId, e.data.authorId);
+        void this.membership.onEvent(e);
+      },
+      onReady: () => this.signals.ready(),
       onSubscribed: (c) => void this.sync.onSubscribed(c).then(() => this.threads.caughtUp()),
     });
+    this.signals = new Signals({ me: me.userId, send: (frame) => this.connection.send(frame) });
     this.membership = new Membership({
       api,
       state,
@@ -142,6 +152,7 @@ export class ChatController {
       await this.open(conversations[0].id);
     }
     this.connection.start();
+    if (typeof window !== "undefined") this.signals.trackActivity(window);
     this.cleanups.push(this.tokens.onRenewed(() => this.connection.replaceSocket()));
     this.sweepTimer = setInterval(() => this.outbox.sweepStale(Date.now()), SWEEP_INTERVAL_MS);
     // The network is back when the socket is subscribed again (its truth), or the browser says so.
@@ -172,6 +183,7 @@ export class ChatController {
     this.outbox.stop();
     this.reading.stop();
     this.threads.stop();
+    this.signals.stop();
     for (const c of this.cleanups.splice(0)) c();
   }
 
@@ -258,6 +270,7 @@ export class ChatController {
   async send(body: string, mentions: string[] = [], files: { uploadId: string; attachment: Attachment }[] = []): Promise<void> {
     const id = this.getSnapshot().activeId;
     if (!id || (!body.trim() && files.length === 0)) return;
+    this.signals.sent(id);
     if (this.view.hasNewer(id)) {
       // Writing while reading far back: the list goes to the newest, where the send shows.
       await this.view.dropWindow();

@@ -109,6 +109,9 @@ type Schemas = components["schemas"];
 
 /** A change as a WebSocket frame or a catch-up item: `{type, conversationId, seq, data}`. */
 export type ChatEvent = Schemas["Event"];
+/** Typing and presence: socket frames of their own, never stored (lib/signals). */
+export type { SignalFrame } from "./signals";
+import type { SignalFrame } from "./signals";
 export type EventType = ChatEvent["type"];
 export type MessageEvent = Extract<ChatEvent, { type: "chat:newMessage" | "chat:messageUpdated" | "chat:messageDeleted" }>;
 export type MemberEvent = Extract<ChatEvent, { type: "chat:memberAdded" | "chat:memberRemoved" }>;
@@ -146,6 +149,7 @@ export interface SubscribedConversation {
 
 export type ServerFrame =
   | ChatEvent
+  | SignalFrame
   | { type: "subscribed"; conversations: SubscribedConversation[] }
   | { type: "pong" }
   | { type: "error"; code: string; message: string };

@@ -13,6 +13,7 @@ import { RetentionPanel } from "../components/RetentionPanel";
 import { SearchBox, SearchPanel } from "../components/SearchPanel";
 import { Sidebar } from "../components/Sidebar";
 import { SkipLinks } from "../components/SkipLinks";
+import { StatusControl, TypingLine, useSignals } from "../components/Presence";
 import { StatusIndicator } from "../components/StatusIndicator";
 import { ThreadPanel } from "../components/ThreadPanel";
 import { ThreadsView } from "../components/ThreadsView";
@@ -78,6 +79,9 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   const [switching, setSwitching] = useState(false);
   useQuickSwitcherKey(() => setSwitching(true));
   useSyncExternalStore(controller.store.subscribe, controller.store.getVersion);
+  const signals = useSignals(controller.signals);
+  const showDmPeople = useCallback((ids: string[]) => controller.signals.show("dms", ids), [controller]);
+  const showSuggested = useCallback((ids: string[]) => controller.signals.show("mentions", ids), [controller]);
   const [browsing, setBrowsing] = useState(false);
   const [dropped, setDropped] = useState<File[]>([]);
   const [dragging, setDragging] = useState(false);
@@ -141,6 +145,9 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
         }}
         threadsActive={snapshot.showThreads}
         threadsUnread={unreadReplies(snapshot.followed)}
+        presence={signals.presence}
+        onShowUsers={showDmPeople}
+        status={<StatusControl status={signals.myStatus} away={signals.away} onAway={(away) => controller.signals.setAway(away)} />}
         onThreads={() => {
           setNavOpen(false);
           setListPane(false);
@@ -332,6 +339,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
             {active.archived ? (
               <ArchivedNotice canUnarchive={manager} onUnarchive={() => void controller.updateChannel(active.id, { archived: false })} />
             ) : (
+            <>
             <Composer
               key={`composer-${active.id}`}
               api={api}
@@ -350,7 +358,12 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 if (last) setEditRequest({ id: last.id, nonce: Date.now() });
                 return Boolean(last);
               }}
+              onTyping={() => controller.signals.composing(active.id)}
+              presence={signals.presence}
+              onShowUsers={showSuggested}
             />
+            <TypingLine names={(signals.typing[active.id] ?? []).map((id) => controller.user(id)?.displayName ?? "Someone")} />
+            </>
             )}
           </>
         ) : (

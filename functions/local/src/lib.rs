@@ -170,7 +170,8 @@ impl Stack {
         let metrics = Arc::new(Metrics::new(clock.clone(), opts.metrics_flush_ms));
         let realtime = Arc::new(
             Realtime::new(shared_store.clone(), Arc::new(registry.clone()), clock.clone(), metrics.clone())
-                .with_subscribe_rate(opts.rate_limits.subscribes),
+                .with_subscribe_rate(opts.rate_limits.subscribes)
+                .with_signal_rates(opts.rate_limits.typing, opts.rate_limits.presence),
         );
         let scratch = std::env::temp_dir().join(format!("tenant-chat-{}", ulid::Ulid::new()));
         let data = opts.data_dir.clone().unwrap_or(scratch);

@@ -1,9 +1,11 @@
 //! The WebSocket API function. API Gateway routes on `$request.body.action`; this handler takes
 //! the event for any route key, so the same code serves Lambda and the local emulator.
 //!
-//! Client → server: `{"action": "subscribe", "conversationIds"?: [...]}`, `{"action": "ping"}`.
-//! Server → client: `subscribed` (with each conversation's `lastSeq`), `pong`, `error`, and the
-//! `chat:*` events.
+//! Client → server: `{"action": "subscribe", "conversationIds"?: [...]}`, `{"action": "ping"}`,
+//! `{"action": "typing", "conversationId"}`, `{"action": "presence", "idle"?, "away"?}`,
+//! `{"action": "presenceSubscribe", "userIds": [...]}`.
+//! Server → client: `subscribed` (with each conversation's `lastSeq`), `pong`, `presence`,
+//! `error`, the `chat:*` events, and the ephemeral `chat:typing` / `chat:presence` frames.
 
 use std::sync::Arc;
 
@@ -13,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use shared::auth::Authenticator;
 use shared::config::Limits;
-use shared::domain::ids::{ConnectionId, ConversationId};
+use shared::domain::ids::{ConnectionId, ConversationId, UserId};
 use shared::realtime::Realtime;
 use shared::ChatError;
 
@@ -31,7 +33,25 @@ enum ClientFrame {
         conversation_ids: Option<Vec<String>>,
     },
     Ping,
+    Typing {
+        #[serde(rename = "conversationId")]
+        conversation_id: String,
+    },
+    /// This tab is idle / active again (`idle`), or the user chooses away / back (`away`).
+    Presence {
+        #[serde(default)]
+        idle: Option<bool>,
+        #[serde(default)]
+        away: Option<bool>,
+    },
+    #[serde(rename = "presenceSubscribe")]
+    PresenceSubscribe {
+        #[serde(rename = "userIds")]
+        user_ids: Vec<String>,
+    },
 }
+
+const ACTIONS: [&str; 5] = ["subscribe", "ping", "typing", "presence", "presenceSubscribe"];
 
 fn response(status: i64, body: Option<&str>) -> ApiGatewayProxyResponse {
     let mut out = ApiGatewayProxyResponse::default();
@@ -76,7 +96,8 @@ impl WsApp {
         match route.as_str() {
             "$connect" => self.connect(&connection, event.query_string_parameters.first("token")).await,
             "$disconnect" => {
-                if let Err(e) = self.realtime.disconnect(&connection).await {
+                let grace = std::time::Duration::from_millis(self.limits.presence_grace_ms);
+                if let Err(e) = self.realtime.disconnect_settling(&connection, grace).await {
                     tracing::warn!(connection = %connection, error = %e, "disconnect clean-up failed; TTL will sweep it");
                 }
                 response(200, None)
@@ -89,8 +110,10 @@ impl WsApp {
                 };
                 let reply = match body {
                     Ok(body) => self.frame(&connection, body).await,
-                    Err((code, message)) => error_frame(code, &message),
+                    Err((code, message)) => Some(error_frame(code, &message)),
                 };
+                // A relayed `typing` has no answer: one per keystroke burst would be noise.
+                let Some(reply) = reply else { return response(200, None) };
                 if let Err(e) = self.realtime.send_to(&connection, &reply).await {
                     tracing::debug!(connection = %connection, error = %e, "reply not delivered");
                 }
@@ -131,38 +154,71 @@ impl WsApp {
         }
     }
 
-    /// One client frame → the reply frame. Never fails: bad input becomes an error frame.
-    pub async fn frame(&self, connection: &ConnectionId, body: &str) -> Value {
+    /// One client frame → the reply frame, if any. Never fails: bad input becomes an error frame.
+    pub async fn frame(&self, connection: &ConnectionId, body: &str) -> Option<Value> {
         if body.len() > self.limits.max_frame_bytes {
-            return error_frame(
+            return Some(error_frame(
                 "frame_too_large",
                 &format!("frames are limited to {} bytes", self.limits.max_frame_bytes),
-            );
+            ));
         }
         let value: Value = match serde_json::from_str(body) {
             Ok(v) => v,
-            Err(_) => return error_frame("invalid_json", "frame is not JSON"),
+            Err(_) => return Some(error_frame("invalid_json", "frame is not JSON")),
         };
         let action = value.get("action").and_then(Value::as_str).unwrap_or_default().to_owned();
         let frame: ClientFrame = match serde_json::from_value(value) {
             Ok(f) => f,
-            Err(e) if matches!(action.as_str(), "subscribe" | "ping") => {
-                return error_frame("invalid_frame", &e.to_string())
-            }
-            Err(_) => return error_frame("unknown_action", &format!("unknown action {action:?}")),
+            Err(e) if ACTIONS.contains(&action.as_str()) => return Some(error_frame("invalid_frame", &e.to_string())),
+            Err(_) => return Some(error_frame("unknown_action", &format!("unknown action {action:?}"))),
         };
         if let Err(e) = self.realtime.touch(connection).await {
             tracing::debug!(error = %e, "touch failed");
         }
-        match frame {
+        Some(match frame {
             ClientFrame::Ping => json!({ "type": "pong" }),
+            ClientFrame::Typing { conversation_id } => {
+                let id = match ConversationId::parse(&conversation_id) {
+                    Ok(id) => id,
+                    Err(e) => return Some(error_frame("invalid_input", &e.to_string())),
+                };
+                match self.realtime.typing(connection, &id).await {
+                    Ok(_) => return None,
+                    Err(e) => signal_error(e, "typing"),
+                }
+            }
+            ClientFrame::Presence { idle, away } => {
+                let result = match (idle, away) {
+                    (Some(idle), None) => self.realtime.set_idle(connection, idle).await,
+                    (None, Some(away)) => self.realtime.set_away(connection, away).await,
+                    _ => return Some(error_frame("invalid_input", "name exactly one of idle and away")),
+                };
+                match result {
+                    Ok(view) => {
+                        serde_json::to_value(view.frame()).unwrap_or_else(|_| error_frame("internal", "presence"))
+                    }
+                    Err(e) => signal_error(e, "presence"),
+                }
+            }
+            ClientFrame::PresenceSubscribe { user_ids } => {
+                let ids = match user_ids.iter().map(|s| UserId::parse(s)).collect::<Result<Vec<_>, _>>() {
+                    Ok(ids) => ids,
+                    Err(e) => return Some(error_frame("invalid_input", &e.to_string())),
+                };
+                match self.realtime.watch_presence(connection, ids).await {
+                    Ok(view) => {
+                        serde_json::to_value(view.frame()).unwrap_or_else(|_| error_frame("internal", "presence"))
+                    }
+                    Err(e) => signal_error(e, "presenceSubscribe"),
+                }
+            }
             ClientFrame::Subscribe { conversation_ids } => {
                 let ids = match conversation_ids
                     .map(|ids| ids.iter().map(|s| ConversationId::parse(s)).collect::<Result<Vec<_>, _>>())
                     .transpose()
                 {
                     Ok(ids) => ids,
-                    Err(e) => return error_frame("invalid_input", &e.to_string()),
+                    Err(e) => return Some(error_frame("invalid_input", &e.to_string())),
                 };
                 match self.realtime.subscribe(connection, ids).await {
                     Ok(conversations) => json!({ "type": "subscribed", "conversations": conversations }),
@@ -185,6 +241,25 @@ impl WsApp {
                     }
                 }
             }
+        })
+    }
+}
+
+/// The error frame of a failed `typing` / `presence` / `presenceSubscribe`.
+fn signal_error(e: ChatError, action: &str) -> Value {
+    match e {
+        ChatError::NotFound(_) => error_frame("not_found", "conversation not found"),
+        ChatError::Invalid(e) => error_frame("invalid_input", &e.to_string()),
+        ChatError::Unauthenticated(_) => error_frame(TOKEN_EXPIRED, "the token of this connection expired; reconnect"),
+        ChatError::RateLimited { retry_after_secs } => json!({
+            "type": "error",
+            "code": "rate_limited",
+            "message": format!("too many {action} frames; retry in {retry_after_secs} s"),
+            "retryAfter": retry_after_secs,
+        }),
+        e => {
+            tracing::error!(error = %e, action, "signal failed");
+            error_frame("internal", &format!("{action} failed"))
         }
     }
 }

@@ -56,6 +56,10 @@ pub struct RateLimits {
     /// Every change that takes a conversation's sequence (sends, edits, deletes, membership),
     /// all members together, per conversation.
     pub conversation_writes: Option<Rate>,
+    /// `typing` frames, per connection (a client sends one per 3 s per conversation at most).
+    pub typing: Option<Rate>,
+    /// `presence` and `presenceSubscribe` frames, per connection.
+    pub presence: Option<Rate>,
 }
 
 impl RateLimits {
@@ -77,11 +81,15 @@ impl RateLimits {
             channel_settings: Some(Rate { count: 20, window_secs: 60 }),
             // Five members sending at their limit fill it.
             conversation_writes: Some(Rate { count: 50, window_secs: 10 }),
+            // Composing in two conversations at once stays under it; a script does not.
+            typing: Some(Rate { count: 30, window_secs: 60 }),
+            // Switching conversations re-subscribes the people on screen.
+            presence: Some(Rate { count: 60, window_secs: 60 }),
         }
     }
 
     /// Each limit, by the environment variable that overrides it (`COUNT/SECONDS` or `off`).
-    pub fn by_variable(&mut self) -> [(&'static str, &mut Option<Rate>); 11] {
+    pub fn by_variable(&mut self) -> [(&'static str, &mut Option<Rate>); 13] {
         [
             ("RATE_LIMIT_SENDS", &mut self.sends),
             ("RATE_LIMIT_UPLOADS", &mut self.uploads),
@@ -94,6 +102,8 @@ impl RateLimits {
             ("RATE_LIMIT_REACTIONS", &mut self.reactions),
             ("RATE_LIMIT_CHANNEL_SETTINGS", &mut self.channel_settings),
             ("RATE_LIMIT_CONVERSATION_WRITES", &mut self.conversation_writes),
+            ("RATE_LIMIT_TYPING", &mut self.typing),
+            ("RATE_LIMIT_PRESENCE", &mut self.presence),
         ]
     }
 }

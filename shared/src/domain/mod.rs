@@ -11,6 +11,7 @@ pub mod ids;
 pub mod limits;
 pub mod markdown;
 pub mod message;
+pub mod presence;
 pub mod profile;
 pub mod reaction;
 pub mod retention;

@@ -50,6 +50,11 @@ pub const TENANT_ID: &str = "tenantId";
 /// Connection.
 pub const SUBSCRIPTIONS: &str = "subscriptions";
 pub const LAST_SEEN_AT: &str = "lastSeenAt";
+pub const WATCHING: &str = "watching";
+// Presence (the user's presence item; a connection's index entry)
+pub const STATUS: &str = "status";
+pub const AWAY_BY_CHOICE: &str = "awayByChoice";
+pub const IDLE: &str = "idle";
 
 /// Profile: its handle is claimed (`HANDLE#` item). Profiles written before handles were claimed
 /// lack it and claim theirs at first sight.

@@ -26,6 +26,9 @@ pub struct Connection {
     pub last_seen_at: String,
     #[serde(default)]
     pub subscriptions: Vec<ConversationId>,
+    /// The users whose presence this connection shows (`presenceSubscribe`): its watcher items.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub watching: Vec<UserId>,
     /// When the token that opened the connection expires (epoch seconds): the connection, its
     /// index item and its subscriptions expire then too, so fan-out stops reaching it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,8 +38,11 @@ pub struct Connection {
 /// An entry of the user's connection index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ConnectionRef {
-    connection_id: ConnectionId,
+pub(super) struct ConnectionRef {
+    pub(super) connection_id: ConnectionId,
+    /// The tab reported itself idle (presence: a user is away once all their tabs are).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(super) idle: bool,
 }
 
 /// A connection subscribed to a conversation, with its user (fan-out reaches it only while that
@@ -130,7 +136,7 @@ impl Tables {
 /// expiring at `expires_at`.
 pub fn register(connection: &Connection, expires_at: i64) -> ChatResult<[WriteOp; 2]> {
     let id = &connection.connection_id;
-    let index = ConnectionRef { connection_id: id.clone() };
+    let index = ConnectionRef { connection_id: id.clone(), idle: false };
     Ok([
         put(keys::connection(id), to_expiring_attrs(connection, expires_at)?),
         put(
@@ -148,6 +154,9 @@ pub fn forget(connection: &Connection) -> Vec<WriteOp> {
         WriteOp::Delete { key: keys::user_connection(t, &connection.user_id, id), cond: Cond::Always },
     ];
     ops.extend(unsubscribe(t, id, &connection.subscriptions));
+    ops.extend(
+        connection.watching.iter().map(|u| WriteOp::Delete { key: keys::presence_watch(t, u, id), cond: Cond::Always }),
+    );
     ops
 }
 
@@ -200,6 +209,7 @@ mod tests {
             connected_at: "2026-11-26T08:29:00.000Z".into(),
             last_seen_at: "2026-11-26T08:29:00.000Z".into(),
             subscriptions: Vec::new(),
+            watching: Vec::new(),
             token_expires_at: None,
         }
     }

@@ -235,3 +235,16 @@ pub fn subscriptions_pk(t: &TenantId, c: &ConversationId) -> String {
 pub fn subscription(t: &TenantId, c: &ConversationId, id: &crate::domain::ids::ConnectionId) -> Key {
     Key::new(subscriptions_pk(t, c), format!("{CONNECTION_PREFIX}{id}"))
 }
+
+/// A user's presence (the last status published and whether they chose away).
+pub const PRESENCE_SK: &str = "PRESENCE";
+pub fn presence(t: &TenantId, u: &UserId) -> Key {
+    Key::new(user_pk(t, u), PRESENCE_SK)
+}
+/// The connections showing `u`'s presence (`presenceSubscribe`): who a transition of `u` reaches.
+pub fn presence_watchers_pk(t: &TenantId, u: &UserId) -> String {
+    format!("T#{t}#PW#{u}")
+}
+pub fn presence_watch(t: &TenantId, u: &UserId, id: &crate::domain::ids::ConnectionId) -> Key {
+    Key::new(presence_watchers_pk(t, u), format!("{CONNECTION_PREFIX}{id}"))
+}

@@ -60,6 +60,8 @@ fn samples() -> Vec<(&'static str, Key)> {
         ("metrics", keys::metrics("202612031000", "INSTANCE")),
         ("user_connection", keys::user_connection(&t, &u, &conn)),
         ("subscription", keys::subscription(&t, &c, &conn)),
+        ("presence", keys::presence(&t, &u)),
+        ("presence_watch", keys::presence_watch(&t, &u, &conn)),
         ("rate_counter", keys::rate_counter(keys::user_pk(&t, &u), "send#ACTIONSCOPE", 1_796_000_000)),
         ("rate_counter", keys::rate_counter(keys::conversation_pk(&t, &c), "write", 1_796_000_000)),
     ]

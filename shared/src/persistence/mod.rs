@@ -22,6 +22,7 @@ pub mod mentions;
 pub mod messages;
 pub mod metrics;
 pub mod paging;
+pub mod presence;
 pub mod profiles;
 pub mod retention;
 pub mod tables;

@@ -16,7 +16,7 @@ use crate::Caller;
 
 impl Realtime {
     /// The connection's items expire with API Gateway's limit or the token, whichever is first.
-    fn expiry(&self, token_expires_at: Option<i64>) -> i64 {
+    pub(super) fn expiry(&self, token_expires_at: Option<i64>) -> i64 {
         let ttl = self.clock.now_ms() / 1000 + CONNECTION_TTL_SECS;
         token_expires_at.map_or(ttl, |exp| exp.min(ttl))
     }
@@ -38,12 +38,17 @@ impl Realtime {
             connected_at: now.clone(),
             last_seen_at: now,
             subscriptions: Vec::new(),
+            watching: Vec::new(),
             token_expires_at,
         };
         let registration = stored::register(&connection, self.expiry(token_expires_at))?;
         self.tables.commit(Transaction::default().with(OpRole::Record, registration)).await?;
         self.metrics.incr("connects", 1);
         tracing::debug!(connection = %id, tenant = %caller.tenant, "connected");
+        // A first tab makes the user online; a second one changes nothing and sends nothing.
+        if let Err(e) = self.settle_presence(&caller.tenant, &caller.user).await {
+            tracing::warn!(connection = %id, error = %e, "presence not settled on connect");
+        }
         Ok(())
     }
 

@@ -8,6 +8,10 @@
 
 mod connections;
 mod fanout;
+mod presence;
+mod typing;
+
+pub use presence::PresenceView;
 
 use std::sync::Arc;
 
@@ -49,16 +53,37 @@ pub struct Realtime {
     clock: Arc<dyn Clock>,
     metrics: Arc<Metrics>,
     subscribe_rate: Option<crate::domain::limits::Rate>,
+    typing_rate: Option<crate::domain::limits::Rate>,
+    presence_rate: Option<crate::domain::limits::Rate>,
 }
 
 impl Realtime {
     pub fn new(store: Arc<dyn Store>, push: Arc<dyn Push>, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Self {
-        Self { tables: Tables::new(store), push, clock, metrics, subscribe_rate: None }
+        Self {
+            tables: Tables::new(store),
+            push,
+            clock,
+            metrics,
+            subscribe_rate: None,
+            typing_rate: None,
+            presence_rate: None,
+        }
     }
 
     /// Subscribe frames per connection (a subscribe storm costs a write per conversation).
     pub fn with_subscribe_rate(mut self, rate: Option<crate::domain::limits::Rate>) -> Self {
         self.subscribe_rate = rate;
+        self
+    }
+
+    /// `typing` frames and presence frames (`presence`, `presenceSubscribe`), per connection.
+    pub fn with_signal_rates(
+        mut self,
+        typing: Option<crate::domain::limits::Rate>,
+        presence: Option<crate::domain::limits::Rate>,
+    ) -> Self {
+        self.typing_rate = typing;
+        self.presence_rate = presence;
         self
     }
 

@@ -21,6 +21,7 @@ mod faults;
 mod group_dms;
 mod message_versions;
 mod operations;
+mod presence;
 mod rate_limits;
 mod reactions;
 mod realtime;

@@ -289,6 +289,36 @@ async fn versioned_list_updates(store: Arc<dyn Store>) {
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "one writer wins a version");
 }
 
+/// Presence's store operations (issue 22): a status decided once under a condition on the one
+/// read, whether the item is missing, has no status yet (an away choice came first) or has one.
+async fn presence_transitions(store: Arc<dyn Store>) {
+    use shared::domain::ids::{TenantId, UserId};
+    use shared::domain::presence::PresenceStatus::{Away, Offline, Online};
+    use shared::persistence::presence::PresenceRecord;
+    use shared::persistence::Tables;
+    let tables = Tables::new(store);
+    let t = TenantId::parse("acme").unwrap();
+    let (bob, carol) = (
+        UserId::parse(&format!("bob{}", ulid::Ulid::new())).unwrap(),
+        UserId::parse(&format!("carol{}", ulid::Ulid::new())).unwrap(),
+    );
+    assert!(tables.presence(&t, &bob).await.unwrap().is_none());
+    assert!(tables.save_presence_status(&t, &bob, None, Online).await.unwrap());
+    assert!(!tables.save_presence_status(&t, &bob, None, Away).await.unwrap(), "a second first write loses");
+    let read = tables.presence(&t, &bob).await.unwrap().unwrap();
+    assert_eq!(read, PresenceRecord { status: Some(Online), away_by_choice: false });
+    assert!(tables.save_presence_status(&t, &bob, Some(&read), Offline).await.unwrap());
+    assert!(!tables.save_presence_status(&t, &bob, Some(&read), Away).await.unwrap(), "decided on a stale read");
+    tables.set_away_by_choice(&t, &carol, true).await.unwrap();
+    let chosen = tables.presence(&t, &carol).await.unwrap().unwrap();
+    assert_eq!(chosen, PresenceRecord { status: None, away_by_choice: true });
+    assert!(tables.save_presence_status(&t, &carol, Some(&chosen), Away).await.unwrap());
+    assert!(!tables.save_presence_status(&t, &carol, Some(&chosen), Online).await.unwrap());
+    let both = tables.presences(&t, &[bob.clone(), carol.clone(), UserId::parse("nobody").unwrap()]).await.unwrap();
+    assert_eq!(both.len(), 2);
+    assert!(both.contains(&(carol.clone(), PresenceRecord { status: Some(Away), away_by_choice: true })));
+}
+
 macro_rules! conformance {
     ($adapter:ident, $factory:expr) => {
         mod $adapter {
@@ -343,6 +373,10 @@ macro_rules! conformance {
             #[tokio::test]
             async fn versioned_list_updates() {
                 super::versioned_list_updates(store().await).await
+            }
+            #[tokio::test]
+            async fn presence_transitions() {
+                super::presence_transitions(store().await).await
             }
         }
     };

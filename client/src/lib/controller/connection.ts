@@ -3,7 +3,7 @@
 import type { Api } from "../api";
 import type { TokenSource } from "../auth-token";
 import { ChatSocket } from "../realtime/socket";
-import type { ChatEvent, SubscribedConversation } from "../types";
+import type { ChatEvent, SignalFrame, SubscribedConversation } from "../types";
 import type { ChatState } from "./state";
 
 export interface ConnectionDeps {
@@ -11,8 +11,10 @@ export interface ConnectionDeps {
   wsUrl: string;
   tokens: TokenSource;
   state: ChatState;
-  onEvent(event: ChatEvent): void;
+  onEvent(event: ChatEvent | SignalFrame): void;
   onSubscribed(conversations: SubscribedConversation[]): void;
+  /** The serving socket is a new connection (first one, reconnect, takeover). */
+  onReady?(): void;
 }
 
 export class Connection {
@@ -36,6 +38,11 @@ export class Connection {
 
   subscribe(ids: string[]): void {
     this.socket?.subscribe(ids);
+  }
+
+  /** A typing or presence frame on the serving socket. */
+  send(frame: object): void {
+    this.socket?.send(frame);
   }
 
   reconnectNow(): void {
@@ -64,6 +71,9 @@ export class Connection {
         attempts = 0;
         if (this.replacement === socket) this.takeOver(socket);
         if (this.socket === socket) this.deps.onSubscribed(c);
+      },
+      onOpened: () => {
+        if (this.socket === socket) this.deps.onReady?.();
       },
       onStatus: (status) => {
         if (this.socket !== socket) return;

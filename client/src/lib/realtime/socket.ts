@@ -4,7 +4,7 @@
 // socket's own: the browser's online/offline events are hints that make it probe or retry now,
 // and a watchdog closes a socket that stopped answering (half-open after a network change).
 
-import type { ChatEvent, ServerFrame, SubscribedConversation } from "../types";
+import type { ChatEvent, ServerFrame, SignalFrame, SubscribedConversation } from "../types";
 
 export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "offline";
 
@@ -32,10 +32,13 @@ export interface SocketDeps {
 export interface ChatSocketOptions {
   /** The URL with the current token (called on every attempt: tokens get refreshed). */
   url: () => string;
-  onEvent: (event: ChatEvent) => void;
+  onEvent: (event: ChatEvent | SignalFrame) => void;
   /** After every (re)subscription: catch up each conversation from the seq held. */
   onSubscribed: (conversations: SubscribedConversation[]) => void;
   onStatus: (status: ConnectionStatus) => void;
+  /** A new connection's first subscription ack (after onSubscribed): per-connection state such
+   * as presence subscriptions must be sent again. */
+  onOpened?: () => void;
   onError?: (code: string, message: string) => void;
   /** How often to ping: keeps API Gateway (idle limit 10 minutes) from closing the socket and
    * proves the socket still carries frames. */
@@ -106,6 +109,11 @@ export class ChatSocket {
     this.socket = null;
     this.subscribed = false;
     if (socket) this.detach(socket);
+  }
+
+  /** Sends a frame if the socket is open (typing and presence: lost ones do not matter). */
+  send(frame: object): void {
+    if (this.subscribed) this.sendFrame(frame);
   }
 
   /** Subscribes to more conversations (e.g. one the user was just added to). */
@@ -279,6 +287,10 @@ export class ChatSocket {
           this.everConnected = true;
           this.clear("deadlineTimer");
           this.schedulePing();
+          this.setStatus("connected");
+          this.options.onSubscribed(frame.conversations);
+          this.options.onOpened?.();
+          break;
         }
         this.setStatus("connected");
         this.options.onSubscribed(frame.conversations);

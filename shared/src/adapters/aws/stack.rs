@@ -61,7 +61,8 @@ impl AwsStack {
     pub fn realtime(&self) -> Result<Realtime, ConfigError> {
         let push = Arc::new(ApiGatewayPush::new(&self.sdk, &required("WS_MANAGEMENT_ENDPOINT")?));
         Ok(Realtime::new(self.store.clone(), push, self.clock.clone(), self.metrics.clone())
-            .with_subscribe_rate(self.config.rate_limits.subscribes))
+            .with_subscribe_rate(self.config.rate_limits.subscribes)
+            .with_signal_rates(self.config.rate_limits.typing, self.config.rate_limits.presence))
     }
 
     /// The bucket a function names in `variable`, if it is set.
