@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { expectAccessible } from "./axe.mjs";
-import { browser, conversationId, screenshot, seedMessages, signIn, suite } from "./harness.mjs";
+import { browser, conversationId, screenshot, seedMessages, showConversationList, signIn, suite } from "./harness.mjs";
 
 const { stack, contexts } = suite(before, after, async (s) => {
   s.env = { ...s.env, RATE_LIMIT_SENDS: "off", RATE_LIMIT_CONVERSATION_WRITES: "off" };
@@ -227,20 +227,25 @@ for (const scheme of ["light", "dark"]) {
     done();
   });
 
-  test(`the phone layout with its drawer open has no serious or critical axe violation (${scheme})`, async () => {
+  test(`the phone's panes and a narrow window's drawer have no serious or critical axe violation (${scheme})`, async () => {
     const bob = await person("bob", `phone-${scheme}`, { viewport: { width: 390, height: 844 } });
     await bob.emulateMedia({ colorScheme: scheme });
     const { check, done } = checker(scheme);
-    await bob.getByTestId("nav-toggle").click();
+    // Under 600 px one pane at a time: the conversation list, then the conversation.
+    await showConversationList(bob);
+    await check(bob, "phone: conversation list");
     await bob.getByTestId("conv-general").click();
     await bob.getByTestId("conversation-title").filter({ hasText: "#general" }).waitFor();
     await message(bob, MINE_TEXT).waitFor();
     await check(bob, "phone: chat");
+    if (scheme === "dark") await screenshot(bob, "a11y-dark-phone-chat");
+    // From 600 to 900 px the list is a drawer.
+    await bob.setViewportSize({ width: 760, height: 844 });
     await bob.getByTestId("nav-toggle").click();
     await bob.getByTestId("conv-general").waitFor({ state: "visible" });
     // The drawer has slid in (its transition done) when its first link is inside the window.
     await bob.waitForFunction(() => (document.querySelector('[data-testid="conv-general"]')?.getBoundingClientRect().left ?? -1) >= 0);
-    await check(bob, "phone: drawer open");
+    await check(bob, "narrow window: drawer open");
     if (scheme === "dark") await screenshot(bob, "a11y-dark-phone-drawer");
     done();
   });

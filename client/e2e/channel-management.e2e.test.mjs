@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { browser, onScreen, screenshot, signIn, suite, tabTo, waitForStatus } from "./harness.mjs";
+import { browser, onScreen, screenshot, showConversationList, signIn, suite, tabTo, waitForStatus } from "./harness.mjs";
 
 const { stack, contexts } = suite(before, after);
 
@@ -145,7 +145,7 @@ test("a channel admin renames, edits the topic, archives and unarchives; a membe
   const phoneContext = await browser("bob-chanmgmt-phone", { viewport: { width: 390, height: 844 } });
   contexts.push(phoneContext);
   const phone = await signIn(phoneContext, stack, "bob");
-  await phone.getByTestId("nav-toggle").click();
+  await showConversationList(phone);
   await phone.getByTestId("archived-channels").getByTestId("conv-launch-2026").click();
   await waitForTitle(phone, "#launch-2026");
   const phoneNotice = phone.getByTestId("archived-notice");
@@ -185,7 +185,7 @@ test("a channel admin renames, edits the topic, archives and unarchives; a membe
   const alicePhoneContext = await browser("alice-chanmgmt-phone", { viewport: { width: 390, height: 844 } });
   contexts.push(alicePhoneContext);
   const alicePhone = await signIn(alicePhoneContext, stack, "alice");
-  await alicePhone.getByTestId("nav-toggle").click();
+  await showConversationList(alicePhone);
   await alicePhone.getByTestId("conv-launch-2026").click();
   await waitForTitle(alicePhone, "#launch-2026");
   const phoneSettings = alicePhone.getByTestId("channel-settings-button");
