@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { browser, onScreen, screenshot, showConversationList, signIn, suite, tabTo, waitForStatus } from "./harness.mjs";
+import { expectAccessible } from "./axe.mjs";
 
 const { stack, contexts } = suite(before, after);
 
@@ -98,6 +99,7 @@ test("a channel admin renames, edits the topic, archives and unarchives; a membe
   await screenshot(alice, "chanmgmt-archive-confirm");
   await alice.keyboard.press("Enter");
   await alice.getByTestId("archived-notice").waitFor(TIMEOUT);
+  await expectAccessible(alice, "an archived channel");
   assert.equal(await alice.getByTestId("unarchive-button").count(), 1, "the admin may unarchive from the notice");
 
   // Bob: the notice in place of the composer (no Unarchive for him), the channel under "Archived", greyed.
@@ -195,6 +197,7 @@ test("a channel admin renames, edits the topic, archives and unarchives; a membe
   await phoneSettings.click();
   const dialog = alicePhone.getByTestId("channel-settings");
   await dialog.waitFor(TIMEOUT);
+  await expectAccessible(alicePhone, "the channel settings dialog on a phone");
   const fits = await onScreen(dialog);
   assert.ok(fits.inside, `the settings dialog fits the phone's window: ${JSON.stringify(fits.box)}`);
   assert.equal(await alicePhone.getByTestId("channel-topic-input").inputValue(), "Ship it by Friday");

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { browser, focusedTestId, onScreen, pageScroll, screenshot, showConversationList, signIn, suite, tabTo } from "./harness.mjs";
+import { expectAccessible } from "./axe.mjs";
 
 const { stack, contexts } = suite(before, after);
 
@@ -56,6 +57,7 @@ test("alice opens a group DM with bob and carol by keyboard alone; they see it l
   await alice.keyboard.press("Enter");
   const dialog = alice.getByRole("dialog", { name: "New message" });
   await dialog.waitFor();
+  await expectAccessible(alice, "the New message dialog");
   await focusOn(alice, "new-message-to");
   const to = alice.getByTestId("new-message-to");
   assert.equal(await to.getAttribute("role"), "combobox");

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { browser, conversationId, onScreen, screenshot, signIn, suite } from "./harness.mjs";
+import { expectAccessible } from "./axe.mjs";
 
 // A short grace keeps the test quick; the default (5 s) only makes offline later.
 const { stack, contexts } = suite(before, after, async (s) => {
@@ -84,6 +85,7 @@ test("alice sees bob typing and his presence; carol on a phone sees him typing",
   await bob.getByTestId("composer").pressSequentially("are you free");
   await typingReads(alice, "Bob Brown is typing…");
   const line = alice.getByTestId("typing-line");
+  await expectAccessible(alice, "a DM with the typing line and presence dots");
   const lineBox = await line.boundingBox();
   const composerBox = await composer.boundingBox();
   assert.ok(lineBox && composerBox && lineBox.y >= composerBox.y + composerBox.height - 1, "the line is under the composer");

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { browser, conversationId, onScreen, pageScroll, screenshot, seedMessages, signIn, suite, waitForStatus } from "./harness.mjs";
+import { expectAccessible } from "./axe.mjs";
 
 // Seeding hundreds of messages needs the send limit off.
 const { stack, contexts } = suite(before, after, async (s) => {
@@ -161,6 +162,8 @@ test("a message link opened by another member lands on the message, far back in 
   const row = messageRow(bob, target.id);
   await waitInList(bob, row, "the linked message");
   assert.match((await row.getAttribute("class")) ?? "", /highlighted/, "the message is highlighted");
+  // The list shows its rows once it has measured them (they are laid out, still hidden, before).
+  await row.getByTestId("message-body").waitFor({ state: "visible" });
   assert.equal(await row.getByTestId("message-body").innerText(), "long message 60");
   assert.equal(await bob.getByTestId("message-body").filter({ hasText: /^long message 400$/ }).count(), 0, "the newest are not what he sees");
   await screenshot(bob, "screens-link-landed");
@@ -298,6 +301,7 @@ test("the quick switcher, by keyboard alone, from the composer", async () => {
   const active = async () => alice.locator(`[id="${await input.getAttribute("aria-activedescendant")}"]`);
   assert.equal(await (await active()).getAttribute("aria-selected"), "true");
   await screenshot(alice, "screens-switcher-empty");
+  await expectAccessible(alice, "the quick switcher");
 
   // Typed: a prefix of a name; arrows move the choice, Enter opens it.
   await alice.keyboard.type("lea");
