@@ -14,6 +14,8 @@ interface Props {
   onOpenDm: (userId: string) => void;
   onSignOut: () => void;
   search: ReactNode;
+  /** The "Enable notifications" control (components/NotificationPermission.tsx). */
+  notifications?: ReactNode;
   /** Tenant admins only. */
   onRetention?: () => void;
   /** Super admins only. */
@@ -24,7 +26,7 @@ interface Props {
   onThreads: () => void;
 }
 
-export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut, search, onRetention, onOperations, threadsActive, threadsUnread, onThreads }: Props) {
+export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onSignOut, search, notifications, onRetention, onOperations, threadsActive, threadsUnread, onThreads }: Props) {
   const channels = conversations.filter((c) => c.kind !== "dm");
   const dms = conversations.filter((c) => c.kind === "dm");
   return (
@@ -47,6 +49,7 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
             Retention
           </button>
         )}
+        {notifications}
       </div>
       {search}
       <ul>

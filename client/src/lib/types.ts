@@ -79,7 +79,13 @@ export interface ConversationSummary {
   unreadCount: number;
   mentionCount: number;
   lastMessageAt?: string;
+  /** When I am notified here (lib/notifications.ts); the server always sends it. */
+  notificationLevel?: NotificationLevel;
 }
+
+/** Browser notifications for a conversation: every message, mentions (and followed thread
+ * replies) only, or none. */
+export type NotificationLevel = "all" | "mentions" | "nothing";
 
 export interface PublicChannel {
   id: string;
@@ -108,6 +114,7 @@ export type MessageEvent = Extract<ChatEvent, { type: "chat:newMessage" | "chat:
 export type MemberEvent = Extract<ChatEvent, { type: "chat:memberAdded" | "chat:memberRemoved" }>;
 export type ReadEvent = Extract<ChatEvent, { type: "chat:conversationRead" }>;
 export type ReactionEvent = Extract<ChatEvent, { type: "chat:reactionAdded" | "chat:reactionRemoved" }>;
+export type NotificationLevelEvent = Extract<ChatEvent, { type: "chat:notificationLevel" }>;
 export type Reaction = Schemas["Reaction"];
 /** A message event's data: the message as it is now, or one retention has removed since. */
 export type MessageState = Schemas["MessageState"];

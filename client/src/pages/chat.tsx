@@ -5,6 +5,8 @@ import { ChannelBrowser } from "../components/ChannelBrowser";
 import { ConfirmDialog, usePanel, type Confirmation } from "../components/Dialog";
 import { MembersPanel } from "../components/MembersPanel";
 import { MessageList } from "../components/MessageList";
+import { NotificationLevelMenu } from "../components/NotificationLevelMenu";
+import { NotificationPermission } from "../components/NotificationPermission";
 import { OperationsPanel } from "../components/OperationsPanel";
 import { RetentionPanel } from "../components/RetentionPanel";
 import { SearchBox, SearchPanel } from "../components/SearchPanel";
@@ -141,6 +143,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           void controller.openDm(userId).then(() => setFocusComposerOf(controller.getSnapshot().activeId));
         }}
         api={api}
+        notifications={<NotificationPermission />}
         onSignOut={() => {
           // Signing out forgets this user's unsent messages (a session that ended keeps them).
           controller.discardOutbox();
@@ -185,6 +188,9 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           </div>
           <div className="header-actions">
             <StatusIndicator status={snapshot.status} />
+            {!snapshot.showThreads && active && (
+              <NotificationLevelMenu conversation={active} title={activeTitle} onChoose={(level) => void controller.setNotificationLevel(active.id, level)} />
+            )}
             {!snapshot.showThreads && active && active.kind !== "dm" && (
               <>
                 <button

@@ -141,6 +141,7 @@ pub(super) fn summarize(
         unread_count: meta.unread_after(membership.read_count),
         mention_count: membership.mention_count,
         last_message_at: meta.last_message_at.clone(),
+        notification_level: membership.notification_level(),
     }
 }
 
@@ -174,6 +175,7 @@ mod tests {
             read_seq: 6,
             read_count,
             mention_count: 2,
+            notification_level: None,
         }
     }
 

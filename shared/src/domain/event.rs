@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::conversation::NotificationLevel;
 use super::ids::{ConversationId, MessageId, UserId};
 use super::message::Message;
 use super::reaction::ReactionChange;
@@ -25,6 +26,8 @@ pub enum EventType {
     ReactionAdded,
     #[serde(rename = "chat:reactionRemoved")]
     ReactionRemoved,
+    #[serde(rename = "chat:notificationLevel")]
+    NotificationLevel,
 }
 
 impl EventType {
@@ -38,6 +41,7 @@ impl EventType {
             EventType::ConversationRead => "chat:conversationRead",
             EventType::ReactionAdded => "chat:reactionAdded",
             EventType::ReactionRemoved => "chat:reactionRemoved",
+            EventType::NotificationLevel => "chat:notificationLevel",
         }
     }
 }
@@ -88,6 +92,11 @@ pub enum Change {
     /// A member took their reaction back.
     #[serde(rename = "chat:reactionRemoved")]
     ReactionRemoved(ReactionChange),
+    /// A member set their notification level here. Sent only to that member's own connections
+    /// (their other tabs and devices), never logged: `seq` is their read position, not a change
+    /// of the conversation.
+    #[serde(rename = "chat:notificationLevel")]
+    NotificationLevel(NotificationSetting),
 }
 
 impl Change {
@@ -101,6 +110,7 @@ impl Change {
             Change::ConversationRead(_) => EventType::ConversationRead,
             Change::ReactionAdded(_) => EventType::ReactionAdded,
             Change::ReactionRemoved(_) => EventType::ReactionRemoved,
+            Change::NotificationLevel(_) => EventType::NotificationLevel,
         }
     }
 
@@ -164,6 +174,16 @@ pub struct ReadPosition {
     #[schema(value_type = String)]
     pub user_id: UserId,
     pub seq: u64,
+}
+
+/// `data` of `chat:notificationLevel`, and the answer of setting one: the member's level in
+/// the conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationSetting {
+    #[schema(value_type = String)]
+    pub user_id: UserId,
+    pub level: NotificationLevel,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

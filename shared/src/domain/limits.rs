@@ -54,6 +54,8 @@ pub struct RateLimits {
     /// Every change that takes a conversation's sequence (sends, edits, deletes, membership),
     /// all members together, per conversation.
     pub conversation_writes: Option<Rate>,
+    /// Notification levels set, per user (each tells the user's own connections).
+    pub notification_levels: Option<Rate>,
 }
 
 impl RateLimits {
@@ -73,11 +75,13 @@ impl RateLimits {
             reactions: Some(Rate { count: 30, window_secs: 30 }),
             // Five members sending at their limit fill it.
             conversation_writes: Some(Rate { count: 50, window_secs: 10 }),
+            // A person clicks through the three levels of a few conversations; a script does more.
+            notification_levels: Some(Rate { count: 30, window_secs: 60 }),
         }
     }
 
     /// Each limit, by the environment variable that overrides it (`COUNT/SECONDS` or `off`).
-    pub fn by_variable(&mut self) -> [(&'static str, &mut Option<Rate>); 10] {
+    pub fn by_variable(&mut self) -> [(&'static str, &mut Option<Rate>); 11] {
         [
             ("RATE_LIMIT_SENDS", &mut self.sends),
             ("RATE_LIMIT_UPLOADS", &mut self.uploads),
@@ -89,6 +93,7 @@ impl RateLimits {
             ("RATE_LIMIT_READS", &mut self.reads),
             ("RATE_LIMIT_REACTIONS", &mut self.reactions),
             ("RATE_LIMIT_CONVERSATION_WRITES", &mut self.conversation_writes),
+            ("RATE_LIMIT_NOTIFICATION_LEVELS", &mut self.notification_levels),
         ]
     }
 }

@@ -228,6 +228,16 @@ export class Threads {
     if (t && !this.deps.store.thread(t.conversationId, t.rootId).loaded) await this.load(t.conversationId, t.rootId);
   }
 
+  /** Whether I follow the thread (for notifications): the followed list says so, the open
+   * thread's page does, or it is my message's thread (its author follows from the first reply). */
+  follows(conversationId: string, rootId: string): boolean {
+    const { state, store } = this.deps;
+    const open = state.get().thread;
+    if (open?.conversationId === conversationId && open.rootId === rootId && open.following !== null) return open.following;
+    if (state.get().followed.some((t) => t.conversationId === conversationId && t.root.id === rootId)) return true;
+    return store.thread(conversationId, rootId).root?.authorId === state.me;
+  }
+
   /** A reply arrived live. The followed list follows it; a thread I now follow (I wrote the
    * reply or the root, or it mentions me) is asked of the server. The open thread is read as
    * its replies arrive while the page is visible. */

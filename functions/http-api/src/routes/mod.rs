@@ -24,7 +24,8 @@ use shared::app::{
 use shared::domain::search::SortOrder;
 use shared::domain::{
     Changes, ConversationSummary, Event, EventType, FollowedThread, FollowedThreads, Message, MessagePage,
-    PublicChannel, Reaction, ReactionChange, ThreadPage, ThreadSummary, UserProfile,
+    NotificationLevel, NotificationSetting, PublicChannel, Reaction, ReactionChange, ThreadPage, ThreadSummary,
+    UserProfile,
 };
 use utoipa::{OpenApi, ToSchema};
 
@@ -49,6 +50,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/chat/users", get(find_users))
         .route("/api/v1/chat/conversations", get(list_conversations))
         .route("/api/v1/chat/conversations/{id}", get(get_conversation))
+        .route("/api/v1/chat/conversations/{id}/notifications", put(set_notification_level))
         .route("/api/v1/chat/channels", get(browse_channels).post(create_channel))
         .route("/api/v1/chat/channels/{id}/join", post(join_channel))
         .route("/api/v1/chat/channels/{id}/leave", post(leave_channel))
@@ -87,9 +89,9 @@ pub fn api_routes() -> Router<AppState> {
         message_versions, add_reaction, remove_reaction,
         changes, mark_read, upload_intent, download, search, retention_settings, set_tenant_retention,
         set_conversation_retention, archive_files, archive_policy, set_archive_policy, audit_records, thread,
-        follow_thread, unfollow_thread, read_thread, followed_threads
+        follow_thread, unfollow_thread, read_thread, followed_threads, set_notification_level
     ),
-    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage, ThreadPage, ThreadSummary, FollowedThread, FollowedThreads, Reaction, ReactionChange)),
+    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage, ThreadPage, ThreadSummary, FollowedThread, FollowedThreads, Reaction, ReactionChange, NotificationLevel, NotificationSetting)),
     modifiers(&BearerAuth, &Conventions)
 )]
 pub struct ApiDoc;

@@ -1,0 +1,120 @@
+// Browser notifications for live messages while the page is hidden: the rules are
+// lib/notifications.ts's, which tab shows them lib/notify-leader.ts's. A click brings the window
+// forward and opens the message (in its thread when it is a reply).
+
+import { conversationTitle } from "./state";
+import type { ChatState } from "./state";
+import { notificationText, notifyReason } from "../notifications";
+import { NotifyLeader, TabVisibility, type Channel, type Locks } from "../notify-leader";
+import type { Message } from "../types";
+
+/** What the notifier needs of the browser (a fake one in tests). */
+export interface NotifyEnv {
+  hidden(): boolean;
+  permission(): NotificationPermission | "unsupported";
+  show(title: string, options: { body: string; tag: string }, onClick: () => void): void;
+  locks: Locks | undefined;
+  channel(name: string): Channel | null;
+  onVisibilityChange(listener: () => void): () => void;
+  focus(): void;
+}
+
+export interface NotifierDeps {
+  state: ChatState;
+  /** Whether I follow the thread of `rootId` in the conversation. */
+  follows(conversationId: string, rootId: string): boolean;
+  /** The sender's display name (asked of the server when not known yet). */
+  userName(id: string): Promise<string>;
+  /** Opens the message where it is: its conversation, or its thread for a reply. */
+  openMessage(message: Message): void;
+}
+
+/** Outside a browser (unit tests of the controller, with at most a partial document stubbed):
+ * never hidden, never permitted. */
+const NO_BROWSER: NotifyEnv = {
+  hidden: () => false,
+  permission: () => "unsupported",
+  show: () => undefined,
+  locks: undefined,
+  channel: () => null,
+  onVisibilityChange: () => () => undefined,
+  focus: () => undefined,
+};
+
+export function browserNotifyEnv(): NotifyEnv {
+  if (typeof window === "undefined" || typeof document === "undefined" || typeof document.addEventListener !== "function") return NO_BROWSER;
+  return {
+    hidden: () => document.visibilityState === "hidden",
+    permission: () => ("Notification" in window ? Notification.permission : "unsupported"),
+    show: (title, options, onClick) => {
+      const n = new Notification(title, options);
+      n.onclick = () => {
+        onClick();
+        n.close();
+      };
+    },
+    locks: typeof navigator !== "undefined" && "locks" in navigator ? (navigator.locks as Locks) : undefined,
+    channel: (name) => ("BroadcastChannel" in window ? (new BroadcastChannel(name) as unknown as Channel) : null),
+    onVisibilityChange: (listener) => {
+      document.addEventListener("visibilitychange", listener);
+      return () => document.removeEventListener("visibilitychange", listener);
+    },
+    focus: () => window.focus(),
+  };
+}
+
+export class Notifier {
+  private readonly leader: NotifyLeader;
+  private readonly tabs: TabVisibility;
+  private readonly shown = new Set<string>();
+  private stopWatching: (() => void) | null = null;
+
+  constructor(
+    private readonly deps: NotifierDeps,
+    private readonly env: NotifyEnv,
+  ) {
+    // Per user: two people signed in in two browser profiles each have their notifying tab.
+    const name = `tenant-chat-notify:${deps.state.get().me?.tenantId ?? ""}:${deps.state.me}`;
+    this.leader = new NotifyLeader(name, env.locks);
+    this.tabs = new TabVisibility(env.channel(name), () => !env.hidden());
+  }
+
+  start(): void {
+    this.leader.start();
+    this.tabs.start();
+    this.stopWatching = this.env.onVisibilityChange(() => this.tabs.tell());
+  }
+
+  stop(): void {
+    this.stopWatching?.();
+    this.tabs.stop();
+    this.leader.stop();
+  }
+
+  /** Whether this tab is the user's notifying one (for tests and the status it shows). */
+  get isLeader(): boolean {
+    return this.leader.isLeader;
+  }
+
+  /** A new message arrived live (never for catch-up: a reconnect would notify a backlog). */
+  async onMessage(message: Message): Promise<void> {
+    const { state } = this.deps;
+    if (this.env.permission() !== "granted" || !this.leader.isLeader) return;
+    if (!this.env.hidden() || this.tabs.anotherVisible()) return;
+    // A frame delivered twice (a resubscription) notifies once.
+    if (this.shown.has(message.id)) return;
+    const conversation = state.get().conversations.find((c) => c.id === message.conversationId);
+    if (!conversation) return;
+    const me = state.me;
+    const reason = notifyReason(message, { me, conversation, follows: (root) => this.deps.follows(message.conversationId, root) });
+    if (!reason) return;
+    this.shown.add(message.id);
+    const sender = await this.deps.userName(message.authorId);
+    const oneToOne = conversation.kind === "dm" && (conversation.members?.length ?? 2) <= 2;
+    const { title, body } = notificationText(message, conversationTitle(conversation, me), sender, oneToOne, reason);
+    this.env.show(title, { body, tag: message.id }, () => {
+      this.env.focus();
+      this.deps.openMessage(message);
+    });
+  }
+}
