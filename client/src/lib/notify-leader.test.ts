@@ -118,6 +118,13 @@ describe("tabs tell each other whether they are on screen", () => {
     b.now = true;
     shownTab.tell();
     expect(hiddenTab.anotherVisible()).toBe(true);
+    // Gone while on screen: an unloading page's last visibility frame does not bring it back.
+    shownTab.gone();
+    shownTab.tell();
+    expect(hiddenTab.anotherVisible()).toBe(false);
+    // Back from the back/forward cache: on screen again.
+    shownTab.back();
+    expect(hiddenTab.anotherVisible()).toBe(true);
     shownTab.stop();
     expect(hiddenTab.anotherVisible()).toBe(false);
     hiddenTab.stop();

@@ -68,6 +68,9 @@ export interface Channel {
 export class TabVisibility {
   readonly tab = Math.random().toString(36).slice(2);
   private readonly others = new Map<string, boolean>();
+  /** Said "gone": quiet from then on (an unloading page still fires visibilitychange), until
+   * the page comes back from the back/forward cache. */
+  private left = false;
 
   constructor(
     private readonly channel: Channel | null,
@@ -87,6 +90,7 @@ export class TabVisibility {
 
   /** This tab's visibility changed (or another asked). */
   tell(): void {
+    if (this.left) return;
     this.channel?.postMessage({ type: "state", tab: this.tab, visible: this.visible() });
   }
 
@@ -96,8 +100,21 @@ export class TabVisibility {
     return false;
   }
 
-  stop(): void {
+  /** This tab is going away (it may come back from the back/forward cache: see `back`). */
+  gone(): void {
+    if (this.left) return;
     this.channel?.postMessage({ type: "gone", tab: this.tab });
+    this.left = true;
+  }
+
+  /** Back from the back/forward cache: on screen again, as far as the others know. */
+  back(): void {
+    this.left = false;
+    this.tell();
+  }
+
+  stop(): void {
+    this.gone();
     this.channel?.close();
   }
 }

@@ -18,6 +18,7 @@ mod domain_on_dynamodb;
 mod events;
 mod faults;
 mod message_versions;
+mod notifications;
 mod operations;
 mod rate_limits;
 mod reactions;

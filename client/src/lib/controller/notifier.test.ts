@@ -25,6 +25,8 @@ function setup(page: { hidden: boolean; permission: NotificationPermission }) {
     locks: undefined,
     channel: () => null,
     onVisibilityChange: () => () => undefined,
+    onPageHide: () => () => undefined,
+    onPageShow: () => () => undefined,
     focus: () => void focused++,
   };
   const state = new ChatState(ANN);
@@ -35,7 +37,7 @@ function setup(page: { hidden: boolean; permission: NotificationPermission }) {
       conversation("quiet", { notificationLevel: "nothing" }),
     ],
   });
-  const notifier = new Notifier({ state, follows: () => false, userName: async () => "Bob", openMessage: (m) => opened.push(m) }, env);
+  const notifier = new Notifier({ state, follows: async () => false, userName: async () => "Bob", openMessage: (m) => opened.push(m) }, env);
   notifier.start();
   return { notifier, shown, opened, focused: () => focused, state };
 }

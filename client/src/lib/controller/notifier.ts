@@ -4,7 +4,7 @@
 
 import { conversationTitle } from "./state";
 import type { ChatState } from "./state";
-import { notificationText, notifyReason } from "../notifications";
+import { levelOf, notificationText, notifyReason } from "../notifications";
 import { NotifyLeader, TabVisibility, type Channel, type Locks } from "../notify-leader";
 import type { Message } from "../types";
 
@@ -16,13 +16,17 @@ export interface NotifyEnv {
   locks: Locks | undefined;
   channel(name: string): Channel | null;
   onVisibilityChange(listener: () => void): () => void;
+  /** The page goes away (closed, reloaded, navigated; its Web Lock goes by itself), or comes
+   * back from the back/forward cache. */
+  onPageHide(listener: () => void): () => void;
+  onPageShow(listener: () => void): () => void;
   focus(): void;
 }
 
 export interface NotifierDeps {
   state: ChatState;
   /** Whether I follow the thread of `rootId` in the conversation. */
-  follows(conversationId: string, rootId: string): boolean;
+  follows(conversationId: string, rootId: string): Promise<boolean>;
   /** The sender's display name (asked of the server when not known yet). */
   userName(id: string): Promise<string>;
   /** Opens the message where it is: its conversation, or its thread for a reply. */
@@ -38,6 +42,8 @@ const NO_BROWSER: NotifyEnv = {
   locks: undefined,
   channel: () => null,
   onVisibilityChange: () => () => undefined,
+  onPageHide: () => () => undefined,
+  onPageShow: () => () => undefined,
   focus: () => undefined,
 };
 
@@ -59,6 +65,14 @@ export function browserNotifyEnv(): NotifyEnv {
       document.addEventListener("visibilitychange", listener);
       return () => document.removeEventListener("visibilitychange", listener);
     },
+    onPageHide: (listener) => {
+      window.addEventListener("pagehide", listener);
+      return () => window.removeEventListener("pagehide", listener);
+    },
+    onPageShow: (listener) => {
+      window.addEventListener("pageshow", listener);
+      return () => window.removeEventListener("pageshow", listener);
+    },
     focus: () => window.focus(),
   };
 }
@@ -67,7 +81,7 @@ export class Notifier {
   private readonly leader: NotifyLeader;
   private readonly tabs: TabVisibility;
   private readonly shown = new Set<string>();
-  private stopWatching: (() => void) | null = null;
+  private readonly unwatch: (() => void)[] = [];
 
   constructor(
     private readonly deps: NotifierDeps,
@@ -82,11 +96,16 @@ export class Notifier {
   start(): void {
     this.leader.start();
     this.tabs.start();
-    this.stopWatching = this.env.onVisibilityChange(() => this.tabs.tell());
+    this.unwatch.push(
+      this.env.onVisibilityChange(() => this.tabs.tell()),
+      // Without this the others would take a tab closed while on screen for one still there.
+      this.env.onPageHide(() => this.tabs.gone()),
+      this.env.onPageShow(() => this.tabs.back()),
+    );
   }
 
   stop(): void {
-    this.stopWatching?.();
+    for (const u of this.unwatch.splice(0)) u();
     this.tabs.stop();
     this.leader.stop();
   }
@@ -103,12 +122,16 @@ export class Notifier {
     if (!this.env.hidden() || this.tabs.anotherVisible()) return;
     // A frame delivered twice (a resubscription) notifies once.
     if (this.shown.has(message.id)) return;
+    this.shown.add(message.id);
     const conversation = state.get().conversations.find((c) => c.id === message.conversationId);
     if (!conversation) return;
     const me = state.me;
-    const reason = notifyReason(message, { me, conversation, follows: (root) => this.deps.follows(message.conversationId, root) });
+    if (message.authorId === me || levelOf(conversation) === "nothing") return;
+    // Asked only of a reply that would not notify for a mention (the answer may take a request).
+    const root = message.threadRootId;
+    const followed = root && !message.mentions.includes(me) ? await this.deps.follows(message.conversationId, root) : false;
+    const reason = notifyReason(message, { me, conversation, follows: () => followed });
     if (!reason) return;
-    this.shown.add(message.id);
     const sender = await this.deps.userName(message.authorId);
     const oneToOne = conversation.kind === "dm" && (conversation.members?.length ?? 2) <= 2;
     const { title, body } = notificationText(message, conversationTitle(conversation, me), sender, oneToOne, reason);
