@@ -231,11 +231,13 @@ test("the bell on a phone, and by keyboard alone", async () => {
   assert.equal(await focused(), "notify-level-nothing", "wraps to the last");
   await page.keyboard.press("Home");
   assert.equal(await focused(), "notify-level-all");
+  const stored = page.waitForResponse((r) => r.url().endsWith(`/conversations/${world.launch}/notifications`) && r.request().method() === "PUT");
   await page.keyboard.press("Enter");
   await menu.waitFor({ state: "detached" });
   assert.equal(await focused(), "notify-level-button");
   await page.getByRole("button", { name: "Notifications for #launch: All new messages" }).waitFor();
-  // Stored: the server's list says so.
+  // Stored once the server answered: its list says so.
+  assert.equal((await stored).status(), 200);
   const { body } = await stack.api(world.bob, "GET", "/api/v1/chat/conversations");
   assert.equal(body.items.find((c) => c.id === world.launch).notificationLevel, "all");
   await screenshot(page, "notifications-phone-after");

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from "react";
 
 import { LEVELS, levelOf } from "../lib/notifications";
 import type { ConversationSummary, NotificationLevel } from "../lib/types";
@@ -14,6 +14,16 @@ export function NotificationLevelMenu({ conversation, title, onChoose }: { conve
   const menu = useRef<HTMLDivElement>(null);
   const id = useId();
 
+  // Under the bell, its right edge on the bell's, kept inside the window (a phone's header puts
+  // the bell anywhere along it).
+  useLayoutEffect(() => {
+    const m = menu.current;
+    const b = button.current?.getBoundingClientRect();
+    if (!open || !m || !b) return;
+    const width = m.offsetWidth;
+    m.style.left = `${Math.max(8, Math.min(b.right - width, window.innerWidth - width - 8))}px`;
+    m.style.top = `${b.bottom + 4}px`;
+  }, [open]);
   const items = () => [...(menu.current?.querySelectorAll<HTMLElement>("[role=menuitemradio]") ?? [])];
   useEffect(() => {
     if (!open) return;

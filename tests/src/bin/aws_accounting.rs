@@ -22,7 +22,7 @@ use shared::adapters::aws::s3::S3Blobs;
 use shared::adapters::aws::sdk::sdk_config;
 use shared::domain::ids::{ConnectionId, ConversationId, UserId};
 use shared::domain::values::{ChannelName, MessageBody};
-use shared::domain::{ConversationMeta, Emoji, Visibility};
+use shared::domain::{ConversationMeta, Emoji, NotificationLevel, Visibility};
 use shared::ops::Metrics;
 use shared::persistence::keys;
 use shared::ports::clock::SystemClock;
@@ -230,6 +230,8 @@ async fn main() -> anyhow::Result<()> {
     row("delete (an edited message: its versions go too)", counter.take());
     chat.mark_read(&alice, &c, &m.id).await?;
     row("mark read", counter.take());
+    chat.set_notification_level(&alice, &c, NotificationLevel::Nothing).await?;
+    row("set a notification level", counter.take());
     // 50 memberships for the list.
     let bob = caller("acme", "bob", &[]);
     chat.ensure_profile(&bob).await?;
