@@ -7,7 +7,8 @@
 // (e) alice sets #launch to "Nothing" with the bell: her other tab shows it live, a mention
 //     notifies nothing, the level survives a reload;
 // (f) clicking a DM notification opens the DM with the message on screen;
-// (g) closing the notifying tab hands over to the other one;
+// (g) closing the notifying tab hands over to the other one, which notifies the first message
+//     of a DM opened to alice since;
 // (h) the bell on a phone, and a keyboard-only walk through it.
 
 import assert from "node:assert/strict";
@@ -185,8 +186,21 @@ test("notifications as alice gets them, from one tab, at the levels she sets", a
     { timeout: 15_000 },
   );
   await send(world.bob, world.dm, "still there?");
-  const handedOver = await waitForNotifications(follower, 1);
+  const handedOver = await waitForNotifications(follower, 1).catch(async (e) => {
+    // What the remaining tab knew, for whoever reads a failure of the handover.
+    console.log("handover state", await follower.evaluate(async () => JSON.stringify({ vis: document.visibilityState, frames: window.__tabFrames, locks: await navigator.locks.query(), n: window.__notifications.length, title: document.title, perm: Notification.permission })));
+    throw e;
+  });
   assert.deepEqual(handedOver.map(({ title, body }) => ({ title, body })), [{ title: "Bob Brown", body: "still there?" }]);
+
+  // A DM opened to alice just now (her tab lists it live): its first message notifies.
+  const carol = await stack.token("acme", "carol", "Carol Chen");
+  const newDm = await stack.api(carol, "POST", "/api/v1/chat/dms", { userId: "alice" });
+  assert.ok(newDm.status < 300, JSON.stringify(newDm.body));
+  await row(follower, "Carol Chen").waitFor({ timeout: 15_000 });
+  await send(carol, newDm.body.id, "Hi Alice, got a minute?");
+  const fromCarol = await waitForNotifications(follower, 2);
+  assert.deepEqual(fromCarol.slice(1).map(({ title, body }) => ({ title, body })), [{ title: "Carol Chen", body: "Hi Alice, got a minute?" }]);
 
   // The level survives a reload (the server keeps it).
   await follower.reload();

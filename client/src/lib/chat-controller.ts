@@ -119,6 +119,7 @@ export class ChatController {
         follows: (c, root) => this.threads.follows(c, root),
         userName: (id) => this.userName(id),
         openMessage: (message) => void this.openMessage(message),
+        refreshConversations: () => this.sync.refreshConversations(),
       },
       notifyEnv,
     );

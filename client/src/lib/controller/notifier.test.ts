@@ -37,7 +37,7 @@ function setup(page: { hidden: boolean; permission: NotificationPermission }) {
       conversation("quiet", { notificationLevel: "nothing" }),
     ],
   });
-  const notifier = new Notifier({ state, follows: async () => false, userName: async () => "Bob", openMessage: (m) => opened.push(m) }, env);
+  const notifier = new Notifier({ state, follows: async () => false, userName: async () => "Bob", openMessage: (m) => opened.push(m), refreshConversations: async () => state.set({ conversations: [...state.get().conversations, conversation("new-dm", { kind: "dm" })] }) }, env);
   notifier.start();
   return { notifier, shown, opened, focused: () => focused, state };
 }
@@ -51,6 +51,12 @@ describe("the notifier", () => {
     t.shown[0]?.click();
     expect(t.focused()).toBe(1);
     expect(t.opened.map((m) => m.id)).toEqual(["m1"]);
+  });
+
+  it("the first message of a DM not listed yet notifies once the list has it", async () => {
+    const t = setup({ hidden: true, permission: "granted" });
+    await t.notifier.onMessage(message({ id: "first", conversationId: "new-dm" }));
+    expect(t.shown.map((s) => s.tag)).toEqual(["first"]);
   });
 
   it("nothing while the page is visible, without permission, or at level nothing", async () => {

@@ -31,6 +31,8 @@ export interface NotifierDeps {
   userName(id: string): Promise<string>;
   /** Opens the message where it is: its conversation, or its thread for a reply. */
   openMessage(message: Message): void;
+  /** Asks the server for my conversations again (a message from one not listed yet). */
+  refreshConversations(): Promise<void>;
 }
 
 /** Outside a browser (unit tests of the controller, with at most a partial document stubbed):
@@ -123,7 +125,10 @@ export class Notifier {
     // A frame delivered twice (a resubscription) notifies once.
     if (this.shown.has(message.id)) return;
     this.shown.add(message.id);
-    const conversation = state.get().conversations.find((c) => c.id === message.conversationId);
+    const find = () => state.get().conversations.find((c) => c.id === message.conversationId);
+    // The first message of a DM just opened to me can come before the list has the DM.
+    if (!find()) await this.deps.refreshConversations();
+    const conversation = find();
     if (!conversation) return;
     const me = state.me;
     if (message.authorId === me || levelOf(conversation) === "nothing") return;
