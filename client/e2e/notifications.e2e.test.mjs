@@ -174,17 +174,24 @@ test("notifications as alice gets them, from one tab, at the levels she sets", a
   // closed tab for one still on screen.
   // As a person closes a tab (the page's unload handlers run).
   // What the browser does on the close, awaited before bob writes: the closed tab's goodbye on
-  // the tabs' channel, and its Web Lock granted to the other tab (none left waiting).
+  // the tabs' channel, and its Web Lock granted to the other tab (held by another client).
   await follower.evaluate(() => {
     window.__tabFrames = [];
     new BroadcastChannel("tenant-chat-notify:acme:alice").onmessage = (e) => window.__tabFrames.push(e.data.type);
   });
+  const holder = await follower.evaluate(async () => (await navigator.locks.query()).held[0]?.clientId);
+  assert.ok(holder, "the notifying tab holds the lock");
   await leader.close({ runBeforeUnload: true });
   await follower.waitForFunction(
-    async () => window.__tabFrames.includes("gone") && (await navigator.locks.query()).held.length === 1 && (await navigator.locks.query()).pending.length === 0,
-    undefined,
+    async (closed) => {
+      const { held } = await navigator.locks.query();
+      return window.__tabFrames.includes("gone") && held.length === 1 && held[0].clientId !== closed;
+    },
+    holder,
     { timeout: 15_000 },
   );
+  // ... and the tab itself has taken it up (the grant reaches its script after the lock manager).
+  await follower.locator('[data-testid="notifications-on"][data-notifying-tab="true"]').waitFor({ timeout: 15_000 });
   await send(world.bob, world.dm, "still there?");
   const handedOver = await waitForNotifications(follower, 1).catch(async (e) => {
     // What the remaining tab knew, for whoever reads a failure of the handover.
@@ -193,13 +200,14 @@ test("notifications as alice gets them, from one tab, at the levels she sets", a
   });
   assert.deepEqual(handedOver.map(({ title, body }) => ({ title, body })), [{ title: "Bob Brown", body: "still there?" }]);
 
-  // A DM opened to alice just now (her tab lists it live): its first message notifies.
+  // A DM opened to alice just now (her tab lists it live): its first message notifies, once.
   const carol = await stack.token("acme", "carol", "Carol Chen");
   const newDm = await stack.api(carol, "POST", "/api/v1/chat/dms", { userId: "alice" });
   assert.ok(newDm.status < 300, JSON.stringify(newDm.body));
   await row(follower, "Carol Chen").waitFor({ timeout: 15_000 });
   await send(carol, newDm.body.id, "Hi Alice, got a minute?");
   const fromCarol = await waitForNotifications(follower, 2);
+  await waitForBadge(follower, "Carol Chen", "1");
   assert.deepEqual(fromCarol.slice(1).map(({ title, body }) => ({ title, body })), [{ title: "Carol Chen", body: "Hi Alice, got a minute?" }]);
 
   // The level survives a reload (the server keeps it).

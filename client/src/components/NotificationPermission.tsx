@@ -6,10 +6,11 @@ function current(): Permission {
   return typeof Notification === "undefined" ? "unsupported" : Notification.permission;
 }
 
-/** The sidebar's "Enable notifications": the browser is asked only when the person clicks it
+/** The sidebar's "Enable notifications" (`notifyingTab`: this tab is the one that notifies, for
+ * whoever inspects the page; all tabs say "Notifications on"): the browser is asked only when the person clicks it
  * (browsers ignore or penalise a prompt on page load). Denied: it says where to allow them, since
  * a page cannot ask again. */
-export function NotificationPermission() {
+export function NotificationPermission({ notifyingTab }: { notifyingTab: boolean }) {
   const [permission, setPermission] = useState<Permission>(current);
   useEffect(() => {
     // Changed in the browser's site settings while the page is open.
@@ -28,7 +29,7 @@ export function NotificationPermission() {
   if (permission === "unsupported") return null;
   if (permission === "granted") {
     return (
-      <p className="notify-permission muted" data-testid="notifications-on">
+      <p className="notify-permission muted" data-testid="notifications-on" data-notifying-tab={notifyingTab}>
         Notifications on
       </p>
     );

@@ -7,7 +7,7 @@ import type { Api } from "./api";
 import type { TokenSource } from "./auth-token";
 import { MessageStore, type UiMessage } from "./store/messages";
 import { Outbox, outboxKey, type OutboxItem } from "./outbox";
-import type { Attachment, Me, Message, NotificationLevel, SearchResult, UserProfile } from "./types";
+import { isRemoved, type Attachment, type Me, type Message, type NotificationLevel, type SearchResult, type UserProfile } from "./types";
 import type { ThreadView } from "./store/messages";
 import { Connection } from "./controller/connection";
 import { Membership } from "./controller/membership";
@@ -112,6 +112,7 @@ export class ChatController {
       open: (id) => this.view.open(id),
       onReply: (reply) => this.threads.onReply(reply),
       onLiveMessage: (message) => void this.notifier.onMessage(message),
+      onJoined: (id, seq) => void this.notifier.onJoined(id, seq),
     });
     this.notifier = new Notifier(
       {
@@ -120,6 +121,10 @@ export class ChatController {
         userName: (id) => this.userName(id),
         openMessage: (message) => void this.openMessage(message),
         refreshConversations: () => this.sync.refreshConversations(),
+        messagesAfter: async (id, seq) => {
+          const { items } = await api.changes(id, seq);
+          return items.flatMap((e) => (e.type === "chat:newMessage" && !isRemoved(e.data) ? [e.data] : []));
+        },
       },
       notifyEnv,
     );

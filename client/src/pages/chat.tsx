@@ -143,7 +143,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           void controller.openDm(userId).then(() => setFocusComposerOf(controller.getSnapshot().activeId));
         }}
         api={api}
-        notifications={<NotificationPermission />}
+        notifications={<NotificationPermission notifyingTab={snapshot.notifyingTab} />}
         onSignOut={() => {
           // Signing out forgets this user's unsent messages (a session that ended keeps them).
           controller.discardOutbox();

@@ -25,6 +25,9 @@ export interface MembershipDeps {
   onReply(reply: Message): void;
   /** A new message arrived live (browser notifications, lib/controller/notifier.ts). */
   onLiveMessage(message: Message): void;
+  /** I was added to a conversation, by the change of `seq` (notifications of what came before
+   * my subscription). */
+  onJoined(conversationId: string, seq: number): void;
 }
 
 export class Membership {
@@ -78,6 +81,7 @@ export class Membership {
       reading.unread.apply(id, countedChange(event, me));
       await sync.refreshConversations();
       if (store.has(id)) void sync.catchUp(id);
+      this.deps.onJoined(id, event.seq);
       return;
     }
     // Counted before the store applies it (a deleted message's earlier copy tells its mentions);

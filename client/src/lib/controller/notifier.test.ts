@@ -37,7 +37,7 @@ function setup(page: { hidden: boolean; permission: NotificationPermission }) {
       conversation("quiet", { notificationLevel: "nothing" }),
     ],
   });
-  const notifier = new Notifier({ state, follows: async () => false, userName: async () => "Bob", openMessage: (m) => opened.push(m), refreshConversations: async () => state.set({ conversations: [...state.get().conversations, conversation("new-dm", { kind: "dm" })] }) }, env);
+  const notifier = new Notifier({ state, follows: async () => false, userName: async () => "Bob", openMessage: (m) => opened.push(m), messagesAfter: async (id, seq) => [message({ id: `after-${seq}`, conversationId: id })], refreshConversations: async () => state.set({ conversations: [...state.get().conversations, conversation("new-dm", { kind: "dm" })] }) }, env);
   notifier.start();
   return { notifier, shown, opened, focused: () => focused, state };
 }
@@ -57,6 +57,13 @@ describe("the notifier", () => {
     const t = setup({ hidden: true, permission: "granted" });
     await t.notifier.onMessage(message({ id: "first", conversationId: "new-dm" }));
     expect(t.shown.map((s) => s.tag)).toEqual(["first"]);
+  });
+
+  it("what was written in a DM opened to me before my tab subscribed notifies, once", async () => {
+    const t = setup({ hidden: true, permission: "granted" });
+    await t.notifier.onJoined("D1", 2);
+    await t.notifier.onMessage(message({ id: "after-2" }));
+    expect(t.shown.map((s) => s.tag)).toEqual(["after-2"]);
   });
 
   it("nothing while the page is visible, without permission, or at level nothing", async () => {

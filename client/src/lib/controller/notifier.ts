@@ -33,6 +33,8 @@ export interface NotifierDeps {
   openMessage(message: Message): void;
   /** Asks the server for my conversations again (a message from one not listed yet). */
   refreshConversations(): Promise<void>;
+  /** The messages of a conversation after `seq` (its catch-up), oldest first. */
+  messagesAfter(conversationId: string, seq: number): Promise<Message[]>;
 }
 
 /** Outside a browser (unit tests of the controller, with at most a partial document stubbed):
@@ -91,7 +93,7 @@ export class Notifier {
   ) {
     // Per user: two people signed in in two browser profiles each have their notifying tab.
     const name = `tenant-chat-notify:${deps.state.get().me?.tenantId ?? ""}:${deps.state.me}`;
-    this.leader = new NotifyLeader(name, env.locks);
+    this.leader = new NotifyLeader(name, env.locks, (notifying) => deps.state.set({ notifyingTab: notifying }));
     this.tabs = new TabVisibility(env.channel(name), () => !env.hidden());
   }
 
@@ -117,11 +119,26 @@ export class Notifier {
     return this.leader.isLeader;
   }
 
-  /** A new message arrived live (never for catch-up: a reconnect would notify a backlog). */
+  private mayNotify(): boolean {
+    return this.env.permission() === "granted" && this.leader.isLeader && this.env.hidden() && !this.tabs.anotherVisible();
+  }
+
+  /** I was just added to a conversation (a DM opened to me): what was written there before my
+   * tab subscribed to it never arrives live, so it is asked for once (seq: my addition's). */
+  async onJoined(conversationId: string, seq: number): Promise<void> {
+    if (!this.mayNotify()) return;
+    try {
+      for (const message of await this.deps.messagesAfter(conversationId, seq)) await this.onMessage(message);
+    } catch {
+      // Not notified; it still counts as unread.
+    }
+  }
+
+  /** A new message arrived live (catch-up after a reconnect never comes here: it would notify a
+   * backlog). */
   async onMessage(message: Message): Promise<void> {
     const { state } = this.deps;
-    if (this.env.permission() !== "granted" || !this.leader.isLeader) return;
-    if (!this.env.hidden() || this.tabs.anotherVisible()) return;
+    if (!this.mayNotify()) return;
     // A frame delivered twice (a resubscription) notifies once.
     if (this.shown.has(message.id)) return;
     this.shown.add(message.id);

@@ -46,6 +46,8 @@ export interface ChatSnapshot {
   followedCursor: string | null;
   /** The Threads view replaces the conversation in the main column. */
   showThreads: boolean;
+  /** This tab is the one of my tabs that shows browser notifications (lib/notify-leader.ts). */
+  notifyingTab: boolean;
 }
 
 export function conversationTitle(c: ConversationSummary, me: string | undefined): string {
@@ -78,6 +80,7 @@ export class ChatState {
       followed: [],
       followedCursor: null,
       showThreads: false,
+      notifyingTab: false,
     };
   }
 
