@@ -215,6 +215,7 @@ test("notifications as alice gets them, from one tab, at the levels she sets", a
   await follower.getByTestId("chat").waitFor();
   await row(follower, "launch").click();
   await follower.getByRole("button", { name: "Notifications for #launch: Nothing" }).waitFor();
+  await follower.getByTestId("message-body").filter({ hasText: "are you there?" }).waitFor();
   await screenshot(follower, "notifications-after-reload");
 });
 
