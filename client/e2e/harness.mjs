@@ -232,3 +232,77 @@ export async function tabTo(page, target, { max = 80, backward = false } = {}) {
   }
   throw new Error(`${max} presses of Tab never reached ${target}`);
 }
+
+/** Browser notifications, recorded (headless Chromium shows none): `window.Notification` is
+ * wrapped so each one shown is kept in `window.__notifications` ({title, body, tag, onclick}),
+ * and `requestPermission` calls are counted in `window.__permissionRequests`. Also lets a test
+ * hide the page: headless Chromium keeps every page "visible" whatever is in front (another
+ * page brought to front, Target.createTarget in the same window, Browser.setWindowBounds
+ * minimized, Emulation.setFocusEmulationEnabled and Page.setWebLifecycleState all leave
+ * `document.visibilityState` at "visible"), so `setHidden(page, true)` overrides
+ * `visibilityState`/`hidden` and fires `visibilitychange` as a real switch of tabs does. */
+export async function recordNotifications(context) {
+  await context.addInitScript(() => {
+    const Real = window.Notification;
+    const shown = [];
+    window.__notifications = shown;
+    window.__permissionRequests = 0;
+    class Recorded {
+      constructor(title, options = {}) {
+        this.title = title;
+        this.body = options.body ?? "";
+        this.tag = options.tag ?? "";
+        this.onclick = null;
+        shown.push(this);
+      }
+      close() {}
+      static get permission() {
+        return Real ? Real.permission : "denied";
+      }
+      static requestPermission() {
+        window.__permissionRequests += 1;
+        return Real ? Real.requestPermission() : Promise.resolve("denied");
+      }
+    }
+    Object.defineProperty(window, "Notification", { value: Recorded, configurable: true, writable: true });
+    let hidden = null;
+    const state = Object.getOwnPropertyDescriptor(Document.prototype, "visibilityState");
+    const isHidden = Object.getOwnPropertyDescriptor(Document.prototype, "hidden");
+    Object.defineProperty(Document.prototype, "visibilityState", {
+      configurable: true,
+      get() {
+        return hidden === null ? state.get.call(this) : hidden ? "hidden" : "visible";
+      },
+    });
+    Object.defineProperty(Document.prototype, "hidden", {
+      configurable: true,
+      get() {
+        return hidden === null ? isHidden.get.call(this) : hidden;
+      },
+    });
+    window.__setHidden = (h) => {
+      hidden = h;
+      document.dispatchEvent(new Event("visibilitychange"));
+    };
+  });
+}
+
+/** The notifications a page has shown (see recordNotifications). */
+export async function notifications(page) {
+  return page.evaluate(() => window.__notifications.map(({ title, body, tag }) => ({ title, body, tag })));
+}
+
+/** Hides or shows the page as switching tabs would (see recordNotifications). */
+export async function setHidden(page, hidden) {
+  await page.evaluate((h) => window.__setHidden(h), hidden);
+}
+
+/** Another tab of a context's user: the sign-in is per tab (sessionStorage), as in a browser. */
+export async function openTab(context, stack, userId) {
+  const page = await context.newPage();
+  await page.goto(stack.url);
+  await page.getByTestId(`signin-${userId}`).click();
+  await page.getByTestId("chat").waitFor();
+  await waitForStatus(page, "connected");
+  return page;
+}

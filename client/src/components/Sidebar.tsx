@@ -21,6 +21,8 @@ interface Props {
   onNewMessage: () => void;
   onSignOut: () => void;
   search: ReactNode;
+  /** The "Enable notifications" control (components/NotificationPermission.tsx). */
+  notifications?: ReactNode;
   /** Tenant admins only. */
   onRetention?: () => void;
   /** Super admins only. */
@@ -36,7 +38,7 @@ interface Props {
   status?: ReactNode;
 }
 
-export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onNewMessage, onSignOut, search, onRetention, onOperations, threadsActive, threadsUnread, onThreads, presence, onShowUsers, status }: Props) {
+export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, onOpenDm, onNewMessage, onSignOut, search, notifications, onRetention, onOperations, threadsActive, threadsUnread, onThreads, presence, onShowUsers, status }: Props) {
   const { current: channels, archived } = splitArchived(conversations.filter((c) => c.kind !== "dm"));
   const dms = conversations.filter((c) => c.kind === "dm");
   const dmPeople = dms.flatMap((c) => (c.members ?? []).filter((m) => m.id !== me.userId).map((m) => m.id));
@@ -64,6 +66,7 @@ export function Sidebar({ me, api, conversations, activeId, onOpen, onBrowse, on
             Retention
           </button>
         )}
+        {notifications}
       </div>
       {search}
       <ul>

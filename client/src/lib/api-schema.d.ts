@@ -279,6 +279,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chat/conversations/{id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Sets the caller's notification level in a conversation they are a member of; their other
+         *     tabs and devices receive `chat:notificationLevel`.
+         */
+        put: operations["set_notification_level"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chat/conversations/{id}/read": {
         parameters: {
             query?: never;
@@ -638,6 +658,15 @@ export interface components {
             data: components["schemas"]["ConversationUpdate"];
             /** @enum {string} */
             type: "chat:conversationUpdated";
+        } | {
+            /**
+             * @description A member set their notification level here. Sent only to that member's own connections
+             *     (their other tabs and devices), never logged: `seq` is their read position, not a change
+             *     of the conversation.
+             */
+            data: components["schemas"]["NotificationSetting"];
+            /** @enum {string} */
+            type: "chat:notificationLevel";
         };
         Changes: {
             hasMore: boolean;
@@ -688,6 +717,11 @@ export interface components {
             /** Format: int64 */
             mentionCount: number;
             name?: string | null;
+            /**
+             * @description The caller's notification level here (their choice, or the default: `all` in a DM,
+             *     `mentions` in a channel).
+             */
+            notificationLevel: components["schemas"]["NotificationLevel"];
             /**
              * Format: int64
              * @description Seq of the newest message the caller has read: a client holding live changes after an
@@ -748,7 +782,7 @@ export interface components {
             seq: number;
         };
         /** @enum {string} */
-        EventType: "chat:newMessage" | "chat:messageUpdated" | "chat:messageDeleted" | "chat:memberAdded" | "chat:memberRemoved" | "chat:conversationRead" | "chat:reactionAdded" | "chat:reactionRemoved" | "chat:conversationUpdated";
+        EventType: "chat:newMessage" | "chat:messageUpdated" | "chat:messageDeleted" | "chat:memberAdded" | "chat:memberRemoved" | "chat:conversationRead" | "chat:reactionAdded" | "chat:reactionRemoved" | "chat:conversationUpdated" | "chat:notificationLevel";
         /** @description A thread the caller follows, as the Threads view shows it. */
         FollowedThread: {
             conversationId: string;
@@ -784,6 +818,11 @@ export interface components {
                 /** Format: int64 */
                 mentionCount: number;
                 name?: string | null;
+                /**
+                 * @description The caller's notification level here (their choice, or the default: `all` in a DM,
+                 *     `mentions` in a channel).
+                 */
+                notificationLevel: components["schemas"]["NotificationLevel"];
                 /**
                  * Format: int64
                  * @description Seq of the newest message the caller has read: a client holding live changes after an
@@ -921,6 +960,20 @@ export interface components {
             /** Format: int64 */
             size: number;
         };
+        /**
+         * @description When a member hears of new messages in a conversation (browser notifications): every
+         *     message, only mentions of them (and replies in threads they follow), or nothing.
+         * @enum {string}
+         */
+        NotificationLevel: "all" | "mentions" | "nothing";
+        /**
+         * @description `data` of `chat:notificationLevel`, and the answer of setting one: the member's level in
+         *     the conversation.
+         */
+        NotificationSetting: {
+            level: components["schemas"]["NotificationLevel"];
+            userId: string;
+        };
         /** @description Who the DM is with: one of `userId` or `userIds`. */
         OpenDm: {
             /** @description One other person: the ordinary DM. */
@@ -1001,6 +1054,9 @@ export interface components {
             mentions?: string[];
             /** @description Makes the message a reply in the thread of this top-level message of the conversation. */
             threadRootId?: string | null;
+        };
+        SetNotificationLevel: {
+            level: components["schemas"]["NotificationLevel"];
         };
         /** @description A piece of a snippet; `matched` pieces are what the query found. */
         SnippetPart: {
@@ -3023,6 +3079,102 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Items_MessageVersion"];
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing, expired or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_notification_level: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetNotificationLevel"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSetting"];
                 };
             };
             /** @description invalid input */

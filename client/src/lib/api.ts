@@ -16,6 +16,7 @@ import type {
   Me,
   Message,
   MessagePage,
+  NotificationLevel,
   PublicChannel,
   FollowedThread,
   ThreadPage,
@@ -185,6 +186,11 @@ export class Api {
     if (after) params.set("after", after);
     return this.request("GET", `/api/v1/chat/conversations/${id}/threads/${encodeURIComponent(rootId)}?${params}`);
   }
+  /** My notification level in a conversation (stored on my membership). */
+  setNotificationLevel(id: string, level: NotificationLevel): Promise<{ userId: string; level: NotificationLevel }> {
+    return this.request("PUT", `/api/v1/chat/conversations/${id}/notifications`, { level });
+  }
+
   follow(id: string, rootId: string, following: boolean): Promise<void> {
     return this.request(following ? "PUT" : "DELETE", `/api/v1/chat/conversations/${id}/threads/${encodeURIComponent(rootId)}/follow`);
   }

@@ -7,10 +7,11 @@ import type { Api } from "./api";
 import type { TokenSource } from "./auth-token";
 import { MessageStore, type UiMessage } from "./store/messages";
 import { Outbox, outboxKey, type OutboxItem } from "./outbox";
-import { isRemoved, type Attachment, type Me, type Message, type SearchResult, type UserProfile } from "./types";
+import { isRemoved, type Attachment, type Me, type Message, type NotificationLevel, type SearchResult, type UserProfile } from "./types";
 import type { ThreadView } from "./store/messages";
 import { Connection } from "./controller/connection";
 import { Membership } from "./controller/membership";
+import { browserNotifyEnv, Notifier, type NotifyEnv } from "./controller/notifier";
 import { Reading } from "./controller/reading";
 import { ChatState, type ChatSnapshot, type Toast } from "./controller/state";
 import { Sync } from "./controller/sync";
@@ -49,6 +50,7 @@ export class ChatController {
   private readonly threads: Threads;
   /** Typing and presence (ephemeral socket signals), with a snapshot of their own. */
   readonly signals: Signals;
+  private readonly notifier: Notifier;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private readonly cleanups: (() => void)[] = [];
 
@@ -63,6 +65,7 @@ export class ChatController {
     private readonly initialThreadId: string | null = null,
     /** The message the URL links to (in that conversation, or that thread), shown and flashed. */
     private readonly initialMessageId: string | null = null,
+    notifyEnv: NotifyEnv = browserNotifyEnv(),
   ) {
     this.store = new MessageStore(me.userId, (clientMessageId) => this.outbox.confirmed(clientMessageId));
     this.outbox = new Outbox({
@@ -120,7 +123,36 @@ export class ChatController {
       connection: this.connection,
       open: (id) => this.view.open(id),
       onReply: (reply) => this.threads.onReply(reply),
+      onLiveMessage: (message) => void this.notifier.onMessage(message),
+      onJoined: (id, seq) => void this.notifier.onJoined(id, seq),
     });
+    this.notifier = new Notifier(
+      {
+        state,
+        follows: (c, root) => this.threads.follows(c, root),
+        userName: (id) => this.userName(id),
+        openMessage: (message) => void this.openMessage(message),
+        refreshConversations: () => this.sync.refreshConversations(),
+        messagesAfter: async (id, seq) => {
+          const { items } = await api.changes(id, seq);
+          return items.flatMap((e) => (e.type === "chat:newMessage" && !isRemoved(e.data) ? [e.data] : []));
+        },
+      },
+      notifyEnv,
+    );
+  }
+
+  /** A display name, asked of the server when no message shown has brought it yet. */
+  private async userName(id: string): Promise<string> {
+    const known = this.users.user(id);
+    if (known) return known.displayName;
+    try {
+      const { items } = await this.api.usersById([id]);
+      this.users.remember(items);
+      return items[0]?.displayName ?? "Someone";
+    } catch {
+      return "Someone";
+    }
   }
 
   subscribe = (listener: () => void): (() => void) => this.state.subscribe(listener);
@@ -175,9 +207,11 @@ export class ChatController {
       () => window.removeEventListener("offline", offline),
     );
     this.reading.watch(this.cleanups);
+    this.notifier.start();
   }
 
   stop(): void {
+    this.notifier.stop();
     this.connection.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.outbox.stop();
@@ -334,9 +368,28 @@ export class ChatController {
 
   /** A search hit: a reply opens in its thread (at that reply), a message in the conversation. */
   openSearchHit(r: SearchResult): Promise<void> {
-    const rootId = r.message.threadRootId;
-    if (rootId) return this.threads.open(r.conversation.id, rootId, r.message.id);
-    return this.openAt(r.conversation.id, r.message);
+    return this.openMessage(r.message);
+  }
+
+  /** A message where it lives: a reply in its thread (at that reply), a message in its
+   * conversation, scrolled to it and flashed. */
+  openMessage(message: Message): Promise<void> {
+    const rootId = message.threadRootId;
+    if (rootId) return this.threads.open(message.conversationId, rootId, message.id);
+    return this.openAt(message.conversationId, message);
+  }
+
+  /** Sets my notification level in a conversation: shown at once, taken back if refused. My
+   * other tabs and devices learn it from the `chat:notificationLevel` event. */
+  async setNotificationLevel(id: string, level: NotificationLevel): Promise<void> {
+    const before = this.getSnapshot().conversations.find((c) => c.id === id)?.notificationLevel;
+    this.state.patchConversation(id, (c) => ({ ...c, notificationLevel: level }));
+    try {
+      await this.api.setNotificationLevel(id, level);
+    } catch (e) {
+      this.state.patchConversation(id, (c) => ({ ...c, notificationLevel: before }));
+      this.toasts.report(e, "Could not change notifications");
+    }
   }
 
   /** Retry on a failed message (or "retry now" on a rate-limited one): the same client id. */

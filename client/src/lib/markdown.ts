@@ -3,6 +3,10 @@
 // never rendered: it shows as the text that was typed, like everything outside the subset.
 
 import type { Nodes as MdastNodes, Parent as MdastParent, PhrasingContent, Root, RootContent, Text } from "mdast";
+import { toString } from "mdast-util-to-string";
+import remarkGfm from "remark-gfm";
+import remarkParse from "remark-parse";
+import { unified } from "unified";
 import { segments } from "./mentions";
 import type { UserProfile } from "./types";
 
@@ -137,4 +141,23 @@ export function remarkMentionChips({ mentioned, me, user }: MentionChips) {
       }) as typeof parent.children;
     }
   };
+}
+
+const textParser = unified().use(remarkParse).use(remarkGfm);
+
+/** A body as plain text on one line (a notification's snippet): the formatting goes, the words
+ * stay, blocks are joined by a space. Past the parser's bounds the body is taken as typed. */
+export function plainText(body: string): string {
+  if (!formattable(body)) return body.replace(/\s+/g, " ").trim();
+  const tree = textParser.parse(body);
+  const blocks: string[] = [];
+  const stack: MdastNodes[] = [...tree.children].reverse();
+  // Containers (quotes, lists) are opened so their paragraphs are separated too.
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (!node) break;
+    if (node.type === "blockquote" || node.type === "list" || node.type === "listItem") stack.push(...[...node.children].reverse());
+    else blocks.push(toString(node));
+  }
+  return blocks.join(" ").replace(/\s+/g, " ").trim();
 }

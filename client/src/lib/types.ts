@@ -81,7 +81,13 @@ export interface ConversationSummary {
   lastMessageAt?: string;
   /** Read-only until unarchived (channels only). */
   archived?: boolean;
+  /** When I am notified here (lib/notifications.ts); the server always sends it. */
+  notificationLevel?: NotificationLevel;
 }
+
+/** Browser notifications for a conversation: every message, mentions (and followed thread
+ * replies) only, or none. */
+export type NotificationLevel = "all" | "mentions" | "nothing";
 
 export interface PublicChannel {
   id: string;
@@ -118,6 +124,7 @@ export type MemberEvent = Extract<ChatEvent, { type: "chat:memberAdded" | "chat:
 export type ReadEvent = Extract<ChatEvent, { type: "chat:conversationRead" }>;
 export type ReactionEvent = Extract<ChatEvent, { type: "chat:reactionAdded" | "chat:reactionRemoved" }>;
 export type ConversationUpdatedEvent = Extract<ChatEvent, { type: "chat:conversationUpdated" }>;
+export type NotificationLevelEvent = Extract<ChatEvent, { type: "chat:notificationLevel" }>;
 export type Reaction = Schemas["Reaction"];
 /** A message event's data: the message as it is now, or one retention has removed since. */
 export type MessageState = Schemas["MessageState"];

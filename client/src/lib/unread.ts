@@ -52,10 +52,11 @@ export function countedChange(event: ChatEvent, me: string, mentionedBefore: boo
     event.type === "chat:memberRemoved" ||
     event.type === "chat:reactionAdded" ||
     event.type === "chat:reactionRemoved" ||
-    event.type === "chat:conversationUpdated"
+    event.type === "chat:conversationUpdated" ||
+    event.type === "chat:notificationLevel"
   ) {
-    // Member changes, reactions (never unread), and a read (its seq is a message seq, not a
-    // change: applied as a read).
+    // Member changes, reactions (never unread), a read (its seq is a message seq, not a
+    // change: applied as a read) and a notification level (its seq is my read position).
     return { kind: "other", seq: event.seq };
   }
   if (isRemoved(event.data)) {

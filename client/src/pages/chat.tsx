@@ -8,6 +8,8 @@ import { ConfirmDialog, usePanel, type Confirmation } from "../components/Dialog
 import { MembersPanel } from "../components/MembersPanel";
 import { MessageList } from "../components/MessageList";
 import { NewMessageDialog } from "../components/NewMessageDialog";
+import { NotificationLevelMenu } from "../components/NotificationLevelMenu";
+import { NotificationPermission } from "../components/NotificationPermission";
 import { OperationsPanel } from "../components/OperationsPanel";
 import { RetentionPanel } from "../components/RetentionPanel";
 import { SearchBox, SearchPanel } from "../components/SearchPanel";
@@ -164,6 +166,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           void controller.openDm(userId).then(() => setFocusComposerOf(controller.getSnapshot().activeId));
         }}
         api={api}
+        notifications={<NotificationPermission notifyingTab={snapshot.notifyingTab} />}
         onSignOut={() => {
           // Signing out forgets this user's unsent messages (a session that ended keeps them).
           controller.discardOutbox();
@@ -219,6 +222,9 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
           </div>
           <div className="header-actions">
             <StatusIndicator status={snapshot.status} />
+            {!snapshot.showThreads && active && (
+              <NotificationLevelMenu conversation={active} title={activeTitle} onChoose={(level) => void controller.setNotificationLevel(active.id, level)} />
+            )}
             {!snapshot.showThreads && active && isGroupDm(active) && (
               <button
                 onClick={() => {

@@ -8,7 +8,7 @@ use crate::domain::ids::{ConversationId, TenantId, UserId};
 use crate::domain::values::{ChannelName, Topic};
 use crate::domain::{
     Change, ConversationKind, ConversationMeta, ConversationSummary, EventType, Member, MemberRole, Membership,
-    PublicChannel, Visibility,
+    NotificationLevel, PublicChannel, Visibility,
 };
 use crate::persistence::change_log::LoggedChange;
 use crate::persistence::conversations::{self as stored, PublicChannelEntry};
@@ -87,6 +87,7 @@ impl Chat {
             mention_count: 0,
             last_message_at: None,
             archived: false,
+            notification_level: NotificationLevel::default_for(kind),
         })
     }
 
@@ -267,6 +268,7 @@ pub(super) fn join_ops(
         read_seq: read_from.map_or(0, |m| m.last_seq),
         read_count: read_from.map_or(0, |m| m.message_count),
         mention_count: 0,
+        notification_level: None,
     };
     stored::add_member(t, &member, &membership)
 }

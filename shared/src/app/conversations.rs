@@ -142,6 +142,7 @@ pub(super) fn summarize(
         mention_count: membership.mention_count,
         last_message_at: meta.last_message_at.clone(),
         archived: meta.archived,
+        notification_level: membership.notification_level(),
     }
 }
 
@@ -176,6 +177,7 @@ mod tests {
             read_seq: 6,
             read_count,
             mention_count: 2,
+            notification_level: None,
         }
     }
 

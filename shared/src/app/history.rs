@@ -154,6 +154,7 @@ fn replay(
         ),
         // Read positions are not changes of the conversation: never logged.
         EventType::ConversationRead => return Err(ChatError::corrupt("a read position in the change log")),
+        EventType::NotificationLevel => return Err(ChatError::corrupt("a notification level in the change log")),
     };
     Ok(Event::new(conversation.clone(), seq, change))
 }

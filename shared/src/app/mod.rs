@@ -30,6 +30,7 @@ mod dms;
 mod history;
 mod mentions;
 mod messages;
+mod notifications;
 mod profiles;
 mod reactions;
 mod reads;

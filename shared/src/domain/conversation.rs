@@ -37,6 +37,36 @@ pub enum MemberRole {
     Admin,
     Member,
 }
+/// When a member hears of new messages in a conversation (browser notifications): every
+/// message, only mentions of them (and replies in threads they follow), or nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum NotificationLevel {
+    All,
+    Mentions,
+    Nothing,
+}
+
+impl NotificationLevel {
+    /// The name it is written and stored as.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            NotificationLevel::All => "all",
+            NotificationLevel::Mentions => "mentions",
+            NotificationLevel::Nothing => "nothing",
+        }
+    }
+
+    /// A member who never chose one: as Slack does, every message of a DM (someone wrote to
+    /// them), only mentions in a channel.
+    pub fn default_for(kind: ConversationKind) -> Self {
+        match kind {
+            ConversationKind::Dm => NotificationLevel::All,
+            ConversationKind::Public | ConversationKind::Private => NotificationLevel::Mentions,
+        }
+    }
+}
+
 /// The conversation item (`META`): the sequence every change takes, and the counters unread is
 /// computed from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +131,16 @@ pub struct Membership {
     pub read_count: u64,
     #[serde(default)]
     pub mention_count: u64,
+    /// The member's choice; none: the default of the conversation's kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_level: Option<NotificationLevel>,
+}
+
+impl Membership {
+    /// The level that applies: the member's choice, or the default of the conversation's kind.
+    pub fn notification_level(&self) -> NotificationLevel {
+        self.notification_level.unwrap_or_else(|| NotificationLevel::default_for(self.kind))
+    }
 }
 /// A member as the member list shows them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -137,6 +177,9 @@ pub struct ConversationSummary {
     /// Read-only until unarchived (channels only).
     #[serde(default)]
     pub archived: bool,
+    /// The caller's notification level here (their choice, or the default: `all` in a DM,
+    /// `mentions` in a channel).
+    pub notification_level: NotificationLevel,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::conversation::NotificationLevel;
 use super::ids::{ConversationId, MessageId, UserId};
 use super::message::Message;
 use super::reaction::ReactionChange;
@@ -27,6 +28,8 @@ pub enum EventType {
     ReactionRemoved,
     #[serde(rename = "chat:conversationUpdated")]
     ConversationUpdated,
+    #[serde(rename = "chat:notificationLevel")]
+    NotificationLevel,
 }
 
 impl EventType {
@@ -41,6 +44,7 @@ impl EventType {
             EventType::ReactionAdded => "chat:reactionAdded",
             EventType::ReactionRemoved => "chat:reactionRemoved",
             EventType::ConversationUpdated => "chat:conversationUpdated",
+            EventType::NotificationLevel => "chat:notificationLevel",
         }
     }
 }
@@ -94,6 +98,11 @@ pub enum Change {
     /// A channel was renamed, its topic edited, or it was archived or unarchived.
     #[serde(rename = "chat:conversationUpdated")]
     ConversationUpdated(ConversationUpdate),
+    /// A member set their notification level here. Sent only to that member's own connections
+    /// (their other tabs and devices), never logged: `seq` is their read position, not a change
+    /// of the conversation.
+    #[serde(rename = "chat:notificationLevel")]
+    NotificationLevel(NotificationSetting),
 }
 
 impl Change {
@@ -108,6 +117,7 @@ impl Change {
             Change::ReactionAdded(_) => EventType::ReactionAdded,
             Change::ReactionRemoved(_) => EventType::ReactionRemoved,
             Change::ConversationUpdated(_) => EventType::ConversationUpdated,
+            Change::NotificationLevel(_) => EventType::NotificationLevel,
         }
     }
 
@@ -185,6 +195,16 @@ pub struct ReadPosition {
     #[schema(value_type = String)]
     pub user_id: UserId,
     pub seq: u64,
+}
+
+/// `data` of `chat:notificationLevel`, and the answer of setting one: the member's level in
+/// the conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationSetting {
+    #[schema(value_type = String)]
+    pub user_id: UserId,
+    pub level: NotificationLevel,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -60,6 +60,8 @@ pub struct RateLimits {
     pub typing: Option<Rate>,
     /// `presence` and `presenceSubscribe` frames, per connection.
     pub presence: Option<Rate>,
+    /// Notification levels set, per user (each tells the user's own connections).
+    pub notification_levels: Option<Rate>,
 }
 
 impl RateLimits {
@@ -85,11 +87,13 @@ impl RateLimits {
             typing: Some(Rate { count: 30, window_secs: 60 }),
             // Switching conversations re-subscribes the people on screen.
             presence: Some(Rate { count: 60, window_secs: 60 }),
+            // A person clicks through the three levels of a few conversations; a script does more.
+            notification_levels: Some(Rate { count: 30, window_secs: 60 }),
         }
     }
 
     /// Each limit, by the environment variable that overrides it (`COUNT/SECONDS` or `off`).
-    pub fn by_variable(&mut self) -> [(&'static str, &mut Option<Rate>); 13] {
+    pub fn by_variable(&mut self) -> [(&'static str, &mut Option<Rate>); 14] {
         [
             ("RATE_LIMIT_SENDS", &mut self.sends),
             ("RATE_LIMIT_UPLOADS", &mut self.uploads),
@@ -104,6 +108,7 @@ impl RateLimits {
             ("RATE_LIMIT_CONVERSATION_WRITES", &mut self.conversation_writes),
             ("RATE_LIMIT_TYPING", &mut self.typing),
             ("RATE_LIMIT_PRESENCE", &mut self.presence),
+            ("RATE_LIMIT_NOTIFICATION_LEVELS", &mut self.notification_levels),
         ]
     }
 }

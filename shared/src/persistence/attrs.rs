@@ -14,6 +14,8 @@ pub const ARCHIVED: &str = "archived";
 /// Membership (`CONV#` in the user's partition); a followed thread's `readCount` too.
 pub const READ_SEQ: &str = "readSeq";
 pub const READ_COUNT: &str = "readCount";
+/// Membership: the member's notification level, when they chose one.
+pub const NOTIFICATION_LEVEL: &str = "notificationLevel";
 
 /// Followed thread (`THREAD#` in the user's partition).
 pub const CONVERSATION_ID: &str = "conversationId";

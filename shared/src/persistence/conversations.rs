@@ -14,7 +14,7 @@ use super::tables::{put, put_new, Tables};
 use super::transaction::{OpRole, Transaction};
 use crate::domain::error::ChatResult;
 use crate::domain::ids::{ConversationId, TenantId, UserId};
-use crate::domain::{ConversationKind, ConversationMeta, ConversationUpdate, Member, Membership};
+use crate::domain::{ConversationKind, ConversationMeta, ConversationUpdate, Member, Membership, NotificationLevel};
 use crate::ports::store::{Cond, Item, Key, Query, StoreError, Update, WriteOp};
 
 /// A public channel's unique name claim (`PUBCHAN#{name}` in the tenant's partition), which
@@ -178,6 +178,23 @@ impl Tables {
         let update = Update::default().set(attrs::READ_SEQ, seq).set(attrs::READ_COUNT, count);
         let forward_only = Cond::MissingOrBelow(attrs::READ_SEQ.into(), seq as i64);
         match self.db().update(&keys::membership(t, u, c), update, forward_only).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stores the member's notification level on their membership: false when there is no
+    /// membership (they left meanwhile).
+    pub async fn set_notification_level(
+        &self,
+        t: &TenantId,
+        u: &UserId,
+        c: &ConversationId,
+        level: NotificationLevel,
+    ) -> ChatResult<bool> {
+        let update = Update::default().set(attrs::NOTIFICATION_LEVEL, level.as_str());
+        match self.db().update(&keys::membership(t, u, c), update, Cond::Exists).await {
             Ok(_) => Ok(true),
             Err(StoreError::ConditionFailed) => Ok(false),
             Err(e) => Err(e.into()),

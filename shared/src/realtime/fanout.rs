@@ -18,6 +18,10 @@ impl Realtime {
             // Only the reader's own tabs and devices.
             return self.user_connections(t, &read.user_id).await;
         }
+        if let Change::NotificationLevel(setting) = &event.change {
+            // A member's own setting: only their own tabs and devices.
+            return self.user_connections(t, &setting.user_id).await;
+        }
         // Independent reads: on DynamoDB they overlap instead of queueing.
         let (members, subscribers) = futures::try_join!(self.tables.member_ids(t, c), self.tables.subscribers(t, c))?;
         // The removed member is told once, then nothing more from here.

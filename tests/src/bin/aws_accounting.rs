@@ -23,7 +23,7 @@ use shared::adapters::aws::sdk::sdk_config;
 use shared::app::ChannelChange;
 use shared::domain::ids::{ConnectionId, ConversationId, UserId};
 use shared::domain::values::{ChannelName, MessageBody, Topic};
-use shared::domain::{ConversationMeta, Emoji, Visibility};
+use shared::domain::{ConversationMeta, Emoji, NotificationLevel, Visibility};
 use shared::ops::Metrics;
 use shared::persistence::keys;
 use shared::ports::clock::SystemClock;
@@ -254,6 +254,8 @@ async fn main() -> anyhow::Result<()> {
     row("delete (an edited message: its versions go too)", counter.take());
     chat.mark_read(&alice, &c, &m.id).await?;
     row("mark read", counter.take());
+    chat.set_notification_level(&alice, &c, NotificationLevel::Nothing).await?;
+    row("set a notification level", counter.take());
     presence_rows(&realtime, &counter, &conversations).await?;
     // 50 memberships for the list.
     let bob = caller("acme", "bob", &[]);

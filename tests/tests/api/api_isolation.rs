@@ -42,6 +42,7 @@ async fn world() -> World {
 fn conversation_routes(c: &str, m: &str, user: &str) -> Vec<(Method, String, Option<Value>)> {
     vec![
         (Method::GET, format!("/api/v1/chat/conversations/{c}"), None),
+        (Method::PUT, format!("/api/v1/chat/conversations/{c}/notifications"), Some(json!({ "level": "nothing" }))),
         (Method::GET, format!("/api/v1/chat/conversations/{c}/messages"), None),
         (
             Method::POST,

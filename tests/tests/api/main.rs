@@ -20,6 +20,7 @@ mod events;
 mod faults;
 mod group_dms;
 mod message_versions;
+mod notifications;
 mod operations;
 mod presence;
 mod rate_limits;

@@ -24,6 +24,11 @@ export interface MembershipDeps {
   open(id: string): Promise<void>;
   /** A reply arrived (lib/controller/threads.ts). */
   onReply(reply: Message): void;
+  /** A new message arrived live (browser notifications, lib/controller/notifier.ts). */
+  onLiveMessage(message: Message): void;
+  /** I was added to a conversation, by the change of `seq` (notifications of what came before
+   * my subscription). */
+  onJoined(conversationId: string, seq: number): void;
 }
 
 export class Membership {
@@ -64,6 +69,11 @@ export class Membership {
       }
       return;
     }
+    if (event.type === "chat:notificationLevel") {
+      // Set in another tab or on another device (the server sends it to my connections only).
+      if (event.data.userId === me) state.patchConversation(id, (c) => ({ ...c, notificationLevel: event.data.level }));
+      return;
+    }
     if (event.type === "chat:memberAdded" && userId === me) {
       // Subscribe before asking for the list: a message sent between the list's answer and the
       // subscription would otherwise reach no socket of mine. The ledger counts what arrives
@@ -72,6 +82,7 @@ export class Membership {
       reading.unread.apply(id, countedChange(event, me));
       await sync.refreshConversations();
       if (store.has(id)) void sync.catchUp(id);
+      this.deps.onJoined(id, event.seq);
       return;
     }
     if (event.type === "chat:conversationUpdated") {
@@ -84,6 +95,7 @@ export class Membership {
     // the ledger drops a frame it has counted before (a duplicate, or one the last answer has).
     const arrived: Message | null = event.type === "chat:newMessage" && !isRemoved(event.data) ? event.data : null;
     if (arrived?.threadRootId) this.deps.onReply(arrived);
+    if (arrived) this.deps.onLiveMessage(arrived);
     // A reply in its thread only is not part of the conversation's reading (lib/unread.ts).
     const sent = arrived && inMainList(arrived) ? arrived : null;
     if (sent && sent.authorId !== me && reading.reading(id)) {

@@ -52,6 +52,8 @@ export interface ChatSnapshot {
   /** A link named this conversation, which I am not in (or which is gone): the main column
    * says so instead of showing another conversation. */
   missingId: string | null;
+  /** This tab is the one of my tabs that shows browser notifications (lib/notify-leader.ts). */
+  notifyingTab: boolean;
 }
 
 export function conversationTitle(c: ConversationSummary, me: string | undefined): string {
@@ -83,6 +85,7 @@ export class ChatState {
       followedCursor: null,
       showThreads: false,
       missingId: null,
+      notifyingTab: false,
     };
   }
 

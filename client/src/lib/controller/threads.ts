@@ -228,6 +228,23 @@ export class Threads {
     if (t && !this.deps.store.thread(t.conversationId, t.rootId).loaded) await this.load(t.conversationId, t.rootId);
   }
 
+  /** Whether I follow the thread (for notifications): the open thread's page or the followed
+   * list says so, or it is my message's thread (its author follows from the first reply); else
+   * the server's thread page says (a thread of a conversation not loaded, not listed yet). */
+  async follows(conversationId: string, rootId: string): Promise<boolean> {
+    const { api, state, store } = this.deps;
+    const open = state.get().thread;
+    if (open?.conversationId === conversationId && open.rootId === rootId && open.following !== null) return open.following;
+    if (state.get().followed.some((t) => t.conversationId === conversationId && t.root.id === rootId)) return true;
+    const root = store.thread(conversationId, rootId).root;
+    if (root) return root.authorId === state.me;
+    try {
+      return (await api.thread(conversationId, rootId, undefined, 1)).following;
+    } catch {
+      return false;
+    }
+  }
+
   /** A reply arrived live. The followed list follows it; a thread I now follow (I wrote the
    * reply or the root, or it mentions me) is asked of the server. The open thread is read as
    * its replies arrive while the page is visible. */

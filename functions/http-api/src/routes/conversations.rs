@@ -2,12 +2,14 @@
 
 use axum::extract::State;
 use axum::Json;
+use serde::Deserialize;
 use shared::domain::ids::ConversationId;
-use shared::domain::ConversationSummary;
+use shared::domain::{ConversationSummary, NotificationLevel, NotificationSetting};
+use utoipa::ToSchema;
 
 use super::{ApiResult, Items};
 use crate::error::ErrorBody;
-use crate::extract::{ApiPath, Authed};
+use crate::extract::{ApiJson, ApiPath, Authed};
 use crate::AppState;
 
 #[utoipa::path(get, path = "/api/v1/chat/conversations", security(("bearer" = [])),
@@ -28,4 +30,24 @@ pub(super) async fn get_conversation(
     ApiPath(conversation): ApiPath<ConversationId>,
 ) -> ApiResult<Json<ConversationSummary>> {
     Ok(Json(state.chat.summary(&caller, &conversation).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SetNotificationLevel {
+    level: NotificationLevel,
+}
+
+/// Sets the caller's notification level in a conversation they are a member of; their other
+/// tabs and devices receive `chat:notificationLevel`.
+#[utoipa::path(put, path = "/api/v1/chat/conversations/{id}/notifications", request_body = SetNotificationLevel,
+    security(("bearer" = [])),
+    responses((status = 200, body = NotificationSetting), (status = 404, body = ErrorBody)))]
+pub(super) async fn set_notification_level(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiPath(conversation): ApiPath<ConversationId>,
+    ApiJson(body): ApiJson<SetNotificationLevel>,
+) -> ApiResult<Json<NotificationSetting>> {
+    Ok(Json(state.chat.set_notification_level(&caller, &conversation, body.level).await?))
 }

@@ -24,7 +24,8 @@ use shared::app::{
 use shared::domain::search::SortOrder;
 use shared::domain::{
     Changes, ChannelDetails, ConversationSummary, ConversationUpdate, Event, EventType, FollowedThread,
-    FollowedThreads, Message, MessagePage, PublicChannel, Reaction, ReactionChange, ThreadPage, ThreadSummary,
+    FollowedThreads, Message, MessagePage, NotificationLevel, NotificationSetting, PublicChannel, Reaction,
+    ReactionChange, ThreadPage, ThreadSummary,
     UserProfile,
 };
 use utoipa::{OpenApi, ToSchema};
@@ -50,6 +51,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/api/v1/chat/users", get(find_users))
         .route("/api/v1/chat/conversations", get(list_conversations))
         .route("/api/v1/chat/conversations/{id}", get(get_conversation))
+        .route("/api/v1/chat/conversations/{id}/notifications", put(set_notification_level))
         .route("/api/v1/chat/channels", get(browse_channels).post(create_channel))
         .route("/api/v1/chat/channels/{id}", patch(update_channel))
         .route("/api/v1/chat/channels/{id}/archive", post(archive_channel))
@@ -92,9 +94,9 @@ pub fn api_routes() -> Router<AppState> {
         changes, mark_read, upload_intent, download, search, retention_settings, set_tenant_retention,
         set_conversation_retention, archive_files, archive_policy, set_archive_policy, audit_records, thread,
         follow_thread, unfollow_thread, read_thread, followed_threads, update_channel, archive_channel,
-        unarchive_channel
+        unarchive_channel, set_notification_level
     ),
-    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage, ThreadPage, ThreadSummary, FollowedThread, FollowedThreads, Reaction, ReactionChange, ConversationUpdate, ChannelDetails)),
+    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage, ThreadPage, ThreadSummary, FollowedThread, FollowedThreads, Reaction, ReactionChange, ConversationUpdate, ChannelDetails, NotificationLevel, NotificationSetting)),
     modifiers(&BearerAuth, &Conventions)
 )]
 pub struct ApiDoc;
