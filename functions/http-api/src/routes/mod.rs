@@ -25,8 +25,7 @@ use shared::domain::search::SortOrder;
 use shared::domain::{
     Changes, ChannelDetails, ConversationSummary, ConversationUpdate, Event, EventType, FollowedThread,
     FollowedThreads, Message, MessagePage, NotificationLevel, NotificationSetting, PublicChannel, Reaction,
-    ReactionChange, ThreadPage, ThreadSummary,
-    UserProfile,
+    ReactionChange, ThreadPage, ThreadSummary, UserProfile,
 };
 use utoipa::{OpenApi, ToSchema};
 
