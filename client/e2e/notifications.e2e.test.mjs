@@ -14,7 +14,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { browser, notifications, onScreen, openTab, recordNotifications, screenshot, setHidden, signIn, suite } from "./harness.mjs";
+import { browser, notifications, onScreen, openTab, recordNotifications, screenshot, setHidden, showConversationList, signIn, suite, tabTo } from "./harness.mjs";
+import { expectAccessible } from "./axe.mjs";
 
 const { stack, contexts } = suite(before, after, async (s) => {
   s.env = { ...s.env, RATE_LIMIT_SENDS: "off", RATE_LIMIT_CONVERSATION_WRITES: "off" };
@@ -224,15 +225,14 @@ test("the bell on a phone, and by keyboard alone", async () => {
   const context = await browser("notify-phone", { viewport: { width: 390, height: 844 } });
   contexts.push(context);
   const page = await signIn(context, stack, "bob");
-  await page.getByTestId("nav-toggle").click();
+  await showConversationList(page);
   await row(page, "launch").click();
   await page.getByTestId("conversation-title").filter({ hasText: /^#launch$/ }).waitFor();
   const button = bell(page);
   assert.ok((await onScreen(button)).inside, "the bell is on screen on a phone");
   // Keyboard only: Tab reaches the bell, Enter opens the menu at the current level.
   await page.locator("body").focus();
-  for (let i = 0; i < 40 && !(await button.evaluate((b) => b === document.activeElement)); i++) await page.keyboard.press("Tab");
-  assert.equal(await button.evaluate((b) => b === document.activeElement), true, "Tab reaches the bell");
+  await tabTo(page, button);
   assert.equal(await button.getAttribute("aria-label"), "Notifications for #launch: Mentions");
   await page.keyboard.press("Enter");
   const menu = page.getByTestId("notify-level-menu");
@@ -240,6 +240,7 @@ test("the bell on a phone, and by keyboard alone", async () => {
   const focused = () => page.evaluate(() => document.activeElement?.getAttribute("data-testid"));
   assert.equal(await focused(), "notify-level-mentions", "the current level has the keyboard");
   assert.ok((await onScreen(menu)).inside, "the menu fits the phone's window");
+  await expectAccessible(page, "the notification level menu on a phone");
   await screenshot(page, "notifications-phone-menu");
   // Escape closes without a change, focus back on the bell.
   await page.keyboard.press("Escape");
