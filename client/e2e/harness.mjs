@@ -2,7 +2,7 @@
 // and Debian's Chromium through playwright-core (no browser download).
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -87,6 +87,12 @@ export class LocalStack {
     this.process = null;
   }
 
+  /** Stops the stack for good and removes its data folder (a run leaves nothing in /tmp). */
+  async dispose() {
+    await this.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
   async token(tenantId, userId, displayName) {
     const r = await fetch(`${this.url}/api/v1/dev/token`, {
       method: "POST",
@@ -111,13 +117,16 @@ export class LocalStack {
  * browser's time zone (e.g. "Pacific/Kiritimati"; the machine's by default). */
 export async function browser(name, { viewport = { width: 1100, height: 700 }, timezoneId } = {}) {
   const profile = mkdtempSync(join(tmpdir(), `tenant-chat-${name}-`));
-  return chromium.launchPersistentContext(profile, {
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: CHROMIUM_ARGS,
     viewport,
     acceptDownloads: true,
     ...(timezoneId ? { timezoneId } : {}),
   });
+  // The profile is this context's alone: it goes with it (a run leaves nothing in /tmp).
+  context.once("close", () => rmSync(profile, { recursive: true, force: true }));
+  return context;
 }
 
 /** The id of the caller's conversation named `name` (a channel). */
@@ -212,7 +221,7 @@ export function suite(before, after, prepare = async () => {}) {
   });
   after(async () => {
     for (const c of contexts) await c.close().catch(() => {});
-    await stack.stop();
+    await stack.dispose();
   });
   return { stack, contexts };
 }
