@@ -23,6 +23,19 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
+/** Temporary folders (stacks' data, browsers' profiles) removed when the test process exits, so a
+ * run leaves nothing in /tmp: not earlier, as a closed browser may still be writing its profile. */
+const leftBehind = new Set();
+process.once("exit", () => {
+  for (const dir of leftBehind) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Still in use by a process that outlived the test: the system's tmp cleaning takes it.
+    }
+  }
+});
+
 export async function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -87,10 +100,10 @@ export class LocalStack {
     this.process = null;
   }
 
-  /** Stops the stack for good and removes its data folder (a run leaves nothing in /tmp). */
+  /** Stops the stack for good; its data folder goes when the test process exits. */
   async dispose() {
     await this.stop();
-    rmSync(this.dataDir, { recursive: true, force: true });
+    leftBehind.add(this.dataDir);
   }
 
   async token(tenantId, userId, displayName) {
@@ -124,8 +137,7 @@ export async function browser(name, { viewport = { width: 1100, height: 700 }, t
     acceptDownloads: true,
     ...(timezoneId ? { timezoneId } : {}),
   });
-  // The profile is this context's alone: it goes with it (a run leaves nothing in /tmp).
-  context.once("close", () => rmSync(profile, { recursive: true, force: true }));
+  leftBehind.add(profile);
   return context;
 }
 
