@@ -985,6 +985,22 @@ export interface components {
              */
             userIds?: string[] | null;
         };
+        /**
+         * @description `chat:presence` (a transition, pushed) and `presence` (the answer to a presence frame): the
+         *     users' statuses; to the user's own tabs also their own `status` and `away` choice.
+         */
+        PresenceFrame: {
+            away?: boolean | null;
+            status?: null | components["schemas"]["PresenceStatus"];
+            /**
+             * @description `chat:presence` (a transition, pushed) or `presence` (the answer to a presence frame).
+             * @example chat:presence
+             */
+            type: string;
+            users: components["schemas"]["UserPresence"][];
+        };
+        /** @enum {string} */
+        PresenceStatus: "online" | "away" | "offline";
         PublicChannel: {
             /** @description Browsing lists no archived channel: always false there. */
             archived?: boolean;
@@ -1099,6 +1115,16 @@ export interface components {
              */
             replyCount: number;
         };
+        /** @description `chat:typing`: someone is typing in a conversation (ephemeral: no seq, never stored). */
+        TypingFrame: {
+            conversationId: string;
+            /**
+             * @description Always `chat:typing`.
+             * @example chat:typing
+             */
+            type: string;
+            userId: string;
+        };
         UpdateChannel: {
             /** @description A new name, validated as at creation (a public channel's is unique in the tenant). */
             name?: string | null;
@@ -1117,6 +1143,11 @@ export interface components {
             method: string;
             uploadId: string;
             url: string;
+        };
+        /** @description One user's presence as frames carry it. */
+        UserPresence: {
+            status: components["schemas"]["PresenceStatus"];
+            userId: string;
         };
         UserProfile: {
             displayName: string;

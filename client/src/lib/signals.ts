@@ -2,28 +2,21 @@
 // here are pure (a clock is passed in) so unit tests pin them: who is typing and for how long,
 // how often we say we are typing, the "… is typing" sentence, which users' presence we ask for.
 
-export type PresenceStatus = "online" | "away" | "offline";
+import type { components } from "./api-schema";
 
-export interface UserPresence {
-  userId: string;
-  status: PresenceStatus;
-}
+type Schemas = components["schemas"];
 
-/** `chat:typing`: someone is typing in a conversation. */
-export interface TypingFrame {
-  type: "chat:typing";
-  conversationId: string;
-  userId: string;
-}
+export type PresenceStatus = Schemas["PresenceStatus"];
+
+export type UserPresence = Schemas["UserPresence"];
+
+/** `chat:typing`: someone is typing in a conversation (the schema's `type` is a string: the
+ * discriminant is narrowed here). */
+export type TypingFrame = Omit<Schemas["TypingFrame"], "type"> & { type: "chat:typing" };
 
 /** `chat:presence` (a transition) and `presence` (the answer to our presence frames). Frames
  * about the user themself also carry their status and away choice. */
-export interface PresenceFrame {
-  type: "chat:presence" | "presence";
-  users: UserPresence[];
-  status?: PresenceStatus;
-  away?: boolean;
-}
+export type PresenceFrame = Omit<Schemas["PresenceFrame"], "type"> & { type: "chat:presence" | "presence" };
 
 export type SignalFrame = TypingFrame | PresenceFrame;
 

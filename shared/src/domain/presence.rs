@@ -2,6 +2,7 @@
 //! Never part of a conversation's history: presence and typing are ephemeral socket frames.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A tab reports itself idle after this long without a key, pointer or focus event; the user is
 /// away once every tab of theirs is idle.
@@ -13,7 +14,7 @@ pub const TYPING_EVERY_SECS: u64 = 3;
 /// A typer is forgotten this long after their last signal.
 pub const TYPING_EXPIRES_SECS: u64 = 6;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PresenceStatus {
     Online,
@@ -48,20 +49,25 @@ pub fn status_of(idle: impl IntoIterator<Item = bool>, away_by_choice: bool) -> 
 }
 
 /// One user's presence as frames carry it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserPresence {
+    #[schema(value_type = String)]
     pub user_id: crate::domain::ids::UserId,
     pub status: PresenceStatus,
 }
 
 /// `chat:typing`: someone is typing in a conversation (ephemeral: no seq, never stored).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TypingFrame {
+    /// Always `chat:typing`.
     #[serde(rename = "type")]
+    #[schema(value_type = String, example = "chat:typing")]
     pub kind: &'static str,
+    #[schema(value_type = String)]
     pub conversation_id: crate::domain::ids::ConversationId,
+    #[schema(value_type = String)]
     pub user_id: crate::domain::ids::UserId,
 }
 
@@ -73,10 +79,12 @@ impl TypingFrame {
 
 /// `chat:presence` (a transition, pushed) and `presence` (the answer to a presence frame): the
 /// users' statuses; to the user's own tabs also their own `status` and `away` choice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PresenceFrame {
+    /// `chat:presence` (a transition, pushed) or `presence` (the answer to a presence frame).
     #[serde(rename = "type")]
+    #[schema(value_type = String, example = "chat:presence")]
     pub kind: &'static str,
     pub users: Vec<UserPresence>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -74,7 +74,7 @@ export class Signals {
     const patch: Partial<SignalsSnapshot> = { presence };
     const mine = frame.users.find((u) => u.userId === this.deps.me);
     if (frame.status && (frame.type === "presence" || mine)) patch.myStatus = frame.status;
-    if (frame.away !== undefined) patch.away = frame.away;
+    if (frame.away != null) patch.away = frame.away;
     this.set(patch);
   }
 

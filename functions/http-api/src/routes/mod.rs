@@ -21,6 +21,7 @@ use shared::app::{
     ArchiveFile, ArchivePolicy, AuditAction, AuditPage, AuditRecord, ConversationPolicy, RetentionSettings,
     SearchResults, TenantPolicy, UploadIntent,
 };
+use shared::domain::presence::{PresenceFrame, PresenceStatus, TypingFrame, UserPresence};
 use shared::domain::search::SortOrder;
 use shared::domain::{
     Changes, ChannelDetails, ConversationSummary, ConversationUpdate, Event, EventType, FollowedThread,
@@ -95,7 +96,7 @@ pub fn api_routes() -> Router<AppState> {
         follow_thread, unfollow_thread, read_thread, followed_threads, update_channel, archive_channel,
         unarchive_channel, set_notification_level
     ),
-    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage, ThreadPage, ThreadSummary, FollowedThread, FollowedThreads, Reaction, ReactionChange, ConversationUpdate, ChannelDetails, NotificationLevel, NotificationSetting)),
+    components(schemas(ErrorBody, SortOrder, RetentionSettings, TenantPolicy, ConversationPolicy, ArchiveFile, ArchivePolicy, AuditAction, AuditRecord, AuditPage, SearchResults, UploadIntent, Message, ConversationSummary, PublicChannel, UserProfile, Event, EventType, Changes, MessagePage, ThreadPage, ThreadSummary, FollowedThread, FollowedThreads, Reaction, ReactionChange, ConversationUpdate, ChannelDetails, NotificationLevel, NotificationSetting, TypingFrame, PresenceFrame, UserPresence, PresenceStatus)),
     modifiers(&BearerAuth, &Conventions)
 )]
 pub struct ApiDoc;
