@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import { Api, ApiError } from "./api";
 import { TokenSource } from "./auth-token";
 import { ChatController } from "./chat-controller";
-import { TEST_CONVERSATION as C, testMessage } from "./test-messages";
+import { TEST_CONVERSATION as C, stubPage, testMessage } from "./test-messages";
 import type { Changes, ConversationSummary, MessagePage, ThreadPage } from "./types";
 
 /** 300 messages; the newest page is the last 50. Records what the controller asked. */
@@ -53,15 +53,7 @@ async function setup() {
 }
 
 describe("ChatController links", () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.stubGlobal("document", { hasFocus: () => false, visibilityState: "visible" });
-    vi.stubGlobal("window", { addEventListener: () => {}, removeEventListener: () => {} });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
-  });
+  stubPage({ fakeTimers: true });
 
   it("opens a linked message far back: the message and the pages around it, flashed", async () => {
     const { api, controller } = await setup();

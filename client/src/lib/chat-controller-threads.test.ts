@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import { Api } from "./api";
 import { TokenSource } from "./auth-token";
 import { ChatController } from "./chat-controller";
-import { TEST_CONVERSATION as C, testMessage } from "./test-messages";
+import { TEST_CONVERSATION as C, stubPage, testMessage } from "./test-messages";
 import type { Changes, ChatEvent, ConversationSummary, FollowedThread, Message, MessagePage, ThreadPage } from "./types";
 
 const ROOT = testMessage(1, { authorId: "bob" });
@@ -63,13 +63,7 @@ async function setup() {
 }
 
 describe("ChatController threads", () => {
-  beforeEach(() => {
-    vi.stubGlobal("document", { hasFocus: () => false, visibilityState: "visible" });
-    vi.stubGlobal("window", { addEventListener: () => {}, removeEventListener: () => {} });
-  });
-  afterEach(() => {
-    vi.unstubAllGlobals();
-  });
+  stubPage();
 
   it("opens a thread beside its conversation: every page after the first, following, read", async () => {
     const { api, controller } = await setup();

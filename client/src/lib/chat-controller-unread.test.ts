@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import { Api } from "./api";
 import { TokenSource } from "./auth-token";
 import { ChatController } from "./chat-controller";
-import { TEST_CONVERSATION as C, testMessage } from "./test-messages";
+import { TEST_CONVERSATION as C, stubPage, testMessage } from "./test-messages";
 import type { Changes, ChatEvent, ConversationSummary, MessagePage } from "./types";
 
 const OTHER = "C01JOTHERCONVERSATION00000";
@@ -58,16 +58,7 @@ function setup() {
 }
 
 describe("ChatController unread", () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    // A visible page without focus (headless browsers, a window beside another app).
-    vi.stubGlobal("document", { hasFocus: () => false, visibilityState: "visible" });
-    vi.stubGlobal("window", { addEventListener: () => {}, removeEventListener: () => {} });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
-  });
+  stubPage({ fakeTimers: true });
 
   it("marks what arrives while reading on the server, though the badge never rose", async () => {
     const { api, controller, inner, badge } = setup();

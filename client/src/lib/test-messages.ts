@@ -1,5 +1,7 @@
 // Test fixtures shared by the client's unit tests (not imported by the app).
 
+import { afterEach, beforeEach, vi } from "vitest";
+
 import type { Message } from "./types";
 
 export const TEST_CONVERSATION = "C01JTESTCONVERSATION000000";
@@ -19,4 +21,19 @@ export function testMessage(seq: number, over: Partial<Message> = {}): Message {
     createdAt: new Date(seq * 1000).toISOString(),
     ...over,
   };
+}
+
+/** Controller tests run without a browser: a visible page without focus (as in headless browsers,
+ * or a window beside another app) and window listeners that go nowhere; `fakeTimers` for tests
+ * that drive time. Call inside a `describe`. */
+export function stubPage({ fakeTimers = false }: { fakeTimers?: boolean } = {}): void {
+  beforeEach(() => {
+    if (fakeTimers) vi.useFakeTimers();
+    vi.stubGlobal("document", { hasFocus: () => false, visibilityState: "visible" });
+    vi.stubGlobal("window", { addEventListener: () => {}, removeEventListener: () => {} });
+  });
+  afterEach(() => {
+    if (fakeTimers) vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
 }
