@@ -120,7 +120,13 @@ async fn channel_with(store: Arc<dyn Store>, audience: usize) -> anyhow::Result<
     Ok((owner, channel))
 }
 
-async fn measure(audience: usize, post: Duration, round_trip: Duration, sends: usize, mode: Mode) -> anyhow::Result<Row> {
+async fn measure(
+    audience: usize,
+    post: Duration,
+    round_trip: Duration,
+    sends: usize,
+    mode: Mode,
+) -> anyhow::Result<Row> {
     let clock = Arc::new(SystemClock);
     let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::in_memory(clock.clone())?);
     let prepared = Instant::now();
@@ -155,7 +161,10 @@ async fn measure(audience: usize, post: Duration, round_trip: Duration, sends: u
         let deadline = Instant::now() + Duration::from_secs(60);
         while deliveries.count.load(Ordering::SeqCst) < expected {
             if Instant::now() > deadline {
-                bail!("{audience} connections: only {} of {audience} deliveries in 60 s", deliveries.count.load(Ordering::SeqCst) - delivered_before);
+                bail!(
+                    "{audience} connections: only {} of {audience} deliveries in 60 s",
+                    deliveries.count.load(Ordering::SeqCst) - delivered_before
+                );
             }
             tokio::time::sleep(Duration::from_millis(1)).await;
         }

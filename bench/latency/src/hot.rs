@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use bench_latency::model::ModelledStore;
+use bench_latency::model::{ModelledStore, StoreCalls};
 use serde_json::{json, Value};
 use shared::adapters::aws::dynamo::DynamoStore;
 use shared::adapters::aws::sdk::sdk_config;
@@ -58,14 +58,27 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     let writers = args.list("--writers", &[1, 4, 16])?;
     let round_trips = args.list("--round-trips-ms", &[0, 5])?;
     let seconds = args.number("--seconds", 10)?;
-    let (endpoint, _moto) = moto().await?;
-    println!("one conversation, N writer processes sending back to back for {seconds} s each, DynamoDB on moto (one request at a time)");
+    let embedded = match args.value("--store").unwrap_or("moto") {
+        "moto" => false,
+        "embedded" => true,
+        other => bail!("--store {other}: moto or embedded"),
+    };
+    let (endpoint, _moto) = if embedded { (String::new(), None) } else { moto().await? };
+    if embedded {
+        println!("one conversation, N writers (each its own Chat, so nothing but the store orders them; tasks of one process) sending back to back for {seconds} s each, embedded SQLite store");
+    } else {
+        println!("one conversation, N writer processes sending back to back for {seconds} s each, DynamoDB on moto (one request at a time)");
+    }
     println!();
     println!("| round trip added | writers | sends/s | retries per send (mean) | most retries for one send | failed sends | send p50 | send max |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &round_trip in &round_trips {
         for &n in &writers {
-            let row = one_run(&endpoint, n, round_trip as u64, seconds).await?;
+            let row = if embedded {
+                one_run_embedded(n, round_trip as u64, seconds).await?
+            } else {
+                one_run(&endpoint, n, round_trip as u64, seconds).await?
+            };
             println!(
                 "| {round_trip} ms | {n} | {:.1} | {:.2} | {} | {} | {} ms | {} ms |",
                 row.sent as f64 / seconds as f64,
@@ -99,16 +112,8 @@ async fn one_run(endpoint: &str, writers: usize, round_trip_ms: u64, seconds: u6
     let table = format!("hot{}", ulid::Ulid::new().to_string().to_lowercase());
     let store = dynamo(endpoint, &table).await?;
     store.create_table().await?;
-    let clock = Arc::new(SystemClock);
-    let chat = Chat::new(Arc::new(store), clock.clone(), Arc::new(NoEvents));
-    let owner = caller("owner", vec![Role::TenantAdmin])?;
-    chat.ensure_profile(&owner).await?;
-    let channel = chat.create_channel(&owner, ChannelName::parse("hot")?, Visibility::Public, None).await?.id;
-    for w in 0..writers {
-        let writer = caller(&format!("writer{w}"), vec![])?;
-        chat.ensure_profile(&writer).await?;
-        chat.invite(&owner, &channel, &writer.user).await?;
-    }
+    let (chat, channel) = hot_channel(Arc::new(store), writers).await?;
+    let clock = SystemClock;
     // Every process starts sending at the same instant, after they all had time to start.
     let start_at = clock.now_ms() + 3_000;
     let exe = std::env::current_exe()?;
@@ -123,14 +128,24 @@ async fn one_run(endpoint: &str, writers: usize, round_trip_ms: u64, seconds: u6
             .spawn()?;
         children.push(child.wait_with_output());
     }
-    let mut outcome = Outcome::default();
-    let mut latencies: Vec<u64> = Vec::new();
+    let mut reports = Vec::new();
     for output in futures::future::join_all(children).await {
         let output = output?;
         if !output.status.success() {
             bail!("a writer process failed: {}", output.status);
         }
-        let report: Value = serde_json::from_slice(&output.stdout).context("writer report")?;
+        reports.push(serde_json::from_slice(&output.stdout).context("writer report")?);
+    }
+    let outcome = outcome(&reports);
+    check_log(&chat, &channel, outcome.sent).await?;
+    Ok(outcome)
+}
+
+/// The writers' reports added up.
+fn outcome(reports: &[Value]) -> Outcome {
+    let mut outcome = Outcome::default();
+    let mut latencies: Vec<u64> = Vec::new();
+    for report in reports {
         let n = |k: &str| report[k].as_u64().unwrap_or(0);
         outcome.sent += n("sent");
         outcome.failed += n("failed");
@@ -144,8 +159,50 @@ async fn one_run(endpoint: &str, writers: usize, round_trip_ms: u64, seconds: u6
     latencies.sort_unstable();
     outcome.p50_ms = latencies.get(latencies.len() / 2).copied().unwrap_or(0);
     outcome.max_ms = latencies.last().copied().unwrap_or(0);
+    outcome
+}
+
+/// The same conversation on the embedded store, each writer a `Chat` of its own over one SQLite
+/// store (SQLite's single writer stands in for DynamoDB's item-level serialisation): the design's
+/// own limit under the latency model, without moto's one-request-at-a-time server in front.
+async fn one_run_embedded(writers: usize, round_trip_ms: u64, seconds: u64) -> anyhow::Result<Outcome> {
+    let clock = Arc::new(SystemClock);
+    let sqlite: Arc<dyn shared::ports::store::Store> =
+        Arc::new(shared::adapters::embedded::sqlite::SqliteStore::in_memory(clock.clone())?);
+    let (chat, channel) = hot_channel(sqlite.clone(), writers).await?;
+    let end = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let store = Arc::new(ModelledStore::new(sqlite.clone(), Duration::from_millis(round_trip_ms)));
+        let counts = store.counts();
+        let chat = Chat::new(store, clock.clone(), Arc::new(NoEvents));
+        let channel = channel.clone();
+        tasks.push(tokio::spawn(async move { send_loop(&chat, &counts, &format!("writer{w}"), &channel, end).await }));
+    }
+    let mut reports = Vec::new();
+    for task in futures::future::join_all(tasks).await {
+        reports.push(task??);
+    }
+    let outcome = outcome(&reports);
     check_log(&chat, &channel, outcome.sent).await?;
     Ok(outcome)
+}
+
+/// A channel whose members are the owner and `writers` writers.
+async fn hot_channel(
+    store: Arc<dyn shared::ports::store::Store>,
+    writers: usize,
+) -> anyhow::Result<(Chat, ConversationId)> {
+    let chat = Chat::new(store, Arc::new(SystemClock), Arc::new(NoEvents));
+    let owner = caller("owner", vec![Role::TenantAdmin])?;
+    chat.ensure_profile(&owner).await?;
+    let channel = chat.create_channel(&owner, ChannelName::parse("hot")?, Visibility::Public, None).await?.id;
+    for w in 0..writers {
+        let writer = caller(&format!("writer{w}"), vec![])?;
+        chat.ensure_profile(&writer).await?;
+        chat.invite(&owner, &channel, &writer.user).await?;
+    }
+    Ok((chat, channel))
 }
 
 /// Catch-up returns every change in seq order with no seq missing, and one new message per send
@@ -182,17 +239,30 @@ async fn check_log(chat: &Chat, channel: &ConversationId, sent: u64) -> anyhow::
 pub async fn writer(args: &Args) -> anyhow::Result<()> {
     let value = |name: &str| args.value(name).with_context(|| format!("{name} missing"));
     let store = dynamo(value("--endpoint")?, value("--table")?).await?;
-    let store = Arc::new(ModelledStore::new(Arc::new(store), Duration::from_millis(args.number("--round-trip-ms", 0)?)));
+    let store =
+        Arc::new(ModelledStore::new(Arc::new(store), Duration::from_millis(args.number("--round-trip-ms", 0)?)));
     let counts = store.counts();
     let clock = Arc::new(SystemClock);
     let chat = Chat::new(store, clock.clone(), Arc::new(NoEvents));
     let user = value("--user")?;
-    let me = caller(user, vec![])?;
     let channel = ConversationId::parse(value("--channel")?)?;
     let start_at = args.number("--start-at-ms", 0)? as i64;
     let seconds = args.number("--seconds", 10)?;
     tokio::time::sleep(Duration::from_millis((start_at - clock.now_ms()).max(0) as u64)).await;
     let end = Instant::now() + Duration::from_secs(seconds);
+    println!("{}", send_loop(&chat, &counts, user, &channel, end).await?);
+    Ok(())
+}
+
+/// Sends back to back until `end`; the report as JSON.
+async fn send_loop(
+    chat: &Chat,
+    counts: &StoreCalls,
+    user: &str,
+    channel: &ConversationId,
+    end: Instant,
+) -> anyhow::Result<Value> {
+    let me = caller(user, vec![])?;
     let (mut sent, mut failed, mut most_refused) = (0u64, 0u64, 0u64);
     let mut latencies = Vec::new();
     let mut first_error: Option<String> = None;
@@ -201,7 +271,7 @@ pub async fn writer(args: &Args) -> anyhow::Result<()> {
         i += 1;
         let refused_before = counts.transacts_refused();
         let started = Instant::now();
-        match chat.send(&me, &channel, message(&format!("{user}-{i}"))?).await {
+        match chat.send(&me, channel, message(&format!("{user}-{i}"))?).await {
             Ok(_) => {
                 sent += 1;
                 latencies.push(started.elapsed().as_millis() as u64);
@@ -213,14 +283,12 @@ pub async fn writer(args: &Args) -> anyhow::Result<()> {
         }
         most_refused = most_refused.max(counts.transacts_refused() - refused_before);
     }
-    let report = json!({
+    Ok(json!({
         "sent": sent,
         "failed": failed,
         "refused": counts.transacts_refused(),
         "mostRefused": most_refused,
         "latenciesMs": latencies,
         "firstError": first_error,
-    });
-    println!("{report}");
-    Ok(())
+    }))
 }

@@ -279,7 +279,8 @@ mod tests {
         let ok = vec![WriteOp::Put { item: item("M#3", 3), cond: Cond::NotExists }];
         assert_eq!(plain.transact(ok.clone()).await, modelled.transact(ok).await);
         let keys = [key.clone(), Key::new("T#a#C#1", "M#3")];
-        let (mut a, mut b) = (plain.batch_get(&keys, true).await.unwrap(), modelled.batch_get(&keys, true).await.unwrap());
+        let (mut a, mut b) =
+            (plain.batch_get(&keys, true).await.unwrap(), modelled.batch_get(&keys, true).await.unwrap());
         a.sort_by(|x, y| x.key.cmp(&y.key));
         b.sort_by(|x, y| x.key.cmp(&y.key));
         assert_eq!(a, b);
