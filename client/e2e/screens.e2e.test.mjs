@@ -391,10 +391,13 @@ test("a phone: one pane at a time, list → conversation → thread → back, no
   await bob.getByTestId("thread-back").click();
   await panel.waitFor({ state: "detached" });
   assert.ok(await title(bob, "#random").isVisible());
-  // The conversation's Back: the list.
+  // The conversation's Back: the list, with the keyboard on the conversation just left.
   await back.click();
   await list.waitFor();
   assert.ok(await list.isVisible());
+  await bob.waitForFunction(() => document.activeElement?.getAttribute("data-testid") === "conv-random").catch(async (e) => {
+    throw new Error(`focus is on ${await bob.evaluate(() => document.activeElement?.outerHTML.slice(0, 160))}: ${e.message}`);
+  });
   assert.ok(!(await bob.getByTestId("composer").isVisible()));
   assert.equal(new URL(bob.url()).hash, "#/");
   // And the browser's Forward goes into the conversation again.

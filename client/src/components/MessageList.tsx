@@ -2,7 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, typ
 import { Virtuoso, type VirtuosoHandle } from "react-virtuoso";
 
 import type { Api } from "../lib/api";
-import { buildRows, countAfter, rowKey, firstRowAnchor, nextFirstItemIndex, unreadFrom, type Row } from "../lib/conversation-view";
+import { buildRows, countAfter, emptyConversationText, rowKey, firstRowAnchor, nextFirstItemIndex, unreadFrom, type Row } from "../lib/conversation-view";
 import { dayLabel, timeOfDay } from "../lib/days";
 import { announcement, lastMessageId, liveArrivals } from "../lib/live-log";
 import { rowKeyAction, type RowAction } from "../lib/roving";
@@ -12,6 +12,8 @@ import type { UiMessage } from "../lib/store/messages";
 import type { UserProfile } from "../lib/types";
 
 interface Props {
+  /** The conversation's kind: what its beginning says. */
+  kind: "public" | "private" | "dm";
   me: string;
   /** "#general", or the other person's name: the empty state names it. */
   title: string;
@@ -246,11 +248,12 @@ export function MessageList(props: Props) {
   const context = useMemo<ListContext>(() => ({ hasOlder, loadingOlder, hasNewer, loadingNewer }), [hasOlder, loadingOlder, hasNewer, loadingNewer]);
 
   if (messages.length === 0 && !hasOlder) {
+    const empty = emptyConversationText(props.kind, title, Boolean(props.readOnly));
     return (
       <div className="messages-region" data-testid="messages">
         <div className="empty-conversation" data-testid="empty-conversation">
-          <h3>This is the very beginning of {title}</h3>
-          <p className="muted">No messages yet. Say hello below, share a file by dropping it here, or invite people from Members.</p>
+          <h3>{empty.heading}</h3>
+          <p className="muted">{empty.hint}</p>
         </div>
       </div>
     );

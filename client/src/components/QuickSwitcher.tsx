@@ -14,7 +14,8 @@ export function useQuickSwitcherKey(open: () => void): void {
     const key = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === "k") {
         e.preventDefault();
-        latest.current();
+        // Not over another dialog: one modal at a time, as Escape closes one at a time.
+        if (!document.querySelector("dialog[open]")) latest.current();
       }
     };
     // Capture: before any field's own key handling.

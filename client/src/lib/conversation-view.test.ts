@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { buildRows, countAfter, firstRowAnchor, firstUnreadId, lastEditable, layout, nextFirstItemIndex, rowKey, unreadFrom } from "./conversation-view";
+import { buildRows, countAfter, emptyConversationText, firstRowAnchor, firstUnreadId, lastEditable, layout, nextFirstItemIndex, rowKey, unreadFrom } from "./conversation-view";
 import type { UiMessage } from "./store/messages";
 
 function msg(id: string, authorId: string, state: UiMessage["state"] = "sent", createdAt = "2026-12-07T10:00:00.000Z"): UiMessage {
@@ -93,5 +93,17 @@ describe("lastEditable and unreadFrom", () => {
   it("counts other people's messages from the divider on", () => {
     expect(unreadFrom(list, "3", "me")).toBe(2);
     expect(unreadFrom(list, "gone", "me")).toBe(0);
+  });
+});
+
+describe("emptyConversationText", () => {
+  it("invites to Members only where there are Members to invite from, and to nothing where nobody may post", () => {
+    expect(emptyConversationText("public", "#quiet", false)).toEqual({
+      heading: "This is the very beginning of #quiet",
+      hint: "No messages yet. Say hello below, share a file by dropping it here, or invite people from Members.",
+    });
+    expect(emptyConversationText("dm", "Bob Brown", false).heading).toBe("This is the very beginning of your conversation with Bob Brown");
+    expect(emptyConversationText("dm", "Bob Brown", false).hint).not.toContain("Members");
+    expect(emptyConversationText("private", "#old", true).hint).toContain("archived: nothing can be posted");
   });
 });

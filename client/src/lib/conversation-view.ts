@@ -102,3 +102,13 @@ export function lastEditable(messages: readonly UiMessage[], me: string): UiMess
   }
   return null;
 }
+
+/** What an empty conversation says: where it begins, and what one can do there (a DM has no
+ * Members to invite from; in an archived channel nobody can post). */
+export function emptyConversationText(kind: "public" | "private" | "dm", title: string, archived: boolean): { heading: string; hint: string } {
+  if (kind === "dm") {
+    return { heading: `This is the very beginning of your conversation with ${title}`, hint: "No messages yet. Say hello below, or share a file by dropping it here." };
+  }
+  if (archived) return { heading: `This is the very beginning of ${title}`, hint: "No messages, and this channel is archived: nothing can be posted here." };
+  return { heading: `This is the very beginning of ${title}`, hint: "No messages yet. Say hello below, share a file by dropping it here, or invite people from Members." };
+}

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 
 import { Composer } from "../components/Composer";
 import { ChannelBrowser } from "../components/ChannelBrowser";
@@ -77,6 +77,15 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
   const openRootId = openThread?.rootId ?? null;
   // The address, Back and Forward, and a phone's panes (pages/use-address.ts).
   const { phone, listPane, setListPane, pick, forgetLink, back } = useAddress(controller, snapshot, openRootId);
+  // Back to the list on a phone: the keyboard lands on the conversation just left, not on the page.
+  const wasListPane = useRef(listPane);
+  useEffect(() => {
+    if (phone && listPane && !wasListPane.current) {
+      const row = document.querySelector<HTMLElement>("nav.sidebar .conv.active") ?? document.querySelector<HTMLElement>("nav.sidebar .conv");
+      row?.focus();
+    }
+    wasListPane.current = listPane;
+  }, [phone, listPane]);
   const closeThread = () => back(() => controller.closeThread());
   const [switching, setSwitching] = useState(false);
   useQuickSwitcherKey(() => setSwitching(true));
@@ -295,6 +304,7 @@ function Chat({ api, wsUrl, me, onSignOut }: { api: Api; wsUrl: string; me: Me; 
                 key={`${active.id}-${snapshot.viewKey}`}
                 me={me.userId}
                 title={activeTitle}
+                kind={active.kind}
                 messages={messages}
                 hasOlder={Boolean(controller.store.olderCursor(active.id))}
                 loadingOlder={snapshot.loadingOlder}
