@@ -111,6 +111,20 @@ impl Config {
     }
 }
 
+/// `FANOUT_INLINE_MAX` and `FANOUT_CONCURRENCY`: where fan-out runs and how wide the fan-out
+/// function posts.
+pub fn fanout_settings() -> Result<crate::domain::limits::FanoutSettings, ConfigError> {
+    let defaults = crate::domain::limits::FanoutSettings::default();
+    let settings = crate::domain::limits::FanoutSettings {
+        inline_max: number("FANOUT_INLINE_MAX", defaults.inline_max)?,
+        consumer_concurrency: number("FANOUT_CONCURRENCY", defaults.consumer_concurrency)?,
+    };
+    if settings.consumer_concurrency == 0 {
+        return Err(ConfigError("FANOUT_CONCURRENCY must be at least 1".into()));
+    }
+    Ok(settings)
+}
+
 /// JSON logs in Lambda (CloudWatch), readable ones on a terminal; `CHAT_DEBUG=true` lowers the
 /// level of our own crates to debug. `RUST_LOG` overrides both.
 pub fn init_tracing(json: bool) {

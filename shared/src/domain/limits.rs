@@ -112,3 +112,24 @@ impl RateLimits {
         ]
     }
 }
+
+/// Subscribed connections up to which a sender pushes itself (`FANOUT_INLINE_MAX`).
+pub const DEFAULT_INLINE_MAX: usize = 64;
+/// Posts in flight in the fan-out function (`FANOUT_CONCURRENCY`): 10,000 connections at 20 ms
+/// take 40 waves, 800 ms, at 256 (README "Where fan-out runs" has the arithmetic).
+pub const DEFAULT_CONSUMER_CONCURRENCY: usize = 256;
+
+/// Where fan-out runs (`realtime::queued`): pushed from the sender's request up to `inline_max`
+/// subscribed connections, past it queued to the fan-out function, which posts
+/// `consumer_concurrency` at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FanoutSettings {
+    pub inline_max: usize,
+    pub consumer_concurrency: usize,
+}
+
+impl Default for FanoutSettings {
+    fn default() -> Self {
+        Self { inline_max: DEFAULT_INLINE_MAX, consumer_concurrency: DEFAULT_CONSUMER_CONCURRENCY }
+    }
+}

@@ -18,6 +18,7 @@ mod debug_logs;
 mod domain_on_dynamodb;
 mod events;
 mod faults;
+mod fanout_queue;
 mod group_dms;
 mod message_versions;
 mod notifications;
