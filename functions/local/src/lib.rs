@@ -308,7 +308,7 @@ impl Stack {
             search,
             shutdown: Some(tx),
             server,
-            background: [vec![sweep, indexer, archiver, retention], fanout_workers].concat(),
+            background: vec![sweep, indexer, archiver, retention].into_iter().chain(fanout_workers).collect(),
             archive,
             management,
         })
