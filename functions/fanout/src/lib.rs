@@ -48,7 +48,9 @@ impl Consumer {
         let failed: Vec<String> = futures::future::join_all(runs).await.into_iter().flatten().collect();
         self.realtime.metrics().maybe_flush(self.realtime.tables()).await;
         tracing::info!(failed = failed.len(), "fan-out batch");
-        BatchResponse { batch_item_failures: failed.into_iter().map(|item_identifier| ItemFailure { item_identifier }).collect() }
+        BatchResponse {
+            batch_item_failures: failed.into_iter().map(|item_identifier| ItemFailure { item_identifier }).collect(),
+        }
     }
 
     /// One conversation's jobs in order; after a failure, that one and the rest are returned.

@@ -86,10 +86,10 @@ mod tests {
     use crate::adapters::embedded::sqlite::SqliteStore;
     use crate::domain::ids::{ConnectionId, ConversationId, UserId};
     use crate::domain::{Change, Member, MemberChange, MemberRole};
-    use crate::persistence::codec::to_attrs;
-    use crate::persistence::keys;
     use crate::ops::Metrics;
+    use crate::persistence::codec::to_attrs;
     use crate::persistence::connections as stored;
+    use crate::persistence::keys;
     use crate::persistence::Tables;
     use crate::ports::clock::{Clock, ManualClock};
     use crate::ports::push::{Push, PushError};
@@ -168,7 +168,8 @@ mod tests {
     }
 
     fn member_put(t: &TenantId, c: &ConversationId, u: &UserId) -> WriteOp {
-        let member = Member { user_id: u.clone(), role: MemberRole::Member, joined_at: "2026-12-07T00:00:00.000Z".into() };
+        let member =
+            Member { user_id: u.clone(), role: MemberRole::Member, joined_at: "2026-12-07T00:00:00.000Z".into() };
         let item = Item::new(keys::member(t, c, u), to_attrs(&member).expect("attrs"));
         WriteOp::Put { item, cond: Cond::Always }
     }

@@ -1,4 +1,4 @@
-//! AWS request accounting: every DynamoDB, S3 and API Gateway Management call (an SDK
+//! AWS request accounting: every DynamoDB, S3, SQS and API Gateway Management call (an SDK
 //! interceptor) and the DynamoDB capacity consumed (`ReturnConsumedCapacity`, set by the same
 //! interceptor) for each operation, against moto. Run: `cargo run -p integration-tests --bin aws-accounting`.
 
@@ -343,18 +343,25 @@ async fn queued_rows(
     use aws_sdk_sqs::types::QueueAttributeName;
     use shared::domain::limits::{FanoutSettings, DEFAULT_INLINE_MAX};
     use shared::ports::queue::FanoutJob;
-    let sqs = aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(sdk).interceptor(counter.clone()).build());
+    let sqs =
+        aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(sdk).interceptor(counter.clone()).build());
     let name = format!("acct{}.fifo", ulid::Ulid::new().to_string().to_lowercase());
     let created = sqs.create_queue().queue_name(&name).attributes(QueueAttributeName::FifoQueue, "true").send().await?;
     let url = created.queue_url().unwrap_or_default().to_owned();
     let online = size / 10;
     // The default threshold when the channel has more online than it; below, one under them.
-    let settings = FanoutSettings { inline_max: DEFAULT_INLINE_MAX.min(online.saturating_sub(1)), ..Default::default() };
+    let settings =
+        FanoutSettings { inline_max: DEFAULT_INLINE_MAX.min(online.saturating_sub(1)), ..Default::default() };
     let queue = Arc::new(shared::adapters::aws::sqs::SqsFanoutQueue::from_client(sqs.clone(), &url));
     let clock = Arc::new(SystemClock);
     let queued = Arc::new(
-        Realtime::new(realtime.tables().store().clone(), realtime.push().clone(), clock.clone(), realtime.metrics().clone())
-            .with_fanout_queue(Some(queue as Arc<dyn shared::ports::queue::FanoutQueue>), settings),
+        Realtime::new(
+            realtime.tables().store().clone(),
+            realtime.push().clone(),
+            clock.clone(),
+            realtime.metrics().clone(),
+        )
+        .with_fanout_queue(Some(queue as Arc<dyn shared::ports::queue::FanoutQueue>), settings),
     );
     let chat = Chat::new(realtime.tables().store().clone(), clock, queued.clone());
     counter.take();

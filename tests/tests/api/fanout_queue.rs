@@ -18,13 +18,8 @@ async fn jobs_reach_a_fifo_queue_once_in_order_grouped_by_conversation() {
     let sdk = shared::adapters::aws::sdk::sdk_config(Some(integration_tests::moto())).await.unwrap();
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let name = format!("fanout-{}.fifo", ulid::Ulid::new().to_string().to_lowercase());
-    let created = sqs
-        .create_queue()
-        .queue_name(&name)
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .send()
-        .await
-        .unwrap();
+    let created =
+        sqs.create_queue().queue_name(&name).attributes(QueueAttributeName::FifoQueue, "true").send().await.unwrap();
     let url = created.queue_url().unwrap().to_owned();
     let queue = SqsFanoutQueue::new(&sdk, &url);
 
@@ -49,7 +44,12 @@ async fn jobs_reach_a_fifo_queue_once_in_order_grouped_by_conversation() {
         for message in page.messages() {
             let group = message.attributes().and_then(|a| a.get(&MessageSystemAttributeName::MessageGroupId)).cloned();
             received.push((FanoutJob::from_body(message.body().unwrap()).unwrap(), group));
-            sqs.delete_message().queue_url(&url).receipt_handle(message.receipt_handle().unwrap()).send().await.unwrap();
+            sqs.delete_message()
+                .queue_url(&url)
+                .receipt_handle(message.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
         }
         if received.len() >= jobs.len() {
             break;
