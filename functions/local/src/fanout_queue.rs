@@ -1,5 +1,6 @@
-//! The local stand-in for the fan-out queue (SQS FIFO) and the fan-out function: jobs go to one
-//! of a few lanes by conversation (the FIFO's message group), and each lane's worker delivers its
+//! The local stand-in for the fan-out queue and the slice queue (SQS FIFO) and the fan-out
+//! function (one instance of this for each queue): jobs go to one of a few lanes by message
+//! group (a conversation, or a conversation's slice), and each lane's worker delivers its
 //! jobs one after another, so a conversation's events arrive in seq order while other
 //! conversations proceed. A job that fails is retried a few times, then dropped with an error
 //! log: in AWS it would move to the dead-letter queue; either way the clients recover by seq.

@@ -175,13 +175,16 @@ impl Stack {
             Arc::new(shared::adapters::retrying::RetryingStore::new(Arc::new(store.clone())));
         let metrics = Arc::new(Metrics::new(clock.clone(), opts.metrics_flush_ms));
         let (fanout_queue, fanout_lanes) = fanout_queue::LocalFanoutQueue::new();
+        let (slice_queue, slice_lanes) = fanout_queue::LocalFanoutQueue::new();
         let realtime = Arc::new(
             Realtime::new(shared_store.clone(), Arc::new(registry.clone()), clock.clone(), metrics.clone())
                 .with_subscribe_rate(opts.rate_limits.subscribes)
                 .with_signal_rates(opts.rate_limits.typing, opts.rate_limits.presence)
-                .with_fanout_queue(Some(Arc::new(fanout_queue) as Arc<dyn FanoutQueue>), opts.fanout),
+                .with_fanout_queue(Some(Arc::new(fanout_queue) as Arc<dyn FanoutQueue>), opts.fanout)
+                .with_slice_queue(Some(Arc::new(slice_queue) as Arc<dyn FanoutQueue>)),
         );
-        let fanout_workers = fanout_queue::spawn_workers(fanout_lanes, realtime.clone());
+        let mut fanout_workers = fanout_queue::spawn_workers(fanout_lanes, realtime.clone());
+        fanout_workers.extend(fanout_queue::spawn_workers(slice_lanes, realtime.clone()));
         let scratch = std::env::temp_dir().join(format!("tenant-chat-{}", ulid::Ulid::new()));
         let data = opts.data_dir.clone().unwrap_or(scratch);
         let blob_root = data.join("blobs");

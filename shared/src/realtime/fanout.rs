@@ -23,7 +23,7 @@ pub(super) fn own_tabs_only(change: &Change) -> Option<&UserId> {
 impl Realtime {
     /// The connections that must receive `event`, and nobody else's. `known` is the
     /// conversation's whole list of subscriptions when the caller has read it already.
-    async fn audience(
+    pub(super) async fn audience(
         &self,
         t: &TenantId,
         event: &Event,
@@ -84,6 +84,19 @@ impl Realtime {
     ) -> ChatResult<FanoutReport> {
         let started = std::time::Instant::now();
         let recipients = self.audience(t, event, known).await?;
+        self.post_to(t, event, recipients, concurrency, started).await
+    }
+
+    /// Posts `event` to `recipients`, forgets the gone ones, counts and reports (`started`:
+    /// when this fan-out began, for its latency).
+    pub(super) async fn post_to(
+        &self,
+        t: &TenantId,
+        event: &Event,
+        recipients: Vec<ConnectionId>,
+        concurrency: usize,
+        started: std::time::Instant,
+    ) -> ChatResult<FanoutReport> {
         let payload = serde_json::to_vec(event).map_err(|e| ChatError::Internal(e.to_string()))?;
         let mut report = FanoutReport { recipients: recipients.len(), ..Default::default() };
         let results = self.push.post_many_with(&recipients, &payload, concurrency).await;

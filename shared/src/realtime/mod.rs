@@ -63,6 +63,8 @@ pub struct Realtime {
     /// Where big audiences go (`None`: everything is pushed inline), and the thresholds.
     queue: Option<Arc<dyn FanoutQueue>>,
     fanout: FanoutSettings,
+    /// Where the fan-out function queues the slices of a big audience.
+    slice_queue: Option<Arc<dyn FanoutQueue>>,
 }
 
 impl Realtime {
@@ -77,6 +79,7 @@ impl Realtime {
             presence_rate: None,
             queue: None,
             fanout: FanoutSettings::default(),
+            slice_queue: None,
         }
     }
 

@@ -13,11 +13,11 @@ use std::sync::Arc;
 use super::fanout::own_tabs_only;
 use super::{FanoutReport, Realtime};
 use crate::domain::error::ChatResult;
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{ConnectionId, TenantId};
 use crate::domain::limits::FanoutSettings;
 use crate::domain::Event;
 use crate::ports::push::POST_CONCURRENCY;
-use crate::ports::queue::{FanoutJob, FanoutQueue};
+use crate::ports::queue::{slices, FanoutJob, FanoutQueue, Slice};
 
 /// What publishing did with an event.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,8 +70,51 @@ impl Realtime {
     /// concurrency. Failed posts are counted in the report, not retried: the client recovers the
     /// event by seq. An error here (the audience could not be read) fails the job, which the
     /// queue redelivers and finally moves to its dead-letter queue.
+    ///
+    /// Past `slice_size` recipients, with a slice queue, the audience is split (`slices`): this
+    /// call posts the first slice and queues the others, each posted by another instance in
+    /// parallel. A slice job posts to its connections without reading the audience again.
     pub async fn deliver(&self, job: &FanoutJob) -> ChatResult<FanoutReport> {
-        self.fanout_to(&job.tenant_id, &job.event, None, self.fanout.consumer_concurrency).await
+        let (t, event, width) = (&job.tenant_id, &job.event, self.fanout.consumer_concurrency);
+        let started = std::time::Instant::now();
+        if let Some(slice) = &job.slice {
+            return self.post_to(t, event, slice.connections.clone(), width, started).await;
+        }
+        let recipients = self.audience(t, event, None).await?;
+        let Some(slice_queue) = self.slice_queue.as_ref().filter(|_| recipients.len() > self.fanout.slice_size) else {
+            return self.post_to(t, event, recipients, width, started).await;
+        };
+        // Slice 1 is always posted from here and the others always queued, so a connection is
+        // always reached by the same path (in order) while the number of slices stays.
+        let (first, others): (Vec<Slice>, Vec<Slice>) =
+            slices(recipients, self.fanout.slice_size).into_iter().partition(|s| s.index == 1);
+        let mut own: Vec<ConnectionId> = first.into_iter().flat_map(|s| s.connections).collect();
+        let queued = others.into_iter().map(|slice| async move {
+            let job = FanoutJob { tenant_id: t.clone(), event: event.clone(), slice: Some(slice) };
+            match slice_queue.enqueue(&job).await {
+                Ok(()) => {
+                    self.metrics.incr("fanout.slices_queued", 1);
+                    Vec::new()
+                }
+                Err(e) => {
+                    // Posted from here after all: slower, but delivered.
+                    self.metrics.incr("fanout.queue_failures", 1);
+                    tracing::warn!(group = %job.group_id(), error = %e, "slice queue refused; posting it here");
+                    job.slice.map(|s| s.connections).unwrap_or_default()
+                }
+            }
+        });
+        for refused in futures::future::join_all(queued).await {
+            own.extend(refused);
+        }
+        self.post_to(t, event, own, width, started).await
+    }
+
+    /// Where the fan-out function queues the slices of a big audience (`None`: it posts every
+    /// recipient itself).
+    pub fn with_slice_queue(mut self, queue: Option<Arc<dyn FanoutQueue>>) -> Self {
+        self.slice_queue = queue;
+        self
     }
 }
 
@@ -161,7 +204,7 @@ mod tests {
         let push = Arc::new(Recorder::default());
         let queue = Arc::new(Queue { refuse, ..Default::default() });
         let metrics = Arc::new(Metrics::new(clock.clone(), 1_000));
-        let settings = FanoutSettings { inline_max, consumer_concurrency: 8 };
+        let settings = FanoutSettings { inline_max, consumer_concurrency: 8, slice_size: 10 };
         let realtime = Realtime::new(store, push.clone(), clock, metrics)
             .with_fanout_queue(Some(queue.clone() as Arc<dyn FanoutQueue>), settings);
         World { realtime, push, queue, t, c }
@@ -216,6 +259,27 @@ mod tests {
         posted.sort();
         posted.dedup();
         assert_eq!(posted.len(), 30);
+    }
+
+    /// Past the slice size, the consumer posts one slice and queues the others; a slice job
+    /// posts to its connections alone.
+    #[tokio::test]
+    async fn a_big_audience_is_split_into_slices_posted_by_others() {
+        let w = world(30, 3, false).await;
+        let slice_queue = Arc::new(Queue::default());
+        let realtime = w.realtime.with_slice_queue(Some(slice_queue.clone() as Arc<dyn FanoutQueue>));
+        let report = realtime.deliver(&FanoutJob::new(w.t.clone(), event(&w.c, 1))).await.expect("delivered");
+        let slices = slice_queue.jobs.lock().expect("lock").clone();
+        assert!(!slices.is_empty() && slices.iter().all(|j| j.slice.is_some()), "{slices:?}");
+        let queued: usize = slices.iter().map(|j| j.slice.as_ref().map_or(0, |s| s.connections.len())).sum();
+        assert_eq!(report.delivered + queued, 30, "every connection once, here or in a slice");
+        let first = &slices[0];
+        let posted_before = w.push.posted.lock().expect("lock").len();
+        let sliced = realtime.deliver(first).await.expect("slice delivered");
+        let expected = first.slice.as_ref().map_or(0, |s| s.connections.len());
+        assert_eq!(sliced.delivered, expected);
+        assert_eq!(w.push.posted.lock().expect("lock").len(), posted_before + expected);
+        assert_ne!(first.group_id(), FanoutJob::new(w.t.clone(), event(&w.c, 1)).group_id());
     }
 
     #[test]

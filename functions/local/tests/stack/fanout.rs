@@ -58,7 +58,7 @@ async fn new_messages(socket: &mut Socket, conversation: &str, n: usize) -> Vec<
 async fn past_the_threshold_a_channel_message_reaches_every_subscriber_through_the_queue_in_order() {
     let stack = Stack::start(StackOptions {
         seed: true,
-        fanout: FanoutSettings { inline_max: 1, consumer_concurrency: 2 },
+        fanout: FanoutSettings { inline_max: 1, consumer_concurrency: 2, slice_size: 1 },
         ..StackOptions::ephemeral()
     })
     .await

@@ -61,17 +61,21 @@ impl AwsStack {
 
     /// Fan-out through the WebSocket API's management endpoint (`WS_MANAGEMENT_ENDPOINT`); big
     /// audiences through the fan-out queue when the function names one (`FANOUT_QUEUE_URL`), past
-    /// `FANOUT_INLINE_MAX` subscribed connections.
+    /// `FANOUT_INLINE_MAX` subscribed connections; the fan-out function's slices of the biggest
+    /// through the slice queue (`FANOUT_SLICE_QUEUE_URL`), past `FANOUT_SLICE_SIZE` recipients.
     pub fn realtime(&self) -> Result<Realtime, ConfigError> {
         let push = Arc::new(ApiGatewayPush::new(&self.sdk, &required("WS_MANAGEMENT_ENDPOINT")?));
-        let queue = std::env::var("FANOUT_QUEUE_URL")
-            .ok()
-            .filter(|url| !url.is_empty())
-            .map(|url| Arc::new(SqsFanoutQueue::new(&self.sdk, &url)) as Arc<dyn FanoutQueue>);
+        let queue = |variable: &str| {
+            std::env::var(variable)
+                .ok()
+                .filter(|url| !url.is_empty())
+                .map(|url| Arc::new(SqsFanoutQueue::new(&self.sdk, &url)) as Arc<dyn FanoutQueue>)
+        };
         Ok(Realtime::new(self.store.clone(), push, self.clock.clone(), self.metrics.clone())
             .with_subscribe_rate(self.config.rate_limits.subscribes)
             .with_signal_rates(self.config.rate_limits.typing, self.config.rate_limits.presence)
-            .with_fanout_queue(queue, fanout_settings()?))
+            .with_fanout_queue(queue("FANOUT_QUEUE_URL"), fanout_settings()?)
+            .with_slice_queue(queue("FANOUT_SLICE_QUEUE_URL")))
     }
 
     /// The bucket a function names in `variable`, if it is set.
