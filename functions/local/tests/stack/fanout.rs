@@ -1,6 +1,8 @@
 //! Big audiences through the fan-out queue's twin (issue 24): with a threshold of one subscribed
-//! connection, a message to a channel is queued, and the twin's worker delivers it to every
-//! subscriber in seq order and forgets a connection that is gone, as the fan-out function does.
+//! connection and slices of one connection, a message to a channel is queued, the twin's worker
+//! reads the audience, posts the first slice and queues the others to the slice lanes, and every
+//! subscriber receives every message in seq order; a connection that is gone is forgotten, as
+//! the fan-out function does.
 
 use crate::common;
 
