@@ -127,12 +127,13 @@ mod tests {
         FanoutJob::new(TenantId::parse("acme").expect("tenant"), event).to_body().expect("body")
     }
 
-    /// The sample event `make lambda-test` invokes the function with is what SQS sends.
+    /// The sample event `make lambda-test` invokes the function with is what SQS sends: two jobs
+    /// of one conversation from the fan-out queue, and a slice from the slice queue.
     #[tokio::test]
     async fn the_sample_batch_is_delivered_without_failures() {
         let sample = include_str!("../../../events/fanout-batch.json");
         let event: SqsEvent = serde_json::from_str(sample).expect("an SQS event");
-        assert_eq!(event.records.len(), 2);
+        assert_eq!(event.records.len(), 3);
         assert_eq!(consumer().handle(event).await, BatchResponse { batch_item_failures: Vec::new() });
     }
 
