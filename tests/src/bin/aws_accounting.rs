@@ -374,6 +374,30 @@ async fn queued_rows(
     counter.take();
     queued.deliver(&job).await?;
     row(&format!("{label}: the fan-out function"), counter.take());
+
+    // The same job split into slices (of 4 here, to split the small audience; 1,000 by default).
+    let name = format!("acct{}-slices.fifo", ulid::Ulid::new().to_string().to_lowercase());
+    let created = sqs.create_queue().queue_name(&name).attributes(QueueAttributeName::FifoQueue, "true").send().await?;
+    let slice_url = created.queue_url().unwrap_or_default().to_owned();
+    let slice_queue = Arc::new(shared::adapters::aws::sqs::SqsFanoutQueue::from_client(sqs.clone(), &slice_url));
+    let sliced = Realtime::new(
+        realtime.tables().store().clone(),
+        realtime.push().clone(),
+        Arc::new(SystemClock),
+        realtime.metrics().clone(),
+    )
+    .with_fanout_queue(None, FanoutSettings { slice_size: 4, ..settings })
+    .with_slice_queue(Some(slice_queue as Arc<dyn shared::ports::queue::FanoutQueue>));
+    counter.take();
+    sliced.deliver(&job).await?;
+    row(&format!("{label}: the fan-out function in slices of 4 (slice 1 posted, the others queued)"), counter.take());
+    let received = sqs.receive_message().queue_url(&slice_url).max_number_of_messages(1).send().await?;
+    let body = received.messages().first().and_then(|m| m.body()).ok_or_else(|| anyhow::anyhow!("no slice queued"))?;
+    let slice = FanoutJob::from_body(body)?;
+    let size = slice.slice.as_ref().map_or(0, |s| s.connections.len());
+    counter.take();
+    sliced.deliver(&slice).await?;
+    row(&format!("{label}: one queued slice ({size} connections)"), counter.take());
     Ok(())
 }
 
