@@ -146,8 +146,8 @@ browser-test: client browser-tools
 package: py-tools
 	PATH=$$(scripts/toolchain-path.sh $(or $(ARCH),x86_64)) cargo lambda build --release \
 		$(if $(filter arm64,$(ARCH)),--arm64,--x86-64) --output-format zip \
-		--bin http-api --bin ws --bin stream-indexer --bin stream-archiver --bin retention
-	@for f in http-api ws stream-indexer stream-archiver retention; do \
+		--bin http-api --bin ws --bin stream-indexer --bin stream-archiver --bin retention --bin fanout
+	@for f in http-api ws stream-indexer stream-archiver retention fanout; do \
 		printf "%-16s %s bytes\n" $$f $$(stat -c %s target/lambda/$$f/bootstrap.zip); done
 
 clean-data:

@@ -108,6 +108,8 @@ def main():
         r = invoke("stream-archiver", "stream-batch.json")
         objects = s3.list_objects_v2(Bucket="archive").get("KeyCount", 0)
         check("stream-archiver batch → no failures, archive written", r == {"batchItemFailures": []} and objects == 1, (r, objects))
+        r = invoke("fanout", "fanout-batch.json")
+        check("fanout batch → no failures", r == {"batchItemFailures": []}, r)
         r = invoke("retention", "retention-schedule.json")
         check("retention scheduled run → a report", isinstance(r, dict) and "deleted" in r, r)
 

@@ -111,6 +111,21 @@ impl Config {
     }
 }
 
+/// `FANOUT_INLINE_MAX`, `FANOUT_CONCURRENCY` and `FANOUT_SLICE_SIZE`: where fan-out runs, how
+/// wide the fan-out function posts, and past how many recipients it splits the audience.
+pub fn fanout_settings() -> Result<crate::domain::limits::FanoutSettings, ConfigError> {
+    let defaults = crate::domain::limits::FanoutSettings::default();
+    let settings = crate::domain::limits::FanoutSettings {
+        inline_max: number("FANOUT_INLINE_MAX", defaults.inline_max)?,
+        consumer_concurrency: number("FANOUT_CONCURRENCY", defaults.consumer_concurrency)?,
+        slice_size: number("FANOUT_SLICE_SIZE", defaults.slice_size)?,
+    };
+    if settings.consumer_concurrency == 0 || settings.slice_size == 0 {
+        return Err(ConfigError("FANOUT_CONCURRENCY and FANOUT_SLICE_SIZE must be at least 1".into()));
+    }
+    Ok(settings)
+}
+
 /// JSON logs in Lambda (CloudWatch), readable ones on a terminal; `CHAT_DEBUG=true` lowers the
 /// level of our own crates to debug. `RUST_LOG` overrides both.
 pub fn init_tracing(json: bool) {

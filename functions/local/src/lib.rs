@@ -5,6 +5,7 @@
 
 pub mod blobs;
 pub mod emulator;
+pub mod fanout_queue;
 pub mod feed;
 pub mod guard;
 pub mod registry;
@@ -28,11 +29,12 @@ use shared::auth::{Authenticator, Claims, DEV_AUDIENCE, DEV_ISSUER};
 use shared::config::{AuthConfig, Limits};
 use shared::domain::files::UploadRules;
 use shared::domain::ids::{TenantId, UserId};
-use shared::domain::limits::RateLimits;
+use shared::domain::limits::{FanoutSettings, RateLimits};
 use shared::domain::values::DisplayName;
 use shared::ops::Metrics;
 use shared::ports::blobs::Blobs;
 use shared::ports::clock::{Clock, SystemClock};
+use shared::ports::queue::FanoutQueue;
 use shared::realtime::Realtime;
 use shared::Chat;
 use tokio::sync::oneshot;
@@ -80,6 +82,9 @@ pub struct StackOptions {
     /// Host names the stack answers to besides its loopback ones (`LOCAL_HOSTS`); required when
     /// `addr` is not a loopback address, since anyone who reaches it can mint dev tokens.
     pub extra_hosts: Vec<String>,
+    /// Where fan-out runs (`FANOUT_INLINE_MAX`): past `inline_max` subscribed connections an
+    /// event goes through the fan-out queue's twin (`fanout_queue`), as it would go through SQS.
+    pub fanout: FanoutSettings,
 }
 
 impl StackOptions {
@@ -107,6 +112,7 @@ impl StackOptions {
             oidc: None,
             allowed_origins: Vec::new(),
             extra_hosts: Vec::new(),
+            fanout: FanoutSettings::default(),
         }
     }
 }
@@ -168,11 +174,17 @@ impl Stack {
         let shared_store: Arc<dyn shared::ports::store::Store> =
             Arc::new(shared::adapters::retrying::RetryingStore::new(Arc::new(store.clone())));
         let metrics = Arc::new(Metrics::new(clock.clone(), opts.metrics_flush_ms));
+        let (fanout_queue, fanout_lanes) = fanout_queue::LocalFanoutQueue::new();
+        let (slice_queue, slice_lanes) = fanout_queue::LocalFanoutQueue::new();
         let realtime = Arc::new(
             Realtime::new(shared_store.clone(), Arc::new(registry.clone()), clock.clone(), metrics.clone())
                 .with_subscribe_rate(opts.rate_limits.subscribes)
-                .with_signal_rates(opts.rate_limits.typing, opts.rate_limits.presence),
+                .with_signal_rates(opts.rate_limits.typing, opts.rate_limits.presence)
+                .with_fanout_queue(Some(Arc::new(fanout_queue) as Arc<dyn FanoutQueue>), opts.fanout)
+                .with_slice_queue(Some(Arc::new(slice_queue) as Arc<dyn FanoutQueue>)),
         );
+        let mut fanout_workers = fanout_queue::spawn_workers(fanout_lanes, realtime.clone());
+        fanout_workers.extend(fanout_queue::spawn_workers(slice_lanes, realtime.clone()));
         let scratch = std::env::temp_dir().join(format!("tenant-chat-{}", ulid::Ulid::new()));
         let data = opts.data_dir.clone().unwrap_or(scratch);
         let blob_root = data.join("blobs");
@@ -299,7 +311,7 @@ impl Stack {
             search,
             shutdown: Some(tx),
             server,
-            background: vec![sweep, indexer, archiver, retention],
+            background: vec![sweep, indexer, archiver, retention].into_iter().chain(fanout_workers).collect(),
             archive,
             management,
         })

@@ -84,6 +84,7 @@ async fn main() -> anyhow::Result<()> {
         extra_hosts: std::env::var("LOCAL_HOSTS")
             .map(|v| v.split(',').map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect())
             .unwrap_or_default(),
+        fanout: shared::config::fanout_settings()?,
     })
     .await?;
     tracing::info!(url = %stack.http_url(), ws = %stack.ws_url(), "Tenant Chat is running");

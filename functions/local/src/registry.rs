@@ -116,6 +116,16 @@ impl Push for Registry {
 
     /// One frame for all: checked as UTF-8 once, shared by reference, queued under one lock.
     async fn post_many(&self, connections: &[ConnectionId], payload: &[u8]) -> Vec<Result<(), PushError>> {
+        self.post_many_with(connections, payload, 1).await
+    }
+
+    /// Nothing waits on the network here: `concurrency` does not apply.
+    async fn post_many_with(
+        &self,
+        connections: &[ConnectionId],
+        payload: &[u8],
+        _concurrency: usize,
+    ) -> Vec<Result<(), PushError>> {
         let text = match text_frame(payload) {
             Ok(text) => text,
             Err(e) => return connections.iter().map(|_| Err(e.clone())).collect(),

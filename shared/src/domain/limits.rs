@@ -112,3 +112,34 @@ impl RateLimits {
         ]
     }
 }
+
+/// Subscribed connections up to which a sender pushes itself (`FANOUT_INLINE_MAX`).
+pub const DEFAULT_INLINE_MAX: usize = 64;
+/// Posts in flight in the fan-out function (`FANOUT_CONCURRENCY`): 10,000 connections at 20 ms
+/// take 40 waves, 800 ms, at 256 (README "Where fan-out runs" has the arithmetic).
+pub const DEFAULT_CONSUMER_CONCURRENCY: usize = 256;
+/// Connections per slice when the fan-out function splits an audience (`FANOUT_SLICE_SIZE`):
+/// 1,000 at 256 in flight is 4 waves, ~80 ms at 20 ms a post.
+pub const DEFAULT_SLICE_SIZE: usize = 1_000;
+
+/// Where fan-out runs (`realtime::queued`): pushed from the sender's request up to `inline_max`
+/// subscribed connections, past it queued to the fan-out function, which posts
+/// `consumer_concurrency` at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FanoutSettings {
+    pub inline_max: usize,
+    pub consumer_concurrency: usize,
+    /// Past this many recipients the fan-out function splits the audience into slices, posts
+    /// one itself and queues the others to the slice queue (when it has one).
+    pub slice_size: usize,
+}
+
+impl Default for FanoutSettings {
+    fn default() -> Self {
+        Self {
+            inline_max: DEFAULT_INLINE_MAX,
+            consumer_concurrency: DEFAULT_CONSUMER_CONCURRENCY,
+            slice_size: DEFAULT_SLICE_SIZE,
+        }
+    }
+}

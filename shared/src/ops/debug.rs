@@ -21,6 +21,12 @@ pub struct MetricsReport {
     pub push_failures: i64,
     pub gone_cleanups: i64,
     pub fanouts: i64,
+    /// Events the sender handed to the fan-out queue (a big audience) instead of pushing them.
+    pub fanouts_queued: i64,
+    /// Events the queue refused, pushed by the sender after all (or slices, by the function).
+    pub fanout_queue_failures: i64,
+    /// Slices of big audiences the fan-out function handed to the slice queue.
+    pub fanout_slices_queued: i64,
     /// Upper bounds (ms) of the histogram bucket holding each percentile.
     pub fanout_latency_ms: BTreeMap<String, Option<u64>>,
     /// `"GET /api/v1/chat/conversations" → {"200": n, …}`.
@@ -71,6 +77,9 @@ pub async fn metrics_report(tables: &Tables, now_ms: i64, minutes: u32) -> ChatR
         events_pushed,
         push_failures: get("push.failures"),
         gone_cleanups: get("push.gone"),
+        fanouts_queued: get("fanout.queued"),
+        fanout_queue_failures: get("fanout.queue_failures"),
+        fanout_slices_queued: get("fanout.slices_queued"),
         fanouts,
         fanout_latency_ms,
         requests,

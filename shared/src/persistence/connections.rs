@@ -92,6 +92,25 @@ impl Tables {
         Ok(subscribers)
     }
 
+    /// The conversation's subscriptions if there are at most `max` of them (one query of at most
+    /// `max + 1` items, whatever the audience): `None` when there are more, so a sender decides
+    /// between pushing inline and queueing at a fixed cost.
+    pub async fn subscribers_up_to(
+        &self,
+        t: &TenantId,
+        c: &ConversationId,
+        max: usize,
+    ) -> ChatResult<Option<Vec<Subscription>>> {
+        let query = Query::prefix(keys::subscriptions_pk(t, c), keys::CONNECTION_PREFIX).limit(max.saturating_add(1));
+        let page = self.db().query(&query).await?;
+        // `more` with fewer items than asked means a page cut by size: the count is unknown, so
+        // it is not small.
+        if page.more || page.items.len() > max {
+            return Ok(None);
+        }
+        Ok(Some(page.items.iter().filter_map(|i| from_attrs(&i.attrs).ok()).collect()))
+    }
+
     /// Every live connection of every tenant, from the registry partitions (a query each, never
     /// a Scan; expired items are not read).
     pub async fn live_connections(&self) -> ChatResult<Vec<Connection>> {
@@ -296,6 +315,23 @@ mod store_tests {
         let index = tables.user_connections(&t, &u, 2).await.expect("read");
         assert_eq!(index, UserConnections { ids: vec![id("y")], full: true });
         assert!(!tables.user_connections(&t, &u, 3).await.expect("read").full);
+    }
+
+    /// The sender's decision: the whole list while it is small, none past the bound.
+    #[tokio::test]
+    async fn a_bounded_read_of_subscribers_answers_only_while_they_are_few() {
+        let tables = tables();
+        let (t, u) = (TenantId::parse("acme").expect("tenant"), UserId::parse("alice").expect("user"));
+        let c = ConversationId::new_channel();
+        for raw in ["a", "b", "c"] {
+            tables.write_all(subscribe(&t, &u, &id(raw), std::slice::from_ref(&c), 99).expect("ops")).await.expect("w");
+        }
+        let three = tables.subscribers_up_to(&t, &c, 3).await.expect("read").expect("at most 3");
+        let ids: Vec<&str> = three.iter().map(|s| s.connection_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(tables.subscribers_up_to(&t, &c, 2).await.expect("read"), None);
+        let empty = tables.subscribers_up_to(&t, &ConversationId::new_channel(), 2).await.expect("read");
+        assert_eq!(empty, Some(Vec::new()));
     }
 
     #[tokio::test]

@@ -4,5 +4,6 @@ pub mod blobs;
 pub mod clock;
 pub mod events;
 pub mod push;
+pub mod queue;
 pub mod search;
 pub mod store;

@@ -27,8 +27,18 @@ pub trait Push: Send + Sync {
     /// to `POST_CONCURRENCY` posts at a time; an adapter that can share the payload between
     /// connections overrides it.
     async fn post_many(&self, connections: &[ConnectionId], payload: &[u8]) -> Vec<Result<(), PushError>> {
+        self.post_many_with(connections, payload, POST_CONCURRENCY).await
+    }
+    /// `post_many` with up to `concurrency` posts in flight (the fan-out function posts wider
+    /// than a request does: it has nothing else to do).
+    async fn post_many_with(
+        &self,
+        connections: &[ConnectionId],
+        payload: &[u8],
+        concurrency: usize,
+    ) -> Vec<Result<(), PushError>> {
         let posts: Vec<_> = connections.iter().map(|c| self.post(c, payload)).collect();
-        stream::iter(posts).buffered(POST_CONCURRENCY).collect().await
+        stream::iter(posts).buffered(concurrency.max(1)).collect().await
     }
     /// Closes a connection from the server side (API Gateway's DeleteConnection).
     async fn close(&self, connection: &ConnectionId) -> Result<(), PushError>;

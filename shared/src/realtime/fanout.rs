@@ -4,26 +4,40 @@ use async_trait::async_trait;
 
 use super::{FanoutReport, Realtime};
 use crate::domain::error::{ChatError, ChatResult};
-use crate::domain::ids::{ConnectionId, TenantId};
+use crate::domain::ids::{ConnectionId, TenantId, UserId};
 use crate::domain::{Change, Event};
-use crate::persistence::connections as stored;
+use crate::persistence::connections::{self as stored, Subscription};
 use crate::ports::events::EventSink;
-use crate::ports::push::PushError;
+use crate::ports::push::{PushError, POST_CONCURRENCY};
+
+/// The user whose own tabs and devices alone receive `change`, when it is that kind of change
+/// (a read position, a notification setting): at most `MAX_CONNECTIONS_PER_USER` recipients.
+pub(super) fn own_tabs_only(change: &Change) -> Option<&UserId> {
+    match change {
+        Change::ConversationRead(read) => Some(&read.user_id),
+        Change::NotificationLevel(setting) => Some(&setting.user_id),
+        _ => None,
+    }
+}
 
 impl Realtime {
-    /// The connections that must receive `event`, and nobody else's.
-    async fn audience(&self, t: &TenantId, event: &Event) -> ChatResult<Vec<ConnectionId>> {
+    /// The connections that must receive `event`, and nobody else's. `known` is the
+    /// conversation's whole list of subscriptions when the caller has read it already.
+    pub(super) async fn audience(
+        &self,
+        t: &TenantId,
+        event: &Event,
+        known: Option<Vec<Subscription>>,
+    ) -> ChatResult<Vec<ConnectionId>> {
         let c = &event.conversation_id;
-        if let Change::ConversationRead(read) = &event.change {
-            // Only the reader's own tabs and devices.
-            return self.user_connections(t, &read.user_id).await;
+        if let Some(user) = own_tabs_only(&event.change) {
+            return self.user_connections(t, user).await;
         }
-        if let Change::NotificationLevel(setting) = &event.change {
-            // A member's own setting: only their own tabs and devices.
-            return self.user_connections(t, &setting.user_id).await;
-        }
-        // Independent reads: on DynamoDB they overlap instead of queueing.
-        let (members, subscribers) = futures::try_join!(self.tables.member_ids(t, c), self.tables.subscribers(t, c))?;
+        let (members, subscribers) = match known {
+            Some(subscribers) => (self.tables.member_ids(t, c).await?, subscribers),
+            // Independent reads: on DynamoDB they overlap instead of queueing.
+            None => futures::try_join!(self.tables.member_ids(t, c), self.tables.subscribers(t, c))?,
+        };
         // The removed member is told once, then nothing more from here.
         let removed = match &event.change {
             Change::MemberRemoved(member) => Some(&member.user_id),
@@ -54,12 +68,38 @@ impl Realtime {
         Ok(recipients)
     }
 
+    /// Finds the audience and posts to it from here, `POST_CONCURRENCY` posts at a time.
     pub async fn fanout(&self, t: &TenantId, event: &Event) -> ChatResult<FanoutReport> {
+        self.fanout_to(t, event, None, POST_CONCURRENCY).await
+    }
+
+    /// The fan-out itself, wherever it runs (the request, or the fan-out function with its
+    /// wider `concurrency`): posts, forgets gone connections, counts and reports.
+    pub(super) async fn fanout_to(
+        &self,
+        t: &TenantId,
+        event: &Event,
+        known: Option<Vec<Subscription>>,
+        concurrency: usize,
+    ) -> ChatResult<FanoutReport> {
         let started = std::time::Instant::now();
-        let recipients = self.audience(t, event).await?;
+        let recipients = self.audience(t, event, known).await?;
+        self.post_to(t, event, recipients, concurrency, started).await
+    }
+
+    /// Posts `event` to `recipients`, forgets the gone ones, counts and reports (`started`:
+    /// when this fan-out began, for its latency).
+    pub(super) async fn post_to(
+        &self,
+        t: &TenantId,
+        event: &Event,
+        recipients: Vec<ConnectionId>,
+        concurrency: usize,
+        started: std::time::Instant,
+    ) -> ChatResult<FanoutReport> {
         let payload = serde_json::to_vec(event).map_err(|e| ChatError::Internal(e.to_string()))?;
         let mut report = FanoutReport { recipients: recipients.len(), ..Default::default() };
-        let results = self.push.post_many(&recipients, &payload).await;
+        let results = self.push.post_many_with(&recipients, &payload, concurrency).await;
         for (id, result) in recipients.into_iter().zip(results) {
             match result {
                 Ok(()) => report.delivered += 1,
@@ -89,12 +129,12 @@ impl Realtime {
     }
 }
 
-/// Publishing a committed change fans it out; a failure is logged, never the request's failure:
-/// the change is committed and catch-up delivers it.
+/// Publishing a committed change fans it out from here or queues it (`dispatch`); a failure is
+/// logged, never the request's failure: the change is committed and catch-up delivers it.
 #[async_trait]
 impl EventSink for Realtime {
     async fn publish(&self, tenant: &TenantId, event: &Event) {
-        if let Err(e) = self.fanout(tenant, event).await {
+        if let Err(e) = self.dispatch(tenant, event).await {
             tracing::warn!(conversation = %event.conversation_id, error = %e, "fan-out failed");
         }
     }

@@ -1,6 +1,7 @@
-//! Live connections, subscriptions and fan-out. Fan-out runs in the request path (after the
-//! commit): the table's stream already has its two consumers (indexer, archiver), and a client
-//! that misses a frame recovers it by seq through catch-up.
+//! Live connections, subscriptions and fan-out. Fan-out to a small audience runs in the request
+//! path (after the commit); a big one goes through the fan-out queue to its own function
+//! (`queued`). Not through the table's stream: it already has its two consumers (indexer,
+//! archiver). A client that misses a frame recovers it by seq through catch-up.
 //!
 //! Finding recipients costs two queries per event whatever the channel size: the
 //! conversation's subscriptions and its members (a subscription outlives nothing: only
@@ -9,20 +10,24 @@
 mod connections;
 mod fanout;
 mod presence;
+mod queued;
 mod typing;
 
 pub use presence::PresenceView;
+pub use queued::Dispatched;
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::ConversationId;
+use crate::domain::limits::FanoutSettings;
 use crate::ops::Metrics;
 pub use crate::persistence::connections::Connection;
 use crate::persistence::Tables;
 use crate::ports::clock::Clock;
 use crate::ports::push::Push;
+use crate::ports::queue::FanoutQueue;
 use crate::ports::store::Store;
 
 /// API Gateway closes connections after 2 hours; items live a little longer, then TTL sweeps
@@ -55,6 +60,11 @@ pub struct Realtime {
     subscribe_rate: Option<crate::domain::limits::Rate>,
     typing_rate: Option<crate::domain::limits::Rate>,
     presence_rate: Option<crate::domain::limits::Rate>,
+    /// Where big audiences go (`None`: everything is pushed inline), and the thresholds.
+    queue: Option<Arc<dyn FanoutQueue>>,
+    fanout: FanoutSettings,
+    /// Where the fan-out function queues the slices of a big audience.
+    slice_queue: Option<Arc<dyn FanoutQueue>>,
 }
 
 impl Realtime {
@@ -67,6 +77,9 @@ impl Realtime {
             subscribe_rate: None,
             typing_rate: None,
             presence_rate: None,
+            queue: None,
+            fanout: FanoutSettings::default(),
+            slice_queue: None,
         }
     }
 

@@ -1,4 +1,4 @@
-//! AWS request accounting: every DynamoDB, S3 and API Gateway Management call (an SDK
+//! AWS request accounting: every DynamoDB, S3, SQS and API Gateway Management call (an SDK
 //! interceptor) and the DynamoDB capacity consumed (`ReturnConsumedCapacity`, set by the same
 //! interceptor) for each operation, against moto. Run: `cargo run -p integration-tests --bin aws-accounting`.
 
@@ -321,6 +321,83 @@ async fn main() -> anyhow::Result<()> {
     row("send to an archived channel (refused)", counter.take());
     chat.update_channel(&alice, &c, ChannelChange { archived: Some(false), ..Default::default() }).await?;
     row("unarchive a channel", counter.take());
+
+    if let (Some(channel), Some(&size)) = (conversations.last(), sizes.last()) {
+        queued_rows(&sdk, &counter, &realtime, &alice, channel, size).await?;
+    }
+    Ok(())
+}
+
+/// A send past the inline threshold (issue 24), in the biggest channel: the sender's side (a
+/// bounded read of the subscriptions, one SendMessage) and the fan-out function's (the
+/// audience, a post per connection). Lambda's own polling of the queue (ReceiveMessage,
+/// DeleteMessage, batched) is not counted: the event source mapping makes it.
+async fn queued_rows(
+    sdk: &aws_config::SdkConfig,
+    counter: &Counter,
+    realtime: &Realtime,
+    alice: &shared::Caller,
+    channel: &ConversationId,
+    size: usize,
+) -> anyhow::Result<()> {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    use shared::domain::limits::{FanoutSettings, DEFAULT_INLINE_MAX};
+    use shared::ports::queue::FanoutJob;
+    let sqs =
+        aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(sdk).interceptor(counter.clone()).build());
+    let name = format!("acct{}.fifo", ulid::Ulid::new().to_string().to_lowercase());
+    let created = sqs.create_queue().queue_name(&name).attributes(QueueAttributeName::FifoQueue, "true").send().await?;
+    let url = created.queue_url().unwrap_or_default().to_owned();
+    let online = size / 10;
+    // The default threshold when the channel has more online than it; below, one under them.
+    let settings =
+        FanoutSettings { inline_max: DEFAULT_INLINE_MAX.min(online.saturating_sub(1)), ..Default::default() };
+    let queue = Arc::new(shared::adapters::aws::sqs::SqsFanoutQueue::from_client(sqs.clone(), &url));
+    let clock = Arc::new(SystemClock);
+    let queued = Arc::new(
+        Realtime::new(
+            realtime.tables().store().clone(),
+            realtime.push().clone(),
+            clock.clone(),
+            realtime.metrics().clone(),
+        )
+        .with_fanout_queue(Some(queue as Arc<dyn shared::ports::queue::FanoutQueue>), settings),
+    );
+    let chat = Chat::new(realtime.tables().store().clone(), clock, queued.clone());
+    counter.take();
+    chat.send(alice, channel, new_message("queued-send", "to many")).await?;
+    let label = format!("send to a channel of {size} ({online} online), queued past {}", settings.inline_max);
+    row(&format!("{label}: the sender"), counter.take());
+    let received = sqs.receive_message().queue_url(&url).max_number_of_messages(1).send().await?;
+    let body = received.messages().first().and_then(|m| m.body()).ok_or_else(|| anyhow::anyhow!("nothing queued"))?;
+    let job = FanoutJob::from_body(body)?;
+    counter.take();
+    queued.deliver(&job).await?;
+    row(&format!("{label}: the fan-out function"), counter.take());
+
+    // The same job split into slices (of 4 here, to split the small audience; 1,000 by default).
+    let name = format!("acct{}-slices.fifo", ulid::Ulid::new().to_string().to_lowercase());
+    let created = sqs.create_queue().queue_name(&name).attributes(QueueAttributeName::FifoQueue, "true").send().await?;
+    let slice_url = created.queue_url().unwrap_or_default().to_owned();
+    let slice_queue = Arc::new(shared::adapters::aws::sqs::SqsFanoutQueue::from_client(sqs.clone(), &slice_url));
+    let sliced = Realtime::new(
+        realtime.tables().store().clone(),
+        realtime.push().clone(),
+        Arc::new(SystemClock),
+        realtime.metrics().clone(),
+    )
+    .with_fanout_queue(None, FanoutSettings { slice_size: 4, ..settings })
+    .with_slice_queue(Some(slice_queue as Arc<dyn shared::ports::queue::FanoutQueue>));
+    counter.take();
+    sliced.deliver(&job).await?;
+    row(&format!("{label}: the fan-out function in slices of 4 (slice 1 posted, the others queued)"), counter.take());
+    let received = sqs.receive_message().queue_url(&slice_url).max_number_of_messages(1).send().await?;
+    let body = received.messages().first().and_then(|m| m.body()).ok_or_else(|| anyhow::anyhow!("no slice queued"))?;
+    let slice = FanoutJob::from_body(body)?;
+    let size = slice.slice.as_ref().map_or(0, |s| s.connections.len());
+    counter.take();
+    sliced.deliver(&slice).await?;
+    row(&format!("{label}: one queued slice ({size} connections)"), counter.take());
     Ok(())
 }
 

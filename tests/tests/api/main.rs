@@ -17,6 +17,7 @@ mod channel_management;
 mod debug_logs;
 mod domain_on_dynamodb;
 mod events;
+mod fanout_queue;
 mod faults;
 mod group_dms;
 mod message_versions;

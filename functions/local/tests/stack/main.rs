@@ -5,3 +5,4 @@
 mod common;
 mod cors;
 mod crash_safety;
+mod fanout;

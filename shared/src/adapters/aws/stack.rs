@@ -9,10 +9,12 @@ use super::dynamo::DynamoStore;
 use super::opensearch::{OpenSearchIndex, Signer};
 use super::s3::S3Blobs;
 use super::sdk::sdk_config;
+use super::sqs::SqsFanoutQueue;
 use crate::auth::Authenticator;
-use crate::config::{Config, ConfigError};
+use crate::config::{fanout_settings, Config, ConfigError};
 use crate::ops::Metrics;
 use crate::ports::clock::{Clock, SystemClock};
+use crate::ports::queue::FanoutQueue;
 use crate::ports::store::Store;
 use crate::realtime::Realtime;
 use crate::Chat;
@@ -57,12 +59,23 @@ impl AwsStack {
         Ok(Authenticator::oidc(&auth.issuer, &auth.audience, &auth.jwks_url))
     }
 
-    /// Fan-out through the WebSocket API's management endpoint (`WS_MANAGEMENT_ENDPOINT`).
+    /// Fan-out through the WebSocket API's management endpoint (`WS_MANAGEMENT_ENDPOINT`); big
+    /// audiences through the fan-out queue when the function names one (`FANOUT_QUEUE_URL`), past
+    /// `FANOUT_INLINE_MAX` subscribed connections; the fan-out function's slices of the biggest
+    /// through the slice queue (`FANOUT_SLICE_QUEUE_URL`), past `FANOUT_SLICE_SIZE` recipients.
     pub fn realtime(&self) -> Result<Realtime, ConfigError> {
         let push = Arc::new(ApiGatewayPush::new(&self.sdk, &required("WS_MANAGEMENT_ENDPOINT")?));
+        let queue = |variable: &str| {
+            std::env::var(variable)
+                .ok()
+                .filter(|url| !url.is_empty())
+                .map(|url| Arc::new(SqsFanoutQueue::new(&self.sdk, &url)) as Arc<dyn FanoutQueue>)
+        };
         Ok(Realtime::new(self.store.clone(), push, self.clock.clone(), self.metrics.clone())
             .with_subscribe_rate(self.config.rate_limits.subscribes)
-            .with_signal_rates(self.config.rate_limits.typing, self.config.rate_limits.presence))
+            .with_signal_rates(self.config.rate_limits.typing, self.config.rate_limits.presence)
+            .with_fanout_queue(queue("FANOUT_QUEUE_URL"), fanout_settings()?)
+            .with_slice_queue(queue("FANOUT_SLICE_QUEUE_URL")))
     }
 
     /// The bucket a function names in `variable`, if it is set.
