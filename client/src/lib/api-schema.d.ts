@@ -1711,6 +1711,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `conversation_archived`: the channel is archived */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -1984,6 +1993,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conversation_archived`: the channel is archived */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2663,6 +2681,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `conversation_archived`: the channel is archived */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -2748,6 +2775,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conversation_archived`: the channel is archived */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2851,6 +2887,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `conversation_archived`: the channel is archived */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -2944,7 +2989,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `message_deleted`, or `too_many_reactions` (50 distinct emoji) */
+            /** @description `message_deleted`, `too_many_reactions` (50 distinct emoji), or `conversation_archived` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3045,7 +3090,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `message_deleted` */
+            /** @description `message_deleted`, or `conversation_archived` */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -58,7 +58,7 @@ pub(super) async fn create_channel(
 }
 
 #[utoipa::path(post, path = "/api/v1/chat/channels/{id}/join", security(("bearer" = [])),
-    responses((status = 200, body = ConversationSummary), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ConversationSummary), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "`conversation_archived`: the channel is archived")))]
 pub(super) async fn join_channel(
     State(state): State<AppState>,
     Authed(caller): Authed,
@@ -79,7 +79,7 @@ pub(super) async fn leave_channel(
 }
 
 #[utoipa::path(post, path = "/api/v1/chat/channels/{id}/members", request_body = UserRef, security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "`conversation_archived`: the channel is archived")))]
 pub(super) async fn invite_member(
     State(state): State<AppState>,
     Authed(caller): Authed,

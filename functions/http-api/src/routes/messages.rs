@@ -79,7 +79,7 @@ fn user_ids(raw: &[String]) -> ApiResult<Vec<UserId>> {
 
 #[utoipa::path(post, path = "/api/v1/chat/conversations/{id}/messages", request_body = SendMessage, security(("bearer" = [])),
     responses((status = 201, body = Message, description = "created"), (status = 200, body = Message, description = "a duplicate of an earlier send: the first message"),
-        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "`conversation_archived`: the channel is archived")))]
 pub(super) async fn send_message(
     State(state): State<AppState>,
     Authed(caller): Authed,
@@ -117,7 +117,7 @@ pub(super) struct EditMessage {
 }
 
 #[utoipa::path(patch, path = "/api/v1/chat/conversations/{id}/messages/{message_id}", request_body = EditMessage, security(("bearer" = [])),
-    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "`conversation_archived`: the channel is archived")))]
 pub(super) async fn edit_message(
     State(state): State<AppState>,
     Authed(caller): Authed,
@@ -129,7 +129,7 @@ pub(super) async fn edit_message(
 }
 
 #[utoipa::path(delete, path = "/api/v1/chat/conversations/{id}/messages/{message_id}", security(("bearer" = [])),
-    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "`conversation_archived`: the channel is archived")))]
 pub(super) async fn delete_message(
     State(state): State<AppState>,
     Authed(caller): Authed,
@@ -174,7 +174,7 @@ async fn react(
 /// changes nothing.
 #[utoipa::path(put, path = "/api/v1/chat/conversations/{id}/messages/{message_id}/reactions/{emoji}", security(("bearer" = [])),
     responses((status = 200, body = MessageReactions), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "`message_deleted`, or `too_many_reactions` (50 distinct emoji)"),
+        (status = 409, body = ErrorBody, description = "`message_deleted`, `too_many_reactions` (50 distinct emoji), or `conversation_archived`"),
         (status = 429, body = ErrorBody)))]
 pub(super) async fn add_reaction(
     State(state): State<AppState>,
@@ -187,7 +187,7 @@ pub(super) async fn add_reaction(
 /// Removes the caller's reaction. Removing one not held changes nothing.
 #[utoipa::path(delete, path = "/api/v1/chat/conversations/{id}/messages/{message_id}/reactions/{emoji}", security(("bearer" = [])),
     responses((status = 200, body = MessageReactions), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "`message_deleted`"), (status = 429, body = ErrorBody)))]
+        (status = 409, body = ErrorBody, description = "`message_deleted`, or `conversation_archived`"), (status = 429, body = ErrorBody)))]
 pub(super) async fn remove_reaction(
     State(state): State<AppState>,
     Authed(caller): Authed,
