@@ -11,7 +11,7 @@ CARGO       ?= cargo
 TEST_OUTPUT ?= test-output
 
 .PHONY: help dev test tools rust-tools py-tools client-tools browser-tools client fmt lint rust-test client-test \
-        browser-test infra-lint deny deny-advisories sam-build deploy lambda-test schema-fuzz load-check bench-e2e bench-cpu bench-coldstart bench-latency bench-latency-fanout bench-latency-hot package clean-data
+        browser-test infra-lint deny deny-advisories sam-build deploy lambda-test schema-fuzz load-check bench-e2e bench-cpu bench-coldstart bench-latency bench-latency-fanout bench-latency-cost bench-latency-hot package clean-data
 
 help:
 	@echo "make dev   - run the whole system locally (http://127.0.0.1:3000)"
@@ -104,14 +104,19 @@ bench-cpu:
 	$(CARGO) bench -p shared --features embedded --bench use_cases -- --sample-count 2000
 
 # The latency model of issue 24 (BENCHMARKS.md, "Latency model"): the send path over a store that
-# adds a round trip per call and a push that waits per post, 10 to 10,000 connections online; and
-# one conversation's sends/s with 1, 4 and 16 writer processes on moto, with the retries each costs.
+# adds a round trip per call and a push that waits per post, 10 to 10,000 connections online,
+# inline beside queued; the cost of a million messages from the requests a send makes; and one
+# conversation's sends/s with 1, 4 and 16 writer processes on moto, with the retries each costs.
 # Debug build: the figures are the model's waits, not our CPU (bench-cpu measures that).
-bench-latency: bench-latency-fanout bench-latency-hot
+bench-latency: bench-latency-fanout bench-latency-cost bench-latency-hot
 
 bench-latency-fanout:
 	$(CARGO) build -p bench-latency
 	./target/debug/bench-latency fanout $(BENCH_ARGS)
+
+bench-latency-cost:
+	$(CARGO) build -p bench-latency
+	./target/debug/bench-latency cost $(BENCH_ARGS)
 
 bench-latency-hot: py-tools
 	$(CARGO) build -p bench-latency

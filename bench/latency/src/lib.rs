@@ -2,4 +2,5 @@
 //! make the embedded store and push wait like DynamoDB and API Gateway do, and the benches'
 //! scenarios. Run: `make bench-latency` (BENCHMARKS.md, "Latency model").
 
+pub mod capacity;
 pub mod model;

@@ -2,6 +2,8 @@
 //! - `bench-latency fanout`: one send to a channel with 10 … 10,000 connections online, over the
 //!   embedded store with a round trip added per call and a push that waits per post: the sender's
 //!   response time and the last recipient's delivery time.
+//! - `bench-latency cost`: the cost of a million messages in channels of 10, 100 and 1,000
+//!   members, from the requests a send makes times list prices, beside API Gateway's floor.
 //! - `bench-latency hot`: sends per second one conversation sustains with 1, 4 and 16 writer
 //!   processes on DynamoDB (moto), and the refused commits (retries) each send costs.
 //!
@@ -11,6 +13,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
+mod cost;
 mod fanout;
 mod hot;
 mod setup;
@@ -36,7 +39,8 @@ impl Args {
     }
 }
 
-const HELP: &str = "bench-latency fanout [--audiences 10,100,1000,10000] [--post-ms 20] [--round-trip-ms 5] [--sends 5] [--mode inline|queued]
+const HELP: &str = "bench-latency fanout [--audiences 10,100,1000,10000] [--post-ms 20] [--round-trip-ms 5] [--sends 5] [--mode inline|queued|both] [--queue-round-trip-ms 5] [--queue-hop-ms 20]
+bench-latency cost [--members 10,100,1000] [--sends 5] [model options as fanout]
 bench-latency hot [--writers 1,4,16] [--round-trips-ms 0,5] [--seconds 10]   (moto: MOTO_ENDPOINT, or MOTO_PYTHON to start one)";
 
 fn main() -> anyhow::Result<()> {
@@ -47,6 +51,7 @@ fn main() -> anyhow::Result<()> {
     match command.as_str() {
         "fanout" => runtime.block_on(fanout::run(&args)),
         "hot" => runtime.block_on(hot::run(&args)),
+        "cost" => runtime.block_on(cost::run(&args)),
         // One writer process of `hot`.
         "hot-writer" => runtime.block_on(hot::writer(&args)),
         "--help" | "-h" | "help" => {

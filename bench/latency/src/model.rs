@@ -3,6 +3,8 @@
 //! waiting: what the inner adapter answers is what the caller gets. Waits are tokio timers, so
 //! calls in flight overlap as network calls do (the use cases' own concurrency decides how many).
 
+use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,12 +12,22 @@ use std::time::Duration;
 use async_trait::async_trait;
 use shared::domain::ids::ConnectionId;
 use shared::ports::push::{Push, PushError};
+use shared::ports::queue::{FanoutJob, FanoutQueue, QueueError};
 use shared::ports::store::{Attrs, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::capacity::{read_units, stored_size, write_units, Capacity};
 
 /// PostToConnection from a Lambda in the same region: 15–25 ms (issue 24).
 pub const DEFAULT_POST: Duration = Duration::from_millis(20);
 /// A DynamoDB call from Lambda in the same region, single-digit milliseconds.
 pub const DEFAULT_ROUND_TRIP: Duration = Duration::from_millis(5);
+/// An SQS SendMessage from Lambda in the same region: a round trip like DynamoDB's.
+pub const DEFAULT_QUEUE_ROUND_TRIP: Duration = Duration::from_millis(5);
+/// From a message's send to a consumer holding it: the event source mapping's long poll hands a
+/// message on within tens of milliseconds when its function has instances running.
+pub const DEFAULT_QUEUE_HOP: Duration = Duration::from_millis(20);
 
 async fn wait(d: Duration) {
     if !d.is_zero() {
@@ -112,14 +124,67 @@ pub struct ModelledStore {
     inner: Arc<dyn Store>,
     half: Duration,
     counts: Arc<StoreCalls>,
+    /// `None` unless asked for: billing reads items beside the calls, which on a remote store
+    /// (the hot-conversation bench's moto) would be requests of their own.
+    capacity: Option<Arc<Capacity>>,
 }
 
 impl ModelledStore {
     pub fn new(inner: Arc<dyn Store>, round_trip: Duration) -> Self {
-        Self { inner, half: round_trip / 2, counts: Arc::default() }
+        Self { inner, half: round_trip / 2, counts: Arc::default(), capacity: None }
+    }
+    /// Also reckons the DynamoDB capacity every call would consume (`capacity`).
+    pub fn billing_capacity(mut self) -> Self {
+        self.capacity = Some(Arc::default());
+        self
     }
     pub fn counts(&self) -> Arc<StoreCalls> {
         self.counts.clone()
+    }
+    /// The DynamoDB capacity the calls would have consumed, when billing (`billing_capacity`).
+    pub fn capacity(&self) -> Option<Arc<Capacity>> {
+        self.capacity.clone()
+    }
+
+    fn bill_read(&self, units: impl FnOnce() -> f64) {
+        if let Some(capacity) = &self.capacity {
+            capacity.add_read(units());
+        }
+    }
+
+    /// The stored item's size, read beside the model (no call counted, no time taken): what
+    /// DynamoDB bills a write by when the call itself does not carry the whole item.
+    async fn size_now(&self, key: &Key) -> usize {
+        if self.capacity.is_none() {
+            return 0;
+        }
+        match self.inner.get(key, true).await {
+            Ok(Some(item)) => stored_size(&item),
+            _ => 0,
+        }
+    }
+
+    /// Write units of `ops`: each item at the bigger of its size before and after.
+    async fn bill_writes(&self, ops: &[WriteOp], before: &[usize], transactional: bool) {
+        let Some(capacity) = &self.capacity else { return };
+        for (op, before) in ops.iter().zip(before) {
+            let after = match op {
+                WriteOp::Put { item, .. } => stored_size(item),
+                _ => self.size_now(op.key()).await,
+            };
+            capacity.add_write(write_units(after.max(*before), transactional));
+        }
+    }
+
+    async fn sizes_before(&self, ops: &[WriteOp]) -> Vec<usize> {
+        let mut sizes = Vec::with_capacity(ops.len());
+        if self.capacity.is_none() {
+            return vec![0; ops.len()];
+        }
+        for op in ops {
+            sizes.push(self.size_now(op.key()).await);
+        }
+        sizes
     }
 
     async fn trip<T>(&self, call: impl std::future::Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
@@ -134,33 +199,135 @@ impl ModelledStore {
 #[async_trait]
 impl Store for ModelledStore {
     async fn get(&self, key: &Key, consistent: bool) -> Result<Option<Item>, StoreError> {
-        self.trip(self.inner.get(key, consistent)).await
+        let answer = self.trip(self.inner.get(key, consistent)).await;
+        let size = answer.as_ref().ok().and_then(Option::as_ref).map_or(0, stored_size);
+        self.bill_read(|| read_units(size, consistent));
+        answer
     }
     async fn batch_get(&self, keys: &[Key], consistent: bool) -> Result<Vec<Item>, StoreError> {
-        self.trip(self.inner.batch_get(keys, consistent)).await
+        let answer = self.trip(self.inner.batch_get(keys, consistent)).await;
+        if let Ok(items) = &answer {
+            // Each key is a read of its own; a missing item costs as much as a small one.
+            let misses = keys.len().saturating_sub(items.len());
+            let units: f64 = items.iter().map(|i| read_units(stored_size(i), consistent)).sum();
+            self.bill_read(|| units + misses as f64 * read_units(0, consistent));
+        }
+        answer
     }
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
-        self.trip(self.inner.put(item, cond)).await
+        let billed = [WriteOp::Put { item: item.clone(), cond: Cond::Always }];
+        let before = self.sizes_before(&billed).await;
+        let answer = self.trip(self.inner.put(item, cond)).await;
+        self.bill_writes(&billed, &before, false).await;
+        answer
     }
     async fn update(&self, key: &Key, update: Update, cond: Cond) -> Result<Attrs, StoreError> {
-        self.trip(self.inner.update(key, update, cond)).await
+        let billed = [WriteOp::Update { key: key.clone(), update: update.clone(), cond: Cond::Always }];
+        let before = self.sizes_before(&billed).await;
+        let answer = self.trip(self.inner.update(key, update, cond)).await;
+        self.bill_writes(&billed, &before, false).await;
+        answer
     }
     async fn delete(&self, key: &Key, cond: Cond) -> Result<Option<Attrs>, StoreError> {
-        self.trip(self.inner.delete(key, cond)).await
+        let billed = [WriteOp::Delete { key: key.clone(), cond: Cond::Always }];
+        let before = self.sizes_before(&billed).await;
+        let answer = self.trip(self.inner.delete(key, cond)).await;
+        self.bill_writes(&billed, &before, false).await;
+        answer
     }
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         self.counts.transacts.fetch_add(1, Ordering::SeqCst);
+        let before = self.sizes_before(&ops).await;
+        let billed = ops.clone();
         let answer = self.trip(self.inner.transact(ops)).await;
         if answer.is_err() {
             self.counts.transacts_refused.fetch_add(1, Ordering::SeqCst);
         }
+        // A refused transaction is billed too, for the items as they are.
+        self.bill_writes(&billed, &before, true).await;
         answer
     }
     async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-        self.trip(self.inner.batch_write(ops)).await
+        let before = self.sizes_before(&ops).await;
+        let billed = ops.clone();
+        let answer = self.trip(self.inner.batch_write(ops)).await;
+        self.bill_writes(&billed, &before, false).await;
+        answer
     }
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
-        self.trip(self.inner.query(query)).await
+        let answer = self.trip(self.inner.query(query)).await;
+        if let Ok(page) = &answer {
+            // A Query is billed on the sum of what it read, rounded up once.
+            let bytes: usize = page.items.iter().map(stored_size).sum();
+            self.bill_read(|| read_units(bytes, query.consistent));
+        }
+        answer
+    }
+}
+
+/// The fan-out queue (SQS FIFO) and the consumers behind it, modelled: a send costs
+/// `round_trip` (the job is in the queue half-way, as a store call applies); a job reaches its
+/// consumer `hop` after that; message groups are consumed in parallel (Lambda scales out with
+/// the groups that have messages), one group's jobs one after another, in order.
+pub struct ModelledQueue {
+    half: Duration,
+    hop: Duration,
+    jobs: mpsc::UnboundedSender<(FanoutJob, Instant)>,
+    sent: AtomicU64,
+}
+
+/// The jobs sent to a `ModelledQueue`, for `consume`.
+pub struct QueuedJobs(mpsc::UnboundedReceiver<(FanoutJob, Instant)>);
+
+impl ModelledQueue {
+    pub fn new(round_trip: Duration, hop: Duration) -> (Self, QueuedJobs) {
+        let (jobs, queued) = mpsc::unbounded_channel();
+        (Self { half: round_trip / 2, hop, jobs, sent: AtomicU64::new(0) }, QueuedJobs(queued))
+    }
+    /// Jobs sent so far (SendMessage calls).
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait]
+impl FanoutQueue for ModelledQueue {
+    async fn enqueue(&self, job: &FanoutJob) -> Result<(), QueueError> {
+        self.sent.fetch_add(1, Ordering::SeqCst);
+        wait(self.half).await;
+        let reachable = Instant::now() + self.hop;
+        self.jobs.send((job.clone(), reachable)).map_err(|_| QueueError("the modelled consumer stopped".into()))?;
+        wait(self.half).await;
+        Ok(())
+    }
+}
+
+impl QueuedJobs {
+    /// Hands every job to `deliver` once it is reachable: a worker per message group, so groups
+    /// overlap and a group's jobs keep their order. Runs until the queue is dropped.
+    pub fn consume<F, Fut>(mut self, deliver: F) -> tokio::task::JoinHandle<()>
+    where
+        F: Fn(FanoutJob) -> Fut + Clone + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        tokio::spawn(async move {
+            let mut groups: HashMap<String, mpsc::UnboundedSender<(FanoutJob, Instant)>> = HashMap::new();
+            while let Some((job, reachable)) = self.0.recv().await {
+                let worker = groups.entry(job.group_id()).or_insert_with(|| {
+                    let (tx, mut rx) = mpsc::unbounded_channel::<(FanoutJob, Instant)>();
+                    let deliver = deliver.clone();
+                    tokio::spawn(async move {
+                        while let Some((job, reachable)) = rx.recv().await {
+                            tokio::time::sleep_until(reachable).await;
+                            deliver(job).await;
+                        }
+                    });
+                    tx
+                });
+                // The worker lives as long as `groups`: it cannot have gone.
+                let _ = worker.send((job, reachable));
+            }
+        })
     }
 }
 
@@ -170,8 +337,9 @@ mod tests {
 
     use serde_json::json;
     use shared::adapters::embedded::sqlite::SqliteStore;
+    use shared::domain::ids::{ConversationId, TenantId, UserId};
+    use shared::domain::{Change, Event, MemberChange};
     use shared::ports::clock::SystemClock;
-    use tokio::time::Instant;
 
     use super::*;
 
@@ -350,5 +518,45 @@ mod tests {
         // Sent at 0, 2 and 4 ms: applied at 5, 7 and 9, answered at 10, 12 and 14.
         assert_eq!(*order.lock().unwrap(), vec![("early read", false), ("write", true), ("late read", true)]);
         assert_eq!(store.counts().calls(), 3);
+    }
+
+    fn job(conversation: &ConversationId, seq: u64) -> FanoutJob {
+        let change = Change::MemberAdded(MemberChange { user_id: UserId::parse("u1").unwrap() });
+        FanoutJob::new(TenantId::parse("acme").unwrap(), Event::new(conversation.clone(), seq, change))
+    }
+
+    /// A job reaches its consumer a hop after its send; two conversations' jobs are delivered at
+    /// the same time, one conversation's one after another in seq order.
+    #[tokio::test(start_paused = true)]
+    async fn queued_jobs_reach_a_consumer_a_hop_later_groups_overlapping_and_each_in_order() {
+        let (queue, jobs) = ModelledQueue::new(Duration::from_millis(10), Duration::from_millis(20));
+        let start = Instant::now();
+        let delivered: Arc<Mutex<Vec<(String, u64, Duration)>>> = Arc::default();
+        let record = delivered.clone();
+        jobs.consume(move |job: FanoutJob| {
+            let record = record.clone();
+            async move {
+                let at = start.elapsed();
+                // Each delivery takes 100 ms: a later job of its group waits for it.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                record.lock().unwrap().push((job.event.conversation_id.to_string(), job.event.seq, at));
+            }
+        });
+        let (a, b) = (ConversationId::new_channel(), ConversationId::new_channel());
+        let (a1, b1) = (job(&a, 1), job(&b, 1));
+        let (first, second) = futures::join!(queue.enqueue(&a1), queue.enqueue(&b1));
+        first.unwrap();
+        second.unwrap();
+        queue.enqueue(&job(&a, 2)).await.unwrap();
+        assert_eq!(queue.sent(), 3);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let delivered = delivered.lock().unwrap().clone();
+        let of = |c: &ConversationId, seq| delivered.iter().find(|d| d.0 == c.to_string() && d.1 == seq).map(|d| d.2);
+        // In the queue at 5 ms, reachable 20 ms later.
+        assert_eq!(of(&a, 1), Some(Duration::from_millis(25)));
+        assert_eq!(of(&b, 1), Some(Duration::from_millis(25)), "another group is not held up");
+        // a's second job was reachable at 35 ms but waited for a's first to finish (125 ms).
+        assert_eq!(of(&a, 2), Some(Duration::from_millis(125)));
+        assert_eq!(delivered.len(), 3);
     }
 }
