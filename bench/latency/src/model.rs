@@ -117,6 +117,10 @@ impl StoreCalls {
     }
 }
 
+/// DynamoDB's BatchGetItem and BatchWriteItem limits, by which the adapter chunks a batch.
+const BATCH_GET_MAX: usize = 100;
+const BATCH_WRITE_MAX: usize = 25;
+
 /// A `Store` whose every call takes `round_trip` more: half before the inner store applies it
 /// (the request on the wire), half after (the answer), so a conditional write races others for
 /// as long as it would over the network.
@@ -188,10 +192,21 @@ impl ModelledStore {
     }
 
     async fn trip<T>(&self, call: impl std::future::Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
-        self.counts.calls.fetch_add(1, Ordering::SeqCst);
-        wait(self.half).await;
+        self.trips(1, call).await
+    }
+
+    /// A call the DynamoDB adapter makes as `requests` requests one after another (batches
+    /// chunked by DynamoDB's limits; none for an empty batch).
+    async fn trips<T>(
+        &self,
+        requests: usize,
+        call: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.counts.calls.fetch_add(requests as u64, Ordering::SeqCst);
+        let half = self.half * requests as u32;
+        wait(half).await;
         let answer = call.await;
-        wait(self.half).await;
+        wait(half).await;
         answer
     }
 }
@@ -205,7 +220,8 @@ impl Store for ModelledStore {
         answer
     }
     async fn batch_get(&self, keys: &[Key], consistent: bool) -> Result<Vec<Item>, StoreError> {
-        let answer = self.trip(self.inner.batch_get(keys, consistent)).await;
+        let requests = keys.len().div_ceil(BATCH_GET_MAX);
+        let answer = self.trips(requests, self.inner.batch_get(keys, consistent)).await;
         if let Ok(items) = &answer {
             // Each key is a read of its own; a missing item costs as much as a small one.
             let misses = keys.len().saturating_sub(items.len());
@@ -250,7 +266,7 @@ impl Store for ModelledStore {
     async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         let before = self.sizes_before(&ops).await;
         let billed = ops.clone();
-        let answer = self.trip(self.inner.batch_write(ops)).await;
+        let answer = self.trips(ops.len().div_ceil(BATCH_WRITE_MAX), self.inner.batch_write(ops)).await;
         self.bill_writes(&billed, &before, false).await;
         answer
     }
