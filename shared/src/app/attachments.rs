@@ -64,8 +64,9 @@ impl Chat {
             .ok_or_else(|| ChatError::forbidden("uploads_disabled", "file uploads are not configured"))
     }
 
-    /// An upload intent: the caller must be able to post in the conversation; size, type and
-    /// name are checked; the presigned PUT is bound to the key, type and length.
+    /// An upload intent: the caller must be able to post in the conversation (a member, and the
+    /// conversation not archived: the file could never be sent there); size, type and name are
+    /// checked; the presigned PUT is bound to the key, type and length.
     pub async fn upload_intent(
         &self,
         caller: &Caller,
@@ -76,6 +77,9 @@ impl Chat {
     ) -> ChatResult<UploadIntent> {
         let t = &caller.tenant;
         self.require_member(caller, conversation).await?;
+        if self.tables.meta(t, conversation, false).await?.is_some_and(|meta| meta.archived) {
+            return Err(ChatError::archived());
+        }
         let (blobs, rules) = self.blobs()?;
         self.spend(caller, "upload", "all", self.limits.uploads, None).await?;
         if size > rules.max_bytes {

@@ -276,7 +276,7 @@ async fn main() -> anyhow::Result<()> {
     let _ = chat.search(&alice, "hello in:@bob", None, Default::default(), None, None).await;
     row("search in:@handle (store side)", counter.take());
     chat.upload_intent(&alice, &c, "a.txt", "text/plain", 10).await?;
-    row("upload intent", counter.take());
+    row("upload intent (the member item, then `META`: an archived channel is refused)", counter.take());
 
     // Threads, in the channel of 10 (1 online): a reply costs the same whatever the thread's
     // size (the root's summary is one item), and neither the main history nor a thread page

@@ -200,6 +200,12 @@ async fn an_archived_channel_is_read_only_hidden_from_browse_and_still_readable_
         (Method::PATCH, format!("{messages}/{id}"), Some(json!({ "body": "changed" }))),
         (Method::DELETE, format!("{messages}/{id}"), None),
         (Method::PUT, format!("{messages}/{id}/reactions/%F0%9F%91%8D"), None),
+        // A file could never be sent there: no upload URL either.
+        (
+            Method::POST,
+            format!("/api/v1/chat/conversations/{channel}/uploads"),
+            Some(json!({ "filename": "plan.pdf", "contentType": "application/pdf", "size": 10 })),
+        ),
     ];
     for (method, path, body) in writes {
         let response = app.call(method.clone(), &path, Some(&bob), body).await;

@@ -24,7 +24,8 @@ pub(super) struct NewUpload {
 }
 
 #[utoipa::path(post, path = "/api/v1/chat/conversations/{id}/uploads", request_body = NewUpload, security(("bearer" = [])),
-    responses((status = 201, body = UploadIntent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 201, body = UploadIntent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "`conversation_archived`: the channel is archived")))]
 pub(super) async fn upload_intent(
     State(state): State<AppState>,
     Authed(caller): Authed,
