@@ -1,12 +1,19 @@
 //! The sequence engine: every change to a conversation takes its next sequence number, in one
 //! transaction with the change's record in the catch-up log and the change's own writes. The
 //! sequence update is conditional on the value read, so changes commit in seq order and seqs have
-//! no holes. Losing the race to a concurrent change is retried at once at the seq the refusal
-//! reports (no second read), after a short wait that does not grow with the loser's own
-//! attempts: a refusal proves another change committed, so the conversation as a whole moves on
-//! and the loser must not fall behind fresh writers. Only a busy store (throttling, faults) backs
-//! off exponentially. A change gives up after a time budget, not a count of attempts.
+//! no holes.
+//!
+//! Losing the race to a concurrent change (the condition fails) proves another change committed:
+//! the conversation as a whole moves on, so how long a loser waits must not grow with its own
+//! attempts (that starved losers while newcomers won). The refusal carries the conversation item
+//! as it is now, so a retry sent within a round trip plans at the new seq without reading again.
+//! The wait is drawn from zero to one round trip per writer the conversation seems to have (this
+//! process's share of lost attempts on it), and a new change in a contended conversation waits
+//! the same way before its first attempt, so newcomers and losers meet the same odds and about
+//! one attempt reaches the store per commit. Only a busy store (throttling, faults) backs off
+//! exponentially. A change gives up after a time budget (a 503 the client retries), not a count.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -25,27 +32,62 @@ use crate::ports::store::{StoreError, Update};
 /// and API Gateway's 30 s, with room for the attempt in flight (at most the SDK's 10 s call
 /// limit, `aws::sdk`).
 pub(super) const COMMIT_BUDGET: Duration = Duration::from_secs(4);
-/// The wait after a lost race is drawn from zero to the lost attempt's round trip, within these
-/// bounds: the round trip includes the store's queue, so the waits spread as contention grows,
-/// without counting the loser's attempts.
+/// The wait after a lost race is drawn from zero to one round trip per writer the conversation
+/// seems to have, within these bounds (the round trip includes the store's queue).
 const LOST_WAIT_FLOOR: Duration = Duration::from_millis(1);
-const LOST_WAIT_CEILING: Duration = Duration::from_millis(100);
+const LOST_WAIT_CEILING: Duration = Duration::from_secs(1);
 /// Per-process turns for commits, by a hash of the conversation.
 const COMMIT_STRIPES: usize = 64;
+/// The moving average of lost attempts gives the newest this weight (1 in 8).
+const LOSS_WEIGHT: u32 = 8;
+/// The most writers the wait after a lost race spreads over.
+const MAX_CONTENDERS: u32 = 32;
 
 /// Changes to one conversation from this process take turns: they would only race for the same
-/// seq and retry. Across processes the conditional write keeps them correct.
-pub(super) struct CommitTurns(Vec<tokio::sync::Mutex<()>>);
+/// seq and retry. Across processes the conditional write keeps them correct, and each process
+/// keeps a moving average of how often its attempts on the conversation lost the race: the
+/// contention every change to it meets, whatever its own attempt count.
+pub(super) struct CommitTurns {
+    turns: Vec<tokio::sync::Mutex<()>>,
+    /// Per stripe, the share of recent attempts that lost, in thousandths.
+    losses: Vec<AtomicU32>,
+    /// Per stripe, the last attempt's round trip, in microseconds.
+    trips: Vec<AtomicU32>,
+}
 
 impl Default for CommitTurns {
     fn default() -> Self {
-        Self((0..COMMIT_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect())
+        Self {
+            turns: (0..COMMIT_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
+            losses: (0..COMMIT_STRIPES).map(|_| AtomicU32::new(0)).collect(),
+            trips: (0..COMMIT_STRIPES).map(|_| AtomicU32::new(0)).collect(),
+        }
     }
 }
 
 impl CommitTurns {
     fn stripe(c: &ConversationId) -> usize {
         c.as_str().bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b))) % COMMIT_STRIPES
+    }
+
+    /// Counts an attempt on `c`: lost the race, or committed, after a round trip of `trip`.
+    fn record(&self, c: &ConversationId, lost: bool, trip: Duration) {
+        self.trips[Self::stripe(c)].store(u32::try_from(trip.as_micros()).unwrap_or(u32::MAX), Ordering::Relaxed);
+        let sample = if lost { 1000 } else { 0 };
+        let _ = self.losses[Self::stripe(c)].fetch_update(Ordering::Relaxed, Ordering::Relaxed, |loss| {
+            Some((loss * (LOSS_WEIGHT - 1) + sample) / LOSS_WEIGHT)
+        });
+    }
+
+    fn last_trip(&self, c: &ConversationId) -> Duration {
+        Duration::from_micros(u64::from(self.trips[Self::stripe(c)].load(Ordering::Relaxed)))
+    }
+
+    /// How many writers `c` seems to have at once, from the share of attempts that lose (one
+    /// writer in n wins a round): 1 when they commit, up to `MAX_CONTENDERS`.
+    fn contenders(&self, c: &ConversationId) -> u32 {
+        let loss = self.losses[Self::stripe(c)].load(Ordering::Relaxed).min(999);
+        (1000 / (1000 - loss)).clamp(1, MAX_CONTENDERS)
     }
 }
 
@@ -118,7 +160,7 @@ impl Chat {
     /// This process's turn to commit changes to `c`: held by `commit_change`, or by a use case
     /// that must read what it changes in the same turn (then it calls `commit_in_turn`).
     pub(super) async fn commit_turn(&self, c: &ConversationId) -> tokio::sync::MutexGuard<'_, ()> {
-        self.commit_turns.0[CommitTurns::stripe(c)].lock().await
+        self.commit_turns.turns[CommitTurns::stripe(c)].lock().await
     }
 
     /// `commit_change` for a caller that holds the conversation's turn (`commit_turn`).
@@ -148,6 +190,13 @@ impl Chat {
     {
         let mut retries = Retries::new(Instant::now());
         let mut known: Option<ConversationMeta> = None;
+        // In a contended conversation a new change waits its turn like a loser does, so losers
+        // and newcomers meet the same odds (a newcomer going first starved losers).
+        let contenders = self.commit_turns.contenders(c);
+        if contenders > 1 {
+            let (_, high) = retries.wait_range(Setback::Lost, self.commit_turns.last_trip(c), contenders - 1);
+            tokio::time::sleep(high.mul_f64(rand::random::<f64>())).await;
+        }
         loop {
             let meta = match known.take() {
                 Some(meta) => meta,
@@ -163,7 +212,10 @@ impl Chat {
             ops.push(OpRole::Sequence, take_sequence(t, c, meta.last_seq, seq, meta_update));
             let sent = Instant::now();
             let setback = match self.tables.commit(ops).await {
-                Ok(()) => return Ok(CommitOutcome::Done { seq }),
+                Ok(()) => {
+                    self.commit_turns.record(c, false, sent.elapsed());
+                    return Ok(CommitOutcome::Done { seq });
+                }
                 Err(TransactionError::Refused(refusal)) if refusal.roles.iter().any(|r| *r != OpRole::Sequence) => {
                     let roles = refusal.roles.into_iter().filter(|r| *r != OpRole::Sequence).collect();
                     return Ok(CommitOutcome::Refused(roles));
@@ -180,11 +232,19 @@ impl Chat {
                 Err(TransactionError::Store(e)) => return Err(e.into()),
             };
             let now = Instant::now();
-            let Some(wait) = retries.next(setback, now - sent, now) else {
+            if setback == Setback::Lost {
+                self.commit_turns.record(c, true, now - sent);
+            }
+            let Some(wait) = retries.next(setback, now - sent, self.commit_turns.contenders(c), now) else {
                 tracing::warn!(conversation = %c, attempts = retries.attempts, "change not committed within its budget");
                 return Err(ChatError::Unavailable(format!("conversation {c} too busy to commit a change; try again")));
             };
             tracing::debug!(conversation = %c, ?setback, ?wait, "sequence contention, retrying");
+            // Past a round trip, others have likely taken the seq the refusal showed: a read
+            // costs less than a transaction refused again.
+            if wait > (now - sent).max(LOST_WAIT_FLOOR) {
+                known = None;
+            }
             tokio::time::sleep(wait).await;
         }
     }
@@ -225,10 +285,12 @@ impl Retries {
     }
 
     /// The range the wait after `setback` is drawn from, `trip` being the failed attempt's round
-    /// trip. A lost race's does not depend on how often this change lost before.
-    fn wait_range(&mut self, setback: Setback, trip: Duration) -> (Duration, Duration) {
+    /// trip. A lost race's spreads the conversation's `contenders` over as many round trips, so
+    /// about one attempt reaches the store per commit; it does not depend on how often this
+    /// change lost before.
+    fn wait_range(&mut self, setback: Setback, trip: Duration, contenders: u32) -> (Duration, Duration) {
         match setback {
-            Setback::Lost => (Duration::ZERO, trip.clamp(LOST_WAIT_FLOOR, LOST_WAIT_CEILING)),
+            Setback::Lost => (Duration::ZERO, (trip * contenders).clamp(LOST_WAIT_FLOOR, LOST_WAIT_CEILING)),
             Setback::Busy => {
                 let (low, high) = backoff_range(self.busy);
                 self.busy += 1;
@@ -238,8 +300,8 @@ impl Retries {
     }
 
     /// The wait before the next attempt, or `None` when it would start past the budget.
-    fn next(&mut self, setback: Setback, trip: Duration, now: Instant) -> Option<Duration> {
-        let (low, high) = self.wait_range(setback, trip);
+    fn next(&mut self, setback: Setback, trip: Duration, contenders: u32, now: Instant) -> Option<Duration> {
+        let (low, high) = self.wait_range(setback, trip, contenders);
         let wait = low + (high - low).mul_f64(rand::random::<f64>());
         self.attempts += 1;
         (now + wait < self.deadline).then_some(wait)
@@ -278,24 +340,57 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_lost_race_waits_up_to_one_round_trip_however_often_it_lost() {
+    async fn a_lost_race_waits_the_same_however_often_it_lost() {
         let mut retries = Retries::new(Instant::now());
         let trip = Duration::from_millis(20);
         for _ in 0..500 {
-            assert_eq!(retries.wait_range(Setback::Lost, trip), (Duration::ZERO, trip));
+            assert_eq!(retries.wait_range(Setback::Lost, trip, 3), (Duration::ZERO, trip * 3));
         }
         // A busy store in between does not make the next lost race wait longer either.
-        retries.wait_range(Setback::Busy, trip);
-        assert_eq!(retries.wait_range(Setback::Lost, trip), (Duration::ZERO, trip));
-        assert_eq!(retries.wait_range(Setback::Lost, Duration::ZERO).1, LOST_WAIT_FLOOR);
-        assert_eq!(retries.wait_range(Setback::Lost, Duration::from_secs(3)).1, LOST_WAIT_CEILING);
+        retries.wait_range(Setback::Busy, trip, 3);
+        assert_eq!(retries.wait_range(Setback::Lost, trip, 3), (Duration::ZERO, trip * 3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lost_race_waits_one_round_trip_per_writer_within_bounds() {
+        let mut retries = Retries::new(Instant::now());
+        let trip = Duration::from_millis(20);
+        assert_eq!(retries.wait_range(Setback::Lost, trip, 1).1, trip);
+        assert_eq!(retries.wait_range(Setback::Lost, trip, 16).1, trip * 16);
+        assert_eq!(retries.wait_range(Setback::Lost, Duration::ZERO, 16).1, LOST_WAIT_FLOOR);
+        assert_eq!(retries.wait_range(Setback::Lost, Duration::from_millis(300), 16).1, LOST_WAIT_CEILING);
+    }
+
+    #[test]
+    fn a_conversation_seems_to_have_as_many_writers_as_its_attempts_lose_to() {
+        let turns = CommitTurns::default();
+        let (hot, trip) = (ConversationId::new_channel(), Duration::from_millis(10));
+        assert_eq!(turns.contenders(&hot), 1, "nothing lost yet");
+        // Fifteen of sixteen attempts lose: sixteen writers or so.
+        for _ in 0..40 {
+            turns.record(&hot, false, trip);
+            for _ in 0..15 {
+                turns.record(&hot, true, trip);
+            }
+        }
+        assert!((8..=MAX_CONTENDERS).contains(&turns.contenders(&hot)), "{}", turns.contenders(&hot));
+        assert_eq!(turns.last_trip(&hot), trip);
+        // Once its attempts commit again, it is back to one.
+        for _ in 0..40 {
+            turns.record(&hot, false, trip);
+        }
+        assert_eq!(turns.contenders(&hot), 1);
+        for _ in 0..1000 {
+            turns.record(&hot, true, trip);
+        }
+        assert_eq!(turns.contenders(&hot), MAX_CONTENDERS, "bounded");
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_busy_store_is_backed_off_exponentially() {
         let mut retries = Retries::new(Instant::now());
         let trip = Duration::from_millis(1);
-        let highs: Vec<Duration> = (0..8).map(|_| retries.wait_range(Setback::Busy, trip).1).collect();
+        let highs: Vec<Duration> = (0..8).map(|_| retries.wait_range(Setback::Busy, trip, 1).1).collect();
         assert_eq!(highs[0], Duration::from_millis(7));
         assert!(highs.windows(2).take(6).all(|w| w[1] > w[0]), "{highs:?}");
         assert_eq!(highs[6], highs[7], "capped");
@@ -309,15 +404,15 @@ mod tests {
         // Each attempt takes a round trip and loses; then the policy says how long to wait.
         tokio::time::sleep(trip).await;
         let mut retried = 0u32;
-        while let Some(wait) = retries.next(Setback::Lost, trip, Instant::now()) {
-            assert!(wait <= trip, "{wait:?}");
+        while let Some(wait) = retries.next(Setback::Lost, trip, 2, Instant::now()) {
+            assert!(wait <= trip * 2, "{wait:?}");
             tokio::time::sleep(wait + trip).await;
             retried += 1;
         }
         let spent = start.elapsed();
         // No attempt started past the budget, and it gave up only when the next one would have:
         // hundreds of attempts, where a count of 12 stopped within a fraction of a second.
-        assert!(spent <= COMMIT_BUDGET + trip && spent + 2 * trip >= COMMIT_BUDGET, "{spent:?}");
+        assert!(spent <= COMMIT_BUDGET + trip && spent + 3 * trip >= COMMIT_BUDGET, "{spent:?}");
         assert!(retried > 300, "{retried}");
     }
 
@@ -325,7 +420,7 @@ mod tests {
     async fn a_busy_store_gives_up_within_the_budget_too() {
         let start = Instant::now();
         let mut retries = Retries::new(start);
-        while let Some(wait) = retries.next(Setback::Busy, Duration::ZERO, Instant::now()) {
+        while let Some(wait) = retries.next(Setback::Busy, Duration::ZERO, 1, Instant::now()) {
             tokio::time::sleep(wait).await;
         }
         let spent = start.elapsed();
