@@ -512,7 +512,9 @@ mod contention_tests {
         }
         async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
             let takes_seq = ops.iter().any(|op| *op.key() == self.meta);
-            if takes_seq && self.interruptions.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+            if takes_seq
+                && self.interruptions.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
+            {
                 let n = self.interruptions.load(Ordering::SeqCst);
                 self.rival.send(&self.who, &self.channel, message(&format!("rival-{n}"))).await.expect("rival sends");
             }

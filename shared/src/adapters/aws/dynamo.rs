@@ -12,8 +12,8 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, ConditionCheck, Delete, DeleteRequest, KeySchemaElement, KeyType,
-    KeysAndAttributes, Put, PutRequest, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification, StreamViewType,
-    TransactWriteItem, Update as DynUpdate, WriteRequest,
+    KeysAndAttributes, Put, PutRequest, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
+    StreamSpecification, StreamViewType, TransactWriteItem, Update as DynUpdate, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 use serde_json::Value;

@@ -13,8 +13,8 @@ use tokio::sync::{oneshot, watch};
 
 use crate::ports::clock::Clock;
 use crate::ports::store::{
-    Attrs, ChangeRecord, Cond, FailedCondition, Item, Key, Page, Query, Store, StoreError, Update, WriteOp, MAX_TRANSACTION_OPS,
-    TTL_ATTR,
+    Attrs, ChangeRecord, Cond, FailedCondition, Item, Key, Page, Query, Store, StoreError, Update, WriteOp,
+    MAX_TRANSACTION_OPS, TTL_ATTR,
 };
 
 const SCHEMA: &str = "
