@@ -528,20 +528,83 @@ mod contention_tests {
         }
     }
 
+    /// A store where another transaction is always in progress on the conversation item.
+    struct AlwaysConflicting {
+        inner: Arc<dyn Store>,
+        meta: Key,
+        takes: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl Store for AlwaysConflicting {
+        async fn get(&self, key: &Key, consistent: bool) -> Result<Option<Item>, StoreError> {
+            self.inner.get(key, consistent).await
+        }
+        async fn batch_get(&self, keys: &[Key], consistent: bool) -> Result<Vec<Item>, StoreError> {
+            self.inner.batch_get(keys, consistent).await
+        }
+        async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
+            self.inner.put(item, cond).await
+        }
+        async fn update(&self, key: &Key, update: Update, cond: Cond) -> Result<Attrs, StoreError> {
+            self.inner.update(key, update, cond).await
+        }
+        async fn delete(&self, key: &Key, cond: Cond) -> Result<Option<Attrs>, StoreError> {
+            self.inner.delete(key, cond).await
+        }
+        async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+            if ops.iter().any(|op| *op.key() == self.meta) {
+                self.takes.fetch_add(1, Ordering::SeqCst);
+                return Err(StoreError::TransactionCanceled { failed: vec![] });
+            }
+            self.inner.transact(ops).await
+        }
+        async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+            self.inner.batch_write(ops).await
+        }
+        async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+            self.inner.query(query).await
+        }
+    }
+
+    /// A channel of `owner` with `writer` in it, on `store`.
+    async fn channel(store: Arc<dyn Store>, owner: &Caller, writer: &Caller) -> ConversationId {
+        let chat = Chat::new(store, Arc::new(SystemClock), Arc::new(NoEvents));
+        chat.ensure_profile(owner).await.expect("profile");
+        chat.ensure_profile(writer).await.expect("profile");
+        let name = ChannelName::parse("hot").expect("name");
+        let channel = chat.create_channel(owner, name, Visibility::Public, None).await.expect("channel").id;
+        chat.invite(owner, &channel, &writer.user).await.expect("invite");
+        channel
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_change_that_never_gets_its_turn_answers_unavailable_after_its_budget() {
+        let inner: Arc<dyn Store> = Arc::new(SqliteStore::in_memory(Arc::new(SystemClock)).expect("store"));
+        let (owner, writer) = (caller("owner"), caller("writer"));
+        let channel = channel(inner.clone(), &owner, &writer).await;
+        let meta = keys::conversation_meta(&owner.tenant, &channel);
+        let store = Arc::new(AlwaysConflicting { inner, meta, takes: AtomicUsize::new(0) });
+        let chat = Chat::new(store.clone(), Arc::new(SystemClock), Arc::new(NoEvents));
+        let start = Instant::now();
+
+        let Err(refused) = chat.send(&writer, &channel, message("never")).await else {
+            panic!("committed on a store that never lets it");
+        };
+
+        assert!(matches!(refused, ChatError::Unavailable(_)), "a 503 the client retries: {refused:?}");
+        let spent = start.elapsed();
+        assert!(spent >= COMMIT_BUDGET - LOST_WAIT_CEILING && spent <= COMMIT_BUDGET, "{spent:?}");
+        assert!(store.takes.load(Ordering::SeqCst) > 12, "kept trying for its budget, not 12 attempts");
+    }
+
     #[tokio::test]
     async fn a_lost_race_retries_at_the_seq_its_refusal_reports_without_reading_again() {
         let clock = Arc::new(SystemClock);
         let inner: Arc<dyn Store> = Arc::new(SqliteStore::in_memory(clock.clone()).expect("store"));
-        let rival = Chat::new(inner.clone(), clock.clone(), Arc::new(NoEvents));
         let (owner, writer) = (caller("owner"), caller("writer"));
-        rival.ensure_profile(&owner).await.expect("profile");
-        rival.ensure_profile(&writer).await.expect("profile");
-        let channel = rival
-            .create_channel(&owner, ChannelName::parse("hot").expect("name"), Visibility::Public, None)
-            .await
-            .expect("channel")
-            .id;
-        rival.invite(&owner, &channel, &writer.user).await.expect("invite");
+        let channel = channel(inner.clone(), &owner, &writer).await;
+        let rival = Chat::new(inner.clone(), clock.clone(), Arc::new(NoEvents));
         let before = rival.changes(&owner, &channel, 0, None).await.expect("changes").last_seq;
         let store = Arc::new(Rival {
             inner,
