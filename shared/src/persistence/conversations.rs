@@ -11,7 +11,7 @@ use super::codec::{from_attrs, to_attrs};
 use super::keys;
 use super::paging::continuation;
 use super::tables::{put, put_new, Tables};
-use super::transaction::{OpRole, Transaction};
+use super::transaction::{OpRole, Refusal, Transaction};
 use crate::domain::error::ChatResult;
 use crate::domain::ids::{ConversationId, TenantId, UserId};
 use crate::domain::{ConversationKind, ConversationMeta, ConversationUpdate, Member, Membership, NotificationLevel};
@@ -243,6 +243,16 @@ pub fn take_sequence(t: &TenantId, c: &ConversationId, previous: u64, seq: u64, 
         key: keys::conversation_meta(t, c),
         update: update.set(attrs::LAST_SEQ, seq),
         cond: Cond::Equals(attrs::LAST_SEQ.into(), previous.into()),
+    }
+}
+
+/// The conversation item as a refused `take_sequence` found it, so the retry plans at the seq
+/// that is next now without reading it again; `None` when the refusal does not show it (the
+/// store did not report it, or the conversation is gone: a read tells).
+pub fn meta_after_refusal(refusal: &Refusal, t: &TenantId, c: &ConversationId) -> ChatResult<Option<ConversationMeta>> {
+    match refusal.current(OpRole::Sequence, &keys::conversation_meta(t, c)) {
+        Some(Some(attrs)) => Ok(Some(from_attrs(attrs)?)),
+        _ => Ok(None),
     }
 }
 

@@ -3,7 +3,7 @@
 //! error a client gets never depends on the order the writes were pushed in.
 
 use crate::domain::error::ChatError;
-use crate::ports::store::{Store, StoreError, WriteOp};
+use crate::ports::store::{Attrs, Key, Store, StoreError, WriteOp};
 
 /// What an operation of a transaction stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,21 +42,38 @@ pub struct Transaction {
 
 #[derive(Debug)]
 pub enum TransactionError {
-    /// The conditions of operations with these roles failed (each role once).
-    Refused(Vec<OpRole>),
+    Refused(Refusal),
     Store(StoreError),
+}
+
+/// The operations whose conditions failed: their roles (each once), and their items as they are
+/// now, so a caller that lost a race plans its retry without reading them again.
+#[derive(Debug, Default)]
+pub struct Refusal {
+    pub roles: Vec<OpRole>,
+    current: Vec<(OpRole, Key, Option<Attrs>)>,
+}
+
+impl Refusal {
+    /// The item `key` as the refused transaction found it, if one of its operations with `role`
+    /// failed on it: `Some(None)` when there is no such item, `None` when nothing was refused there.
+    pub(super) fn current(&self, role: OpRole, key: &Key) -> Option<Option<&Attrs>> {
+        self.current.iter().find(|(r, k, _)| *r == role && k == key).map(|(_, _, item)| item.as_ref())
+    }
 }
 
 impl TransactionError {
     pub fn refused(&self, role: OpRole) -> bool {
-        matches!(self, TransactionError::Refused(roles) if roles.contains(&role))
+        matches!(self, TransactionError::Refused(refusal) if refusal.roles.contains(&role))
     }
 }
 
 impl From<TransactionError> for ChatError {
     fn from(e: TransactionError) -> Self {
         match e {
-            TransactionError::Refused(roles) => ChatError::Internal(format!("unexpected refusal of {roles:?}")),
+            TransactionError::Refused(refusal) => {
+                ChatError::Internal(format!("unexpected refusal of {:?}", refusal.roles))
+            }
             TransactionError::Store(e) => e.into(),
         }
     }
@@ -88,16 +105,19 @@ impl Transaction {
     /// Commits every operation or none. A cancellation for contention (no condition failed) is
     /// a store error the caller may retry; failed conditions come back as their roles.
     pub async fn commit(self, store: &dyn Store) -> Result<(), TransactionError> {
+        let keys: Vec<Key> = self.ops.iter().map(|op| op.key().clone()).collect();
         match store.transact(self.ops).await {
             Ok(()) => Ok(()),
             Err(StoreError::TransactionCanceled { failed }) if !failed.is_empty() => {
-                let mut roles = Vec::new();
-                for role in failed.iter().filter_map(|&i| self.roles.get(i).copied()) {
-                    if !roles.contains(&role) {
-                        roles.push(role);
+                let mut refusal = Refusal::default();
+                for f in failed {
+                    let (Some(&role), Some(key)) = (self.roles.get(f.op), keys.get(f.op)) else { continue };
+                    if !refusal.roles.contains(&role) {
+                        refusal.roles.push(role);
                     }
+                    refusal.current.push((role, key.clone(), f.current));
                 }
-                Err(TransactionError::Refused(roles))
+                Err(TransactionError::Refused(refusal))
             }
             Err(e) => Err(TransactionError::Store(e)),
         }

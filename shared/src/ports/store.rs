@@ -183,15 +183,32 @@ pub enum StoreError {
     /// A single write's condition failed.
     #[error("condition failed")]
     ConditionFailed,
-    /// A transaction was cancelled because the conditions of these operations (indexes into the
-    /// op list) failed. Empty when it was cancelled for contention with another transaction.
-    #[error("transaction cancelled (failed conditions at {failed:?})")]
-    TransactionCanceled { failed: Vec<usize> },
+    /// A transaction was cancelled because the conditions of these operations failed. Empty
+    /// when it was cancelled for contention with another transaction.
+    #[error("transaction cancelled (failed conditions at {:?})", .failed.iter().map(|f| f.op).collect::<Vec<_>>())]
+    TransactionCanceled { failed: Vec<FailedCondition> },
     /// Throttling or a transient fault that a caller may retry with backoff.
     #[error("store busy: {0}")]
     Transient(String),
     #[error("store: {0}")]
     Backend(String),
+}
+
+/// An operation of a transaction whose condition failed, and the item it was checked against as
+/// it is now (DynamoDB's `ReturnValuesOnConditionCheckFailure = ALL_OLD`): a caller that lost a
+/// race sees what won it without reading it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedCondition {
+    /// Its index in the transaction's op list.
+    pub op: usize,
+    /// The item's attributes other than its key; `None` when there is no such item.
+    pub current: Option<Attrs>,
+}
+
+impl FailedCondition {
+    pub fn new(op: usize, current: Option<Attrs>) -> Self {
+        Self { op, current }
+    }
 }
 
 impl StoreError {
@@ -235,7 +252,8 @@ pub trait Store: Send + Sync {
     /// Applies the update and returns the item as it is afterwards.
     async fn update(&self, key: &Key, update: Update, cond: Cond) -> Result<Attrs, StoreError>;
     async fn delete(&self, key: &Key, cond: Cond) -> Result<Option<Attrs>, StoreError>;
-    /// All or nothing, at most `MAX_TRANSACTION_OPS` operations on distinct items.
+    /// All or nothing, at most `MAX_TRANSACTION_OPS` operations on distinct items. A refusal
+    /// names every failed condition with its item as it is now.
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;
     /// Independent writes (no conditions), chunked by the adapter.
     async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;

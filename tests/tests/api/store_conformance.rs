@@ -7,7 +7,9 @@ use integration_tests::moto_store;
 use serde_json::{json, Value};
 use shared::adapters::embedded::sqlite::SqliteStore;
 use shared::ports::clock::SystemClock;
-use shared::ports::store::{Attrs, Cond, Item, Key, Query, Store, StoreError, Update, WriteOp, TTL_ATTR};
+use shared::ports::store::{
+    Attrs, Cond, FailedCondition, Item, Key, Query, Store, StoreError, Update, WriteOp, TTL_ATTR,
+};
 
 fn attrs(v: Value) -> Attrs {
     match v {
@@ -94,7 +96,8 @@ async fn transactions_are_all_or_nothing(store: Arc<dyn Store>) {
         WriteOp::Check { key: Key::new("P", "T3"), cond: Cond::NotExists },
     ];
     let err = store.transact(ops).await.unwrap_err();
-    assert_eq!(err, StoreError::TransactionCanceled { failed: vec![2] });
+    let failed = vec![FailedCondition::new(2, Some(attrs(json!({ "v": 1 }))))];
+    assert_eq!(err, StoreError::TransactionCanceled { failed });
     assert!(store.get(&Key::new("P", "T1"), true).await.unwrap().is_none());
     assert!(store.get(&Key::new("P", "T2"), true).await.unwrap().is_none());
     let ops = vec![
@@ -217,10 +220,12 @@ async fn guarded_object_updates(store: Arc<dyn Store>) {
     store.transact(reply(1, Cond::ExistsWithout("threadSeq".into()))).await.unwrap();
     // A second "first reply", and a reply planned on a stale summary, are refused at the root.
     for stale in [Cond::ExistsWithout("threadSeq".into()), Cond::Equals("threadSeq".into(), json!(0))] {
-        assert_eq!(
-            store.transact(reply(2, stale)).await.unwrap_err(),
-            StoreError::TransactionCanceled { failed: vec![1] }
-        );
+        match store.transact(reply(2, stale)).await.unwrap_err() {
+            StoreError::TransactionCanceled { failed } => {
+                assert_eq!(failed.iter().map(|f| f.op).collect::<Vec<_>>(), [1]);
+            }
+            other => panic!("refusal expected, got {other:?}"),
+        }
     }
     store.transact(reply(2, Cond::Equals("threadSeq".into(), json!(1)))).await.unwrap();
     // A root that is gone takes no reply (the update would otherwise create it).
@@ -229,7 +234,10 @@ async fn guarded_object_updates(store: Arc<dyn Store>) {
         update: summary(1),
         cond: Cond::ExistsWithout("threadSeq".into()),
     };
-    assert_eq!(store.transact(vec![gone]).await.unwrap_err(), StoreError::TransactionCanceled { failed: vec![0] });
+    assert_eq!(
+        store.transact(vec![gone]).await.unwrap_err(),
+        StoreError::TransactionCanceled { failed: vec![FailedCondition::new(0, None)] }
+    );
     assert!(store.get(&Key::new("T", "MSG#9"), true).await.unwrap().is_none());
     let got = store.get(&root, true).await.unwrap().unwrap().attrs;
     assert_eq!(
@@ -287,6 +295,29 @@ async fn versioned_list_updates(store: Arc<dyn Store>) {
     });
     let results = futures::future::join_all(racers).await;
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "one writer wins a version");
+}
+
+/// A refused transaction names each failed condition with its item as it is now, or none when
+/// there is no item (DynamoDB's `ReturnValuesOnConditionCheckFailure = ALL_OLD`, which moto
+/// implements): the sequence engine retries a lost race at the seq the refusal shows, without
+/// reading the conversation again.
+async fn refusals_carry_the_item_as_it_is_now(store: Arc<dyn Store>) {
+    let meta = json!({ "lastSeq": 7, "name": "hot", "counts": { "messages": 3 } });
+    store.put(item("R", "META", meta.clone()), Cond::Always).await.unwrap();
+    // Planned at seq 7 on a read of 6: another change took 7 since.
+    let ops = vec![
+        WriteOp::Put { item: item("R", "LOG#7", json!({ "by": "loser" })), cond: Cond::NotExists },
+        WriteOp::Update {
+            key: Key::new("R", "META"),
+            update: Update::default().set("lastSeq", 7).add("n", 1),
+            cond: Cond::Equals("lastSeq".into(), json!(6)),
+        },
+        WriteOp::Check { key: Key::new("R", "GONE"), cond: Cond::Exists },
+    ];
+    let expected = vec![FailedCondition::new(1, Some(attrs(meta.clone()))), FailedCondition::new(2, None)];
+    assert_eq!(store.transact(ops).await.unwrap_err(), StoreError::TransactionCanceled { failed: expected });
+    assert!(store.get(&Key::new("R", "LOG#7"), true).await.unwrap().is_none(), "nothing of it was written");
+    assert_eq!(Value::Object(store.get(&Key::new("R", "META"), true).await.unwrap().unwrap().attrs), meta);
 }
 
 /// Presence's store operations (issue 22): a status decided once under a condition on the one
@@ -375,6 +406,10 @@ macro_rules! conformance {
                 super::versioned_list_updates(store().await).await
             }
             #[tokio::test]
+            async fn refusals_carry_the_item_as_it_is_now() {
+                super::refusals_carry_the_item_as_it_is_now(store().await).await
+            }
+            #[tokio::test]
             async fn presence_transitions() {
                 super::presence_transitions(store().await).await
             }
@@ -459,7 +494,11 @@ async fn sqlite_group_commit_keeps_each_write_atomic() {
     for (i, result, _) in &results {
         match i % 2 {
             0 => assert!(result.is_ok(), "write {i}: {result:?}"),
-            _ => assert_eq!(*result, Err(StoreError::TransactionCanceled { failed: vec![2] }), "write {i}"),
+            _ => assert_eq!(
+                *result,
+                Err(StoreError::TransactionCanceled { failed: vec![FailedCondition::new(2, None)] }),
+                "write {i}"
+            ),
         }
     }
     assert_eq!(results.iter().filter(|(_, _, won)| *won).count(), 1, "one guard winner");

@@ -12,15 +12,16 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, ConditionCheck, Delete, DeleteRequest, KeySchemaElement, KeyType,
-    KeysAndAttributes, Put, PutRequest, ReturnValue, ScalarAttributeType, StreamSpecification, StreamViewType,
-    TransactWriteItem, Update as DynUpdate, WriteRequest,
+    KeysAndAttributes, Put, PutRequest, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
+    StreamSpecification, StreamViewType, TransactWriteItem, Update as DynUpdate, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 use serde_json::Value;
 
 use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::store::{
-    Attrs, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp, MAX_TRANSACTION_OPS, TTL_ATTR,
+    Attrs, Cond, FailedCondition, Item, Key, Page, Query, Store, StoreError, Update, WriteOp, MAX_TRANSACTION_OPS,
+    TTL_ATTR,
 };
 
 const PK: &str = "PK";
@@ -237,6 +238,8 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// Every operation asks for its item back should its condition fail (it costs no read
+    /// units): the port's refusal carries it, so a lost race needs no read to see the winner.
     fn transact_item(&self, op: &WriteOp) -> Result<TransactWriteItem, StoreError> {
         let mut expr = Expr::default();
         let builder = TransactWriteItem::builder();
@@ -251,6 +254,7 @@ impl DynamoStore {
                             .set_condition_expression(condition)
                             .set_expression_attribute_names(expr.names())
                             .set_expression_attribute_values(expr.values())
+                            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                             .build()
                             .map_err(backend)?,
                     )
@@ -268,6 +272,7 @@ impl DynamoStore {
                             .set_condition_expression(condition)
                             .set_expression_attribute_names(expr.names())
                             .set_expression_attribute_values(expr.values())
+                            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                             .build()
                             .map_err(backend)?,
                     )
@@ -283,6 +288,7 @@ impl DynamoStore {
                             .set_condition_expression(condition)
                             .set_expression_attribute_names(expr.names())
                             .set_expression_attribute_values(expr.values())
+                            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                             .build()
                             .map_err(backend)?,
                     )
@@ -301,6 +307,7 @@ impl DynamoStore {
                             .condition_expression(condition)
                             .set_expression_attribute_names(expr.names())
                             .set_expression_attribute_values(expr.values())
+                            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                             .build()
                             .map_err(backend)?,
                     )
@@ -444,16 +451,26 @@ impl Store for DynamoStore {
             Err(err) => {
                 if let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) = err.as_service_error() {
                     let reasons = cancel.cancellation_reasons();
-                    let failed: Vec<usize> = reasons
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
-                        .map(|(i, _)| i)
-                        .collect();
-                    if failed.is_empty() {
-                        // Cancelled for a conflicting transaction or throttling: retryable.
-                        return Err(StoreError::TransactionCanceled { failed });
+                    let mut failed = Vec::new();
+                    for (i, reason) in reasons.iter().enumerate() {
+                        if reason.code() == Some("ConditionalCheckFailed") {
+                            let current = match reason.item() {
+                                Some(item) if !item.is_empty() => Some(from_dynamo(item.clone())?.attrs),
+                                _ => None,
+                            };
+                            failed.push(FailedCondition::new(i, current));
+                        }
                     }
+                    // Throttled, the whole transaction: the store needs room, not a quick retry.
+                    let throttled = |code: &str| {
+                        matches!(code, "ThrottlingError" | "ProvisionedThroughputExceeded" | "RequestLimitExceeded")
+                    };
+                    if failed.is_empty() {
+                        if let Some(code) = reasons.iter().filter_map(|r| r.code()).find(|c| throttled(c)) {
+                            return Err(StoreError::Transient(code.to_owned()));
+                        }
+                    }
+                    // Empty when cancelled for a conflicting transaction in progress: retryable.
                     return Err(StoreError::TransactionCanceled { failed });
                 }
                 Err(classify(err))

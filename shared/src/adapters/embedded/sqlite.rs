@@ -13,8 +13,8 @@ use tokio::sync::{oneshot, watch};
 
 use crate::ports::clock::Clock;
 use crate::ports::store::{
-    Attrs, ChangeRecord, Cond, Item, Key, Page, Query, Store, StoreError, Update, WriteOp, MAX_TRANSACTION_OPS,
-    TTL_ATTR,
+    Attrs, ChangeRecord, Cond, FailedCondition, Item, Key, Page, Query, Store, StoreError, Update, WriteOp,
+    MAX_TRANSACTION_OPS, TTL_ATTR,
 };
 
 const SCHEMA: &str = "
@@ -314,12 +314,12 @@ fn apply_writes(
         olds.push(read_live(conn, op.key(), now_s)?);
     }
     if atomic {
-        let failed: Vec<usize> = ops
+        let failed: Vec<FailedCondition> = ops
             .iter()
             .zip(&olds)
             .enumerate()
             .filter(|(_, (op, old))| !cond_holds(op_cond(op), old.as_ref()))
-            .map(|(i, _)| i)
+            .map(|(i, (_, old))| FailedCondition::new(i, old.clone()))
             .collect();
         if !failed.is_empty() {
             return Err(StoreError::TransactionCanceled { failed });
