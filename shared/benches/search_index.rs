@@ -105,6 +105,8 @@ async fn main() {
     let mut latencies = Vec::new();
     let mut by_kind: Vec<Vec<f64>> = vec![Vec::new(); 5];
     let mut hits = 0usize;
+    // Profiling aid: `SEARCH_BENCH_SLOW_MS=20` names the queries at or above 20 ms.
+    let slow_ms: Option<f64> = std::env::var("SEARCH_BENCH_SLOW_MS").ok().and_then(|v| v.parse().ok());
     for (i, q) in queries.iter().enumerate() {
         let parsed = parse_query(q, &time_zone(None).unwrap()).unwrap();
         let plan = SearchPlan {
@@ -125,6 +127,9 @@ async fn main() {
         let started = Instant::now();
         hits += index.search(&plan).await.unwrap().hits.len();
         let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if slow_ms.is_some_and(|slow| ms >= slow) {
+            println!("slow query {i}: {q:?} {ms:.2} ms");
+        }
         latencies.push(ms);
         by_kind[i % 5].push(ms);
     }
@@ -163,7 +168,12 @@ async fn main() {
         percentile(&baseline_latencies, 0.99),
         percentile(&baseline_latencies, 0.5) / percentile(&latencies, 0.5)
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    // Profiling aid: `SEARCH_BENCH_KEEP=1` leaves the index for `sqlite3` and `perf`.
+    if std::env::var_os("SEARCH_BENCH_KEEP").is_some() {
+        println!("index kept in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 struct Baseline(std::sync::Mutex<rusqlite::Connection>);
