@@ -488,4 +488,127 @@ mod tests {
         drop(index);
         let _ = std::fs::remove_file(&path);
     }
+
+    fn plan(q: &str) -> SearchPlan {
+        let parsed = parse_query(q, &time_zone(None).expect("utc")).expect("parses");
+        SearchPlan {
+            tenant_id: "acme".into(),
+            conversation_ids: vec!["C1".into()],
+            clauses: parsed.clauses,
+            excluded: parsed.excluded,
+            author_id: None,
+            mentions_user: None,
+            has_file: false,
+            has_link: false,
+            after_ms: None,
+            before_ms: None,
+            sort: SortOrder::Newest,
+            limit: 50,
+            cursor: None,
+        }
+    }
+
+    fn body_doc(id: usize, body: &str) -> IndexOp {
+        IndexOp::Upsert(SearchDoc {
+            id: format!("m{id:03}"),
+            tenant_id: "acme".into(),
+            conversation_id: "C1".into(),
+            author_id: "alice".into(),
+            body: body.into(),
+            mentions: vec![],
+            has_file: false,
+            has_link: false,
+            created_ms: id as i64,
+            version: 1,
+            thread_root_id: None,
+        })
+    }
+
+    async fn ids(index: &SqliteSearch, q: &str) -> Vec<String> {
+        index.search(&plan(q)).await.expect("searches").hits.into_iter().map(|h| h.id).collect()
+    }
+
+    /// What FTS5's own prefix query finds, newest first: what an expanded prefix must find.
+    async fn fts5_prefix(index: &SqliteSearch, prefix: &str) -> Vec<String> {
+        let expr = format!("{} *", quote(&fts_token(prefix)));
+        index
+            .with_conn(move |conn| {
+                let mut stmt = conn
+                    .prepare("SELECT d.id FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid WHERE docs_fts MATCH ?1 ORDER BY docs_fts.rowid DESC")
+                    .map_err(unavailable)?;
+                let rows = stmt.query_map([expr], |r| r.get::<_, String>(0)).map_err(unavailable)?;
+                rows.collect::<Result<Vec<String>, _>>().map_err(unavailable)
+            })
+            .await
+            .expect("queries")
+    }
+
+    /// A prefix longer than the prefix indexes is answered from the dictionary of terms: the
+    /// same messages, in the same order, as FTS5's own prefix query, in any script, with inner
+    /// punctuation, beside a phrase, in an `OR` and an exclusion.
+    #[tokio::test]
+    async fn a_long_prefix_finds_what_fts5s_prefix_query_finds() {
+        let index = SqliteSearch::in_memory().expect("opens");
+        let bodies = [
+            "deploy the deployment",
+            "deployed yesterday",
+            "redeploy later",
+            "don't deploy",
+            "dont stop",
+            "snake_case snake_cased",
+            "नमस्ते दुनिया",
+            "नमस्कार",
+            "привет приветствие",
+            "Ελληνικά ελληνικός",
+            "naïve naïveté",
+            "version 3.14159 3.14",
+            "東京都 東京タワー",
+            "deployment_plan",
+            "stop",
+        ];
+        let ops: Vec<IndexOp> = bodies.iter().enumerate().map(|(i, b)| body_doc(i, b)).collect();
+        index.apply(&ops).await.expect("applies");
+        for prefix in [
+            "depl",
+            "deploy",
+            "deployment",
+            "don't",
+            "snake_ca",
+            "नमस",
+            "मस्",
+            "привет",
+            "ελλη",
+            "naïv",
+            "3.14",
+            "stop",
+            "zzzz",
+        ] {
+            let found = ids(&index, &format!("{prefix}*")).await;
+            assert_eq!(found, fts5_prefix(&index, prefix).await, "{prefix}*");
+        }
+        assert_eq!(ids(&index, "depl").await, ["m013", "m003", "m001", "m000"], "the last word typed is a prefix");
+        assert_eq!(ids(&index, "stop OR deplo").await, ["m014", "m013", "m004", "m003", "m001", "m000"]);
+        assert_eq!(ids(&index, "deploy* -deployment").await, ["m013", "m003", "m001"]);
+        assert_eq!(ids(&index, "\"the deployment\" deploym").await, ["m000"]);
+    }
+
+    /// An index made before the dictionary of terms fills it once when opened, and long
+    /// prefixes find what they found before.
+    #[tokio::test]
+    async fn an_index_made_before_the_dictionary_fills_it() {
+        let path = std::env::temp_dir().join(format!("search-before-terms-{}.sqlite3", ulid::Ulid::new()));
+        let index = SqliteSearch::open(&path).expect("opens");
+        index.apply(&[body_doc(1, "deployment today"), body_doc(2, "deployed")]).await.expect("applies");
+        index
+            .with_conn(|conn| conn.execute_batch("DELETE FROM terms; PRAGMA user_version = 0;").map_err(unavailable))
+            .await
+            .expect("forgets the dictionary");
+        assert!(ids(&index, "deploym").await.is_empty(), "without the dictionary nothing is found");
+        drop(index);
+        let reopened = SqliteSearch::open(&path).expect("reopens");
+        assert_eq!(ids(&reopened, "deploym").await, ["m001"]);
+        assert_eq!(ids(&reopened, "deplo").await, ["m002", "m001"]);
+        drop(reopened);
+        let _ = std::fs::remove_file(&path);
+    }
 }
