@@ -105,6 +105,7 @@ async fn main() {
     let mut latencies = Vec::new();
     let mut by_kind: Vec<Vec<f64>> = vec![Vec::new(); 5];
     let mut hits = 0usize;
+    let mut digest: u64 = 0xcbf2_9ce4_8422_2325;
     // Profiling aid: `SEARCH_BENCH_SLOW_MS=20` names the queries at or above 20 ms.
     let slow_ms: Option<f64> = std::env::var("SEARCH_BENCH_SLOW_MS").ok().and_then(|v| v.parse().ok());
     for (i, q) in queries.iter().enumerate() {
@@ -125,10 +126,17 @@ async fn main() {
             cursor: None,
         };
         let started = Instant::now();
-        hits += index.search(&plan).await.unwrap().hits.len();
+        let page = index.search(&plan).await.unwrap();
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         if slow_ms.is_some_and(|slow| ms >= slow) {
             println!("slow query {i}: {q:?} {ms:.2} ms");
+        }
+        hits += page.hits.len();
+        // FNV-1a over every hit in order: two runs with the same digest found the same pages.
+        for hit in &page.hits {
+            for b in hit.id.bytes().chain([b'\n']) {
+                digest = (digest ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+            }
         }
         latencies.push(ms);
         by_kind[i % 5].push(ms);
@@ -155,7 +163,7 @@ async fn main() {
         rate / baseline_rate
     );
     println!(
-        "query (200 queries, 50 readable conversations, newest 20): p50 {:.2} ms, p99 {:.2} ms, {hits} hits",
+        "query (200 queries, 50 readable conversations, newest 20): p50 {:.2} ms, p99 {:.2} ms, {hits} hits (digest {digest:016x})",
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.99)
     );
