@@ -289,7 +289,13 @@ impl SearchIndex for SqliteSearch {
             }
             // The words, then the filters as marker tokens: the index intersects them. Without
             // words, exclusions subtract from the readable conversations' markers.
-            let expand = |terms: &[Term]| search_terms::expand(conn, terms, fts_token).map_err(unavailable);
+            // Newest first, a long prefix is the `OR` of its terms (walked newest first, stopped at
+            // the page). Relevance walks every match anyway, and bm25 would weigh each term of the
+            // `OR` apart: it keeps FTS5's prefix query and its ranking.
+            let expand = |terms: &[Term]| match plan.sort {
+                SortOrder::Newest => search_terms::expand(conn, terms, fts_token).map_err(unavailable),
+                SortOrder::Relevance => Ok(terms.to_vec()),
+            };
             let clauses = plan.clauses.iter().map(|clause| expand(clause)).collect::<Result<Vec<_>, _>>()?;
             let words = match_expression(&clauses);
             let excluded = exclusion(&expand(&plan.excluded)?);
@@ -590,6 +596,12 @@ mod tests {
         assert_eq!(ids(&index, "stop OR deplo").await, ["m014", "m013", "m004", "m003", "m001", "m000"]);
         assert_eq!(ids(&index, "deploy* -deployment").await, ["m013", "m003", "m001"]);
         assert_eq!(ids(&index, "\"the deployment\" deploym").await, ["m000"]);
+        let mut by_relevance = plan("deplo");
+        by_relevance.sort = SortOrder::Relevance;
+        let mut ranked: Vec<String> =
+            index.search(&by_relevance).await.expect("searches").hits.into_iter().map(|h| h.id).collect();
+        ranked.sort();
+        assert_eq!(ranked, ["m000", "m001", "m003", "m013"], "relevance finds the same messages");
     }
 
     /// An index made before the dictionary of terms fills it once when opened, and long
