@@ -43,6 +43,20 @@ fn vocabulary() -> Vec<String> {
     words
 }
 
+/// CPU time and time spent waiting for a CPU, summed over the process's threads, in ms (Linux
+/// `schedstat`): on a shared machine a query's wall time is its CPU time plus its wait for a
+/// core, and only the first is the index's.
+fn cpu_and_wait_ms() -> Option<(f64, f64)> {
+    let mut total = (0.0, 0.0);
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        let mut fields = stat.split_whitespace().map(|f| f.parse::<f64>().unwrap_or(0.0) / 1e6);
+        total.0 += fields.next()?;
+        total.1 += fields.next()?;
+    }
+    Some(total)
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -105,6 +119,7 @@ async fn main() {
     let mut latencies = Vec::new();
     let mut by_kind: Vec<Vec<f64>> = vec![Vec::new(); 5];
     let mut hits = 0usize;
+    let (mut cpu, mut waits) = (Vec::new(), Vec::new());
     let mut digest: u64 = 0xcbf2_9ce4_8422_2325;
     // Profiling aid: `SEARCH_BENCH_SLOW_MS=20` names the queries at or above 20 ms.
     let slow_ms: Option<f64> = std::env::var("SEARCH_BENCH_SLOW_MS").ok().and_then(|v| v.parse().ok());
@@ -125,9 +140,14 @@ async fn main() {
             limit: 20,
             cursor: None,
         };
+        let before = cpu_and_wait_ms();
         let started = Instant::now();
         let page = index.search(&plan).await.unwrap();
         let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if let (Some(before), Some(after)) = (before, cpu_and_wait_ms()) {
+            cpu.push(after.0 - before.0);
+            waits.push(after.1 - before.1);
+        }
         if slow_ms.is_some_and(|slow| ms >= slow) {
             println!("slow query {i}: {q:?} {ms:.2} ms");
         }
@@ -145,6 +165,8 @@ async fn main() {
         kind.sort_by(|a, b| a.total_cmp(b));
     }
     latencies.sort_by(|a, b| a.total_cmp(b));
+    cpu.sort_by(|a, b| a.total_cmp(b));
+    waits.sort_by(|a, b| a.total_cmp(b));
 
     let mut baseline_latencies = Vec::new();
     for q in queries.iter().take(20) {
@@ -167,6 +189,15 @@ async fn main() {
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.99)
     );
+    if !cpu.is_empty() {
+        println!(
+            "  CPU time p50 {:.2} ms, p99 {:.2} ms; waiting for a core p50 {:.2} ms, p99 {:.2} ms",
+            percentile(&cpu, 0.5),
+            percentile(&cpu, 0.99),
+            percentile(&waits, 0.5),
+            percentile(&waits, 0.99)
+        );
+    }
     for (name, kind) in ["one word", "two words", "2-letter prefix", "phrase", "word + has:file"].iter().zip(&by_kind) {
         println!("  {name:<16} p50 {:.2} ms, p99 {:.2} ms", percentile(kind, 0.5), percentile(kind, 0.99));
     }
