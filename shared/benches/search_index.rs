@@ -43,6 +43,20 @@ fn vocabulary() -> Vec<String> {
     words
 }
 
+/// CPU time and time spent waiting for a CPU, summed over the process's threads, in ms (Linux
+/// `schedstat`): on a shared machine a query's wall time is its CPU time plus its wait for a
+/// core, and only the first is the index's.
+fn cpu_and_wait_ms() -> Option<(f64, f64)> {
+    let mut total = (0.0, 0.0);
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        let mut fields = stat.split_whitespace().map(|f| f.parse::<f64>().unwrap_or(0.0) / 1e6);
+        total.0 += fields.next()?;
+        total.1 += fields.next()?;
+    }
+    Some(total)
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -105,6 +119,10 @@ async fn main() {
     let mut latencies = Vec::new();
     let mut by_kind: Vec<Vec<f64>> = vec![Vec::new(); 5];
     let mut hits = 0usize;
+    let (mut cpu, mut waits) = (Vec::new(), Vec::new());
+    let mut digest: u64 = 0xcbf2_9ce4_8422_2325;
+    // Profiling aid: `SEARCH_BENCH_SLOW_MS=20` names the queries at or above 20 ms.
+    let slow_ms: Option<f64> = std::env::var("SEARCH_BENCH_SLOW_MS").ok().and_then(|v| v.parse().ok());
     for (i, q) in queries.iter().enumerate() {
         let parsed = parse_query(q, &time_zone(None).unwrap()).unwrap();
         let plan = SearchPlan {
@@ -122,9 +140,24 @@ async fn main() {
             limit: 20,
             cursor: None,
         };
+        let before = cpu_and_wait_ms();
         let started = Instant::now();
-        hits += index.search(&plan).await.unwrap().hits.len();
+        let page = index.search(&plan).await.unwrap();
         let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if let (Some(before), Some(after)) = (before, cpu_and_wait_ms()) {
+            cpu.push(after.0 - before.0);
+            waits.push(after.1 - before.1);
+        }
+        if slow_ms.is_some_and(|slow| ms >= slow) {
+            println!("slow query {i}: {q:?} {ms:.2} ms");
+        }
+        hits += page.hits.len();
+        // FNV-1a over every hit in order: two runs with the same digest found the same pages.
+        for hit in &page.hits {
+            for b in hit.id.bytes().chain([b'\n']) {
+                digest = (digest ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
         latencies.push(ms);
         by_kind[i % 5].push(ms);
     }
@@ -132,6 +165,8 @@ async fn main() {
         kind.sort_by(|a, b| a.total_cmp(b));
     }
     latencies.sort_by(|a, b| a.total_cmp(b));
+    cpu.sort_by(|a, b| a.total_cmp(b));
+    waits.sort_by(|a, b| a.total_cmp(b));
 
     let mut baseline_latencies = Vec::new();
     for q in queries.iter().take(20) {
@@ -150,10 +185,19 @@ async fn main() {
         rate / baseline_rate
     );
     println!(
-        "query (200 queries, 50 readable conversations, newest 20): p50 {:.2} ms, p99 {:.2} ms, {hits} hits",
+        "query (200 queries, 50 readable conversations, newest 20): p50 {:.2} ms, p99 {:.2} ms, {hits} hits (digest {digest:016x})",
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.99)
     );
+    if !cpu.is_empty() {
+        println!(
+            "  CPU time p50 {:.2} ms, p99 {:.2} ms; waiting for a core p50 {:.2} ms, p99 {:.2} ms",
+            percentile(&cpu, 0.5),
+            percentile(&cpu, 0.99),
+            percentile(&waits, 0.5),
+            percentile(&waits, 0.99)
+        );
+    }
     for (name, kind) in ["one word", "two words", "2-letter prefix", "phrase", "word + has:file"].iter().zip(&by_kind) {
         println!("  {name:<16} p50 {:.2} ms, p99 {:.2} ms", percentile(kind, 0.5), percentile(kind, 0.99));
     }
@@ -163,7 +207,12 @@ async fn main() {
         percentile(&baseline_latencies, 0.99),
         percentile(&baseline_latencies, 0.5) / percentile(&latencies, 0.5)
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    // Profiling aid: `SEARCH_BENCH_KEEP=1` leaves the index for `sqlite3` and `perf`.
+    if std::env::var_os("SEARCH_BENCH_KEEP").is_some() {
+        println!("index kept in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 struct Baseline(std::sync::Mutex<rusqlite::Connection>);

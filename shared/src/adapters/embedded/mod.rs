@@ -3,4 +3,5 @@
 
 pub mod localfs;
 pub mod search;
+mod search_terms;
 pub mod sqlite;
