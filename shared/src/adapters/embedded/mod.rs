@@ -2,5 +2,6 @@
 //! index for search, and files on disk for the buckets.
 
 pub mod localfs;
+mod query_cache;
 pub mod search;
 pub mod sqlite;
