@@ -4,7 +4,9 @@
 //! subscriptions), which change far less often than messages are sent: below saturation those
 //! reads, and decoding their JSON, were a seventh of the local server's CPU (`perf`, BENCHMARKS.md).
 //! The embedded store sees every write of the process, so it can tell exactly when a page is
-//! stale; DynamoDB's adapter has no such cache (other instances write too).
+//! stale; DynamoDB's adapter has no such cache (other instances write too). Pages are shared
+//! (`Store::query_shared`): copying a hundred members' items per event cost about what reading
+//! them did.
 //!
 //! Staleness rules: a write drops every page of its partition whose range holds its sort key,
 //! before the writer is answered; a page read while a write to its partition was committing is
@@ -12,6 +14,7 @@
 //! if the count is unchanged); a page lives no longer than its first item's TTL.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -26,7 +29,7 @@ const MAX_TRACKED_PARTITIONS: usize = 100_000;
 
 struct Cached {
     query: Query,
-    page: Page,
+    page: Arc<Page>,
     /// The earliest TTL (epoch seconds) among the page's items: from then on the page is stale.
     expires_at: Option<i64>,
 }
@@ -48,7 +51,7 @@ pub(super) struct Ticket {
 
 impl QueryCache {
     /// The cached page of `query`, if any and still live at `now_s`; else a ticket for the read.
-    pub(super) fn get(&mut self, query: &Query, now_s: i64) -> Result<Page, Ticket> {
+    pub(super) fn get(&mut self, query: &Query, now_s: i64) -> Result<Arc<Page>, Ticket> {
         let ticket = Ticket { epoch: self.epoch, writes: self.writes.get(&query.pk).copied().unwrap_or(0) };
         let Some(entries) = self.pages.get_mut(&query.pk) else { return Err(ticket) };
         let Some(i) = entries.iter().position(|c| c.query == *query) else { return Err(ticket) };
@@ -61,7 +64,7 @@ impl QueryCache {
     }
 
     /// Keeps `page` for `query` unless a write to its partition happened since `ticket`.
-    pub(super) fn put(&mut self, query: &Query, page: &Page, ticket: Ticket) {
+    pub(super) fn put(&mut self, query: &Query, page: &Arc<Page>, ticket: Ticket) {
         let now = Ticket { epoch: self.epoch, writes: self.writes.get(&query.pk).copied().unwrap_or(0) };
         if now != ticket {
             return;
@@ -77,7 +80,7 @@ impl QueryCache {
             self.items -= old.page.items.len();
         }
         self.items += page.items.len();
-        entries.push(Cached { query: query.clone(), page: page.clone(), expires_at });
+        entries.push(Cached { query: query.clone(), page: Arc::clone(page), expires_at });
     }
 
     /// A write to `key` committed: pages whose range holds it are stale, and reads of its
@@ -111,7 +114,7 @@ mod tests {
     use super::*;
     use crate::ports::store::{Attrs, Item};
 
-    fn page(sks: &[&str], ttl: Option<i64>) -> Page {
+    fn page(sks: &[&str], ttl: Option<i64>) -> Arc<Page> {
         let items = sks
             .iter()
             .map(|sk| {
@@ -122,7 +125,7 @@ mod tests {
                 Item::new(Key::new("p", *sk), attrs)
             })
             .collect();
-        Page { items, more: false }
+        Arc::new(Page { items, more: false })
     }
 
     #[test]

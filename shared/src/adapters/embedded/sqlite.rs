@@ -513,6 +513,10 @@ impl Store for SqliteStore {
     }
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        self.query_shared(query).await.map(Arc::unwrap_or_clone)
+    }
+
+    async fn query_shared(&self, query: &Query) -> Result<Arc<Page>, StoreError> {
         let now_s = self.clock.now_ms() / 1000;
         let ticket = match self
             .cache
@@ -523,7 +527,7 @@ impl Store for SqliteStore {
             Ok(page) => return Ok(page),
             Err(ticket) => ticket,
         };
-        let page = self.read_query(query.clone()).await?;
+        let page = Arc::new(self.read_query(query.clone()).await?);
         if let Ok(mut cache) = self.cache.lock() {
             cache.put(query, &page, ticket);
         }
