@@ -231,7 +231,8 @@ async fn start_ours(o: &Options, s: &Scenario) -> Result<Target> {
         .with_context(|| format!("starting {}", o.server_bin))?;
     let base = format!("http://127.0.0.1:{port}");
     // Owned by a `Target` from here, so a failed setup stops the server.
-    let mut target = Target { kind: "ours".into(), base: base.clone(), child, tokens: HashMap::new(), rooms: HashMap::new() };
+    let mut target =
+        Target { kind: "ours".into(), base: base.clone(), child, tokens: HashMap::new(), rooms: HashMap::new() };
     wait_http(&format!("{base}/api/v1/health")).await?;
     let http = reqwest::Client::new();
     let tokens = &mut target.tokens;
@@ -612,8 +613,7 @@ async fn main() -> Result<()> {
             pair.push((kind.clone(), r));
         }
         if let [(_, ours), (_, base)] = pair.as_slice() {
-            let ratio =
-                [ours.per_second / base.per_second, ours.p99 / base.p99, ours.cpu_per_1000 / base.cpu_per_1000];
+            let ratio = [ours.per_second / base.per_second, ours.p99 / base.p99, ours.cpu_per_1000 / base.cpu_per_1000];
             println!(
                 "ours / socketio: delivered/s {:.2}x, p99 {:.2}x, server CPU per delivery {:.2}x",
                 ratio[0], ratio[1], ratio[2]
