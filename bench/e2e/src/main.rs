@@ -201,6 +201,8 @@ struct Target {
     tokens: HashMap<(usize, String), String>,
     /// Channel name → conversation id (ours) or room (socketio).
     rooms: HashMap<String, String>,
+    /// The server's data folder (ours), removed with it.
+    data: Option<std::path::PathBuf>,
 }
 
 /// A run that fails half-way must not leave its server running (it would hold the tool's
@@ -209,6 +211,9 @@ impl Drop for Target {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(data) = &self.data {
+            let _ = std::fs::remove_dir_all(data);
+        }
     }
 }
 
@@ -231,8 +236,14 @@ async fn start_ours(o: &Options, s: &Scenario) -> Result<Target> {
         .with_context(|| format!("starting {}", o.server_bin))?;
     let base = format!("http://127.0.0.1:{port}");
     // Owned by a `Target` from here, so a failed setup stops the server.
-    let mut target =
-        Target { kind: "ours".into(), base: base.clone(), child, tokens: HashMap::new(), rooms: HashMap::new() };
+    let mut target = Target {
+        kind: "ours".into(),
+        base: base.clone(),
+        child,
+        tokens: HashMap::new(),
+        rooms: HashMap::new(),
+        data: Some(data),
+    };
     wait_http(&format!("{base}/api/v1/health")).await?;
     let http = reqwest::Client::new();
     let tokens = &mut target.tokens;
@@ -287,7 +298,8 @@ async fn start_socketio(s: &Scenario) -> Result<Target> {
         .context("starting node bench/socketio/server.js (run npm ci in bench/socketio)")?;
     let base = format!("http://127.0.0.1:{port}");
     let rooms = s.channels.iter().map(|(t, name, _)| (name.clone(), format!("{}:{name}", TENANTS[*t]))).collect();
-    let target = Target { kind: "socketio".into(), base: base.clone(), child, tokens: HashMap::new(), rooms };
+    let target =
+        Target { kind: "socketio".into(), base: base.clone(), child, tokens: HashMap::new(), rooms, data: None };
     wait_http(&format!("{base}/health")).await?;
     Ok(target)
 }
