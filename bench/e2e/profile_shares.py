@@ -12,6 +12,7 @@ import collections
 import sys
 
 ACTIVITIES = [
+    ("creating files (ext4 inode allocation)", ["ext4_create", "ext4_mkdir", "__ext4_new_inode"]),
     ("fsync (SQLite commit)", ["fsync"]),
     ("socket writes (kernel TCP, incl. waking the receiver)", ["__send", "writev", "__GI___libc_write", "uv_try_write"]),
     ("socket reads", ["__recv", "__libc_recv", "__GI___libc_read"]),
