@@ -8,6 +8,9 @@
 //! (`Store::query_shared`): copying a hundred members' items per event cost about what reading
 //! them did.
 //!
+//! This holds while one `SqliteStore` (and its clones) writes the file: the local stack opens it
+//! once; another process or store writing the same file would not be seen.
+//!
 //! Staleness rules: a write drops every page of its partition whose range holds its sort key,
 //! before the writer is answered; a page read while a write to its partition was committing is
 //! not kept (each read notes the partition's write count before it starts and keeps its page only
