@@ -201,8 +201,22 @@ struct Target {
     tokens: HashMap<(usize, String), String>,
     /// Channel name → conversation id (ours) or room (socketio).
     rooms: HashMap<String, String>,
-    /// The server's data folder (ours), removed with it.
+    /// The server's data folder (ours), removed when the tool exits (`LEFT_BEHIND`).
     data: Option<std::path::PathBuf>,
+}
+
+/// Data folders of the runs, removed when the tool exits rather than after each run, so one
+/// run's clean-up does not land in the next one's measurement: on a file system without a
+/// journal, ext4 skips recently freed inodes one lookup at a time when it creates a file, and
+/// the server creates the archive's files during the run (BENCHMARKS.md, "File creation").
+static LEFT_BEHIND: Mutex<Vec<std::path::PathBuf>> = Mutex::new(Vec::new());
+
+fn remove_data_folders() {
+    if let Ok(mut left) = LEFT_BEHIND.lock() {
+        for data in left.drain(..) {
+            let _ = std::fs::remove_dir_all(data);
+        }
+    }
 }
 
 /// A run that fails half-way must not leave its server running (it would hold the tool's
@@ -211,8 +225,10 @@ impl Drop for Target {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if let Some(data) = &self.data {
-            let _ = std::fs::remove_dir_all(data);
+        if let Some(data) = self.data.take() {
+            if let Ok(mut left) = LEFT_BEHIND.lock() {
+                left.push(data);
+            }
         }
     }
 }
@@ -566,6 +582,12 @@ async fn run(o: &Options, s: &Scenario, target: Target, name: &str) -> Result<Re
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    let outcome = measure().await;
+    remove_data_folders();
+    outcome
+}
+
+async fn measure() -> Result<()> {
     let o = options()?;
     let s = scenario(o.clients, o.channels);
     println!(
