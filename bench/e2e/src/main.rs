@@ -9,6 +9,10 @@
 //!
 //!   cargo run --release -p bench-e2e -- --target both --clients 1000 --rate 200 --seconds 20
 //!   cargo run -p bench-e2e -- --check      # 20 clients; fails unless 0 lost, 0 duplicated
+//!
+//! `--repeat N` runs the targets N times, interleaved (ours, socketio, ours, …), and closes with
+//! each ratio's median and range: on a shared machine one pair says little. `--perf DIR` records
+//! each server's send phase with `perf record -F 999 -g` into DIR/<target>-<run>.perf.data.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -40,6 +44,8 @@ struct Options {
     seconds: f64,
     check: bool,
     server_bin: String,
+    repeat: usize,
+    perf_dir: Option<String>,
 }
 
 fn options() -> Result<Options> {
@@ -50,6 +56,8 @@ fn options() -> Result<Options> {
         rate: 200.0,
         seconds: 10.0,
         check: false,
+        repeat: 1,
+        perf_dir: None,
         server_bin: std::env::var("SERVER_BIN").unwrap_or_else(|_| "target/release/tenant-chat-local".into()),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -78,6 +86,14 @@ fn options() -> Result<Options> {
             }
             "--seconds" => {
                 o.seconds = value()?.parse()?;
+                i += 1;
+            }
+            "--repeat" => {
+                o.repeat = value()?.parse::<usize>()?.max(1);
+                i += 1;
+            }
+            "--perf" => {
+                o.perf_dir = Some(value()?);
                 i += 1;
             }
             "--check" => {
@@ -185,6 +201,36 @@ struct Target {
     tokens: HashMap<(usize, String), String>,
     /// Channel name → conversation id (ours) or room (socketio).
     rooms: HashMap<String, String>,
+    /// The server's data folder (ours), removed when the tool exits (`LEFT_BEHIND`).
+    data: Option<std::path::PathBuf>,
+}
+
+/// Data folders of the runs, removed when the tool exits rather than after each run, so one
+/// run's clean-up does not land in the next one's measurement: on a file system without a
+/// journal, ext4 skips recently freed inodes one lookup at a time when it creates a file, and
+/// the server creates the archive's files during the run (BENCHMARKS.md, "File creation").
+static LEFT_BEHIND: Mutex<Vec<std::path::PathBuf>> = Mutex::new(Vec::new());
+
+fn remove_data_folders() {
+    if let Ok(mut left) = LEFT_BEHIND.lock() {
+        for data in left.drain(..) {
+            let _ = std::fs::remove_dir_all(data);
+        }
+    }
+}
+
+/// A run that fails half-way must not leave its server running (it would hold the tool's
+/// stderr open and keep its cores busy).
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(data) = self.data.take() {
+            if let Ok(mut left) = LEFT_BEHIND.lock() {
+                left.push(data);
+            }
+        }
+    }
 }
 
 async fn start_ours(o: &Options, s: &Scenario) -> Result<Target> {
@@ -197,14 +243,26 @@ async fn start_ours(o: &Options, s: &Scenario) -> Result<Target> {
         .env("RATE_LIMIT_SENDS", "off")
         .env("RATE_LIMIT_CONVERSATION_WRITES", "off")
         .env("RATE_LIMIT_SUBSCRIBES", "off")
+        // Setup creates 100 channels and invites thousands of members from a few owners.
+        .env("RATE_LIMIT_CHANNELS", "off")
+        .env("RATE_LIMIT_MEMBERSHIP", "off")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
         .with_context(|| format!("starting {}", o.server_bin))?;
     let base = format!("http://127.0.0.1:{port}");
+    // Owned by a `Target` from here, so a failed setup stops the server.
+    let mut target = Target {
+        kind: "ours".into(),
+        base: base.clone(),
+        child,
+        tokens: HashMap::new(),
+        rooms: HashMap::new(),
+        data: Some(data),
+    };
     wait_http(&format!("{base}/api/v1/health")).await?;
     let http = reqwest::Client::new();
-    let mut tokens = HashMap::new();
+    let tokens = &mut target.tokens;
     for (t, u) in &s.users {
         let r: Value = http
             .post(format!("{base}/api/v1/dev/token"))
@@ -218,10 +276,9 @@ async fn start_ours(o: &Options, s: &Scenario) -> Result<Target> {
         http.get(format!("{base}/api/v1/me")).bearer_auth(&token).send().await?;
         tokens.insert((*t, u.clone()), token);
     }
-    let mut rooms = HashMap::new();
     for (t, name, members) in &s.channels {
         let owner = &members[0];
-        let token = &tokens[&(*t, owner.clone())];
+        let token = &target.tokens[&(*t, owner.clone())];
         let created: Value = http
             .post(format!("{base}/api/v1/chat/channels"))
             .bearer_auth(token)
@@ -242,9 +299,9 @@ async fn start_ours(o: &Options, s: &Scenario) -> Result<Target> {
                 bail!("invite failed");
             }
         }
-        rooms.insert(name.clone(), id);
+        target.rooms.insert(name.clone(), id);
     }
-    Ok(Target { kind: "ours".into(), base, child, tokens, rooms })
+    Ok(target)
 }
 
 async fn start_socketio(s: &Scenario) -> Result<Target> {
@@ -256,9 +313,11 @@ async fn start_socketio(s: &Scenario) -> Result<Target> {
         .spawn()
         .context("starting node bench/socketio/server.js (run npm ci in bench/socketio)")?;
     let base = format!("http://127.0.0.1:{port}");
-    wait_http(&format!("{base}/health")).await?;
     let rooms = s.channels.iter().map(|(t, name, _)| (name.clone(), format!("{}:{name}", TENANTS[*t]))).collect();
-    Ok(Target { kind: "socketio".into(), base, child, tokens: HashMap::new(), rooms })
+    let target =
+        Target { kind: "socketio".into(), base: base.clone(), child, tokens: HashMap::new(), rooms, data: None };
+    wait_http(&format!("{base}/health")).await?;
+    Ok(target)
 }
 
 /// One list per client, so recording a delivery never waits on another client's thread.
@@ -383,7 +442,30 @@ struct Report {
     rss: f64,
 }
 
-async fn run(o: &Options, s: &Scenario, mut target: Target) -> Result<Report> {
+/// `perf record` of the server's send phase (`--perf`): started once every client is subscribed,
+/// stopped (SIGINT, so it writes its file) before the tail, so setup is not in the profile.
+fn start_perf(o: &Options, pid: u32, name: &str) -> Result<Option<Child>> {
+    let Some(dir) = &o.perf_dir else { return Ok(None) };
+    std::fs::create_dir_all(dir)?;
+    let out = std::path::Path::new(dir).join(format!("{name}.perf.data"));
+    let child = Command::new("perf")
+        .args(["record", "-F", "999", "-g", "-p", &pid.to_string(), "-o"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting perf record")?;
+    Ok(Some(child))
+}
+
+fn stop_perf(perf: Option<Child>) {
+    if let Some(mut child) = perf {
+        let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+        let _ = child.wait();
+    }
+}
+
+async fn run(o: &Options, s: &Scenario, target: Target, name: &str) -> Result<Report> {
     let deliveries: Vec<Deliveries> = (0..s.connections.len()).map(|_| Deliveries::default()).collect();
     let ready = Arc::new(tokio::sync::Barrier::new(s.connections.len() + 1));
     let mut tasks = Vec::new();
@@ -392,6 +474,7 @@ async fn run(o: &Options, s: &Scenario, mut target: Target) -> Result<Report> {
     }
     tokio::time::timeout(Duration::from_secs(120), ready.wait()).await.context("clients did not all subscribe")?;
     let pid = target.child.id();
+    let perf = start_perf(o, pid, name)?;
     let cpu_before = cpu_ms(pid);
     let http = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
     let total = (o.rate * o.seconds) as u64;
@@ -426,6 +509,7 @@ async fn run(o: &Options, s: &Scenario, mut target: Target) -> Result<Report> {
     for s in sends {
         let _ = s.await;
     }
+    stop_perf(perf);
     // Let the last deliveries arrive.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let elapsed = started.elapsed().as_secs_f64() - 1.5;
@@ -434,8 +518,7 @@ async fn run(o: &Options, s: &Scenario, mut target: Target) -> Result<Report> {
     for t in tasks {
         t.abort();
     }
-    let _ = target.child.kill();
-    let _ = target.child.wait();
+    drop(target);
 
     // Every message, every connection of every member of its channel.
     let connections_of: HashMap<(usize, &String), Vec<usize>> =
@@ -499,6 +582,12 @@ async fn run(o: &Options, s: &Scenario, mut target: Target) -> Result<Report> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    let outcome = measure().await;
+    remove_data_folders();
+    outcome
+}
+
+async fn measure() -> Result<()> {
     let o = options()?;
     let s = scenario(o.clients, o.channels);
     println!(
@@ -528,37 +617,56 @@ async fn main() -> Result<()> {
         "RSS MB"
     );
     let mut failures = 0;
-    let mut results = Vec::new();
-    for kind in &o.targets {
-        let target = if kind == "ours" { start_ours(&o, &s).await? } else { start_socketio(&s).await? };
-        let r = run(&o, &s, target).await?;
-        println!(
-            "{:<9} {:>6} {:>6} {:>9} {:>9} {:>5} {:>5} {:>10.0} {:>8.1} {:>8.1} {:>8.1} {:>12.1} {:>7.1}",
-            kind,
-            r.sent,
-            r.accepted,
-            r.expected,
-            r.delivered,
-            r.lost,
-            r.duplicated,
-            r.per_second,
-            r.p50,
-            r.p99,
-            r.p999,
-            r.cpu_per_1000,
-            r.rss
-        );
-        if r.lost > 0 || r.duplicated > 0 || r.accepted != r.sent || r.delivered != r.expected {
-            failures += 1;
+    let mut results: Vec<(String, Report)> = Vec::new();
+    // (delivered/s, p99, CPU per delivery) ratios of ours to the baseline, one per pair.
+    let mut ratios: Vec<[f64; 3]> = Vec::new();
+    for round in 1..=o.repeat {
+        let mut pair: Vec<(String, Report)> = Vec::new();
+        for kind in &o.targets {
+            let target = if kind == "ours" { start_ours(&o, &s).await? } else { start_socketio(&s).await? };
+            let r = run(&o, &s, target, &format!("{kind}-{round}")).await?;
+            println!(
+                "{:<9} {:>6} {:>6} {:>9} {:>9} {:>5} {:>5} {:>10.0} {:>8.1} {:>8.1} {:>8.1} {:>12.1} {:>7.1}",
+                kind,
+                r.sent,
+                r.accepted,
+                r.expected,
+                r.delivered,
+                r.lost,
+                r.duplicated,
+                r.per_second,
+                r.p50,
+                r.p99,
+                r.p999,
+                r.cpu_per_1000,
+                r.rss
+            );
+            if r.lost > 0 || r.duplicated > 0 || r.accepted != r.sent || r.delivered != r.expected {
+                failures += 1;
+            }
+            pair.push((kind.clone(), r));
         }
-        results.push((kind.clone(), r));
+        if let [(_, ours), (_, base)] = pair.as_slice() {
+            let ratio = [ours.per_second / base.per_second, ours.p99 / base.p99, ours.cpu_per_1000 / base.cpu_per_1000];
+            println!(
+                "ours / socketio: delivered/s {:.2}x, p99 {:.2}x, server CPU per delivery {:.2}x",
+                ratio[0], ratio[1], ratio[2]
+            );
+            ratios.push(ratio);
+        }
+        results.extend(pair);
     }
-    if let [(_, ours), (_, base)] = results.as_slice() {
+    if ratios.len() > 1 {
+        let summary = |i: usize| {
+            let mut v: Vec<f64> = ratios.iter().map(|r| r[i]).collect();
+            v.sort_by(|a, b| a.total_cmp(b));
+            (v[v.len() / 2], v[0], v[v.len() - 1])
+        };
+        let ((d, d0, d1), (p, p0, p1), (c, c0, c1)) = (summary(0), summary(1), summary(2));
         println!(
-            "ours / socketio: delivered/s {:.2}x, p99 {:.2}x, server CPU per delivery {:.2}x",
-            ours.per_second / base.per_second,
-            ours.p99 / base.p99,
-            ours.cpu_per_1000 / base.cpu_per_1000
+            "{} pairs, median (range): delivered/s {d:.2}x ({d0:.2}-{d1:.2}), p99 {p:.2}x ({p0:.2}-{p1:.2}), \
+             server CPU per delivery {c:.2}x ({c0:.2}-{c1:.2})",
+            ratios.len()
         );
     }
     if o.check {

@@ -77,4 +77,7 @@ impl Store for RetryingStore {
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
         retry!(self.inner.query(query).await)
     }
+    async fn query_shared(&self, query: &Query) -> Result<Arc<Page>, StoreError> {
+        retry!(self.inner.query_shared(query).await)
+    }
 }

@@ -85,7 +85,7 @@ impl Tables {
         let mut subscribers = Vec::new();
         let mut next = Some(Query::prefix(keys::subscriptions_pk(t, c), keys::CONNECTION_PREFIX).limit(1000));
         while let Some(query) = next.take() {
-            let page = self.db().query(&query).await?;
+            let page = self.db().query_shared(&query).await?;
             next = continuation(&query, &page);
             subscribers.extend(page.items.iter().filter_map(|i| from_attrs(&i.attrs).ok()));
         }
@@ -102,7 +102,7 @@ impl Tables {
         max: usize,
     ) -> ChatResult<Option<Vec<Subscription>>> {
         let query = Query::prefix(keys::subscriptions_pk(t, c), keys::CONNECTION_PREFIX).limit(max.saturating_add(1));
-        let page = self.db().query(&query).await?;
+        let page = self.db().query_shared(&query).await?;
         // `more` with fewer items than asked means a page cut by size: the count is unknown, so
         // it is not small.
         if page.more || page.items.len() > max {

@@ -102,7 +102,7 @@ impl Tables {
         let mut members = HashSet::new();
         let mut next = Some(Query::prefix(keys::conversation_pk(t, c), keys::MEMBER_PREFIX).limit(1000).consistent());
         while let Some(query) = next.take() {
-            let page = self.db().query(&query).await?;
+            let page = self.db().query_shared(&query).await?;
             // Fan-out reads every member per event: only the user id is decoded. An item that
             // does not read reaches no one, and is not every other member's failure.
             for item in &page.items {

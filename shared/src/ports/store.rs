@@ -3,6 +3,7 @@
 //! `crate::persistence::keys` and the use cases, so both adapters run the same keys.
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};
@@ -258,4 +259,10 @@ pub trait Store: Send + Sync {
     /// Independent writes (no conditions), chunked by the adapter.
     async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;
     async fn query(&self, query: &Query) -> Result<Page, StoreError>;
+    /// The same page, shared: a store that keeps pages (the embedded one) hands out its own
+    /// instead of copying every item, for readers that only look (fan-out reads a
+    /// conversation's members and subscriptions for every event).
+    async fn query_shared(&self, query: &Query) -> Result<Arc<Page>, StoreError> {
+        self.query(query).await.map(Arc::new)
+    }
 }

@@ -147,21 +147,32 @@ impl LocalBlobs {
 
     /// Stores an uploaded object (after `verify` granted the PUT and the body was checked).
     pub async fn write(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), BlobError> {
+        self.store(key, bytes.to_vec(), content_type, STAGED).await
+    }
+
+    /// The object and its sidecar, in one trip to the blocking pool: the archiver stores an
+    /// object per conversation and day every few seconds, and a hop per file operation (five
+    /// per object when `put` went through `write` and `set_state`) was a twentieth of the local
+    /// server's CPU below saturation (`perf`, BENCHMARKS.md).
+    async fn store(&self, key: &str, bytes: Vec<u8>, content_type: &str, state: &str) -> Result<(), BlobError> {
         let path = self.path(key)?;
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(backend)?;
-        }
-        tokio::fs::write(&path, bytes).await.map_err(backend)?;
         let sidecar = Sidecar {
             size: bytes.len() as u64,
             content_type: content_type.to_owned(),
-            state: STAGED.into(),
+            state: state.to_owned(),
             created_at_ms: self.clock.now_ms(),
         };
-        tokio::fs::write(Self::sidecar_path(&path), serde_json::to_vec(&sidecar).map_err(backend)?)
-            .await
-            .map_err(backend)?;
-        Ok(())
+        let meta = serde_json::to_vec(&sidecar).map_err(backend)?;
+        tokio::task::spawn_blocking(move || {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, &bytes)?;
+            std::fs::write(Self::sidecar_path(&path), &meta)
+        })
+        .await
+        .map_err(backend)?
+        .map_err(backend)
     }
 
     pub async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
@@ -277,9 +288,9 @@ impl Blobs for LocalBlobs {
         tokio::fs::write(path, serde_json::to_vec(&sidecar).map_err(backend)?).await.map_err(backend)
     }
 
+    /// Written attached at once: nothing else may see it staged (the orphan sweep deletes those).
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), BlobError> {
-        self.write(key, &bytes, content_type).await?;
-        self.set_state(key, crate::ports::blobs::ATTACHED).await
+        self.store(key, bytes, content_type, crate::ports::blobs::ATTACHED).await
     }
 
     async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<ListedObject>, BlobError> {

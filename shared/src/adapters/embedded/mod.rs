@@ -2,6 +2,7 @@
 //! index for search, and files on disk for the buckets.
 
 pub mod localfs;
+mod query_cache;
 pub mod search;
 mod search_terms;
 pub mod sqlite;

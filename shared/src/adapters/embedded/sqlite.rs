@@ -11,6 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use tokio::sync::{oneshot, watch};
 
+use super::query_cache::QueryCache;
 use crate::ports::clock::Clock;
 use crate::ports::store::{
     Attrs, ChangeRecord, Cond, FailedCondition, Item, Key, Page, Query, Store, StoreError, Update, WriteOp,
@@ -46,6 +47,7 @@ pub struct SqliteStore {
     clock: Arc<dyn Clock>,
     feed_head: watch::Sender<u64>,
     pending: Arc<Mutex<Vec<PendingWrite>>>,
+    cache: Arc<Mutex<QueryCache>>,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -101,6 +103,7 @@ impl SqliteStore {
             clock,
             feed_head,
             pending: Arc::default(),
+            cache: Arc::default(),
         })
     }
 
@@ -167,8 +170,9 @@ impl SqliteStore {
         });
         let pending = self.pending.clone();
         let head = self.feed_head.clone();
+        let cache = self.cache.clone();
         self.with_conn(move |conn, now_s| {
-            commit_pending(conn, &pending, now_s, &head);
+            commit_pending(conn, &pending, now_s, &head, &cache);
             Ok(())
         })
         .await?;
@@ -246,8 +250,15 @@ struct PendingWrite {
     done: oneshot::Sender<Result<Vec<Option<Attrs>>, StoreError>>,
 }
 
-/// Commits every queued write in one transaction (see `SqliteStore::write`).
-fn commit_pending(conn: &Connection, pending: &Mutex<Vec<PendingWrite>>, now_s: i64, head: &watch::Sender<u64>) {
+/// Commits every queued write in one transaction (see `SqliteStore::write`), and drops the
+/// cached pages it made stale before any writer hears back.
+fn commit_pending(
+    conn: &Connection,
+    pending: &Mutex<Vec<PendingWrite>>,
+    now_s: i64,
+    head: &watch::Sender<u64>,
+    cache: &Mutex<QueryCache>,
+) {
     let batch = match pending.lock() {
         Ok(mut queue) => std::mem::take(&mut *queue),
         Err(_) => return,
@@ -287,8 +298,18 @@ fn commit_pending(conn: &Connection, pending: &Mutex<Vec<PendingWrite>>, now_s: 
             *outcome = Err(e.clone());
         }
         outcomes.resize_with(batch.len(), || Err(e.clone()));
-    } else if let Some(position) = last_position {
-        head.send_replace(position);
+    } else {
+        if let Ok(mut cache) = cache.lock() {
+            let applied = batch.iter().zip(&outcomes).filter(|(_, outcome)| outcome.is_ok());
+            for op in applied.flat_map(|(write, _)| &write.ops) {
+                if !matches!(op, WriteOp::Check { .. }) {
+                    cache.written(op.key());
+                }
+            }
+        }
+        if let Some(position) = last_position {
+            head.send_replace(position);
+        }
     }
     for (write, outcome) in batch.into_iter().zip(outcomes) {
         // The caller may have gone away (its request was dropped); the write stands regardless.
@@ -492,7 +513,31 @@ impl Store for SqliteStore {
     }
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
-        let query = query.clone();
+        self.query_shared(query).await.map(Arc::unwrap_or_clone)
+    }
+
+    async fn query_shared(&self, query: &Query) -> Result<Arc<Page>, StoreError> {
+        let now_s = self.clock.now_ms() / 1000;
+        let ticket = match self
+            .cache
+            .lock()
+            .map_err(|_| StoreError::Backend("query cache poisoned".into()))?
+            .get(query, now_s)
+        {
+            Ok(page) => return Ok(page),
+            Err(ticket) => ticket,
+        };
+        let page = Arc::new(self.read_query(query.clone()).await?);
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.put(query, &page, ticket);
+        }
+        Ok(page)
+    }
+}
+
+impl SqliteStore {
+    /// A query's page from SQLite (`Store::query` looks in the cache first).
+    async fn read_query(&self, query: Query) -> Result<Page, StoreError> {
         self.with_reader(move |conn, now_s| {
             let mut sql =
                 String::from("SELECT sk, attrs FROM items WHERE pk = ?1 AND (expires_at IS NULL OR expires_at > ?2)");
