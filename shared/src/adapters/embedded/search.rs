@@ -470,22 +470,8 @@ mod tests {
             .apply(&[doc("new", "see https://example.com", true), doc("plain", "see nothing", false)])
             .await
             .expect("applies");
-        let parsed = parse_query("see has:link", &time_zone(None).expect("utc")).expect("parses");
-        let plan = SearchPlan {
-            tenant_id: "acme".into(),
-            conversation_ids: vec!["C1".into()],
-            clauses: parsed.clauses,
-            excluded: parsed.excluded,
-            author_id: None,
-            mentions_user: None,
-            has_file: false,
-            has_link: parsed.has_link,
-            after_ms: None,
-            before_ms: None,
-            sort: SortOrder::Newest,
-            limit: 20,
-            cursor: None,
-        };
+        let plan = plan("see has:link");
+        assert!(plan.has_link);
         let hits: Vec<String> = index.search(&plan).await.expect("searches").hits.into_iter().map(|h| h.id).collect();
         assert_eq!(hits, ["new"]);
         let mut words_only = plan.clone();
@@ -505,7 +491,7 @@ mod tests {
             author_id: None,
             mentions_user: None,
             has_file: false,
-            has_link: false,
+            has_link: parsed.has_link,
             after_ms: None,
             before_ms: None,
             sort: SortOrder::Newest,
